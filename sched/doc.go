@@ -1,0 +1,52 @@
+// Package sched runs Go code one task at a time and lets a seeded strategy
+// choose every interleaving.
+//
+// # Running code under control
+//
+// [Run] calls a body function as the task "main". The body starts further
+// tasks with [Runtime.Go] and coordinates them only through this package's
+// primitives: [Mutex], [Queue] (a bounded, closable, channel-like queue),
+// [Runtime.Select], [Task.Join], [Runtime.Yield] and [Runtime.Choose]. Exactly
+// one task runs at any moment. Each primitive that can affect another task is
+// a scheduling point: the running task stops there and the [Strategy] picks
+// which runnable task goes next. Code between two scheduling points runs
+// atomically, so the set of interleavings is the set of choices the strategy
+// can make, and the same choices always give the same run.
+//
+// A task that blocks (a locked mutex, an empty or full queue, a task not yet
+// finished) is not runnable until another task changes what it waits on. A
+// task must not block in any other way (on a Go channel, a sync.Mutex, I/O or
+// a sleep) while running under control: the scheduler cannot see such waits,
+// and the run would stop making progress.
+//
+// # Strategies
+//
+// One file each: [Random] (seeded, uniform), [PCT] (probabilistic concurrency
+// testing with a bug depth), [DFS] (exhaustive, stateless, with a preemption
+// bound), [Replay] (a recorded [Schedule]) and [Chooser] (decisions drawn from
+// an outside source, such as a property-based testing library). A strategy
+// sees only the runnable tasks, ordered with the running task first, so
+// choice 0 never preempts.
+//
+// # Failures
+//
+// A run never hangs. A deadlock (no runnable task while some are blocked), a
+// run longer than [Options.MaxSteps], a panic in a task, a call to
+// [Runtime.Failf] and a replay that diverges from its schedule all end the run
+// with a [*Failure] that carries the schedule to replay. Every goroutine the
+// run started has exited by the time Run returns, on success and on failure.
+//
+// # Schedules and traces
+//
+// A [Schedule] is the list of choices a run made, versioned and with a text
+// form ([Schedule.String], [ParseSchedule]). A [Trace] records every step
+// (which task ran and what it was about to do) and the notes tasks added with
+// [Runtime.Notef]; it renders as a timeline and has a stable hash.
+//
+// # Wild mode
+//
+// [RunWild] runs the same body on real goroutines: Mutex becomes a
+// sync.Mutex, Queue a buffered channel, and scheduling points optionally
+// yield or sleep at random (seeded jitter), so the code can be stress tested
+// under the Go scheduler and the race detector.
+package sched

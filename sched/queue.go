@@ -1,0 +1,294 @@
+package sched
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+)
+
+// Queue is a bounded FIFO queue with close, the controlled counterpart of a
+// buffered channel: Send blocks while it is full, Recv while it is empty and
+// open, Send on a closed queue panics, Recv on a closed and drained queue
+// returns ok == false. Send, Recv and Close are scheduling points. In wild
+// mode a Queue is a buffered channel.
+type Queue[T any] struct {
+	rt                       *Runtime
+	name                     string
+	sendLabel, recvLabel     string
+	buf                      []T // ring buffer of capacity cap
+	head, n                  int
+	closed                   bool
+	recvWaiters, sendWaiters []waiter
+	ch                       chan T // wild mode
+}
+
+// NewQueue returns an empty queue holding at most capacity values;
+// capacity must be at least 1.
+func NewQueue[T any](rt *Runtime, name string, capacity int) *Queue[T] {
+	if capacity < 1 {
+		panic(fmt.Sprintf("sched: NewQueue(%q, %d): capacity must be at least 1", name, capacity))
+	}
+	q := &Queue[T]{rt: rt, name: name, sendLabel: "send " + name, recvLabel: "recv " + name}
+	if rt.wild != nil {
+		q.ch = make(chan T, capacity)
+	} else {
+		q.buf = make([]T, capacity)
+	}
+	return q
+}
+
+// Name returns the queue's name.
+func (q *Queue[T]) Name() string { return q.name }
+
+// Len returns the number of values in the queue.
+func (q *Queue[T]) Len() int {
+	if q.ch != nil {
+		return len(q.ch)
+	}
+	return q.n
+}
+
+// Cap returns the queue's capacity.
+func (q *Queue[T]) Cap() int {
+	if q.ch != nil {
+		return cap(q.ch)
+	}
+	return len(q.buf)
+}
+
+func (q *Queue[T]) push(v T) {
+	q.buf[(q.head+q.n)%len(q.buf)] = v
+	q.n++
+	q.rt.wakeAll(&q.recvWaiters)
+}
+
+func (q *Queue[T]) pop() T {
+	var zero T
+	v := q.buf[q.head]
+	q.buf[q.head] = zero
+	q.head = (q.head + 1) % len(q.buf)
+	q.n--
+	q.rt.wakeAll(&q.sendWaiters)
+	return v
+}
+
+// Send adds v to the queue, blocking while it is full.
+func (q *Queue[T]) Send(v T) {
+	rt := q.rt
+	if q.ch != nil {
+		rt.jitter()
+		q.ch <- v
+		return
+	}
+	rt.point(q.sendLabel)
+	for !q.closed && q.n == len(q.buf) {
+		q.sendWaiters = append(q.sendWaiters, rt.waiter())
+		rt.block(sendWait[T]{q})
+	}
+	if q.closed {
+		panic(fmt.Sprintf("sched: send on closed queue %s", q.name))
+	}
+	q.push(v)
+}
+
+// TrySend adds v if the queue has room and reports whether it did; it never
+// blocks. It is a scheduling point.
+func (q *Queue[T]) TrySend(v T) bool {
+	rt := q.rt
+	if q.ch != nil {
+		rt.jitter()
+		select {
+		case q.ch <- v:
+			return true
+		default:
+			return false
+		}
+	}
+	rt.point(q.sendLabel)
+	if q.closed {
+		panic(fmt.Sprintf("sched: send on closed queue %s", q.name))
+	}
+	if q.n == len(q.buf) {
+		return false
+	}
+	q.push(v)
+	return true
+}
+
+// Recv takes the oldest value, blocking while the queue is empty and open.
+// ok is false once the queue is closed and drained.
+func (q *Queue[T]) Recv() (v T, ok bool) {
+	rt := q.rt
+	if q.ch != nil {
+		rt.jitter()
+		v, ok = <-q.ch
+		return v, ok
+	}
+	rt.point(q.recvLabel)
+	for !q.closed && q.n == 0 {
+		q.recvWaiters = append(q.recvWaiters, rt.waiter())
+		rt.block(recvWait[T]{q})
+	}
+	if q.n == 0 {
+		return v, false
+	}
+	return q.pop(), true
+}
+
+// Close closes the queue: receivers drain what is left, then get ok ==
+// false. Closing twice panics.
+func (q *Queue[T]) Close() {
+	rt := q.rt
+	if q.ch != nil {
+		close(q.ch)
+		return
+	}
+	if rt.aborted {
+		return
+	}
+	rt.point("close " + q.name)
+	if q.closed {
+		panic(fmt.Sprintf("sched: close of closed queue %s", q.name))
+	}
+	q.closed = true
+	rt.wakeAll(&q.recvWaiters)
+	rt.wakeAll(&q.sendWaiters)
+}
+
+type sendWait[T any] struct{ q *Queue[T] }
+
+func (w sendWait[T]) describe() string {
+	return fmt.Sprintf("room in queue %s (full, %d/%d)", w.q.name, w.q.n, len(w.q.buf))
+}
+
+type recvWait[T any] struct{ q *Queue[T] }
+
+func (w recvWait[T]) describe() string { return fmt.Sprintf("a value in queue %s (empty)", w.q.name) }
+
+// Case is one arm of a Select: a receive (Queue.RecvCase) or a send
+// (Queue.SendCase).
+type Case interface {
+	ready() bool
+	commit()
+	register(w waiter)
+	what() string
+	// wild mode
+	selectCase() reflect.SelectCase
+	wildDone(v reflect.Value, ok bool)
+}
+
+// RecvCase is a Select arm that receives from q and passes the value to f.
+func (q *Queue[T]) RecvCase(f func(v T, ok bool)) Case { return &recvCase[T]{q: q, f: f} }
+
+// SendCase is a Select arm that sends v to q and then calls f (f may be nil).
+func (q *Queue[T]) SendCase(v T, f func()) Case { return &sendCase[T]{q: q, v: v, f: f} }
+
+type recvCase[T any] struct {
+	q *Queue[T]
+	f func(T, bool)
+}
+
+func (c *recvCase[T]) ready() bool { return c.q.n > 0 || c.q.closed }
+func (c *recvCase[T]) commit() {
+	var v T
+	ok := c.q.n > 0
+	if ok {
+		v = c.q.pop()
+	}
+	if c.f != nil {
+		c.f(v, ok)
+	}
+}
+func (c *recvCase[T]) register(w waiter) { c.q.recvWaiters = append(c.q.recvWaiters, w) }
+func (c *recvCase[T]) what() string      { return "recv " + c.q.name }
+func (c *recvCase[T]) selectCase() reflect.SelectCase {
+	return reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(c.q.ch)}
+}
+func (c *recvCase[T]) wildDone(v reflect.Value, ok bool) {
+	if c.f == nil {
+		return
+	}
+	var t T
+	if ok {
+		t = v.Interface().(T)
+	}
+	c.f(t, ok)
+}
+
+type sendCase[T any] struct {
+	q *Queue[T]
+	v T
+	f func()
+}
+
+func (c *sendCase[T]) ready() bool { return c.q.closed || c.q.n < len(c.q.buf) }
+func (c *sendCase[T]) commit() {
+	if c.q.closed {
+		panic(fmt.Sprintf("sched: send on closed queue %s", c.q.name))
+	}
+	c.q.push(c.v)
+	if c.f != nil {
+		c.f()
+	}
+}
+func (c *sendCase[T]) register(w waiter) { c.q.sendWaiters = append(c.q.sendWaiters, w) }
+func (c *sendCase[T]) what() string      { return "send " + c.q.name }
+func (c *sendCase[T]) selectCase() reflect.SelectCase {
+	return reflect.SelectCase{Dir: reflect.SelectSend, Chan: reflect.ValueOf(c.q.ch), Send: reflect.ValueOf(&c.v).Elem()}
+}
+func (c *sendCase[T]) wildDone(reflect.Value, bool) {
+	if c.f != nil {
+		c.f()
+	}
+}
+
+// Select waits until one of the cases can proceed, performs it and returns
+// its index. When several are ready, the strategy chooses (as Go's select
+// chooses at random). It is a scheduling point.
+func (rt *Runtime) Select(cases ...Case) int { return rt.selectCases(cases, false) }
+
+// TrySelect is Select with a default: it returns -1 at once when no case is
+// ready.
+func (rt *Runtime) TrySelect(cases ...Case) int { return rt.selectCases(cases, true) }
+
+func (rt *Runtime) selectCases(cases []Case, hasDefault bool) int {
+	if rt.wild != nil {
+		return rt.wildSelect(cases, hasDefault)
+	}
+	rt.point("select")
+	for {
+		var readyIdx [8]int
+		ready := readyIdx[:0]
+		for i, c := range cases {
+			if c.ready() {
+				ready = append(ready, i)
+			}
+		}
+		if len(ready) > 0 {
+			i := ready[0]
+			if len(ready) > 1 {
+				i = ready[rt.Choose(len(ready))]
+			}
+			cases[i].commit()
+			return i
+		}
+		if hasDefault {
+			return -1
+		}
+		w := rt.waiter()
+		for _, c := range cases {
+			c.register(w)
+		}
+		rt.block(selectWait(cases))
+	}
+}
+
+type selectWait []Case
+
+func (s selectWait) describe() string {
+	parts := make([]string, len(s))
+	for i, c := range s {
+		parts[i] = c.what()
+	}
+	return fmt.Sprintf("select on [%s]", strings.Join(parts, ", "))
+}

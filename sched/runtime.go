@@ -1,0 +1,518 @@
+package sched
+
+import (
+	"fmt"
+	"runtime"
+	"runtime/debug"
+)
+
+// DefaultMaxSteps is the step limit of a run when Options.MaxSteps is 0.
+const DefaultMaxSteps = 100_000
+
+// Options configure one controlled run.
+type Options struct {
+	// Strategy makes the run's decisions. Nil means Random(1).
+	Strategy Strategy
+	// MaxSteps bounds the number of scheduling steps; a run that goes past
+	// it fails (a spin loop is the usual cause). 0 means DefaultMaxSteps.
+	MaxSteps int
+	// Trace records every step and note. Off, a run records only its
+	// schedule, which is enough to replay it with the trace on.
+	Trace bool
+	// Runnable also records the runnable set of every step in the trace, for
+	// the nondeterminism check.
+	Runnable bool
+}
+
+// Result is the outcome of one run.
+type Result struct {
+	// Schedule lists the choices the run made; replaying it gives the same
+	// run.
+	Schedule *Schedule
+	// Trace is the run's timeline, or nil when Options.Trace was off.
+	Trace *Trace
+	// Steps counts scheduling steps; Preemptions counts the steps at which
+	// a runnable task was switched away from.
+	Steps       int
+	Preemptions int
+	// Failure is nil when the run ended with every task finished.
+	Failure *Failure
+}
+
+type taskState uint8
+
+const (
+	runnable taskState = iota
+	blocked
+	done
+)
+
+type task struct {
+	id    TaskID
+	name  string
+	fn    func()
+	state taskState
+	// wake hands control to this task's goroutine (buffered, capacity 1).
+	wake chan struct{}
+	// label is what the task is about to do when it next runs.
+	label string
+	// blockedOn says what a blocked task waits for; epoch tells stale
+	// wake-ups from the current wait.
+	blockedOn blocker
+	epoch     uint64
+	returned  bool
+	joiners   []waiter
+	// wild mode
+	doneCh chan struct{}
+}
+
+// Task is a handle on a task started with Runtime.Go.
+type Task struct {
+	rt *Runtime
+	t  *task
+}
+
+// Name returns the task's name, unique within the run.
+func (h *Task) Name() string { return h.t.name }
+
+// ID returns the task's ID.
+func (h *Task) ID() TaskID { return h.t.id }
+
+// Runtime is the scheduler of one run, handed to the body and used by every
+// task of the run. Its methods must be called only from tasks of that run.
+type Runtime struct {
+	wild *wildState // nil under control
+
+	strat    Strategy
+	maxSteps int
+	tasks    []*task
+	cur      *task
+	dec      Decision
+	step     int
+	preempts int
+	schedule Schedule
+	trace    *Trace
+	recRun   bool
+	names    map[string]int // only read by key, never iterated
+
+	failure  *Failure
+	aborted  bool
+	detector *task
+	unwound  chan struct{}
+	done     chan struct{}
+}
+
+// Run runs body under control as the task "main" and returns when every task
+// has finished or the run has failed. It never hangs on a deadlock and leaves
+// no goroutine behind.
+func Run(body func(rt *Runtime), opts Options) *Result {
+	if opts.Strategy == nil {
+		opts.Strategy = Random(1)
+	}
+	if opts.MaxSteps <= 0 {
+		opts.MaxSteps = DefaultMaxSteps
+	}
+	rt := &Runtime{
+		strat:    opts.Strategy,
+		maxSteps: opts.MaxSteps,
+		recRun:   opts.Runnable,
+		names:    map[string]int{},
+		unwound:  make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	if opts.Trace {
+		rt.trace = &Trace{}
+	}
+	rt.schedule.Choices = make([]Choice, 0, 64)
+	res := &Result{Schedule: &rt.schedule}
+	if !rt.strat.Start() {
+		res.Failure = &Failure{Kind: StrategyError, Msg: "the strategy has no more runs to offer"}
+		res.Failure.Schedule = res.Schedule
+		return res
+	}
+	main := rt.newTask("main", func() { body(rt) })
+	rt.cur = main
+	rt.step = 1
+	rt.traceStep(main)
+	main.wake <- struct{}{}
+	<-rt.done
+	res.Trace = rt.trace
+	res.Steps = rt.step
+	res.Preemptions = rt.preempts
+	if rt.failure == nil {
+		if f, ok := rt.strat.(Finisher); ok {
+			if err := f.Finish(); err != nil {
+				rt.failure = &Failure{Kind: Divergence, Msg: err.Error(), Step: rt.step}
+			}
+		}
+	}
+	if rt.failure != nil {
+		rt.failure.Schedule = res.Schedule
+		rt.failure.Trace = rt.trace
+		res.Failure = rt.failure
+	}
+	return res
+}
+
+// newTask registers a task and starts its goroutine, parked until the
+// scheduler first picks it.
+func (rt *Runtime) newTask(name string, fn func()) *task {
+	if n, dup := rt.names[name]; dup {
+		rt.names[name] = n + 1
+		name = fmt.Sprintf("%s#%d", name, len(rt.tasks))
+	} else {
+		rt.names[name] = 1
+	}
+	t := &task{id: TaskID(len(rt.tasks)), name: name, fn: fn, label: "start", wake: make(chan struct{}, 1)}
+	rt.tasks = append(rt.tasks, t)
+	if rt.trace != nil {
+		rt.trace.Tasks = append(rt.trace.Tasks, name)
+	}
+	go rt.taskMain(t)
+	return t
+}
+
+func (rt *Runtime) taskMain(t *task) {
+	defer rt.taskExit(t)
+	<-t.wake
+	if rt.aborted {
+		runtime.Goexit()
+	}
+	t.fn()
+	t.returned = true
+}
+
+// taskExit runs on the task's goroutine as it ends: by returning, by a panic,
+// or by Goexit while the run is being torn down.
+func (rt *Runtime) taskExit(t *task) {
+	if rt.aborted {
+		recover() // a panic while unwinding is not news: the run already failed
+		t.state = done
+		if t == rt.detector {
+			close(rt.done)
+		} else {
+			rt.unwound <- struct{}{}
+		}
+		return
+	}
+	if !t.returned {
+		if r := recover(); r != nil {
+			rt.fail(&Failure{Kind: Panic, Task: t.name, Value: r, Stack: string(debug.Stack()),
+				Msg: fmt.Sprintf("panic in task %s: %v", t.name, r)})
+			t.state = done
+			close(rt.done)
+			return
+		}
+		// runtime.Goexit called by the task itself (t.FailNow, say): the
+		// task has finished.
+	}
+	t.state = done
+	rt.wakeAll(&t.joiners)
+	next := rt.pick()
+	if next == nil {
+		if rt.aborted {
+			t.state = done
+			close(rt.done)
+		} else {
+			close(rt.done) // every task has finished
+		}
+		return
+	}
+	rt.cur = next
+	next.wake <- struct{}{}
+}
+
+// pick makes the decision of one scheduling step. It returns nil when the
+// run is over: every task finished, or the run failed (rt.aborted is set and
+// the other tasks have been unwound).
+func (rt *Runtime) pick() *task {
+	cur := rt.cur
+	// The runnable set is built in place in rt.dec.Runnable: re-slicing a
+	// field to itself stores only its length, so the hot path writes no
+	// pointer (and pays no GC write barrier).
+	if cap(rt.dec.Runnable) < len(rt.tasks) {
+		rt.dec.Runnable = make([]TaskID, 0, 2*len(rt.tasks))
+	}
+	rt.dec.Runnable = rt.dec.Runnable[:0]
+	curRunnable := cur.state == runnable
+	if curRunnable {
+		rt.dec.Runnable = append(rt.dec.Runnable, cur.id)
+	}
+	live := curRunnable || cur.state == blocked
+	for _, t := range rt.tasks {
+		if t.state == done {
+			continue
+		}
+		live = true
+		if t.state == runnable && t != cur {
+			rt.dec.Runnable = append(rt.dec.Runnable, t.id)
+		}
+	}
+	r := rt.dec.Runnable
+	if len(r) == 0 {
+		if !live {
+			return nil
+		}
+		rt.fail(rt.deadlock())
+		return nil
+	}
+	rt.step++
+	if rt.step > rt.maxSteps {
+		rt.fail(&Failure{Kind: StepLimit, Task: cur.name,
+			Msg: fmt.Sprintf("exceeded %d steps (last task %s at %q): a spin loop, or a run that needs a higher step limit", rt.maxSteps, cur.name, cur.label)})
+		return nil
+	}
+	idx := 0
+	if len(r) > 1 {
+		rt.dec.Kind, rt.dec.Step, rt.dec.Current, rt.dec.N = PickTask, rt.step, curRunnable, 0
+		i, err := rt.strat.Next(&rt.dec)
+		if err == nil && (i < 0 || i >= len(r)) {
+			err = fmt.Errorf("interleave engine bug: strategy %T chose %d of %d runnable tasks", rt.strat, i, len(r))
+		}
+		if err != nil {
+			rt.fail(strategyFailure(err))
+			return nil
+		}
+		idx = i
+		rt.schedule.Choices = append(rt.schedule.Choices, Choice{Kind: TaskChoice, Value: int(r[idx])})
+	}
+	next := rt.tasks[r[idx]]
+	if curRunnable && next != cur {
+		rt.preempts++
+	}
+	if rt.trace != nil {
+		rt.traceStep(next)
+	}
+	return next
+}
+
+// yieldTo parks the running task until it is picked again. It is called with
+// the running task's state already set (runnable at a scheduling point,
+// blocked in a wait).
+func (rt *Runtime) reschedule() {
+	cur := rt.cur
+	next := rt.pick()
+	if next == nil {
+		// The run failed while this task was inside the scheduler.
+		runtime.Goexit()
+	}
+	if next == cur {
+		return
+	}
+	rt.cur = next
+	next.wake <- struct{}{}
+	<-cur.wake
+	if rt.aborted {
+		runtime.Goexit()
+	}
+}
+
+// point is a scheduling point: the running task is about to do label, and
+// the strategy may let another task go first.
+func (rt *Runtime) point(label string) {
+	if rt.aborted {
+		runtime.Goexit()
+	}
+	rt.cur.label = label
+	rt.reschedule()
+}
+
+// block parks the running task until a wake-up for its current epoch. The
+// caller has registered the task as a waiter with epoch cur.epoch+1.
+func (rt *Runtime) block(on blocker) {
+	if rt.aborted {
+		runtime.Goexit()
+	}
+	cur := rt.cur
+	cur.state = blocked
+	cur.blockedOn = on
+	cur.epoch++
+	rt.reschedule()
+}
+
+// waiter is a task waiting on a primitive, for one epoch of its waits.
+type waiter struct {
+	t     *task
+	epoch uint64
+	// need, when set, counts the events still awaited: the waiter wakes
+	// when it drops to zero (JoinAll).
+	need *int
+}
+
+func (rt *Runtime) waiter() waiter { return waiter{t: rt.cur, epoch: rt.cur.epoch + 1} }
+
+// wakeAll makes runnable every waiter still in the wait it registered for.
+func (rt *Runtime) wakeAll(ws *[]waiter) {
+	for _, w := range *ws {
+		if w.need != nil {
+			if *w.need--; *w.need > 0 {
+				continue
+			}
+		}
+		if w.t.state == blocked && w.t.epoch == w.epoch {
+			w.t.state = runnable
+			w.t.blockedOn = nil
+		}
+	}
+	*ws = (*ws)[:0]
+}
+
+// fail ends the run: it records the failure and unwinds every other task,
+// one at a time, so that their deferred functions run without racing. The
+// caller, the running task, must then exit.
+func (rt *Runtime) fail(f *Failure) {
+	if f.Step == 0 {
+		f.Step = rt.step
+	}
+	rt.failure = f
+	rt.aborted = true
+	rt.detector = rt.cur
+	for _, t := range rt.tasks {
+		if t == rt.cur || t.state == done {
+			continue
+		}
+		t.wake <- struct{}{}
+		<-rt.unwound
+	}
+}
+
+// Go starts a task running fn and returns its handle. Starting a task is
+// not a scheduling point: the new task first runs when the strategy picks
+// it. Names should be unique; a repeated name gets a "#id" suffix.
+func (rt *Runtime) Go(name string, fn func()) *Task {
+	if rt.wild != nil {
+		return rt.wildGo(name, fn)
+	}
+	if rt.aborted {
+		return &Task{rt: rt, t: &task{name: name, state: done}}
+	}
+	return &Task{rt: rt, t: rt.newTask(name, fn)}
+}
+
+// Join waits until the task has finished. Waiting is not a scheduling point
+// of its own: if the task has finished, Join returns at once.
+func (h *Task) Join() { h.rt.JoinAll(h) }
+
+// JoinAll waits until every task in ts has finished. The waiting task is
+// woken once, when the last of them finishes, so joining several tasks adds
+// no scheduling choices of its own.
+func (rt *Runtime) JoinAll(ts ...*Task) {
+	if rt.wild != nil {
+		for _, h := range ts {
+			<-h.t.doneCh
+		}
+		return
+	}
+	for {
+		need := 0
+		var first *task
+		for _, h := range ts {
+			if h.t.state != done {
+				if first == nil {
+					first = h.t
+				}
+				need++
+			}
+		}
+		if need == 0 {
+			return
+		}
+		w := rt.waiter()
+		w.need = &need
+		for _, h := range ts {
+			if h.t.state != done {
+				h.t.joiners = append(h.t.joiners, w)
+			}
+		}
+		rt.cur.label = "join " + first.name
+		rt.block(joinWait{first})
+	}
+}
+
+// Yield is a scheduling point with a label that names what the task is
+// about to do; the label appears in the trace.
+func (rt *Runtime) Yield(label string) {
+	if rt.wild != nil {
+		rt.jitter()
+		return
+	}
+	rt.point(label)
+}
+
+// Choose returns a value in [0, n) chosen by the strategy: data
+// nondeterminism that exhaustive search explores like task choices. n < 1
+// panics.
+func (rt *Runtime) Choose(n int) int {
+	if n < 1 {
+		panic(fmt.Sprintf("sched: Choose(%d): n must be at least 1", n))
+	}
+	if rt.wild != nil {
+		return rt.wildIntn(n)
+	}
+	if n == 1 {
+		return 0
+	}
+	if rt.aborted {
+		runtime.Goexit()
+	}
+	rt.dec.Kind, rt.dec.Step, rt.dec.Current, rt.dec.N = PickValue, rt.step, false, n
+	rt.dec.Runnable = rt.dec.Runnable[:0]
+	v, err := rt.strat.Next(&rt.dec)
+	if err == nil && (v < 0 || v >= n) {
+		err = fmt.Errorf("interleave engine bug: strategy %T chose value %d of %d", rt.strat, v, n)
+	}
+	if err != nil {
+		rt.fail(strategyFailure(err))
+		runtime.Goexit()
+	}
+	rt.schedule.Choices = append(rt.schedule.Choices, Choice{Kind: ValueChoice, Value: v})
+	if rt.trace != nil {
+		rt.note(fmt.Sprintf("chose %d of %d", v, n))
+	}
+	return v
+}
+
+// Tracing reports whether the run records a trace, so that a task can skip
+// building notes that would be thrown away.
+func (rt *Runtime) Tracing() bool { return rt.trace != nil }
+
+// Notef adds a note to the trace at the current step, attributed to the
+// running task. It does nothing when the run records no trace.
+func (rt *Runtime) Notef(format string, args ...any) {
+	if rt.trace == nil {
+		return
+	}
+	rt.note(fmt.Sprintf(format, args...))
+}
+
+// Failf ends the run with a failure of kind Assertion: a property the task
+// checks does not hold.
+func (rt *Runtime) Failf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if rt.wild != nil {
+		panic(assertion(msg))
+	}
+	if rt.aborted {
+		runtime.Goexit()
+	}
+	rt.fail(&Failure{Kind: Assertion, Task: rt.cur.name, Msg: msg})
+	runtime.Goexit()
+}
+
+// assertion is the panic value of Failf in wild mode.
+type assertion string
+
+// TaskName returns the name of the running task ("" in wild mode, where
+// several run at once).
+func (rt *Runtime) TaskName() string {
+	if rt.wild != nil {
+		return ""
+	}
+	return rt.cur.name
+}
+
+// Step returns the number of the current scheduling step (0 in wild mode).
+func (rt *Runtime) Step() int { return rt.step }
+
+// Wild reports whether the run is on real goroutines (RunWild).
+func (rt *Runtime) Wild() bool { return rt.wild != nil }

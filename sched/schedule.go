@@ -1,0 +1,200 @@
+package sched
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// ScheduleVersion is the version of the schedule text form this package
+// writes and reads.
+const ScheduleVersion = 1
+
+// scheduleHeader is the first line of every schedule file.
+const scheduleHeader = "interleave-schedule v"
+
+// ChoiceKind tells a task choice from a value choice.
+type ChoiceKind uint8
+
+const (
+	// TaskChoice records the ID of the task picked.
+	TaskChoice ChoiceKind = iota
+	// ValueChoice records the value of a Runtime.Choose.
+	ValueChoice
+)
+
+// Choice is one real decision of a run (forced steps are not recorded).
+type Choice struct {
+	Kind  ChoiceKind
+	Value int
+}
+
+// MetaField is a key and value carried by a schedule, such as the scenario
+// and strategy that produced it.
+type MetaField struct {
+	Key, Value string
+}
+
+// Schedule is the list of choices of a run, and replaying it gives the same
+// run. Its text form (version 1):
+//
+//	interleave-schedule v1
+//	@scenario promote-while-requires-action
+//	@strategy naive
+//	t1 t2 t1 v0 t3
+//	# comments and blank lines are ignored
+//
+// The header comes first. A line starting with @ is a metadata field: a key
+// of letters, digits, '.', '_' or '-', one space, and a value running to the
+// end of the line (no surrounding spaces). Other lines hold choices
+// separated by spaces: t<id> picks task <id>, v<n> is value n of a Choose.
+type Schedule struct {
+	Meta    []MetaField
+	Choices []Choice
+}
+
+var metaKey = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+
+// Get returns the value of metadata field key, or "".
+func (s *Schedule) Get(key string) string {
+	for _, m := range s.Meta {
+		if m.Key == key {
+			return m.Value
+		}
+	}
+	return ""
+}
+
+// Set sets metadata field key, replacing an earlier value. It panics on a
+// key or value the text form cannot carry.
+func (s *Schedule) Set(key, value string) {
+	if !metaKey.MatchString(key) {
+		panic(fmt.Sprintf("sched: schedule metadata key %q: want letters, digits, '.', '_' or '-'", key))
+	}
+	if strings.ContainsAny(value, "\r\n") || strings.TrimSpace(value) != value {
+		panic(fmt.Sprintf("sched: schedule metadata %s=%q: the value must be one line without surrounding spaces", key, value))
+	}
+	for i := range s.Meta {
+		if s.Meta[i].Key == key {
+			s.Meta[i].Value = value
+			return
+		}
+	}
+	s.Meta = append(s.Meta, MetaField{key, value})
+}
+
+// Clone returns a deep copy.
+func (s *Schedule) Clone() *Schedule {
+	return &Schedule{Meta: append([]MetaField(nil), s.Meta...), Choices: append([]Choice(nil), s.Choices...)}
+}
+
+// String returns the text form, ending in a newline.
+func (s *Schedule) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s%d\n", scheduleHeader, ScheduleVersion)
+	for _, m := range s.Meta {
+		if m.Value == "" {
+			fmt.Fprintf(&b, "@%s\n", m.Key)
+		} else {
+			fmt.Fprintf(&b, "@%s %s\n", m.Key, m.Value)
+		}
+	}
+	for i, c := range s.Choices {
+		if i > 0 {
+			if i%20 == 0 {
+				b.WriteByte('\n')
+			} else {
+				b.WriteByte(' ')
+			}
+		}
+		if c.Kind == TaskChoice {
+			b.WriteByte('t')
+		} else {
+			b.WriteByte('v')
+		}
+		b.WriteString(strconv.Itoa(c.Value))
+	}
+	if len(s.Choices) > 0 {
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// ParseSchedule reads the text form. Errors name the line and what was
+// expected.
+func ParseSchedule(r io.Reader) (*Schedule, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
+	s := &Schedule{}
+	line := 0
+	header := false
+	for sc.Scan() {
+		line++
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		if !header {
+			v, ok := strings.CutPrefix(text, scheduleHeader)
+			if !ok {
+				return nil, fmt.Errorf("line %d: want the header %q, got %q", line, fmt.Sprintf("%s%d", scheduleHeader, ScheduleVersion), clip(text))
+			}
+			if n, err := strconv.Atoi(v); err != nil || n != ScheduleVersion {
+				return nil, fmt.Errorf("line %d: unsupported schedule version %q (this build reads v%d)", line, "v"+v, ScheduleVersion)
+			}
+			header = true
+			continue
+		}
+		if rest, ok := strings.CutPrefix(text, "@"); ok {
+			key, value, _ := strings.Cut(rest, " ")
+			value = strings.TrimSpace(value)
+			if !metaKey.MatchString(key) {
+				return nil, fmt.Errorf("line %d: bad metadata key %q: want letters, digits, '.', '_' or '-'", line, clip(key))
+			}
+			s.Set(key, value)
+			continue
+		}
+		for _, tok := range strings.Fields(text) {
+			c, err := parseChoice(tok)
+			if err != nil {
+				return nil, fmt.Errorf("line %d: %v", line, err)
+			}
+			s.Choices = append(s.Choices, c)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("line %d: %v", line+1, err)
+	}
+	if !header {
+		return nil, fmt.Errorf("empty schedule: want the header %q", fmt.Sprintf("%s%d", scheduleHeader, ScheduleVersion))
+	}
+	return s, nil
+}
+
+func parseChoice(tok string) (Choice, error) {
+	var c Choice
+	switch tok[0] {
+	case 't':
+		c.Kind = TaskChoice
+	case 'v':
+		c.Kind = ValueChoice
+	default:
+		return c, fmt.Errorf("bad choice %q: want t<task id> or v<value>", clip(tok))
+	}
+	n, err := strconv.Atoi(tok[1:])
+	if len(tok) < 2 || tok[1] < '0' || tok[1] > '9' || err != nil {
+		return c, fmt.Errorf("bad choice %q: want t<task id> or v<value> with a non-negative decimal number", clip(tok))
+	}
+	c.Value = n
+	return c, nil
+}
+
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
+}

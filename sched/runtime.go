@@ -248,6 +248,18 @@ func (rt *Runtime) pick() *task {
 			rt.dec.Runnable = append(rt.dec.Runnable, t.id)
 		}
 	}
+	if len(rt.dec.Runnable) == 0 && live {
+		// Nothing can run: wake the tasks waiting for exactly this
+		// (WaitIdle); only if there are none is it a deadlock.
+		for _, t := range rt.tasks {
+			if t.state == blocked {
+				if _, ok := t.blockedOn.(idleWait); ok {
+					t.state, t.blockedOn = runnable, nil
+					rt.dec.Runnable = append(rt.dec.Runnable, t.id)
+				}
+			}
+		}
+	}
 	r := rt.dec.Runnable
 	if len(r) == 0 {
 		if !live {
@@ -428,6 +440,22 @@ func (rt *Runtime) JoinAll(ts ...*Task) {
 		rt.block(joinWait{first})
 	}
 }
+
+// WaitIdle blocks the running task until no other task can run: every
+// other task has finished or is blocked. Tests use it to let a system
+// settle ("every notify has been handled") without sleeps or timeouts. It
+// must not be called in wild mode, where idleness cannot be observed.
+func (rt *Runtime) WaitIdle() {
+	if rt.wild != nil {
+		panic("sched: WaitIdle is not available in wild mode")
+	}
+	rt.cur.label = "wait idle"
+	rt.block(idleWait{})
+}
+
+type idleWait struct{}
+
+func (idleWait) describe() string { return "the other tasks to block (WaitIdle)" }
 
 // Yield is a scheduling point with a label that names what the task is
 // about to do; the label appears in the trace.

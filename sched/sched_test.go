@@ -466,3 +466,30 @@ func TestWildRunsTheSameCodeOnGoroutines(t *testing.T) {
 	require.Equal(t, sched.Assertion, res.Failure.Kind)
 	require.Equal(t, "checked 1", res.Failure.Msg)
 }
+
+func TestWaitIdleReturnsWhenOthersAreBlocked(t *testing.T) {
+	var order []string
+	res := sched.Run(func(rt *sched.Runtime) {
+		q := sched.NewQueue[int](rt, "q", 4)
+		rt.Go("consumer", func() {
+			for v, ok := q.Recv(); ok; v, ok = q.Recv() {
+				order = append(order, fmt.Sprint("got ", v))
+			}
+		})
+		q.Send(1)
+		q.Send(2)
+		rt.WaitIdle() // the consumer has drained q and blocks in Recv
+		order = append(order, "idle")
+		q.Close()
+	}, sched.Options{Strategy: sched.Random(4)})
+	require.Nil(t, res.Failure)
+	require.Equal(t, []string{"got 1", "got 2", "idle"}, order)
+
+	// Two tasks both waiting for idleness wake together rather than
+	// deadlocking each other.
+	res = sched.Run(func(rt *sched.Runtime) {
+		rt.Go("other", func() { rt.WaitIdle() })
+		rt.WaitIdle()
+	}, sched.Options{})
+	require.Nil(t, res.Failure)
+}

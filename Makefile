@@ -9,9 +9,9 @@ BIN      := $(CURDIR)/bin
 DLV_VERSION     := v1.27.2
 MOCKGEN_VERSION := v0.6.0
 
-.PHONY: test fmt-check vet test-go bench tools demo
+.PHONY: test fmt-check vet test-go bench tools demo generate check-generate
 
-test: fmt-check vet test-go
+test: tools fmt-check vet check-generate test-go
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -22,6 +22,15 @@ vet:
 
 test-go:
 	GORACE=atexit_sleep_ms=0 $(GO) test -race -count=1 ./...
+
+# generate regenerates the gomock mock of harness.Store with the pinned mockgen.
+generate: $(BIN)/mockgen
+	PATH=$(BIN):$$PATH $(GO) generate ./harness/
+
+# check-generate fails when the committed mock differs from what mockgen makes.
+check-generate: generate
+	@if ! git diff --quiet -- harness/storemock || [ -n "$$(git ls-files --others --exclude-standard harness/storemock)" ]; then \
+		echo "harness/storemock is stale: run 'make generate' and commit the result"; git --no-pager diff --stat -- harness/storemock; exit 1; fi
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1s ./...

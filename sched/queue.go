@@ -115,6 +115,29 @@ func (q *Queue[T]) TrySend(v T) bool {
 	return true
 }
 
+// Offer adds v if the queue has room and reports whether it did, without
+// being a scheduling point: the offer is part of the caller's current atomic
+// step. Use it when enqueuing is one effect of a larger action that must
+// not be split, such as a commit that queues a notify for every listener.
+func (q *Queue[T]) Offer(v T) bool {
+	if q.ch != nil {
+		select {
+		case q.ch <- v:
+			return true
+		default:
+			return false
+		}
+	}
+	if q.closed {
+		panic(fmt.Sprintf("sched: send on closed queue %s", q.name))
+	}
+	if q.n == len(q.buf) {
+		return false
+	}
+	q.push(v)
+	return true
+}
+
 // Recv takes the oldest value, blocking while the queue is empty and open.
 // ok is false once the queue is closed and drained.
 func (q *Queue[T]) Recv() (v T, ok bool) {

@@ -1,0 +1,85 @@
+package harness
+
+// MergeStrategy is the subscriber's catch-up logic (§6): it handles one
+// notify, looking messages up in the durable cache and the database and
+// sending each to the subscriber through the MergeContext. Strategies are
+// stateless; the cursor and the delivered set live in the context. A user can
+// plug in a strategy of their own by implementing this interface.
+type MergeStrategy interface {
+	// Name is the strategy's short name, as used on the command line.
+	Name() string
+	// HandleNotify handles a notify with AfterMessageID > 0 or FullRefresh.
+	HandleNotify(c *MergeContext, n Notify)
+}
+
+// ProducerLocked is implemented by strategies that need the writers to hold
+// the per-chat publish mutex across their post-commit publishes (§6,
+// producer-lock).
+type ProducerLocked interface {
+	ProducerLock() bool
+}
+
+// MergeContext is one subscriber's merge state and its access to the cache,
+// the database and the client (§5).
+type MergeContext struct {
+	sub *Subscriber
+	// AfterMessageID is the subscriber's reconnect floor: it asked for
+	// messages after this ID.
+	AfterMessageID int64
+	last           int64
+	delivered      map[int64]bool // looked up by key only, never iterated
+}
+
+// LastMessageID returns the cursor.
+func (c *MergeContext) LastMessageID() int64 { return c.last }
+
+// SetLastMessageID moves the cursor; every move is recorded for the
+// oracle's report of when a message became unreachable.
+func (c *MergeContext) SetLastMessageID(id int64) {
+	if id == c.last {
+		return
+	}
+	c.sub.mu.Lock()
+	c.sub.cursor = append(c.sub.cursor, CursorMove{Step: c.sub.rt.Step(), From: c.last, To: id})
+	c.sub.mu.Unlock()
+	c.last = id
+}
+
+// Delivered reports whether message id was sent in the current epoch.
+func (c *MergeContext) Delivered(id int64) bool { return c.delivered[id] }
+
+// DeliveredCount returns how many distinct messages the current epoch sent.
+func (c *MergeContext) DeliveredCount() int { return len(c.delivered) }
+
+// StartEpoch begins a FullRefresh epoch: the delivered set is cleared and
+// every visible message may be sent once more (§7).
+func (c *MergeContext) StartEpoch() {
+	c.delivered = map[int64]bool{}
+	c.sub.mu.Lock()
+	c.sub.epoch++
+	c.sub.mu.Unlock()
+	c.sub.note("full refresh: epoch %d starts", c.sub.epoch)
+}
+
+// CacheAfter is the durable cache lookup cacheAfter(afterID) (§2) on the
+// subscriber's replica; it is a scheduling point.
+func (c *MergeContext) CacheAfter(afterID int64) []Message {
+	return c.sub.replica.cacheAfter(c.sub.ChatID, afterID)
+}
+
+// QueryDB is the catch-up query GetChatMessagesByChatID(chat, afterID).
+func (c *MergeContext) QueryDB(afterID int64) ([]Message, error) {
+	msgs, err := c.sub.replica.store.GetChatMessagesByChatID(c.sub.ChatID, afterID)
+	c.sub.note("db after %d -> %v", afterID, ids(msgs))
+	return msgs, err
+}
+
+// Send delivers m to the client and adds it to the delivered set; via says
+// where it was found ("cache" or "db").
+func (c *MergeContext) Send(m Message, via string) {
+	c.delivered[m.ID] = true
+	c.sub.deliver(m, via)
+}
+
+// Notef adds a note to the run's trace, attributed to the merge.
+func (c *MergeContext) Notef(format string, args ...any) { c.sub.note(format, args...) }

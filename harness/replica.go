@@ -1,0 +1,343 @@
+package harness
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/interleave/interleave/sched"
+)
+
+// Config sizes a replica's per-chat stream state (§2, §5). Zero values take
+// the design page's defaults.
+type Config struct {
+	// CacheCapacity is the durable cache's capacity (default 256).
+	CacheCapacity int
+	// NotifyQueue is the subscriber's notify queue capacity (default 10).
+	NotifyQueue int
+	// FanOutQueue is a local subscriber's event channel capacity (default
+	// 128); a full channel drops the event.
+	FanOutQueue int
+	// ProducerLock makes writers hold the per-chat publish mutex across
+	// their post-commit publishes (set for strategies that ask for it).
+	ProducerLock bool
+}
+
+func (c Config) withDefaults() Config {
+	if c.CacheCapacity <= 0 {
+		c.CacheCapacity = DefaultCacheCapacity
+	}
+	if c.NotifyQueue <= 0 {
+		c.NotifyQueue = 10
+	}
+	if c.FanOutQueue <= 0 {
+		c.FanOutQueue = 128
+	}
+	return c
+}
+
+// ChatChannel is the pubsub channel of a chat's stream notifies.
+func ChatChannel(chatID int64) string { return fmt.Sprintf("chat:%d", chatID) }
+
+// Replica is one server replica: its per-chat stream state, its writers and
+// its subscribers. Replicas share the store and the pubsub, never caches.
+type Replica struct {
+	Name  string
+	rt    *sched.Runtime
+	store Store
+	ps    *PubSub
+	cfg   Config
+
+	mu            sync.Mutex        // guards the maps; never held across a scheduling point
+	streams       map[int64]*stream // looked up by key only
+	producerLocks map[int64]*sched.Mutex
+	wake          *sched.Queue[int64]
+}
+
+// stream is a chat's state on one replica (§2).
+type stream struct {
+	mu    sync.Mutex // never held across a scheduling point
+	cache durableCache
+	local []*Subscriber
+	// FanOutDropped counts local events dropped on a full channel.
+	fanOutDropped int
+}
+
+// NewReplica returns a replica over a store and a pubsub.
+func NewReplica(rt *sched.Runtime, name string, store Store, ps *PubSub, cfg Config) *Replica {
+	return &Replica{Name: name, rt: rt, store: store, ps: ps, cfg: cfg.withDefaults(),
+		streams: map[int64]*stream{}, producerLocks: map[int64]*sched.Mutex{},
+		wake: sched.NewQueue[int64](rt, name+" worker wake", 1)}
+}
+
+func (r *Replica) stream(chatID int64) *stream {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.streams[chatID]
+	if st == nil {
+		st = &stream{cache: durableCache{capacity: r.cfg.CacheCapacity}}
+		r.streams[chatID] = st
+	}
+	return st
+}
+
+func (r *Replica) producerLock(chatID int64) *sched.Mutex {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := r.producerLocks[chatID]
+	if m == nil {
+		m = sched.NewMutex(r.rt, fmt.Sprintf("%s chat-%d publish", r.Name, chatID))
+		r.producerLocks[chatID] = m
+	}
+	return m
+}
+
+// CacheIDs returns the IDs in a chat's durable cache, in append order, and
+// evictedBefore.
+func (r *Replica) CacheIDs(chatID int64) (cached []int64, evictedBefore int64) {
+	st := r.stream(chatID)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return ids(st.cache.entries), st.cache.evictedBefore
+}
+
+// FanOutDropped returns how many local events of the chat were dropped.
+func (r *Replica) FanOutDropped(chatID int64) int {
+	st := r.stream(chatID)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.fanOutDropped
+}
+
+// cacheAfter is the merge's cache lookup: a scheduling point, then
+// cacheAfter (§2) under the stream's mutex.
+func (r *Replica) cacheAfter(chatID, afterID int64) []Message {
+	r.rt.Yield("merge: cacheAfter")
+	st := r.stream(chatID)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.cache.after(afterID)
+}
+
+// AppendDurable is step 1 of publishMessage (§3): a scheduling point, then
+// the append to the durable cache and the local fan-out, under the stream's
+// mutex. Tests call it directly to fill the cache as they please.
+func (r *Replica) AppendDurable(chatID int64, m Message) {
+	r.rt.Yield("publish: cache append")
+	st := r.stream(chatID)
+	st.mu.Lock()
+	evicted := st.cache.append(m)
+	cached := st.cache.entries
+	// Local fan-out (§2): a non-blocking send into each local
+	// subscriber's channel; a full channel drops the event.
+	for _, sub := range st.local {
+		if !sub.fanOut(m) {
+			st.fanOutDropped++
+		}
+	}
+	if r.rt.Tracing() {
+		r.rt.Notef("%s: cache append #%d -> cache %v, evictedBefore %d", r.Name, m.ID, ids(cached), st.cache.evictedBefore)
+		if evicted != nil {
+			r.rt.Notef("%s: cache full: evicted #%d", r.Name, evicted.ID)
+		}
+	}
+	st.mu.Unlock()
+}
+
+// publishMessage publishes a committed message (§3): append to the durable
+// cache with local fan-out, then a notify with AfterMessageID = ID-1. No
+// lock is held across the steps.
+func (r *Replica) publishMessage(chatID int64, m Message) {
+	r.AppendDurable(chatID, m)
+	r.ps.Publish(ChatChannel(chatID), Notify{AfterMessageID: m.ID - 1})
+}
+
+// ErrNotRequiresAction is returned by PromoteQueued for a chat that does
+// not wait on tool calls.
+var ErrNotRequiresAction = errors.New("chat is not in requires_action")
+
+// PromoteQueued promotes a queued message while the chat waits on tool
+// calls (§4): one transaction locks the chat, inserts a synthetic tool
+// result per pending call, deletes the queued message, inserts the promoted
+// user row and sets the chat pending; after commit, a queue-update notify,
+// publishMessage for each synthetic row and for the promoted row, a status
+// notify, and a wake-up for the worker.
+func (r *Replica) PromoteQueued(chatID, queuedID int64) (synthetic []Message, promoted Message, err error) {
+	err = r.store.InTx(func(tx Tx) error {
+		chat, err := tx.LockChat(chatID)
+		if err != nil {
+			return err
+		}
+		if chat.Status != StatusRequiresAction {
+			return fmt.Errorf("promote queued message %d of chat %d: %w (status %s)", queuedID, chatID, ErrNotRequiresAction, chat.Status)
+		}
+		for _, call := range chat.PendingToolCalls {
+			m, err := tx.InsertMessage(chatID, RoleTool, "interrupted by queued message promotion: "+call)
+			if err != nil {
+				return err
+			}
+			synthetic = append(synthetic, m)
+		}
+		q, err := tx.DeleteQueuedMessage(chatID, queuedID)
+		if err != nil {
+			return err
+		}
+		if promoted, err = tx.InsertMessage(chatID, RoleUser, q.Content); err != nil {
+			return err
+		}
+		return tx.SetChatStatus(chatID, StatusPending)
+	})
+	if err != nil {
+		return nil, Message{}, err
+	}
+	ch := ChatChannel(chatID)
+	if r.cfg.ProducerLock {
+		l := r.producerLock(chatID)
+		l.Lock()
+		defer l.Unlock()
+	}
+	r.ps.Publish(ch, Notify{QueueUpdate: true})
+	for _, m := range synthetic {
+		r.publishMessage(chatID, m)
+	}
+	r.publishMessage(chatID, promoted)
+	r.ps.Publish(ch, Notify{Status: StatusPending})
+	r.wake.Offer(chatID) // a signal: if one is already pending, that one will do
+	return synthetic, promoted, nil
+}
+
+// WorkerOptions shape a worker's run.
+type WorkerOptions struct {
+	// Turns is how many times the worker acquires the chat and replies
+	// before it stops (default 1).
+	Turns int
+	// Ticks is how many periodic acquire ticks the worker may take, beyond
+	// the one it starts with, before it waits only for wake-ups.
+	Ticks int
+	// ToolRows adds tool rows after the assistant row in each reply.
+	ToolRows int
+}
+
+// RunWorker runs the chat worker (§4) until it has replied opts.Turns times
+// or its wake-up queue is closed (World.Settle closes it). It acquires the
+// chat when pending, on a wake-up or on an acquire tick (so it can start as
+// soon as a promote commits, before the promote has published), runs the
+// model, commits the assistant row (and tool rows) and publishes them.
+func (r *Replica) RunWorker(chatID int64, opts WorkerOptions) {
+	turns := max(opts.Turns, 1)
+	ticks := opts.Ticks
+	for turns > 0 {
+		ok, err := r.acquire(chatID)
+		if err != nil {
+			panic(fmt.Sprintf("worker: acquire chat %d: %v", chatID, err))
+		}
+		if ok {
+			r.reply(chatID, opts.ToolRows)
+			turns--
+			continue
+		}
+		if ticks > 0 {
+			ticks--
+			r.rt.Yield("worker: acquire tick")
+			continue
+		}
+		if _, open := r.wake.Recv(); !open {
+			return
+		}
+	}
+}
+
+func (r *Replica) acquire(chatID int64) (bool, error) {
+	acquired := false
+	err := r.store.InTx(func(tx Tx) error {
+		chat, err := tx.LockChat(chatID)
+		if err != nil {
+			return err
+		}
+		if chat.Status != StatusPending {
+			return nil
+		}
+		acquired = true
+		return tx.SetChatStatus(chatID, StatusRunning)
+	})
+	return acquired, err
+}
+
+func (r *Replica) reply(chatID int64, toolRows int) {
+	r.rt.Yield("worker: run model")
+	var rows []Message
+	err := r.store.InTx(func(tx Tx) error {
+		if _, err := tx.LockChat(chatID); err != nil {
+			return err
+		}
+		m, err := tx.InsertMessage(chatID, RoleAssistant, "reply")
+		if err != nil {
+			return err
+		}
+		rows = append(rows, m)
+		for i := 0; i < toolRows; i++ {
+			t, err := tx.InsertMessage(chatID, RoleTool, fmt.Sprintf("tool result %d", i+1))
+			if err != nil {
+				return err
+			}
+			rows = append(rows, t)
+		}
+		return tx.SetChatStatus(chatID, StatusWaiting)
+	})
+	if err != nil {
+		panic(fmt.Sprintf("worker: reply in chat %d: %v", chatID, err))
+	}
+	if r.cfg.ProducerLock {
+		l := r.producerLock(chatID)
+		l.Lock()
+		defer l.Unlock()
+	}
+	for _, m := range rows {
+		r.publishMessage(chatID, m)
+	}
+	r.ps.Publish(ChatChannel(chatID), Notify{Status: StatusWaiting})
+}
+
+// WriteMessage commits one row in its own transaction (without locking the
+// chat, so it can overlap other writers) and publishes it from this
+// replica: a plain writer, or "another replica" when this is not the
+// subscriber's replica (§4).
+func (r *Replica) WriteMessage(chatID int64, role Role, content string) (Message, error) {
+	var m Message
+	err := r.store.InTx(func(tx Tx) error {
+		var err error
+		m, err = tx.InsertMessage(chatID, role, content)
+		return err
+	})
+	if err != nil {
+		return Message{}, err
+	}
+	r.publishMessage(chatID, m)
+	return m, nil
+}
+
+// EditMessage edits a committed row (§2): after commit the cache becomes
+// just the edited message, evictedBefore resets to 0, and a FullRefresh
+// notify goes out.
+func (r *Replica) EditMessage(chatID, id int64, content string) error {
+	var edited Message
+	err := r.store.InTx(func(tx Tx) error {
+		var err error
+		edited, err = tx.UpdateMessageContent(chatID, id, content)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	r.rt.Yield("edit: replace cache")
+	st := r.stream(chatID)
+	st.mu.Lock()
+	st.cache.replace(edited)
+	st.mu.Unlock()
+	r.rt.Notef("%s: edit #%d: cache replaced, evictedBefore 0", r.Name, id)
+	r.ps.Publish(ChatChannel(chatID), Notify{FullRefresh: true})
+	return nil
+}
+
+// closeWake ends the worker's wait for wake-ups.
+func (r *Replica) closeWake() { r.wake.Close() }

@@ -1,0 +1,137 @@
+package harness
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/interleave/interleave/sched"
+)
+
+// Workload is a setup of writers and subscribers over a World. Setup starts
+// tasks; the harness then settles the world and runs the oracle, plus the
+// workload's own Verify.
+type Workload struct {
+	Name   string
+	Config WorldConfig
+	// Setup seeds the store and starts the tasks; it runs on the main task.
+	Setup func(w *World, s MergeStrategy)
+	// Verify, optional, adds checks of its own after the world settled.
+	Verify func(w *World) []Violation
+}
+
+// Outcome is what a run of a workload left behind.
+type Outcome struct {
+	World      *World
+	Violations []Violation
+}
+
+// Body returns the function to run under sched.Run or sched.RunWild: it
+// builds the world for strategy s, runs the workload, settles it and checks
+// it, records the outcome in out (which may be nil) and fails the run with
+// the violations, if any.
+func (wl Workload) Body(s MergeStrategy, out *Outcome) func(rt *sched.Runtime) {
+	return func(rt *sched.Runtime) {
+		cfg := wl.Config
+		cfg.Config = ConfigFor(s, cfg.Config)
+		w := NewWorld(rt, cfg)
+		wl.Setup(w, s)
+		vs := w.Check()
+		if wl.Verify != nil {
+			vs = append(vs, wl.Verify(w)...)
+		}
+		if out != nil {
+			out.World, out.Violations = w, vs
+		}
+		w.FailOnViolations(vs)
+	}
+}
+
+// PromoteParams shape PromoteWhileRequiresAction.
+type PromoteParams struct {
+	// ToolCalls is the number of tool calls the chat waits on (default 2).
+	ToolCalls int
+	// After is the subscriber's afterMessageID (default: the seeded
+	// history, so the snapshot is empty).
+	After int64
+	// Ticks is how many extra acquire ticks the worker may take.
+	Ticks int
+}
+
+// HistoryOrder is the property of the original flaky test: the synthetic
+// tool rows precede the promoted user row in stored history (§9).
+const HistoryOrder Property = "history order"
+
+// PromoteWhileRequiresAction is the original flaky end-to-end case (§9): a
+// chat waits in requires_action on tool calls, a queued message is
+// promoted, the worker resumes; a subscriber on the same replica must see
+// every message once.
+func PromoteWhileRequiresAction(p PromoteParams) Workload {
+	calls := p.ToolCalls
+	if calls <= 0 {
+		calls = 2
+	}
+	const chat = 1
+	var promoted, synthetic []int64
+	return Workload{
+		Name: "promote-while-requires-action",
+		Setup: func(w *World, s MergeStrategy) {
+			promoted, synthetic = nil, nil
+			r := w.Replicas[0]
+			var toolCalls []string
+			for i := 0; i < calls; i++ {
+				toolCalls = append(toolCalls, fmt.Sprintf("call-%d", i+1))
+			}
+			seed(w, Chat{ID: chat, Status: StatusRequiresAction, PendingToolCalls: toolCalls}, []Message{
+				{Role: RoleUser, Content: "run the tools"},
+				{Role: RoleAssistant, Content: fmt.Sprintf("calling %d tools", calls)},
+			})
+			q := w.queue(chat, "actually, do this instead")
+			after := p.After
+			if after == 0 {
+				after = 2
+			}
+			w.Subscribe(r, "sub", chat, after, s)
+			w.Writer("promote", func() {
+				syn, pro, err := r.PromoteQueued(chat, q.ID)
+				if err != nil {
+					panic(err)
+				}
+				synthetic, promoted = ids(syn), []int64{pro.ID}
+			})
+			w.Worker(r, chat, WorkerOptions{Turns: 1, Ticks: p.Ticks})
+		},
+		Verify: func(w *World) []Violation {
+			var pos []int64
+			for _, m := range w.Truth.History(chat) {
+				pos = append(pos, m.ID)
+			}
+			at := func(id int64) int { return slices.Index(pos, id) }
+			for _, id := range synthetic {
+				if len(promoted) == 1 && at(id) > at(promoted[0]) {
+					return []Violation{{Subscriber: "store", Property: HistoryOrder, IDs: []int64{id, promoted[0]},
+						Detail: fmt.Sprintf("synthetic tool row comes after the promoted user row in history %v", pos)}}
+				}
+			}
+			return nil
+		},
+	}
+}
+
+// seed creates a chat with committed history; it needs the in-memory
+// store.
+func seed(w *World, c Chat, history []Message) {
+	if w.Mem == nil {
+		panic("harness: seeding needs the in-memory store")
+	}
+	w.Mem.CreateChat(c)
+	for _, m := range history {
+		w.Mem.Seed(c.ID, m.Role, m.Content)
+	}
+}
+
+func (w *World) queue(chatID int64, content string) QueuedMessage {
+	if w.Mem == nil {
+		panic("harness: queueing needs the in-memory store")
+	}
+	return w.Mem.Queue(chatID, content)
+}

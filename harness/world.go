@@ -1,0 +1,149 @@
+package harness
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/interleave/interleave/sched"
+)
+
+// WorldConfig configures a World.
+type WorldConfig struct {
+	Config
+	// Replicas is the number of server replicas (default 1).
+	Replicas int
+	// Store replaces the in-memory store (a mock, or a real database);
+	// the oracle then needs Truth.
+	Store Store
+	// Truth is the ground truth for the oracle when Store is set.
+	Truth GroundTruth
+}
+
+// World is a whole modelled deployment: a store, a pubsub, replicas, their
+// writers and workers, and subscribers. It owns the order of shutdown, so
+// that "every writer has finished and every notify has been handled" (§7)
+// is a point in the run, not a sleep.
+type World struct {
+	RT       *sched.Runtime
+	Mem      *MemStore // nil when WorldConfig.Store was set
+	Store    Store
+	Truth    GroundTruth
+	PubSub   *PubSub
+	Replicas []*Replica
+
+	mu      sync.Mutex // guards subs: subscribe tasks run concurrently in wild mode
+	writers []*sched.Task
+	workers []*sched.Task
+	subs    []*Subscriber
+	settled bool
+}
+
+// NewWorld builds a world in the run of rt. With a strategy that is
+// ProducerLocked, set cfg.ProducerLock (Strategy helps).
+func NewWorld(rt *sched.Runtime, cfg WorldConfig) *World {
+	w := &World{RT: rt, PubSub: NewPubSub(rt), Store: cfg.Store, Truth: cfg.Truth}
+	if w.Store == nil {
+		w.Mem = NewMemStore(rt)
+		w.Store, w.Truth = w.Mem, w.Mem
+	}
+	n := max(cfg.Replicas, 1)
+	for i := 0; i < n; i++ {
+		w.Replicas = append(w.Replicas, NewReplica(rt, fmt.Sprintf("replica%d", i+1), w.Store, w.PubSub, cfg.Config))
+	}
+	return w
+}
+
+// ConfigFor returns cfg with ProducerLock set as the strategy asks.
+func ConfigFor(s MergeStrategy, cfg Config) Config {
+	if p, ok := s.(ProducerLocked); ok && p.ProducerLock() {
+		cfg.ProducerLock = true
+	}
+	return cfg
+}
+
+// Writer starts a writer task. Settle waits for writers first.
+func (w *World) Writer(name string, fn func()) *sched.Task {
+	t := w.RT.Go(name, fn)
+	w.writers = append(w.writers, t)
+	return t
+}
+
+// Worker starts the chat worker of replica r. Settle closes its wake-up
+// queue once the writers are done, so a worker with turns left stops.
+func (w *World) Worker(r *Replica, chatID int64, opts WorkerOptions) *sched.Task {
+	t := w.RT.Go(r.Name+" worker", func() { r.RunWorker(chatID, opts) })
+	w.workers = append(w.workers, t)
+	return t
+}
+
+// Subscribe starts a task that subscribes on replica r, so that the
+// subscription and its snapshot interleave with the writers. The
+// subscriber appears in Subscribers once the task has run.
+func (w *World) Subscribe(r *Replica, name string, chatID, after int64, strategy MergeStrategy) *sched.Task {
+	return w.Writer(name+" subscribe", func() {
+		s, err := r.SubscribeAuthorized(name, chatID, after, strategy)
+		if err != nil {
+			panic(err)
+		}
+		w.AddSubscriber(s)
+	})
+}
+
+// AddSubscriber registers a subscriber made by SubscribeAuthorized directly,
+// so that Settle closes it and Check checks it.
+func (w *World) AddSubscriber(s *Subscriber) {
+	w.mu.Lock()
+	w.subs = append(w.subs, s)
+	w.mu.Unlock()
+}
+
+// Subscribers returns the subscribers, in the order they subscribed.
+func (w *World) Subscribers() []*Subscriber {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]*Subscriber(nil), w.subs...)
+}
+
+// Settle brings the world to rest: it waits for the writers, then stops
+// the workers (their wake-up queues close), then lets every listener
+// deliver what was committed, then lets every merge goroutine handle what is
+// queued. It must be called from the task that built the world.
+func (w *World) Settle() {
+	if w.settled {
+		return
+	}
+	w.settled = true
+	w.RT.JoinAll(w.writers...)
+	for _, r := range w.Replicas {
+		r.closeWake()
+	}
+	w.RT.JoinAll(w.workers...)
+	w.PubSub.Close()
+	for _, s := range w.Subscribers() {
+		s.close()
+	}
+}
+
+// Check settles the world and runs the oracle on every subscriber.
+func (w *World) Check() []Violation {
+	w.Settle()
+	var out []Violation
+	for _, s := range w.Subscribers() {
+		out = append(out, Check(s, w.Truth)...)
+	}
+	return out
+}
+
+// FailOnViolations ends the run with an assertion failure listing the
+// violations, if any.
+func (w *World) FailOnViolations(vs []Violation) {
+	if len(vs) == 0 {
+		return
+	}
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = v.String()
+	}
+	w.RT.Failf("oracle: %s", strings.Join(parts, "; "))
+}

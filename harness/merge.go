@@ -40,8 +40,9 @@ func (c *MergeContext) SetLastMessageID(id int64) {
 		return
 	}
 	c.sub.mu.Lock()
-	c.sub.cursor = append(c.sub.cursor, CursorMove{Step: c.sub.rt.Step(), From: c.last, To: id})
+	c.sub.cursor = append(c.sub.cursor, CursorMove{Step: c.sub.rt.Step(), From: c.last, To: id, Epoch: c.sub.epoch})
 	c.sub.mu.Unlock()
+	c.sub.note("lastMessageID %d -> %d", c.last, id)
 	c.last = id
 }
 

@@ -62,7 +62,11 @@ type GroundTruth interface {
 func Check(s *Subscriber, db GroundTruth) []Violation {
 	deliveries := s.Deliveries()
 	visible := db.History(s.ChatID)
-	final := 0
+	// The final epoch is the subscriber's, not the last one that delivered
+	// something: a FullRefresh that re-delivers nothing must be caught.
+	s.mu.Lock()
+	final := s.epoch
+	s.mu.Unlock()
 	for _, d := range deliveries {
 		final = max(final, d.Epoch)
 	}
@@ -122,7 +126,7 @@ func Check(s *Subscriber, db GroundTruth) []Violation {
 				continue
 			}
 			if count[m.ID] == 0 {
-				detail, step := lostDetail(s, m.ID)
+				detail, step := lostDetail(s, m.ID, e)
 				add(ExactlyOnce, []int64{m.ID}, "never delivered"+epochSuffix(e)+detail, step)
 			}
 		}
@@ -138,11 +142,12 @@ func epochSuffix(e int) string {
 }
 
 // lostDetail finds when the cursor passed a message the subscriber never
-// received: from then on a merge that looks up after the cursor cannot find
-// it.
-func lostDetail(s *Subscriber, id int64) (string, int) {
+// received in epoch e: from then on a merge that looks up after the cursor
+// cannot find it. Moves of earlier epochs do not count: the message may well
+// have been delivered then.
+func lostDetail(s *Subscriber, id int64, e int) (string, int) {
 	for _, c := range s.Cursor() {
-		if c.From < id && c.To > id {
+		if c.Epoch == e && c.From < id && c.To > id {
 			return fmt.Sprintf(" (lastMessageID moved past it, %d -> %d, at step %d)", c.From, c.To, c.Step), c.Step
 		}
 	}

@@ -144,10 +144,10 @@ func (r *Replica) AppendDurable(chatID int64, m Message) {
 	st.mu.Unlock()
 }
 
-// publishMessage publishes a committed message (§3): append to the durable
+// PublishMessage publishes a committed message (§3): append to the durable
 // cache with local fan-out, then a notify with AfterMessageID = ID-1. No
 // lock is held across the steps.
-func (r *Replica) publishMessage(chatID int64, m Message) {
+func (r *Replica) PublishMessage(chatID int64, m Message) {
 	r.AppendDurable(chatID, m)
 	r.ps.Publish(ChatChannel(chatID), Notify{AfterMessageID: m.ID - 1})
 }
@@ -198,9 +198,9 @@ func (r *Replica) PromoteQueued(chatID, queuedID int64) (synthetic []Message, pr
 	}
 	r.ps.Publish(ch, Notify{QueueUpdate: true})
 	for _, m := range synthetic {
-		r.publishMessage(chatID, m)
+		r.PublishMessage(chatID, m)
 	}
-	r.publishMessage(chatID, promoted)
+	r.PublishMessage(chatID, promoted)
 	r.ps.Publish(ch, Notify{Status: StatusPending})
 	r.wake.Offer(chatID) // a signal: if one is already pending, that one will do
 	return synthetic, promoted, nil
@@ -293,7 +293,7 @@ func (r *Replica) reply(chatID int64, toolRows int) {
 		defer l.Unlock()
 	}
 	for _, m := range rows {
-		r.publishMessage(chatID, m)
+		r.PublishMessage(chatID, m)
 	}
 	r.ps.Publish(ChatChannel(chatID), Notify{Status: StatusWaiting})
 }
@@ -312,7 +312,7 @@ func (r *Replica) WriteMessage(chatID int64, role Role, content string) (Message
 	if err != nil {
 		return Message{}, err
 	}
-	r.publishMessage(chatID, m)
+	r.PublishMessage(chatID, m)
 	return m, nil
 }
 

@@ -22,6 +22,8 @@ type Delivery struct {
 type CursorMove struct {
 	Step     int
 	From, To int64
+	// Epoch is the FullRefresh epoch the move was made in.
+	Epoch int
 }
 
 // Subscriber is one SubscribeAuthorized call (§5): a pubsub listener feeding

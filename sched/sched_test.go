@@ -499,3 +499,19 @@ func TestWaitIdleReturnsWhenOthersAreBlocked(t *testing.T) {
 	}, sched.Options{})
 	require.Nil(t, res.Failure)
 }
+
+func TestGuidedFollowsWhatApplies(t *testing.T) {
+	// The lost-update schedule steers the same program exactly, and steers a
+	// changed program (with the mutex) without diverging.
+	rep := sched.Explore(lostUpdate(false), sched.Options{Strategy: sched.DFS(1)}, 0)
+	require.NotNil(t, rep.Failure)
+	again := sched.Run(lostUpdate(false), sched.Options{Strategy: sched.Guided(rep.Failure.Schedule)})
+	require.NotNil(t, again.Failure)
+	require.Equal(t, rep.Failure.Msg, again.Failure.Msg)
+	require.Equal(t, rep.Failure.Schedule.String(), again.Schedule.String())
+
+	fixed := sched.Run(lostUpdate(true), sched.Options{Strategy: sched.Guided(rep.Failure.Schedule)})
+	require.Nil(t, fixed.Failure)
+	long := &sched.Schedule{Choices: []sched.Choice{{Kind: sched.TaskChoice, Value: 99}, {Kind: sched.ValueChoice, Value: 5}}}
+	require.Nil(t, sched.Run(twoByThree, sched.Options{Strategy: sched.Guided(long)}).Failure)
+}

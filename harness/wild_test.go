@@ -1,0 +1,76 @@
+package harness_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/interleave/interleave/harness"
+	"github.com/interleave/interleave/sched"
+)
+
+// TestPromoteWhileRequiresActionWild runs the original flaky case (§9) on
+// real goroutines with jitter, under the race detector when -race is on:
+// with the fixed merge, no run may fail or violate the oracle, and no run
+// may leave a goroutine behind.
+func TestPromoteWhileRequiresActionWild(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	wl := harness.PromoteWhileRequiresAction(harness.PromoteParams{})
+	for i := 0; i < 200; i++ {
+		var out harness.Outcome
+		res := sched.RunWild(wl.Body(harness.Fixed{}, &out), sched.WildOptions{Seed: int64(i), Jitter: 0.3, Timeout: 30 * time.Second})
+		require.Nil(t, res.Failure, "wild run %d", i)
+		require.NotNil(t, out.World, "wild run %d did not finish its body", i)
+		require.Empty(t, out.Violations, "wild run %d", i)
+		sub := out.World.Subscribers()
+		require.Len(t, sub, 1)
+		// The seeded history is 1 and 2; the promote adds two synthetic
+		// tool rows and the promoted user row, the worker its reply.
+		require.ElementsMatch(t, []int64{3, 4, 5, 6}, sub[0].DeliveredIDs(), "wild run %d", i)
+	}
+}
+
+// TestPromoteWhileRequiresActionExplore pins what the model shows under
+// controlled exploration: PCT (depth 3) finds the lost message for naive
+// and for producer-lock within 2000 schedules; fixed survives them all.
+func TestPromoteWhileRequiresActionExplore(t *testing.T) {
+	wl := harness.PromoteWhileRequiresAction(harness.PromoteParams{})
+	for _, tc := range []struct {
+		strategy harness.MergeStrategy
+		fails    bool
+	}{
+		{harness.Naive{}, true},
+		{harness.ProducerLock{}, true},
+		{harness.Fixed{}, false},
+	} {
+		t.Run(tc.strategy.Name(), func(t *testing.T) {
+			body := wl.Body(tc.strategy, nil)
+			rep := sched.Explore(body, sched.Options{Strategy: sched.PCT(1, 3, 100), Trace: true}, 2000)
+			if !tc.fails {
+				if rep.Failure != nil {
+					t.Logf("run %d of %d failed; trace:\n%s", rep.FailedRun, rep.Schedules, rep.Failure.Trace)
+				}
+				require.Nil(t, rep.Failure)
+				require.Equal(t, 2000, rep.Schedules)
+				return
+			}
+			f := rep.Failure
+			found := f != nil && f.Kind == sched.Assertion && strings.HasPrefix(f.Msg, "oracle: sub: exactly once: ") &&
+				strings.Contains(f.Msg, " never delivered (lastMessageID moved past it")
+			if !found && f != nil {
+				t.Logf("run %d failed otherwise; trace:\n%s", rep.FailedRun, f.Trace)
+			}
+			require.True(t, found, "%d schedules, failure: %v", rep.Schedules, f)
+			// The failing schedule replays to the same verdict.
+			again := sched.Run(body, sched.Options{Strategy: sched.Replay(f.Schedule)})
+			require.NotNil(t, again.Failure)
+			if again.Failure.Msg != f.Msg {
+				t.Logf("trace:\n%s", f.Trace)
+			}
+			require.Equal(t, f.Msg, again.Failure.Msg)
+		})
+	}
+}

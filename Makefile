@@ -9,7 +9,7 @@ BIN      := $(CURDIR)/bin
 DLV_VERSION     := v1.27.2
 MOCKGEN_VERSION := v0.6.0
 
-.PHONY: test fmt-check vet test-go bench tools demo generate check-generate
+.PHONY: test fmt-check vet test-go bench tools demo generate check-generate pg-up pg-down
 
 test: tools fmt-check vet check-generate test-go
 
@@ -20,8 +20,18 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
+# The tests run against a throwaway PostgreSQL cluster, started (and
+# stopped) here unless one is already up (make pg-up).
 test-go:
-	GORACE=atexit_sleep_ms=0 $(GO) test -race -count=1 ./...
+	GORACE=atexit_sleep_ms=0 bash scripts/with-pg.sh $(GO) test -race -count=1 ./...
+
+# pg-up starts a throwaway PostgreSQL cluster on 127.0.0.1 and prints the
+# export line for INTERLEAVE_PG_DSN; pg-down stops it and deletes its data.
+pg-up:
+	@bash scripts/pg.sh up
+
+pg-down:
+	@bash scripts/pg.sh down
 
 # generate regenerates the gomock mock of harness.Store with the pinned mockgen.
 generate: $(BIN)/mockgen

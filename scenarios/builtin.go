@@ -1,0 +1,208 @@
+package scenarios
+
+import (
+	"fmt"
+
+	"github.com/interleave/interleave/harness"
+	"github.com/interleave/interleave/sched"
+)
+
+const chatID = 1
+
+// seedChat creates chat 1 with n committed rows (user and assistant
+// alternating) and returns them; toolCalls > 0 leaves the chat waiting on
+// that many tool calls (requires_action).
+func seedChat(w *harness.World, n int, toolCalls ...string) []harness.Message {
+	c := harness.Chat{ID: chatID, Status: harness.StatusWaiting}
+	if len(toolCalls) > 0 {
+		c.Status, c.PendingToolCalls = harness.StatusRequiresAction, toolCalls
+	}
+	w.Mem.CreateChat(c)
+	var out []harness.Message
+	for i := 0; i < n; i++ {
+		role := harness.RoleUser
+		if i%2 == 1 {
+			role = harness.RoleAssistant
+		}
+		out = append(out, w.Mem.Seed(chatID, role, fmt.Sprintf("history %d", i+1)))
+	}
+	return out
+}
+
+// writers starts one plain writer per replica index in on, each committing
+// one row in its own transaction and publishing it from its replica.
+func writers(w *harness.World, on []int) {
+	for i, ri := range on {
+		r := w.Replicas[ri]
+		w.Writer(fmt.Sprintf("writer%d@%s", i+1, r.Name), func() {
+			if _, err := r.WriteMessage(chatID, harness.RoleAssistant, fmt.Sprintf("message from writer %d", i+1)); err != nil {
+				panic(err)
+			}
+		})
+	}
+}
+
+func builtins() []*Scenario {
+	return []*Scenario{
+		{
+			Name: "promote-while-requires-action",
+			Doc:  "the original flaky test (§9): a queued message is promoted while the chat waits on 2 tool calls; the worker resumes and races the promote's publishes",
+			Build: func(Gen) harness.Workload {
+				return harness.PromoteWhileRequiresAction(harness.PromoteParams{ToolCalls: 2})
+			},
+			Expect: map[string]Verdict{"naive": Fail, "producer-lock": Fail},
+		},
+		{
+			Name:  "out-of-order",
+			Doc:   "three writers on the subscriber's replica commit and publish in any order (§8, out-of-order durable message)",
+			Small: true,
+			Build: func(Gen) harness.Workload {
+				return harness.Workload{Name: "out-of-order", Setup: func(w *harness.World, s harness.MergeStrategy) {
+					seedChat(w, 4)
+					w.Subscribe(w.Replicas[0], "sub", chatID, 2, s)
+					writers(w, []int{0, 0, 0})
+				}}
+			},
+			Expect: map[string]Verdict{"naive": Fail, "producer-lock": Fail},
+		},
+		{
+			Name:  "reconnect-late-notify",
+			Doc:   "a client reconnects after #5 while #5's notify is still in flight, so a notify below the reconnect floor arrives (§8)",
+			Small: true,
+			Build: func(Gen) harness.Workload {
+				return harness.Workload{Name: "reconnect-late-notify", Setup: func(w *harness.World, s harness.MergeStrategy) {
+					seedChat(w, 4)
+					r := w.Replicas[0]
+					committed := sched.NewQueue[int64](w.RT, "committed", 1)
+					w.Writer("writer", func() {
+						var m harness.Message
+						err := w.Store.InTx(func(tx harness.Tx) error {
+							var err error
+							m, err = tx.InsertMessage(chatID, harness.RoleAssistant, "the last message the client saw")
+							return err
+						})
+						if err != nil {
+							panic(err)
+						}
+						committed.Offer(m.ID)
+						r.PublishMessage(chatID, m)
+					})
+					w.Writer("reconnect", func() {
+						last, _ := committed.Recv()
+						s, err := r.SubscribeAuthorized("sub", chatID, last, s)
+						if err != nil {
+							panic(err)
+						}
+						w.AddSubscriber(s)
+					})
+				}}
+			},
+			Expect: map[string]Verdict{"fixed-r1": Fail},
+		},
+		{
+			Name:  "cross-replica-fallback",
+			Doc:   "one writer on the subscriber's replica, one on another replica whose row only the database has (§8, DB fallback)",
+			Small: true,
+			Build: func(Gen) harness.Workload {
+				return harness.Workload{Name: "cross-replica-fallback", Config: harness.WorldConfig{Replicas: 2}, Setup: func(w *harness.World, s harness.MergeStrategy) {
+					seedChat(w, 5)
+					w.Subscribe(w.Replicas[0], "sub", chatID, 5, s)
+					writers(w, []int{1, 0})
+				}}
+			},
+			Expect: map[string]Verdict{"naive": Fail, "fixed-r1": Fail, "producer-lock": Fail},
+		},
+		{
+			Name: "cache-eviction",
+			Doc:  "a durable cache of capacity 2 and four writers: entries are evicted out of ID order and evictedBefore moves down (§9)",
+			Build: func(Gen) harness.Workload {
+				return harness.Workload{Name: "cache-eviction", Config: harness.WorldConfig{Config: harness.Config{CacheCapacity: 2}}, Setup: func(w *harness.World, s harness.MergeStrategy) {
+					seedChat(w, 2)
+					w.Subscribe(w.Replicas[0], "sub", chatID, 2, s)
+					writers(w, []int{0, 0, 0, 0})
+				}}
+			},
+			Expect: map[string]Verdict{"naive": Fail, "producer-lock": Fail},
+		},
+		{
+			Name: "full-refresh-edit",
+			Doc:  "an edit replaces the cache and sends FullRefresh while two writers append (§9)",
+			Build: func(Gen) harness.Workload {
+				return harness.Workload{Name: "full-refresh-edit", Setup: func(w *harness.World, s harness.MergeStrategy) {
+					seedChat(w, 3)
+					r := w.Replicas[0]
+					w.Subscribe(r, "sub", chatID, 1, s)
+					writers(w, []int{0, 0})
+					w.Writer("editor", func() {
+						if err := r.EditMessage(chatID, 2, "history 2 (edited)"); err != nil {
+							panic(err)
+						}
+					})
+				}}
+			},
+			Expect: map[string]Verdict{"naive": Fail, "producer-lock": Fail},
+		},
+		{
+			Name:      "random-workload",
+			Doc:       "a generated mix: 1-2 replicas, cache capacity 2-256, 1-2 subscribers with an afterMessageID, 1-4 writers, maybe an edit, maybe a promote with its worker",
+			Generated: true,
+			Build:     randomWorkload,
+			Expect:    map[string]Verdict{"naive": Fail, "fixed-r1": Fail, "producer-lock": Fail},
+		},
+	}
+}
+
+// randomWorkload draws a workload from g. Draws of 0 give the smallest
+// workload, so rapid shrinks towards it.
+func randomWorkload(g Gen) harness.Workload {
+	replicas := 1 + g.Intn(2)
+	capacity := []int{256, 2, 3}[g.Intn(3)]
+	history := 2 + g.Intn(3)
+	type sub struct {
+		replica int
+		after   int64
+	}
+	subs := []sub{{replica: 0, after: int64(g.Intn(history + 1))}}
+	if g.Intn(2) == 1 {
+		subs = append(subs, sub{replica: g.Intn(replicas), after: int64(g.Intn(history + 1))})
+	}
+	var on []int
+	for i, n := 0, 1+g.Intn(4); i < n; i++ {
+		on = append(on, g.Intn(replicas))
+	}
+	edit := g.Intn(3) == 2
+	promote := g.Intn(2) == 1
+	toolCalls := 1 + g.Intn(2)
+	return harness.Workload{
+		Name:   "random-workload",
+		Config: harness.WorldConfig{Replicas: replicas, Config: harness.Config{CacheCapacity: capacity}},
+		Setup: func(w *harness.World, s harness.MergeStrategy) {
+			var calls []string
+			for i := 0; promote && i < toolCalls; i++ {
+				calls = append(calls, fmt.Sprintf("call-%d", i+1))
+			}
+			seedChat(w, history, calls...)
+			for i, sb := range subs {
+				w.Subscribe(w.Replicas[sb.replica], fmt.Sprintf("sub%d", i+1), chatID, sb.after, s)
+			}
+			writers(w, on)
+			r := w.Replicas[0]
+			if edit {
+				w.Writer("editor", func() {
+					if err := r.EditMessage(chatID, 1, "history 1 (edited)"); err != nil {
+						panic(err)
+					}
+				})
+			}
+			if promote {
+				q := w.Mem.Queue(chatID, "promoted")
+				w.Writer("promote", func() {
+					if _, _, err := r.PromoteQueued(chatID, q.ID); err != nil {
+						panic(err)
+					}
+				})
+				w.Worker(r, chatID, harness.WorkerOptions{Turns: 1})
+			}
+		},
+	}
+}

@@ -1,0 +1,150 @@
+package scenarios
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Config is what the test flags and INTERLEAVE_* variables select.
+//
+//	-interleave.seed N         INTERLEAVE_SEED         run only seed N (default: seeds 1..schedules)
+//	-interleave.strategy S     INTERLEAVE_STRATEGY     merge strategies, comma-separated, or "all"
+//	                                                   (default: those the scenario expects to pass)
+//	-interleave.schedules N    INTERLEAVE_SCHEDULES    seeds per scenario and strategy (default 20)
+//	-interleave.search K       INTERLEAVE_SEARCH       random, pct or dfs (default pct)
+//	-interleave.depth D        INTERLEAVE_DEPTH        PCT's bug depth (default 3)
+//	-interleave.preemptions B  INTERLEAVE_PREEMPTIONS  DFS's preemption bound (default 2)
+//	-interleave.scenario S     INTERLEAVE_SCENARIO     scenarios, comma-separated (default all)
+//	-interleave.mode M         INTERLEAVE_MODE         controlled or wild (TestStress)
+//	-interleave.save DIR       INTERLEAVE_SAVE         save failing schedules under DIR
+//
+// A flag given on the command line wins over its variable.
+type Config struct {
+	Seed        int64
+	SeedSet     bool
+	Strategies  []string
+	Schedules   int
+	Search      string
+	Depth       int
+	Preemptions int
+	Scenarios   []string
+	Mode        string
+	Save        string
+}
+
+// ConfigKeys are the names of the settings, as in -interleave.<key> and
+// INTERLEAVE_<KEY>.
+var ConfigKeys = []string{"seed", "strategy", "schedules", "search", "depth", "preemptions", "scenario", "mode", "save"}
+
+// LoadConfig builds a Config from the flags set on the command line
+// (flags, by key) and the environment (getenv). It is a pure function of
+// its arguments. Errors name the flag and its variable.
+func LoadConfig(flags map[string]string, getenv func(string) string) (Config, error) {
+	c := Config{Schedules: 20, Search: "pct", Depth: 3, Preemptions: 2, Mode: "controlled"}
+	for _, key := range ConfigKeys {
+		env := "INTERLEAVE_" + strings.ToUpper(key)
+		v, ok := flags[key]
+		src := "-interleave." + key
+		if !ok {
+			v = getenv(env)
+			src = env
+			if v == "" {
+				continue
+			}
+		}
+		bad := func(want string) error {
+			return fmt.Errorf("%s=%q: want %s", src, v, want)
+		}
+		switch key {
+		case "seed":
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				return c, bad("a non-negative whole number")
+			}
+			c.Seed, c.SeedSet = n, true
+		case "strategy":
+			if v == "all" {
+				c.Strategies = StrategyNames()
+				continue
+			}
+			c.Strategies = nil
+			for _, s := range strings.Split(v, ",") {
+				if _, err := LookupStrategy(s); err != nil {
+					return c, fmt.Errorf("%s: %w", src, err)
+				}
+				c.Strategies = append(c.Strategies, s)
+			}
+		case "schedules", "depth":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return c, bad("a whole number >= 1")
+			}
+			if key == "schedules" {
+				c.Schedules = n
+			} else {
+				c.Depth = n
+			}
+		case "preemptions":
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return c, bad("a whole number (negative: unbounded)")
+			}
+			c.Preemptions = n
+		case "search":
+			if _, err := ParseSearch(v, 1, 0); err != nil {
+				return c, fmt.Errorf("%s: %w", src, err)
+			}
+			c.Search = v
+		case "scenario":
+			c.Scenarios = nil
+			for _, s := range strings.Split(v, ",") {
+				if _, err := Lookup(s); err != nil {
+					return c, fmt.Errorf("%s: %w", src, err)
+				}
+				c.Scenarios = append(c.Scenarios, s)
+			}
+		case "mode":
+			if v != "controlled" && v != "wild" {
+				return c, bad("controlled or wild")
+			}
+			c.Mode = v
+		case "save":
+			c.Save = v
+		}
+	}
+	return c, nil
+}
+
+// SearchSpec returns the configured search.
+func (c Config) SearchSpec() Search {
+	s, _ := ParseSearch(c.Search, c.Depth, c.Preemptions)
+	return s
+}
+
+// Seeds returns the seeds to run: the one given, or 1..Schedules.
+func (c Config) Seeds() []int64 {
+	if c.SeedSet {
+		return []int64{c.Seed}
+	}
+	out := make([]int64, c.Schedules)
+	for i := range out {
+		out[i] = int64(i + 1)
+	}
+	return out
+}
+
+// StrategiesFor returns the strategies to run on a scenario: the
+// configured ones, or by default those the scenario expects to pass.
+func (c Config) StrategiesFor(sc *Scenario) []string {
+	if c.Strategies != nil {
+		return c.Strategies
+	}
+	var out []string
+	for _, s := range StrategyNames() {
+		if sc.Expected(s) == Pass {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,126 @@
+package scenarios
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/interleave/interleave/harness"
+)
+
+// Verdict is the outcome of a run or an exploration: Pass when the oracle
+// held on every schedule, Fail otherwise.
+type Verdict string
+
+const (
+	Pass Verdict = "pass"
+	Fail Verdict = "fail"
+)
+
+// Scenario is a named workload with the verdict each merge strategy is
+// expected to earn under exploration.
+type Scenario struct {
+	Name string
+	// Doc says what the scenario exercises, in a line.
+	Doc string
+	// Small scenarios are explored exhaustively (dfs, preemption bound 2)
+	// in TestMatrix.
+	Small bool
+	// Build returns the workload of one run; g draws whatever the
+	// scenario generates (nothing, for fixed workloads).
+	Build func(g Gen) harness.Workload
+	// Expect gives each strategy's expected verdict; a strategy not
+	// listed is expected to pass.
+	Expect map[string]Verdict
+	// Generated is true when Build draws from g, so the seed also picks
+	// the workload.
+	Generated bool
+	// Source is the file a scripted scenario came from.
+	Source string
+}
+
+// Expected returns the verdict the scenario expects of a strategy.
+func (s *Scenario) Expected(strategy string) Verdict {
+	if v, ok := s.Expect[strategy]; ok {
+		return v
+	}
+	return Pass
+}
+
+// All returns the built-in scenarios, in a fixed order.
+func All() []*Scenario { return builtins() }
+
+// Names returns the names of the built-in scenarios.
+func Names() []string {
+	var out []string
+	for _, s := range All() {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
+// Lookup finds a built-in scenario by name, or loads a scripted scenario
+// when name is a path to a file (it contains a path separator or ends in
+// .scenario).
+func Lookup(name string) (*Scenario, error) {
+	if strings.ContainsRune(name, '/') || strings.HasSuffix(name, ".scenario") {
+		return LoadScript(name)
+	}
+	for _, s := range All() {
+		if s.Name == name {
+			return s, nil
+		}
+	}
+	return nil, fmt.Errorf("unknown scenario %q (known: %s; or give a path to a scenario file)", name, strings.Join(Names(), ", "))
+}
+
+// StrategyNames returns the names of the built-in merge strategies.
+func StrategyNames() []string {
+	var out []string
+	for _, s := range harness.Strategies() {
+		out = append(out, s.Name())
+	}
+	return out
+}
+
+// LookupStrategy finds a built-in merge strategy by name.
+func LookupStrategy(name string) (harness.MergeStrategy, error) {
+	if s, ok := harness.StrategyByName(name); ok {
+		return s, nil
+	}
+	return nil, fmt.Errorf("unknown strategy %q (known: %s)", name, strings.Join(StrategyNames(), ", "))
+}
+
+// SearchNames lists the searches.
+var SearchNames = []string{"random", "pct", "dfs"}
+
+// Search is how schedules are chosen.
+type Search struct {
+	// Kind is random, pct or dfs.
+	Kind string
+	// Depth is PCT's bug depth d (default 3).
+	Depth int
+	// Preemptions bounds DFS's preemptions (default 2; < 0: unbounded).
+	Preemptions int
+}
+
+// ParseSearch validates a search name and fills defaults.
+func ParseSearch(kind string, depth, preemptions int) (Search, error) {
+	if !slices.Contains(SearchNames, kind) {
+		return Search{}, fmt.Errorf("unknown search %q (known: %s)", kind, strings.Join(SearchNames, ", "))
+	}
+	if depth <= 0 {
+		depth = 3
+	}
+	return Search{Kind: kind, Depth: depth, Preemptions: preemptions}, nil
+}
+
+func (s Search) String() string {
+	switch s.Kind {
+	case "pct":
+		return fmt.Sprintf("pct(d=%d)", s.Depth)
+	case "dfs":
+		return fmt.Sprintf("dfs(preemptions<=%d)", s.Preemptions)
+	}
+	return s.Kind
+}

@@ -1,0 +1,235 @@
+package scenarios_test
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/interleave/interleave/harness"
+	"github.com/interleave/interleave/scenarios"
+	"github.com/interleave/interleave/sched"
+)
+
+func init() {
+	for _, k := range scenarios.ConfigKeys {
+		flag.String("interleave."+k, "", "see scenarios.LoadConfig (env INTERLEAVE_"+strings.ToUpper(k)+")")
+	}
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	goleak.VerifyTestMain(m)
+}
+
+// config loads the -interleave.* flags given on the command line and the
+// INTERLEAVE_* environment.
+func config(t testing.TB) scenarios.Config {
+	set := map[string]string{}
+	flag.Visit(func(f *flag.Flag) {
+		if k, ok := strings.CutPrefix(f.Name, "interleave."); ok {
+			set[k] = f.Value.String()
+		}
+	})
+	c, err := scenarios.LoadConfig(set, os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func selected(t testing.TB, c scenarios.Config) []*scenarios.Scenario {
+	if c.Scenarios == nil {
+		return scenarios.All()
+	}
+	var out []*scenarios.Scenario
+	for _, n := range c.Scenarios {
+		sc, err := scenarios.Lookup(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, sc)
+	}
+	return out
+}
+
+func mustStrategy(t testing.TB, name string) harness.MergeStrategy {
+	s, err := scenarios.LookupStrategy(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestScenarios runs each scenario under each selected strategy, one subtest
+// per seed: TestScenarios/<scenario>/<strategy>/seed=<n>. A failure prints
+// the violation, the story of the run and the line that reproduces it.
+func TestScenarios(t *testing.T) {
+	c := config(t)
+	search := c.SearchSpec()
+	for _, sc := range selected(t, c) {
+		t.Run(sc.Name, func(t *testing.T) {
+			for _, name := range c.StrategiesFor(sc) {
+				st := mustStrategy(t, name)
+				t.Run(name, func(t *testing.T) {
+					for _, seed := range c.Seeds() {
+						t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+							r := scenarios.Run(scenarios.Spec{Scenario: sc, Strategy: st, Search: search, Seed: seed})
+							if r.Failure == nil {
+								return
+							}
+							traced := scenarios.Run(scenarios.Spec{Scenario: sc, Strategy: st, Search: search, Seed: seed, Trace: true})
+							saveIfAsked(t, c, traced)
+							t.Fatalf("%s\n%s", traced.Report(), traced.Trace)
+						})
+					}
+				})
+			}
+		})
+	}
+}
+
+func saveIfAsked(t *testing.T, c scenarios.Config, r *scenarios.RunResult) {
+	if c.Save == "" {
+		return
+	}
+	path, err := scenarios.SaveSchedule(c.Save, r)
+	if err != nil {
+		t.Errorf("saving the schedule: %v", err)
+		return
+	}
+	t.Logf("schedule saved to %s", path)
+}
+
+// failureLine is the line a stress child prints for each failure, for the
+// stress runner to group and report (internal/stress parses it).
+func failureLine(signature, repro, debug string) string {
+	b, _ := json.Marshal(map[string]string{"signature": signature, "repro": repro, "debug": debug})
+	return "INTERLEAVE-FAILURE " + string(b)
+}
+
+func signature(sc, strategy string, vs []harness.Violation, f *sched.Failure) string {
+	if len(vs) == 0 {
+		return fmt.Sprintf("%s/%s: %s", sc, strategy, f.Kind)
+	}
+	props := []string{}
+	for _, v := range vs {
+		p := string(v.Property)
+		if !containsString(props, p) {
+			props = append(props, p)
+		}
+	}
+	return fmt.Sprintf("%s/%s: %s", sc, strategy, strings.Join(props, ", "))
+}
+
+func containsString(xs []string, x string) bool {
+	for _, s := range xs {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+// TestStress is the child that `interleave stress` runs, one process per
+// seed range: the selected scenarios and strategies (all scenarios and the
+// strategies expected to pass, by default), seeds
+// -interleave.seed .. +schedules-1, in -interleave.mode controlled or wild.
+// Each failure prints an INTERLEAVE-FAILURE line with its signature and the
+// commands that reproduce it, and fails the test.
+func TestStress(t *testing.T) {
+	c := config(t)
+	first := c.Seed
+	if !c.SeedSet {
+		first = 1
+	}
+	n := c.Schedules
+	if !c.SeedSet && c.Mode == "controlled" && c.Strategies == nil && c.Scenarios == nil && n == 20 {
+		n = 3 // the default go test run: a quick pass over the passing cells
+	}
+	search := c.SearchSpec()
+	for _, sc := range selected(t, c) {
+		for _, name := range c.StrategiesFor(sc) {
+			st := mustStrategy(t, name)
+			for seed := first; seed < first+int64(n); seed++ {
+				if c.Mode == "wild" {
+					stressWild(t, sc, st, seed)
+					continue
+				}
+				r := scenarios.Run(scenarios.Spec{Scenario: sc, Strategy: st, Search: search, Seed: seed})
+				if r.Failure == nil {
+					continue
+				}
+				debug := fmt.Sprintf("interleave debug --scenario %s --strategy %s --search %s --depth %d --seed %d", sc.Name, name, search.Kind, search.Depth, seed)
+				fmt.Println(failureLine(signature(sc.Name, name, r.Violations, r.Failure), r.Repro(), debug))
+				traced := scenarios.Run(scenarios.Spec{Scenario: sc, Strategy: st, Search: search, Seed: seed, Trace: true})
+				saveIfAsked(t, c, traced)
+				t.Errorf("%s", traced.Report())
+			}
+		}
+	}
+}
+
+func stressWild(t *testing.T, sc *scenarios.Scenario, st harness.MergeStrategy, seed int64) {
+	var out harness.Outcome
+	wl := sc.Build(scenarios.NewGen(seed))
+	res := sched.RunWild(wl.Body(st, &out), sched.WildOptions{Seed: seed, Jitter: 0.3})
+	if res.Failure == nil {
+		return
+	}
+	repro := fmt.Sprintf("go test ./scenarios -run '^TestStress$' -count=1 -interleave.mode=wild -interleave.scenario=%s -interleave.strategy=%s -interleave.seed=%d -interleave.schedules=1 (wild runs are not deterministic; search the seed's schedule with: interleave explore --scenario %s --strategy %s --search pct)",
+		sc.Name, st.Name(), seed, sc.Name, st.Name())
+	debug := fmt.Sprintf("interleave debug --scenario %s --strategy %s --search pct --seed 1", sc.Name, st.Name())
+	fmt.Println(failureLine(signature(sc.Name, st.Name(), out.Violations, res.Failure), repro, debug))
+	t.Errorf("wild %s / %s seed %d: %v\nTo reproduce: %s", sc.Name, st.Name(), seed, res.Failure, repro)
+}
+
+// TestScripts runs every scenario file in testdata/scenarios under every
+// strategy and checks the verdict the file expects.
+func TestScripts(t *testing.T) {
+	c := config(t)
+	files, err := filepath.Glob(filepath.Join("testdata", "scenarios", "*.scenario"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no scenario files in testdata/scenarios")
+	}
+	search := c.SearchSpec()
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			sc, err := scenarios.LoadScript(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			names := scenarios.StrategyNames()
+			if c.Strategies != nil {
+				names = c.Strategies
+			}
+			for _, name := range names {
+				st := mustStrategy(t, name)
+				t.Run(name, func(t *testing.T) {
+					sp := scenarios.Spec{Scenario: sc, Strategy: st, Search: search, Seed: 1}
+					budget := c.Schedules
+					if c.SeedSet {
+						sp.Seed, budget = c.Seed, 1
+					}
+					er := scenarios.Explore(sp, budget, true)
+					want := sc.Expected(name)
+					if er.Verdict() != want {
+						detail := "every schedule passed"
+						if er.First != nil {
+							detail = er.First.Report()
+						}
+						t.Fatalf("%s under %s: got %s after %d schedules, the file expects %s\n%s", sc.Name, name, er.Verdict(), er.Schedules, want, detail)
+					}
+				})
+			}
+		})
+	}
+}

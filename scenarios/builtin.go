@@ -53,9 +53,8 @@ func builtins() []*Scenario {
 			Expect: map[string]Verdict{"naive": Fail, "producer-lock": Fail},
 		},
 		{
-			Name:  "out-of-order",
-			Doc:   "three writers on the subscriber's replica commit and publish in any order (§8, out-of-order durable message)",
-			Small: true,
+			Name: "out-of-order",
+			Doc:  "three writers on the subscriber's replica commit and publish in any order (§8, out-of-order durable message)",
 			Build: func(Gen) harness.Workload {
 				return harness.Workload{Name: "out-of-order", Setup: func(w *harness.World, s harness.MergeStrategy) {
 					seedChat(w, 4)
@@ -100,9 +99,8 @@ func builtins() []*Scenario {
 			Expect: map[string]Verdict{"fixed-r1": Fail},
 		},
 		{
-			Name:  "cross-replica-fallback",
-			Doc:   "one writer on the subscriber's replica, one on another replica whose row only the database has (§8, DB fallback)",
-			Small: true,
+			Name: "cross-replica-fallback",
+			Doc:  "one writer on the subscriber's replica, one on another replica whose row only the database has (§8, DB fallback)",
 			Build: func(Gen) harness.Workload {
 				return harness.Workload{Name: "cross-replica-fallback", Config: harness.WorldConfig{Replicas: 2}, Setup: func(w *harness.World, s harness.MergeStrategy) {
 					seedChat(w, 5)

@@ -325,3 +325,23 @@ func traceHash(t *sched.Trace) string {
 	}
 	return t.Hash()
 }
+
+// ShrinkResult shrinks a failing run's schedule to the fewest preemptions
+// that still break the oracle (sched.Shrink) and returns it replayed with
+// its trace. The seed still reproduces the original run; the shrunk one
+// replays from its schedule (SaveSchedule, interleave replay).
+func ShrinkResult(r *RunResult) *RunResult {
+	if r.Failure == nil || r.Schedule == nil {
+		return r
+	}
+	wl := r.Spec.workload()
+	isOracle := r.Failure.Kind == sched.Assertion
+	small := sched.Shrink(wl.Body(r.Spec.Strategy, nil), r.Schedule, func(x *sched.Result) bool {
+		return (x.Failure.Kind == sched.Assertion) == isOracle
+	}, sched.Options{MaxSteps: r.Spec.MaxSteps})
+	out := Replay(r.Spec.Scenario, r.Spec.Strategy, small.Schedule, false, true)
+	out.Spec = r.Spec
+	out.Spec.Trace = true
+	out.Schedule.Set("shrunk-from", fmt.Sprintf("%d preemptions", r.Preemptions))
+	return out
+}

@@ -193,15 +193,8 @@ func stressWild(t *testing.T, sc *scenarios.Scenario, st harness.MergeStrategy, 
 // strategy and checks the verdict the file expects.
 func TestScripts(t *testing.T) {
 	c := config(t)
-	files, err := filepath.Glob(filepath.Join("testdata", "scenarios", "*.scenario"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatal("no scenario files in testdata/scenarios")
-	}
 	search := c.SearchSpec()
-	for _, f := range files {
+	for _, f := range scriptFiles(t) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			sc, err := scenarios.LoadScript(f)
 			if err != nil {
@@ -232,4 +225,15 @@ func TestScripts(t *testing.T) {
 			}
 		})
 	}
+}
+
+func scriptFiles(t testing.TB) []string {
+	files, err := filepath.Glob(filepath.Join("testdata", "scenarios", "*.scenario"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no scenario files in testdata/scenarios")
+	}
+	return files
 }

@@ -22,6 +22,7 @@ const scriptHeader = "interleave-scenario v1"
 // subscribers' listeners and merges run as tasks the search interleaves.
 type script struct {
 	name, doc string
+	small     bool
 	replicas  int
 	capacity  int
 	rows      int
@@ -40,7 +41,7 @@ type step struct {
 	n    harness.Notify
 }
 
-var scriptOps = []string{"name", "doc", "replicas", "capacity", "rows", "cache", "subscribe", "begin", "insert", "commit", "rollback", "append", "publish", "notify", "edit", "settle", "expect"}
+var scriptOps = []string{"name", "doc", "small", "replicas", "capacity", "rows", "cache", "subscribe", "begin", "insert", "commit", "rollback", "append", "publish", "notify", "edit", "settle", "expect"}
 
 // LoadScript reads a scenario file.
 func LoadScript(path string) (*Scenario, error) {
@@ -131,6 +132,12 @@ func ParseScript(r io.Reader, file string) (*Scenario, error) {
 			continue
 		case "doc":
 			s.doc = strings.TrimSpace(strings.TrimPrefix(text, "doc"))
+			continue
+		case "small":
+			if err := need(0, ""); err != nil {
+				return nil, err
+			}
+			s.small = true
 			continue
 		case "replicas":
 			if err := need(1, "N"); err != nil {
@@ -294,7 +301,7 @@ func ParseScript(r io.Reader, file string) (*Scenario, error) {
 	if len(subs) == 0 {
 		return nil, fmt.Errorf("%s: no subscriber: a scenario needs at least one 'subscribe' line", file)
 	}
-	return &Scenario{Name: s.name, Doc: s.doc, Small: true, Source: file, Expect: s.expect,
+	return &Scenario{Name: s.name, Doc: s.doc, Small: s.small, Source: file, Expect: s.expect,
 		Build: func(Gen) harness.Workload { return s.workload() }}, nil
 }
 

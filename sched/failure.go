@@ -126,7 +126,18 @@ func diverged(format string, args ...any) error {
 	return &divergenceError{fmt.Sprintf(format, args...)}
 }
 
+// strategyPanic is a panic raised by a strategy's Next.
+type strategyPanic struct {
+	value any
+	stack string
+}
+
+func (p *strategyPanic) Error() string { return fmt.Sprintf("panic in the strategy: %v", p.value) }
+
 func strategyFailure(err error) *Failure {
+	if p, ok := err.(*strategyPanic); ok {
+		return &Failure{Kind: Panic, Value: p.value, Stack: p.stack, Msg: p.Error()}
+	}
 	if _, ok := err.(*divergenceError); ok {
 		return &Failure{Kind: Divergence, Msg: err.Error()}
 	}

@@ -277,7 +277,7 @@ func (rt *Runtime) pick() *task {
 	idx := 0
 	if len(r) > 1 {
 		rt.dec.Kind, rt.dec.Step, rt.dec.Current, rt.dec.N = PickTask, rt.step, curRunnable, 0
-		i, err := rt.strat.Next(&rt.dec)
+		i, err := rt.ask()
 		if err == nil && (i < 0 || i >= len(r)) {
 			err = fmt.Errorf("interleave engine bug: strategy %T chose %d of %d runnable tasks", rt.strat, i, len(r))
 		}
@@ -296,6 +296,19 @@ func (rt *Runtime) pick() *task {
 		rt.traceStep(next)
 	}
 	return next
+}
+
+// ask gets the strategy's decision for rt.dec. A strategy that panics (an
+// outside source of decisions may use panics for its own control flow)
+// ends the run with a Panic failure carrying the value, which the caller of
+// Run can re-panic; the panic is not let loose on a task's goroutine.
+func (rt *Runtime) ask() (i int, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &strategyPanic{value: p, stack: string(debug.Stack())}
+		}
+	}()
+	return rt.strat.Next(&rt.dec)
 }
 
 // yieldTo parks the running task until it is picked again. It is called with
@@ -485,7 +498,7 @@ func (rt *Runtime) Choose(n int) int {
 	}
 	rt.dec.Kind, rt.dec.Step, rt.dec.Current, rt.dec.N = PickValue, rt.step, false, n
 	rt.dec.Runnable = rt.dec.Runnable[:0]
-	v, err := rt.strat.Next(&rt.dec)
+	v, err := rt.ask()
 	if err == nil && (v < 0 || v >= n) {
 		err = fmt.Errorf("interleave engine bug: strategy %T chose value %d of %d", rt.strat, v, n)
 	}

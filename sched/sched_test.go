@@ -515,3 +515,38 @@ func TestGuidedFollowsWhatApplies(t *testing.T) {
 	long := &sched.Schedule{Choices: []sched.Choice{{Kind: sched.TaskChoice, Value: 99}, {Kind: sched.ValueChoice, Value: 5}}}
 	require.Nil(t, sched.Run(twoByThree, sched.Options{Strategy: sched.Guided(long)}).Failure)
 }
+
+func TestStrategyPanicBecomesAFailure(t *testing.T) {
+	// The panic comes at a decision taken while a task exits, the path
+	// where an unrecovered panic would kill the process.
+	type boom struct{ n int }
+	calls := 0
+	res := sched.Run(twoByThree, sched.Options{Strategy: sched.Chooser(func(n int) int {
+		calls++
+		if calls == 3 {
+			panic(boom{calls})
+		}
+		return 0
+	})})
+	require.NotNil(t, res.Failure)
+	require.Equal(t, sched.Panic, res.Failure.Kind)
+	require.Equal(t, boom{3}, res.Failure.Value)
+	require.Contains(t, res.Failure.Msg, "panic in the strategy")
+}
+
+func TestShrinkRemovesPreemptions(t *testing.T) {
+	// A random failing schedule of the lost update, shrunk: the race needs
+	// exactly one preemption (A reads, B runs whole, A writes), never more.
+	for seed := int64(1); seed <= 30; seed++ {
+		res := sched.Run(lostUpdate(false), sched.Options{Strategy: sched.Random(seed)})
+		if res.Failure == nil {
+			continue
+		}
+		small := sched.Shrink(lostUpdate(false), res.Schedule, func(r *sched.Result) bool { return r.Failure.Kind == sched.Assertion }, sched.Options{Trace: true})
+		require.NotNil(t, small.Failure, "seed %d", seed)
+		require.Contains(t, small.Failure.Msg, "lost update")
+		require.Equal(t, 1, small.Preemptions, "seed %d: %s", seed, small.Trace)
+		require.LessOrEqual(t, small.Preemptions, res.Preemptions)
+		require.NotNil(t, small.Trace)
+	}
+}

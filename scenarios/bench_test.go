@@ -1,0 +1,110 @@
+package scenarios_test
+
+import (
+	"sort"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"github.com/interleave/interleave/harness"
+	"github.com/interleave/interleave/scenarios"
+	"github.com/interleave/interleave/sched"
+)
+
+// BenchmarkFindNaive measures how many schedules, and how long, each search
+// needs to find naive's violation on promote-while-requires-action. One op
+// is one search from a fresh seed; the medians are reported.
+func BenchmarkFindNaive(b *testing.B) {
+	sc, _ := scenarios.Lookup("promote-while-requires-action")
+	naive := harness.Naive{}
+	for _, c := range []struct {
+		name  string
+		kind  string
+		depth int
+	}{{"random", "random", 0}, {"pct-d2", "pct", 2}, {"pct-d3", "pct", 3}} {
+		b.Run(c.name, func(b *testing.B) {
+			search, _ := scenarios.ParseSearch(c.kind, c.depth, 2)
+			var counts []float64
+			var times []float64
+			for i := 0; i < b.N; i++ {
+				start := time.Now()
+				er := scenarios.Explore(scenarios.Spec{Scenario: sc, Strategy: naive, Search: search, Seed: int64(i) * 1000}, 10_000, true)
+				if er.Failures == 0 {
+					b.Fatalf("%s found nothing in 10000 schedules", c.name)
+				}
+				counts = append(counts, float64(er.FirstFailure+1))
+				times = append(times, float64(time.Since(start).Microseconds())/1000)
+			}
+			b.ReportMetric(median(counts), "schedules-to-fail")
+			b.ReportMetric(median(times), "ms-to-fail")
+		})
+	}
+	b.Run("rapid", func(b *testing.B) {
+		var counts, times []float64
+		for i := 0; i < b.N; i++ {
+			start := time.Now()
+			runs := 0
+			tb := &recordingTB{T: &testing.T{}}
+			rapid.Check(tb, func(t *rapid.T) {
+				runs++
+				wl := harness.PromoteWhileRequiresAction(harness.PromoteParams{ToolCalls: rapid.IntRange(1, 3).Draw(t, "toolCalls")})
+				res := sched.Run(wl.Body(naive, nil), sched.Options{Strategy: sched.Chooser(func(n int) int { return rapid.IntRange(0, n-1).Draw(t, "choice") })})
+				if res.Failure != nil && res.Failure.Kind == sched.Panic {
+					panic(res.Failure.Value)
+				}
+				if res.Failure != nil {
+					t.Fatalf("%v", res.Failure)
+				}
+			})
+			if !tb.Failed() {
+				b.Fatal("rapid found nothing")
+			}
+			counts = append(counts, float64(runs))
+			times = append(times, float64(time.Since(start).Microseconds())/1000)
+		}
+		b.ReportMetric(median(counts), "runs-incl-shrinking")
+		b.ReportMetric(median(times), "ms-incl-shrinking")
+	})
+}
+
+func median(xs []float64) float64 {
+	sort.Float64s(xs)
+	return xs[len(xs)/2]
+}
+
+// BenchmarkScheduleThroughput reports schedules per second per scenario
+// under fixed (every schedule runs to the end) with pct.
+func BenchmarkScheduleThroughput(b *testing.B) {
+	fixed := harness.Fixed{}
+	search, _ := scenarios.ParseSearch("pct", 3, 2)
+	for _, sc := range scenarios.All() {
+		b.Run(sc.Name, func(b *testing.B) {
+			start := time.Now()
+			er := scenarios.Explore(scenarios.Spec{Scenario: sc, Strategy: fixed, Search: search, Seed: 1}, b.N, true)
+			if er.Failures > 0 {
+				b.Fatal(er.First.Report())
+			}
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "schedules/s")
+		})
+	}
+}
+
+// BenchmarkDFSBound2 explores out-of-order and promote-while-requires-action
+// with dfs (preemption bound 2) under fixed, up to 20000 schedules, and
+// logs the count and whether the space was exhausted.
+func BenchmarkDFSBound2(b *testing.B) {
+	fixed := harness.Fixed{}
+	search, _ := scenarios.ParseSearch("dfs", 3, 2)
+	for _, name := range []string{"out-of-order", "promote-while-requires-action"} {
+		sc, _ := scenarios.Lookup(name)
+		b.Run(name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				er := scenarios.Explore(scenarios.Spec{Scenario: sc, Strategy: fixed, Search: search}, 20_000, true)
+				b.ReportMetric(float64(er.Schedules), "schedules")
+				b.ReportMetric(float64(er.Schedules)/er.Elapsed.Seconds(), "schedules/s")
+				b.Logf("%s: dfs(preemptions<=2) ran %d schedules in %v, exhausted=%v", name, er.Schedules, er.Elapsed, er.Exhausted)
+			}
+		})
+	}
+}

@@ -53,5 +53,8 @@ $(BIN)/dlv:
 $(BIN)/mockgen:
 	GOBIN=$(BIN) $(GO) install go.uber.org/mock/mockgen@$(MOCKGEN_VERSION)
 
+# demo: every scenario x every merge strategy, explored with pct and random;
+# the table, then each failing cell's shrunk counterexample and the line
+# that reproduces it.
 demo:
-	$(GO) run ./examples/lostupdate
+	$(GO) run ./cmd/interleave matrix

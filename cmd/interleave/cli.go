@@ -1,0 +1,369 @@
+package main
+
+import (
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/interleave/interleave/harness"
+	"github.com/interleave/interleave/scenarios"
+)
+
+// Exit statuses.
+const (
+	exitPass  = 0 // everything passed, or matched its expectation
+	exitFound = 1 // a failure was found
+	exitError = 2 // bad input, or the command could not run
+)
+
+// badInput reports bad input (an unknown name, a malformed value, a
+// missing file). Like every error a command returns, it is printed on one
+// line, "interleave: ...", with exit status 2; commands check their input
+// before they write anything.
+func badInput(format string, args ...any) error {
+	return fmt.Errorf(format, args...)
+}
+
+// usageError is a command line that could not be parsed: printed with a
+// usage hint.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func badUsage(format string, args ...any) error {
+	return &usageError{err: fmt.Errorf(format, args...)}
+}
+
+// A command is one subcommand. Its flags function declares the command's
+// flags and returns its body, which runs with the positional arguments once
+// the flags are parsed and returns the exit status, or an error (exit 2).
+type command struct {
+	name     string
+	synopsis string
+	flags    func(f *flags) func(c *cli, args []string) (int, error)
+}
+
+// cli is what a command writes to.
+type cli struct {
+	stdout, stderr io.Writer
+}
+
+//go:embed doc.go
+var docSource string
+
+// usageText is the package doc, as plain text: the usage.
+func usageText() string {
+	var b strings.Builder
+	for _, line := range strings.Split(docSource, "\n") {
+		if strings.HasPrefix(line, "package ") {
+			break
+		}
+		line = strings.TrimPrefix(line, "//")
+		line = strings.TrimPrefix(line, " ")
+		b.WriteString(line + "\n")
+	}
+	return b.String()
+}
+
+// section returns the part of the usage under "# name", without the
+// heading.
+func section(name string) string {
+	text := usageText()
+	_, rest, ok := strings.Cut(text, "\n# "+name+"\n")
+	if !ok {
+		return ""
+	}
+	if i := strings.Index(rest, "\n# "); i >= 0 {
+		rest = rest[:i]
+	}
+	return strings.Trim(rest, "\n") + "\n"
+}
+
+// flags is a command's flag set, with the --json flag every command has.
+type flags struct {
+	*flag.FlagSet
+	json *bool
+}
+
+func newFlags(cmd *command) *flags {
+	fs := flag.NewFlagSet("interleave "+cmd.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported by Main, on our terms
+	return &flags{FlagSet: fs, json: fs.Bool("json", false, "print one JSON object")}
+}
+
+// parse parses args, allowing flags after positional arguments, and returns
+// the positional arguments.
+func (f *flags) parse(args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := f.Parse(args); err != nil {
+			return nil, &usageError{err: err}
+		}
+		args = f.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// printHelp prints a command's section of the usage and its flags.
+func printHelp(w io.Writer, cmd *command) {
+	if s := section(cmd.name); s != "" {
+		fmt.Fprint(w, s)
+	} else {
+		fmt.Fprintf(w, "usage: %s\n", cmd.synopsis)
+	}
+	f := newFlags(cmd)
+	cmd.flags(f)
+	fmt.Fprintf(w, "\nFlags:\n")
+	f.SetOutput(w)
+	f.PrintDefaults()
+}
+
+// writeJSON prints v as one indented JSON object.
+func (c *cli) writeJSON(v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(c.stdout, "%s\n", b)
+	return err
+}
+
+// lookupScenario finds a scenario by name or loads a scenario file.
+func lookupScenario(name string) (*scenarios.Scenario, error) {
+	if name == "" {
+		return nil, badInput("--scenario is required (see interleave list)")
+	}
+	sc, err := scenarios.Lookup(name)
+	if err != nil {
+		return nil, badInput("%s", oneLine(err))
+	}
+	return sc, nil
+}
+
+// lookupScenarios resolves a comma-separated list; empty means all.
+func lookupScenarios(list string) ([]*scenarios.Scenario, error) {
+	if list == "" {
+		return scenarios.All(), nil
+	}
+	var out []*scenarios.Scenario
+	for _, name := range strings.Split(list, ",") {
+		sc, err := lookupScenario(strings.TrimSpace(name))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sc)
+	}
+	return out, nil
+}
+
+func lookupStrategy(name string) (harness.MergeStrategy, error) {
+	st, err := scenarios.LookupStrategy(name)
+	if err != nil {
+		return nil, badInput("%s", oneLine(err))
+	}
+	return st, nil
+}
+
+// lookupStrategies resolves a comma-separated list; empty means all.
+func lookupStrategies(list string) ([]harness.MergeStrategy, error) {
+	if list == "" {
+		list = strings.Join(scenarios.StrategyNames(), ",")
+	}
+	var out []harness.MergeStrategy
+	for _, name := range strings.Split(list, ",") {
+		st, err := lookupStrategy(strings.TrimSpace(name))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+func parseSearch(kind string, depth, preemptions int) (scenarios.Search, error) {
+	s, err := scenarios.ParseSearch(kind, depth, preemptions)
+	if err != nil {
+		return s, badInput("%s", oneLine(err))
+	}
+	return s, nil
+}
+
+// parseSeed parses a --seed value.
+func parseSeed(s string) (int64, error) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, badInput("malformed seed %q: want a non-negative whole number", s)
+	}
+	return n, nil
+}
+
+// oneLine keeps an error message on one line.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// scenarioArg is how a command line names a scenario: the file it came
+// from, or its name.
+func scenarioArg(sc *scenarios.Scenario) string {
+	if sc.Source != "" {
+		return sc.Source
+	}
+	return sc.Name
+}
+
+// cliLine is the interleave command that reruns r. RunResult.CLI names the
+// scenario; a scenario file must be named by its path instead.
+func cliLine(r *scenarios.RunResult) string {
+	line := r.CLI()
+	if src := r.Spec.Scenario.Source; src != "" {
+		line = strings.Replace(line, "--scenario "+r.Spec.Scenario.Name+" ", "--scenario "+shellQuote(src)+" ", 1)
+	}
+	return line
+}
+
+// replayLine is the interleave command that replays a saved schedule of
+// sc: a schedule records a scenario file's name, not its path.
+func replayLine(path string, sc *scenarios.Scenario) string {
+	line := "interleave replay " + shellQuote(path)
+	if sc.Source != "" {
+		line += " --scenario " + shellQuote(sc.Source)
+	}
+	return line
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=,:@+") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// checkDir checks that a --save or -o directory can be used, before
+// anything runs: it may exist (as a directory) or not yet.
+func checkDir(flagName, dir string) error {
+	if dir == "" {
+		return nil
+	}
+	fi, err := os.Stat(dir)
+	switch {
+	case err == nil && !fi.IsDir():
+		return badInput("%s %s: not a directory", flagName, dir)
+	case err != nil && !errors.Is(err, os.ErrNotExist):
+		return badInput("%s %s: %v", flagName, dir, err)
+	}
+	return nil
+}
+
+// repoRoot finds the module root (the directory of go.mod) from the
+// working directory up.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			if _, err := os.Stat(filepath.Join(dir, "scenarios")); err == nil {
+				return dir, nil
+			}
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", badInput("not inside the interleave repository (no go.mod with a scenarios directory above the working directory)")
+		}
+		dir = parent
+	}
+}
+
+// violationJSON is a harness.Violation in JSON.
+type violationJSON struct {
+	Subscriber string  `json:"subscriber"`
+	Property   string  `json:"property"`
+	IDs        []int64 `json:"ids"`
+	Detail     string  `json:"detail"`
+	Step       int     `json:"step,omitempty"`
+	Text       string  `json:"text"`
+}
+
+// runJSON is one schedule's outcome, as run and replay print it.
+type runJSON struct {
+	Scenario    string          `json:"scenario"`
+	Strategy    string          `json:"strategy"`
+	Search      string          `json:"search"`
+	Seed        int64           `json:"seed"`
+	Verdict     string          `json:"verdict"`
+	Violations  []violationJSON `json:"violations"`
+	Failure     string          `json:"failure,omitempty"`
+	Steps       int             `json:"steps"`
+	Preemptions int             `json:"preemptions"`
+	TraceHash   string          `json:"trace_hash"`
+	Schedule    string          `json:"schedule"`
+	Repro       string          `json:"repro"`
+	CLI         string          `json:"cli"`
+	Saved       string          `json:"saved,omitempty"`
+	Replayed    string          `json:"replayed,omitempty"`
+	Guided      bool            `json:"guided,omitempty"`
+}
+
+func toRunJSON(r *scenarios.RunResult) runJSON {
+	out := runJSON{
+		Scenario:    r.Spec.Scenario.Name,
+		Strategy:    r.Spec.Strategy.Name(),
+		Search:      r.Spec.Search.Kind,
+		Seed:        r.Spec.Seed,
+		Verdict:     string(r.Verdict),
+		Violations:  []violationJSON{},
+		Steps:       r.Steps,
+		Preemptions: r.Preemptions,
+		Repro:       r.Repro(),
+		CLI:         cliLine(r),
+	}
+	for _, v := range r.Violations {
+		out.Violations = append(out.Violations, violationJSON{Subscriber: v.Subscriber, Property: string(v.Property),
+			IDs: v.IDs, Detail: v.Detail, Step: v.Step, Text: v.String()})
+	}
+	if r.Failure != nil {
+		out.Failure = oneLine(r.Failure)
+	}
+	if r.Trace != nil {
+		out.TraceHash = r.Trace.Hash()
+	}
+	if r.Schedule != nil {
+		out.Schedule = r.Schedule.String()
+	}
+	return out
+}
+
+// printRun prints a run for people: the summary line, and for a failure
+// the story and the lines that reproduce it (rerun is the interleave line;
+// empty: cliLine(r)); with trace, the timeline.
+func printRun(w io.Writer, r *scenarios.RunResult, rerun string, trace bool) {
+	if rerun == "" {
+		rerun = cliLine(r)
+	}
+	if r.Failure == nil {
+		fmt.Fprintln(w, r.Summary())
+		if r.Trace != nil {
+			fmt.Fprintf(w, "%d steps, %d preemptions, trace hash %s\n", r.Steps, r.Preemptions, r.Trace.Hash())
+		}
+	} else {
+		fmt.Fprint(w, r.Report())
+		fmt.Fprintf(w, "Rerun:        %s\n", rerun)
+	}
+	if trace && r.Trace != nil {
+		fmt.Fprintf(w, "\n%s", r.Trace)
+	}
+}

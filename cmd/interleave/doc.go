@@ -1,0 +1,124 @@
+// Interleave runs the chat-stream scenarios under a controllable scheduler:
+// it explores their schedules, runs and replays single schedules, and
+// stress-tests the scenarios test binary, in the spirit of
+// golang.org/x/tools/cmd/stress.
+//
+// Usage:
+//
+//	interleave <command> [flags] [arguments]
+//
+// The commands are:
+//
+//	matrix    every scenario under every merge strategy, explored with pct and random
+//	list      the scenarios, merge strategies and searches
+//	run       run one schedule
+//	replay    replay a saved schedule
+//	explore   run a budget of schedules of one scenario and strategy
+//	stress    run the scenarios test binary many times in parallel
+//	help      print this text, or one command's section ("interleave help run")
+//
+// Flags take one dash or two (-p or --p) and may come before or after the
+// arguments. Wherever a scenario name is taken, a path to a .scenario file
+// is taken too (scenarios/testdata/scenarios/README.md). With --json a
+// command prints one JSON object on standard output and nothing else there.
+//
+// Exit status: 0 when everything passed or matched its expectation; 1 when
+// a failure was found (a failing schedule, an unexpected matrix cell, a
+// failed stress run); 2 on bad input or when the command could not run.
+// Bad input (an unknown scenario, strategy or search; a malformed seed,
+// schedule or scenario file; a missing file) is reported on one line that
+// starts with "interleave: ", before anything is written.
+//
+// # matrix
+//
+//	interleave matrix [--budget N] [--scenario S,...] [--strategy X,...] [--seed N] [-p N] [--json]
+//
+// Explores every scenario under every strategy with pct and with random
+// search, --budget schedules each (default 200), seeds --seed, --seed+1, ...
+// (default 1), stopping each search at its first failure; -p cells run at
+// once (default: the number of CPUs). It prints a table (verdict, expected
+// verdict, schedules explored, schedules and time to the first failure) and,
+// under it, for each failing cell the smaller of its counterexamples (fewest
+// preemptions, then fewest steps) as a story, with the interleave and go
+// test lines that reproduce it. A cell whose verdict differs from the one
+// its scenario expects is marked UNEXPECTED, and makes the exit status 1.
+//
+// # list
+//
+//	interleave list [--json]
+//
+// Lists the scenarios with what each exercises and the strategies it
+// expects to fail, the merge strategies and the searches.
+//
+// # run
+//
+//	interleave run --scenario S [--strategy X] [--seed N] [--search pct|random|dfs]
+//	    [--depth D] [--preemptions B] [--trace] [--save DIR] [--json]
+//
+// Runs the one schedule that (scenario, strategy, search, seed) names
+// (defaults: strategy fixed, seed 1, search pct, depth 3, preemptions 2; for
+// dfs the seed is the schedule's index in the search's order) and prints its
+// verdict; a failing run also prints its story and the go test line that
+// reproduces it. --trace prints the whole timeline; --save DIR writes the
+// schedule file under DIR/<scenario>/, for replay.
+//
+// # replay
+//
+//	interleave replay FILE [--strategy X] [--scenario S] [--trace] [--json]
+//
+// Replays a schedule file (saved by run, explore or a test's
+// -interleave.save, or kept in a corpus) under the strategy that recorded
+// it, strictly: a run that departs from the schedule fails as a divergence.
+// Under another --strategy the schedule guides the run as far as it
+// applies. --scenario overrides the schedule's @scenario (needed for a
+// schedule of a scenario file, which records only the scenario's name).
+//
+// # explore
+//
+//	interleave explore --scenario S [--strategy X] [--search pct|random|dfs] [--budget N]
+//	    [--depth D] [--preemptions B] [--seed N] [--stop] [--save DIR] [--json]
+//
+// Runs --budget schedules (default 1000) of a scenario under a strategy:
+// seeds --seed, --seed+1, ... for random and pct; for dfs the schedules in
+// the search's order, every schedule with at most --preemptions preemptions,
+// until exhausted or the budget is spent (--budget 0: until exhausted). It
+// prints how many schedules ran and failed, the first failure's story and
+// reproduction lines, and for dfs whether the space was exhausted. --stop
+// stops at the first failure; --save DIR saves its schedule.
+//
+// # stress
+//
+//	interleave stress [-p N] [-count N] [-schedules K] [-mode controlled|wild]
+//	    [-strategy X | -compare X,Y] [-search S] [-depth D] [-race] [-timeout D]
+//	    [-failure RE] [-ignore RE] [-o DIR] [-failfast] [-shard I/N] [--json] [scenario...]
+//
+// Builds the scenarios test binary once (go test -c, with -race if asked)
+// and runs its TestStress -p at a time (default: the number of CPUs), -count
+// children in all (default 0: until interrupted). Child i runs seeds
+// i*K+1 .. i*K+K, K = -schedules (default 20), of the given scenarios (default
+// all) under -strategy (default fixed), in -mode controlled (the scheduler
+// picks every step: each failure is reproducible from its seed; the
+// default) or wild (real goroutines with jitter, best under -race). A status
+// line is printed every 5 seconds (a live bar on a terminal). Each failure is
+// logged to its own file (under -o DIR, or a new temporary directory) and
+// the final report groups failures by signature, with the failure rate, its
+// 95% Wilson interval (the upper bound when nothing failed), and per group
+// the go test line that reproduces it and an interleave debug line.
+// -timeout bounds each child (default 10m); -failure and -ignore are
+// regular expressions over a failed child's output, as in x/tools stress;
+// -failfast stops at the first failure.
+//
+// -shard I/N runs shard I (0-based) of N: the children whose index is I
+// modulo N, with the seeds those indices have in the whole run, so N
+// machines given the same flags and I = 0..N-1 share one seed space without
+// overlap (-count is then the total over all shards). -compare X,Y runs the
+// whole stress run once per strategy and prints both reports side by side
+// with Fisher's exact test. Ctrl-C stops the children, keeps every log and
+// prints the report so far. The exit status is 1 when any child failed, 130
+// when interrupted before any failure, 0 otherwise.
+//
+// The environment variable INTERLEAVE_TEST_BINARY names a scenarios test
+// binary to use instead of building one (its tests set it to build once).
+// Children get GORACE=atexit_sleep_ms=0 and none of the INTERLEAVE_*
+// variables, so the flags alone decide what they run.
+package main

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/interleave/interleave/scenarios"
+)
+
+// TestBadInput checks that every kind of bad input ends the command with
+// exit status 2 and exactly one line on stderr, naming what is wrong, and
+// that nothing is written: not on stdout, not under --save or -o, and (for
+// stress) no test binary is built or run.
+func TestBadInput(t *testing.T) {
+	t.Parallel()
+	files := t.TempDir()
+	badSchedule := filepath.Join(files, "bad.schedule")
+	require.NoError(t, os.WriteFile(badSchedule, []byte("interleave-schedule v1\n@scenario out-of-order\nt1 x2\n"), 0o644))
+	badScenario := filepath.Join(files, "bad.scenario")
+	require.NoError(t, os.WriteFile(badScenario, []byte("# a scenario\n\ninterleave-scenario v9\nrows 2\n"), 0o644))
+	noScenario := filepath.Join(files, "schedule-without-scenario.schedule")
+	require.NoError(t, os.WriteFile(noScenario, []byte("interleave-schedule v1\n@strategy naive\nt1\n"), 0o644))
+	missing := filepath.Join(files, "missing.schedule")
+	missingScenario := filepath.Join(files, "missing.scenario")
+	known := strings.Join(scenarios.Names(), ", ")
+
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown scenario", []string{"run", "--scenario", "nope"},
+			`interleave: unknown scenario "nope" (known: ` + known + `; or give a path to a scenario file)`},
+		{"missing scenario", []string{"run", "--strategy", "naive"},
+			`interleave: --scenario is required (see interleave list)`},
+		{"unknown strategy", []string{"run", "--scenario", "out-of-order", "--strategy", "nope"},
+			`interleave: unknown strategy "nope" (known: naive, fixed-r1, fixed, producer-lock)`},
+		{"unknown search", []string{"explore", "--scenario", "out-of-order", "--search", "bfs"},
+			`interleave: unknown search "bfs" (known: random, pct, dfs)`},
+		{"malformed seed", []string{"run", "--scenario", "out-of-order", "--seed", "x"},
+			`interleave: malformed seed "x": want a non-negative whole number`},
+		{"negative seed", []string{"explore", "--scenario", "out-of-order", "--seed", "-3"},
+			`interleave: malformed seed "-3": want a non-negative whole number`},
+		{"malformed scenario file", []string{"run", "--scenario", badScenario},
+			`interleave: ` + badScenario + `:3: want the header "interleave-scenario v1", got "interleave-scenario v9"`},
+		{"missing scenario file", []string{"explore", "--scenario", missingScenario},
+			`interleave: scenario file: open ` + missingScenario + `: no such file or directory`},
+		{"malformed schedule file", []string{"replay", badSchedule},
+			`interleave: ` + badSchedule + `: line 3: bad choice "x2": want t<task id> or v<value>`},
+		{"missing schedule file", []string{"replay", missing},
+			`interleave: schedule file: open ` + missing + `: no such file or directory`},
+		{"schedule without scenario", []string{"replay", noScenario},
+			`interleave: ` + noScenario + `: the schedule names no scenario (@scenario)`},
+		{"replay unknown strategy", []string{"replay", badSchedule, "--strategy", "nope"},
+			`interleave: unknown strategy "nope" (known: naive, fixed-r1, fixed, producer-lock)`},
+		{"explore budget", []string{"explore", "--scenario", "out-of-order", "--budget", "0"},
+			`interleave: --budget 0: want a number of schedules >= 1 (0 only with --search dfs)`},
+		{"matrix unknown strategy", []string{"matrix", "--strategy", "naive,nope"},
+			`interleave: unknown strategy "nope" (known: naive, fixed-r1, fixed, producer-lock)`},
+		{"matrix unknown scenario", []string{"matrix", "--scenario", "nope"},
+			`interleave: unknown scenario "nope" (known: ` + known + `; or give a path to a scenario file)`},
+		{"stress unknown scenario", []string{"stress", "-count", "1", "nope"},
+			`interleave: unknown scenario "nope" (known: ` + known + `; or give a path to a scenario file)`},
+		{"stress mode", []string{"stress", "-mode", "tame"},
+			`interleave: unknown mode "tame" (known: controlled, wild)`},
+		{"stress strategy", []string{"stress", "-strategy", "nope"},
+			`interleave: unknown strategy "nope" (known: naive, fixed-r1, fixed, producer-lock)`},
+		{"stress compare", []string{"stress", "-compare", "naive", "-count", "4"},
+			`interleave: -compare "naive": want two different strategies, X,Y`},
+		{"stress compare without count", []string{"stress", "-compare", "naive,fixed"},
+			`interleave: -compare needs a -count: each strategy's run must end`},
+		{"stress shard", []string{"stress", "-shard", "4/4"},
+			`interleave: malformed -shard "4/4": want I/N with 0 <= I < N, such as 0/4`},
+		{"stress empty shard", []string{"stress", "-shard", "3/4", "-count", "2"},
+			`interleave: -shard 3/4: -count 2 leaves this shard no children`},
+		{"stress failure regexp", []string{"stress", "-failure", "("},
+			"interleave: -failure: error parsing regexp: missing closing ): `(`"},
+		{"stress search", []string{"stress", "-search", "dfs"},
+			`interleave: -search dfs: a stress child runs seeds; use random or pct (or interleave explore --search dfs)`},
+		{"unknown command", []string{"frobnicate"},
+			`interleave: unknown command "frobnicate" (run 'interleave help')`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			save := t.TempDir()
+			args := append([]string{}, tc.args...)
+			switch args[0] {
+			case "run", "explore":
+				args = append(args, "--save", save)
+			case "stress":
+				args = append(args, "-o", save)
+			}
+			// A stress run that got past validation would find this
+			// "binary" and fail differently.
+			r := invocation{env: []string{testBinaryEnv + "=" + filepath.Join(save, "not-a-binary")}}.run(t, args...)
+			require.Equal(t, 2, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+			require.Equal(t, tc.want+"\n", r.stderr)
+			require.Empty(t, r.stdout)
+			requireEmptyDir(t, save)
+		})
+	}
+}
+
+// TestBadFlags checks flag errors: exit status 2, the error, and a usage
+// hint naming the command.
+func TestBadFlags(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"run", "--bogus"},
+		{"matrix", "--budget", "many"},
+		{"stress", "-p"},
+		{"list", "extra"},
+		{"replay"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			t.Parallel()
+			r := interleave(t, args...)
+			require.Equal(t, 2, r.code)
+			require.Empty(t, r.stdout)
+			lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+			require.Len(t, lines, 3, r.stderr)
+			require.True(t, strings.HasPrefix(lines[0], "interleave "+args[0]+": "), lines[0])
+			require.Equal(t, "usage: "+lookupCommand(args[0]).synopsis, lines[1])
+			require.Equal(t, "Run 'interleave help "+args[0]+"' for the flags.", lines[2])
+		})
+	}
+	r := interleave(t, "run", "--bogus")
+	require.Equal(t, "interleave run: flag provided but not defined: -bogus\n", r.stderr[:strings.Index(r.stderr, "\n")+1])
+}
+
+// TestUsage checks that the package doc is the usage, and each command's
+// section its help.
+func TestUsage(t *testing.T) {
+	t.Parallel()
+	none := interleave(t)
+	require.Equal(t, 2, none.code)
+	require.Empty(t, none.stdout)
+	require.True(t, strings.HasPrefix(none.stderr, "Interleave runs the chat-stream scenarios"), none.stderr)
+
+	help := interleave(t, "help")
+	require.Equal(t, 0, help.code)
+	require.Equal(t, none.stderr, help.stdout)
+	for _, c := range commands {
+		require.Contains(t, help.stdout, "\n# "+c.name+"\n")
+		require.Contains(t, help.stdout, "\n\t"+c.name+" ")
+
+		r := interleave(t, "help", c.name)
+		require.Equal(t, 0, r.code)
+		require.True(t, strings.HasPrefix(r.stdout, "\tinterleave "+c.name), r.stdout)
+		require.Contains(t, r.stdout, "\nFlags:\n")
+		require.Contains(t, r.stdout, "-json")
+		require.Equal(t, r, interleave(t, c.name, "-h"))
+	}
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/interleave/interleave/scenarios"
+)
+
+var exploreCmd = &command{
+	name:     "explore",
+	synopsis: "interleave explore --scenario S [--strategy X] [--search pct|random|dfs] [--budget N] [--depth D] [--preemptions B] [--seed N] [--stop] [--save DIR] [--json]",
+	flags: func(f *flags) func(*cli, []string) (int, error) {
+		scenario := f.String("scenario", "", "scenario `name`, or path to a .scenario file (required)")
+		strategy := f.String("strategy", "fixed", "merge `strategy`")
+		search := f.String("search", "pct", "`search`: random, pct or dfs")
+		budget := f.Int("budget", 1000, "number of schedules to run (dfs: 0 runs until exhausted)")
+		depth := f.Int("depth", 3, "PCT bug `depth`")
+		preemptions := f.Int("preemptions", 2, "DFS preemption `bound` (< 0: unbounded)")
+		seed := f.String("seed", "1", "first `seed` (random, pct)")
+		stop := f.Bool("stop", false, "stop at the first failure")
+		save := f.String("save", "", "save the first failure's schedule under `DIR`/<scenario>/")
+		return func(c *cli, args []string) (int, error) {
+			if len(args) > 0 {
+				return 0, badUsage("unexpected argument %q", args[0])
+			}
+			sp, err := buildSpec(*scenario, *strategy, *search, *seed, *depth, *preemptions)
+			if err != nil {
+				return 0, err
+			}
+			if *budget < 0 || (*budget == 0 && sp.Search.Kind != "dfs") {
+				return 0, badInput("--budget %d: want a number of schedules >= 1 (0 only with --search dfs)", *budget)
+			}
+			if err := checkDir("--save", *save); err != nil {
+				return 0, err
+			}
+			er := scenarios.Explore(sp, *budget, *stop)
+			return finishExplore(c, sp, er, *f.json, *save)
+		}
+	},
+}
+
+// exploreJSON is what explore prints with --json.
+type exploreJSON struct {
+	Scenario     string   `json:"scenario"`
+	Strategy     string   `json:"strategy"`
+	Search       string   `json:"search"`
+	Verdict      string   `json:"verdict"`
+	Schedules    int      `json:"schedules"`
+	Failures     int      `json:"failures"`
+	FirstFailure *int     `json:"first_failure"`
+	Exhausted    bool     `json:"exhausted"`
+	ElapsedMS    int64    `json:"elapsed_ms"`
+	First        *runJSON `json:"first,omitempty"`
+	Saved        string   `json:"saved,omitempty"`
+}
+
+func finishExplore(c *cli, sp scenarios.Spec, er *scenarios.ExploreResult, asJSON bool, save string) (int, error) {
+	var saved string
+	if save != "" && er.First != nil {
+		path, err := scenarios.SaveSchedule(save, er.First)
+		if err != nil {
+			return 0, err
+		}
+		saved = path
+	}
+	code := exitPass
+	if er.Failures > 0 {
+		code = exitFound
+	}
+	if asJSON {
+		out := exploreJSON{Scenario: er.Scenario, Strategy: er.Strategy, Search: er.Search.String(), Verdict: string(er.Verdict()),
+			Schedules: er.Schedules, Failures: er.Failures, Exhausted: er.Exhausted, ElapsedMS: er.Elapsed.Milliseconds(), Saved: saved}
+		if er.FirstFailure >= 0 {
+			i := er.FirstFailure
+			out.FirstFailure = &i
+		}
+		if er.First != nil {
+			j := toRunJSON(er.First)
+			out.First = &j
+		}
+		return code, c.writeJSON(out)
+	}
+
+	w := c.stdout
+	fmt.Fprintf(w, "%s / %s / %s: %d schedules, %d failing, in %v\n", er.Scenario, er.Strategy, er.Search,
+		er.Schedules, er.Failures, er.Elapsed.Round(time.Millisecond))
+	if sp.Search.Kind == "dfs" {
+		if er.Exhausted {
+			fmt.Fprintf(w, "exhausted: these are all the schedules with at most %d preemptions\n", sp.Search.Preemptions)
+		} else {
+			fmt.Fprintf(w, "not exhausted: the budget ran out first (--budget 0 runs until exhausted)\n")
+		}
+	}
+	if er.First == nil {
+		fmt.Fprintf(w, "verdict: pass\n")
+		return code, nil
+	}
+	fmt.Fprintf(w, "verdict: fail; first failure at schedule %d (seed %d)\n\n", er.FirstFailure, er.First.Spec.Seed)
+	printRun(w, er.First, "", false)
+	if saved != "" {
+		fmt.Fprintf(w, "schedule saved to %s (%s)\n", saved, replayLine(saved, er.First.Spec.Scenario))
+	}
+	return code, nil
+}

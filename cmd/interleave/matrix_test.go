@@ -1,0 +1,109 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/interleave/interleave/scenarios"
+)
+
+func TestMatrixJSON(t *testing.T) {
+	t.Parallel()
+	r := interleave(t, "matrix", "--scenario", "out-of-order", "--budget", "50", "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+
+	// The documented keys, by name.
+	raw := decode[map[string]any](t, r)
+	cells := raw["cells"].([]any)
+	require.Len(t, cells, len(scenarios.StrategyNames()))
+	for _, c := range cells {
+		cell := c.(map[string]any)
+		for _, key := range []string{"scenario", "strategy", "verdict", "schedules", "first_failure", "elapsed_ms", "expected"} {
+			require.Contains(t, cell, key)
+		}
+	}
+
+	m := decode[matrixJSON](t, r)
+	require.Zero(t, m.Unexpected)
+	require.Equal(t, 50, m.Budget)
+	sc, err := scenarios.Lookup("out-of-order")
+	require.NoError(t, err)
+	for i, cell := range m.Cells {
+		require.Equal(t, "out-of-order", cell.Scenario)
+		require.Equal(t, scenarios.StrategyNames()[i], cell.Strategy)
+		require.Equal(t, string(sc.Expected(cell.Strategy)), cell.Expected)
+		require.Equal(t, cell.Expected, cell.Verdict)
+		require.False(t, cell.Unexpected)
+		require.Len(t, cell.Searches, 2)
+		if cell.Verdict == "pass" {
+			require.Equal(t, 100, cell.Schedules, "50 pct + 50 random")
+			require.Nil(t, cell.FirstFailure)
+			require.Nil(t, cell.Shrunk)
+			continue
+		}
+		require.NotNil(t, cell.FirstFailure)
+		require.Less(t, cell.Schedules, 100, "each search stops at its first failure")
+		x := cell.Shrunk
+		require.NotNil(t, x)
+		require.Contains(t, x.Report, "To reproduce: go test ./scenarios -run 'TestScenarios/out-of-order/"+cell.Strategy+"/seed=")
+		require.True(t, strings.HasPrefix(x.CLI, "interleave run --scenario out-of-order --strategy "+cell.Strategy+" --search "+x.Search+" "), x.CLI)
+		// The shrunk one is the smaller of the searches' first failures.
+		for _, s := range cell.Searches {
+			if s.FirstFailure == nil {
+				continue
+			}
+			require.Equal(t, *s.FirstFailure+1, s.Schedules)
+		}
+	}
+}
+
+func TestMatrixText(t *testing.T) {
+	t.Parallel()
+	r := interleave(t, "matrix", "--scenario", "out-of-order", "--strategy", "naive,fixed", "--budget", "50")
+	require.Equal(t, 0, r.code, r.stderr)
+	out := r.stdout
+	require.Contains(t, out, "1 scenario x 2 strategies; each cell explored with pct and random, up to 50 schedules each (seeds 1..50)")
+	require.Regexp(t, `(?m)^SCENARIO +STRATEGY +VERDICT +EXPECTED +SCHEDULES +FIRST FAILURE +TIME`, out)
+	require.Regexp(t, `(?m)^out-of-order +naive +fail +fail +\d+ +after \d+ \((pct|random), \d+ms\)`, out)
+	require.Regexp(t, `(?m)^out-of-order +fixed +pass +pass +100 +- `, out)
+	require.Contains(t, out, "2 cells: 1 fail as expected, 1 pass as expected, 0 UNEXPECTED")
+	require.NotContains(t, out, "UNEXPECTED\n")
+
+	// Under the table, the counterexample: story, go test and interleave lines.
+	_, story, ok := strings.Cut(out, "\n=== out-of-order / naive: fail (as expected)\n")
+	require.True(t, ok, out)
+	require.Regexp(t, `^smallest counterexample: (pct|random) seed \d+, \d+ preemptions, \d+ steps\n`, story)
+	require.Contains(t, story, "=> sub: exactly once: message #")
+	require.Contains(t, story, "To reproduce: go test ./scenarios -run 'TestScenarios/out-of-order/naive/seed=")
+	require.Contains(t, story, "Rerun:        interleave run --scenario out-of-order --strategy naive ")
+	require.NotContains(t, out, "=== out-of-order / fixed")
+}
+
+// TestMatrixUnexpected uses a scenario file that wrongly expects fixed to
+// fail: the cell is marked and the exit status is 1.
+func TestMatrixUnexpected(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile(filepath.Join(repoDir, "scenarios", "testdata", "scenarios", "out-of-order.scenario"))
+	require.NoError(t, err)
+	wrong := strings.Replace(string(src), "expect fixed pass", "expect fixed fail", 1)
+	require.NotEqual(t, string(src), wrong)
+	file := filepath.Join(t.TempDir(), "wrong.scenario")
+	require.NoError(t, os.WriteFile(file, []byte(wrong), 0o644))
+
+	r := interleave(t, "matrix", "--scenario", file, "--strategy", "naive,fixed", "--budget", "20")
+	require.Equal(t, 1, r.code, r.stdout+r.stderr)
+	require.Regexp(t, `(?m)^out-of-order-durable +fixed +pass +fail +40 +- +\S+ +UNEXPECTED$`, r.stdout)
+	require.Regexp(t, `(?m)^out-of-order-durable +naive +fail +fail .*[^D]$`, r.stdout)
+	require.Contains(t, r.stdout, "1 UNEXPECTED")
+	require.Contains(t, r.stdout, "=== out-of-order-durable / fixed: pass (UNEXPECTED: the scenario expects fail; no failure in 40 schedules)")
+	// A scenario file's counterexample is rerun by its path.
+	require.Contains(t, r.stdout, "Rerun:        interleave run --scenario "+file+" --strategy naive ")
+
+	m := decode[matrixJSON](t, interleave(t, "matrix", "--scenario", file, "--strategy", "fixed", "--budget", "20", "--json"))
+	require.Equal(t, 1, m.Unexpected)
+	require.True(t, m.Cells[0].Unexpected)
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/interleave/interleave/scenarios"
+)
+
+var runCmd = &command{
+	name:     "run",
+	synopsis: "interleave run --scenario S [--strategy X] [--seed N] [--search pct|random|dfs] [--depth D] [--preemptions B] [--trace] [--save DIR] [--json]",
+	flags: func(f *flags) func(*cli, []string) (int, error) {
+		scenario := f.String("scenario", "", "scenario `name`, or path to a .scenario file (required)")
+		strategy := f.String("strategy", "fixed", "merge `strategy`")
+		seed := f.String("seed", "1", "`seed` of the schedule (dfs: its index)")
+		search := f.String("search", "pct", "`search`: random, pct or dfs")
+		depth := f.Int("depth", 3, "PCT bug `depth`")
+		preemptions := f.Int("preemptions", 2, "DFS preemption `bound` (< 0: unbounded)")
+		trace := f.Bool("trace", false, "print the whole timeline")
+		save := f.String("save", "", "save the schedule file under `DIR`/<scenario>/")
+		return func(c *cli, args []string) (int, error) {
+			if len(args) > 0 {
+				return 0, badUsage("unexpected argument %q", args[0])
+			}
+			sp, err := buildSpec(*scenario, *strategy, *search, *seed, *depth, *preemptions)
+			if err != nil {
+				return 0, err
+			}
+			if err := checkDir("--save", *save); err != nil {
+				return 0, err
+			}
+			sp.Trace = true // one run: the story and the trace hash are worth it
+			r := scenarios.Run(sp)
+			return finishRun(c, r, output{json: *f.json, trace: *trace, save: *save})
+		}
+	},
+}
+
+// buildSpec validates the flags that name a schedule, in the order they are
+// given on a command line.
+func buildSpec(scenario, strategy, search, seed string, depth, preemptions int) (scenarios.Spec, error) {
+	var sp scenarios.Spec
+	var err error
+	if sp.Scenario, err = lookupScenario(scenario); err != nil {
+		return sp, err
+	}
+	if sp.Strategy, err = lookupStrategy(strategy); err != nil {
+		return sp, err
+	}
+	if sp.Search, err = parseSearch(search, depth, preemptions); err != nil {
+		return sp, err
+	}
+	if sp.Seed, err = parseSeed(seed); err != nil {
+		return sp, err
+	}
+	return sp, nil
+}
+
+// output says how run and replay print a run.
+type output struct {
+	json, trace bool
+	save        string // save the schedule under this directory
+	replayed    string // the schedule file replayed
+	recordedBy  string // the strategy that recorded it
+	rerun       string // the interleave line that reruns it (default: cliLine)
+}
+
+// finishRun saves (if asked) and prints a run or replay, and returns its
+// exit status: 1 when it failed.
+func finishRun(c *cli, r *scenarios.RunResult, o output) (int, error) {
+	var saved string
+	if o.save != "" {
+		path, err := scenarios.SaveSchedule(o.save, r)
+		if err != nil {
+			return 0, err
+		}
+		saved = path
+	}
+	code := exitPass
+	if r.Failure != nil {
+		code = exitFound
+	}
+	if o.json {
+		out := toRunJSON(r)
+		out.Saved, out.Replayed = saved, o.replayed
+		out.Guided = o.replayed != "" && o.recordedBy != r.Spec.Strategy.Name()
+		return code, c.writeJSON(out)
+	}
+	if o.replayed != "" {
+		how := "strictly"
+		if o.recordedBy != r.Spec.Strategy.Name() {
+			how = "guided by a schedule recorded under " + o.recordedBy
+		}
+		fmt.Fprintf(c.stdout, "replay of %s under %s, %s\n", o.replayed, r.Spec.Strategy.Name(), how)
+	}
+	printRun(c.stdout, r, o.rerun, o.trace)
+	if saved != "" {
+		fmt.Fprintf(c.stdout, "schedule saved to %s (%s)\n", saved, replayLine(saved, r.Spec.Scenario))
+	}
+	return code, nil
+}

@@ -1,0 +1,442 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/interleave/interleave/internal/stats"
+	"github.com/interleave/interleave/internal/stress"
+)
+
+// testBinaryEnv names a prebuilt scenarios test binary to use instead of
+// building one.
+const testBinaryEnv = "INTERLEAVE_TEST_BINARY"
+
+// exitInterrupted is stress's exit status when Ctrl-C cut a run short
+// before anything failed (128+SIGINT, as a shell reports it).
+const exitInterrupted = 130
+
+var stressCmd = &command{
+	name:     "stress",
+	synopsis: "interleave stress [-p N] [-count N] [-schedules K] [-mode controlled|wild] [-strategy X | -compare X,Y] [-race] [-o DIR] [-shard I/N] [flags] [scenario...]",
+	flags: func(f *flags) func(*cli, []string) (int, error) {
+		var o stressOptions
+		f.IntVar(&o.parallel, "p", runtime.NumCPU(), "run `N` children in parallel")
+		f.IntVar(&o.count, "count", 0, "stop after `N` children in all (0: run until interrupted)")
+		f.IntVar(&o.schedules, "schedules", 20, "seeds per child: child i runs seeds i*`K`+1 .. i*K+K")
+		f.StringVar(&o.mode, "mode", "controlled", "controlled (reproducible by seed) or wild (real goroutines)")
+		f.StringVar(&o.strategy, "strategy", "fixed", "merge `strategy` the children run")
+		f.StringVar(&o.compare, "compare", "", "run twice, under strategies `X,Y`, and compare their failure rates")
+		f.StringVar(&o.search, "search", "pct", "`search` of controlled children: random or pct")
+		f.IntVar(&o.depth, "depth", 3, "PCT bug `depth`")
+		f.BoolVar(&o.race, "race", false, "build the test binary with the race detector")
+		f.DurationVar(&o.timeout, "timeout", stress.DefaultTimeout, "time limit of each child")
+		f.StringVar(&o.failure, "failure", "", "count a failed child only if its output matches `regexp`")
+		f.StringVar(&o.ignore, "ignore", "", "ignore a failed child if its output matches `regexp`")
+		f.StringVar(&o.outDir, "o", "", "write failure logs under `DIR` (default: a new temporary directory, at the first failure)")
+		f.BoolVar(&o.failFast, "failfast", false, "stop at the first failure")
+		f.StringVar(&o.shard, "shard", "", "run shard `I/N` (0 <= I < N): the children whose index is I mod N")
+		return func(c *cli, args []string) (int, error) {
+			o.json = *f.json
+			o.scenarios = args
+			if err := o.validate(); err != nil {
+				return 0, err
+			}
+			return o.run(c)
+		}
+	},
+}
+
+// stressOptions are stress's flags, then what validate derives from them.
+type stressOptions struct {
+	parallel, count, schedules, depth int
+	mode, strategy, compare, search   string
+	race, failFast, json              bool
+	timeout                           time.Duration
+	failure, ignore, outDir, shard    string
+	scenarios                         []string
+
+	strategies       []string // one, or the two of -compare
+	failureRE        *regexp.Regexp
+	ignoreRE         *regexp.Regexp
+	shardI, shardN   int
+	scenarioArgs     []string // as the children take them
+	localCount       int      // children of this shard (0: unlimited)
+	statusW, stderr  io.Writer
+	live             bool
+	binary, childDir string
+}
+
+func (o *stressOptions) validate() error {
+	if o.mode != "controlled" && o.mode != "wild" {
+		return badInput("unknown mode %q (known: controlled, wild)", o.mode)
+	}
+	o.strategies = []string{o.strategy}
+	if o.compare != "" {
+		o.strategies = strings.Split(o.compare, ",")
+		if len(o.strategies) != 2 || o.strategies[0] == o.strategies[1] {
+			return badInput("-compare %q: want two different strategies, X,Y", o.compare)
+		}
+	}
+	for _, s := range o.strategies {
+		if _, err := lookupStrategy(s); err != nil {
+			return err
+		}
+	}
+	if _, err := parseSearch(o.search, o.depth, 2); err != nil {
+		return err
+	}
+	if o.search == "dfs" {
+		return badInput("-search dfs: a stress child runs seeds; use random or pct (or interleave explore --search dfs)")
+	}
+	for _, name := range o.scenarios {
+		sc, err := lookupScenario(name)
+		if err != nil {
+			return err
+		}
+		arg := sc.Name
+		if sc.Source != "" {
+			abs, err := filepath.Abs(sc.Source)
+			if err != nil {
+				return badInput("%s: %v", sc.Source, err)
+			}
+			arg = abs // the children run in another directory
+		}
+		o.scenarioArgs = append(o.scenarioArgs, arg)
+	}
+	switch {
+	case o.parallel < 1:
+		return badInput("-p %d: want at least 1", o.parallel)
+	case o.count < 0:
+		return badInput("-count %d: want a number of children >= 0 (0: until interrupted)", o.count)
+	case o.schedules < 1:
+		return badInput("-schedules %d: want at least 1", o.schedules)
+	case o.timeout <= 0:
+		return badInput("-timeout %v: want a positive duration", o.timeout)
+	case o.compare != "" && o.count == 0:
+		return badInput("-compare needs a -count: each strategy's run must end")
+	}
+	var err error
+	if o.failure != "" {
+		if o.failureRE, err = regexp.Compile(o.failure); err != nil {
+			return badInput("-failure: %s", oneLine(err))
+		}
+	}
+	if o.ignore != "" {
+		if o.ignoreRE, err = regexp.Compile(o.ignore); err != nil {
+			return badInput("-ignore: %s", oneLine(err))
+		}
+	}
+	o.shardI, o.shardN = 0, 1
+	if o.shard != "" {
+		is, ns, ok := strings.Cut(o.shard, "/")
+		i, err1 := strconv.Atoi(is)
+		n, err2 := strconv.Atoi(ns)
+		if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+			return badInput("malformed -shard %q: want I/N with 0 <= I < N, such as 0/4", o.shard)
+		}
+		o.shardI, o.shardN = i, n
+	}
+	if o.count > 0 {
+		o.localCount = shardCount(o.count, o.shardI, o.shardN)
+		if o.localCount == 0 {
+			return badInput("-shard %s: -count %d leaves this shard no children", o.shard, o.count)
+		}
+	}
+	return checkDir("-o", o.outDir)
+}
+
+// shardCount is how many of the children 0..count-1 have index i mod n.
+func shardCount(count, i, n int) int {
+	if count <= i {
+		return 0
+	}
+	return (count - i + n - 1) / n
+}
+
+// seedOf is the first seed of the shard's j-th child: its index in the
+// whole run is g = I + j*N, and child g runs seeds g*K+1 .. g*K+K.
+func (o *stressOptions) seedOf(j int) int64 {
+	g := int64(o.shardI) + int64(j)*int64(o.shardN)
+	return g*int64(o.schedules) + 1
+}
+
+// childArgs are the test binary's arguments for a child whose first seed
+// is seed.
+func (o *stressOptions) childArgs(strategy string, seed int64) []string {
+	args := []string{
+		"-test.run=^TestStress$", "-test.count=1", "-test.timeout=0",
+		"-interleave.strategy=" + strategy,
+		"-interleave.seed=" + strconv.FormatInt(seed, 10),
+		"-interleave.schedules=" + strconv.Itoa(o.schedules),
+		"-interleave.mode=" + o.mode,
+		"-interleave.search=" + o.search,
+		"-interleave.depth=" + strconv.Itoa(o.depth),
+	}
+	if len(o.scenarioArgs) > 0 {
+		args = append(args, "-interleave.scenario="+strings.Join(o.scenarioArgs, ","))
+	}
+	return args
+}
+
+// childEnv is the environment of every child: ours without INTERLEAVE_*
+// (the flags alone say what a child runs), with GORACE=atexit_sleep_ms=0 so
+// a race-enabled child exits without its default one-second pause.
+func childEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "INTERLEAVE_") || strings.HasPrefix(kv, "GORACE=") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, "GORACE=atexit_sleep_ms=0")
+}
+
+func (o *stressOptions) run(c *cli) (int, error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second Ctrl-C kills us the default way
+	}()
+
+	o.statusW, o.stderr = c.stdout, c.stderr
+	if o.json {
+		o.statusW = c.stderr
+	}
+	o.live = isTerminal(o.statusW)
+	if err := o.prepareBinary(ctx); err != nil {
+		return 0, err
+	}
+	if o.binary != os.Getenv(testBinaryEnv) {
+		defer os.RemoveAll(filepath.Dir(o.binary))
+	}
+
+	var reports []*stress.Report
+	interrupted := false
+	var runErr error
+	for i, strategy := range o.strategies {
+		if i > 0 {
+			fmt.Fprintln(o.statusW)
+		}
+		o.header(strategy)
+		rep, err := o.runEngine(ctx, strategy)
+		if rep == nil {
+			return 0, err
+		}
+		reports = append(reports, rep)
+		if ctx.Err() != nil {
+			interrupted = true
+		} else if err != nil {
+			runErr = err
+		}
+		if !o.json {
+			fmt.Fprintln(c.stdout)
+			if interrupted {
+				fmt.Fprintln(c.stdout, "interrupted: this report covers the children that finished; every log is kept")
+			}
+			fmt.Fprint(c.stdout, rep.Text())
+		}
+		if interrupted || runErr != nil {
+			break
+		}
+	}
+
+	comparison := ""
+	if len(reports) == 2 {
+		comparison = stress.Compare(reports[0], reports[1])
+		if !o.json {
+			fmt.Fprintf(c.stdout, "\n%s vs %s, %s mode:\n%s", reports[0].Name, reports[1].Name, o.mode, comparison)
+		}
+	}
+	failed := false
+	for _, r := range reports {
+		failed = failed || r.Failures > 0
+	}
+	if o.json {
+		if err := c.writeJSON(o.toJSON(reports, comparison, interrupted)); err != nil {
+			return 0, err
+		}
+	}
+	switch {
+	case runErr != nil:
+		return 0, runErr
+	case failed:
+		return exitFound, nil
+	case interrupted:
+		return exitInterrupted, nil
+	}
+	return exitPass, nil
+}
+
+// prepareBinary builds the scenarios test binary, or takes the one named by
+// INTERLEAVE_TEST_BINARY.
+func (o *stressOptions) prepareBinary(ctx context.Context) error {
+	root, rootErr := repoRoot()
+	if rootErr == nil {
+		o.childDir = filepath.Join(root, "scenarios") // where go test runs them
+	}
+	if bin := os.Getenv(testBinaryEnv); bin != "" {
+		if _, err := os.Stat(bin); err != nil {
+			return badInput("%s=%s: %v", testBinaryEnv, bin, err)
+		}
+		o.binary = bin
+		return nil
+	}
+	if rootErr != nil {
+		return rootErr
+	}
+	dir, err := os.MkdirTemp("", "interleave-stress-bin-*")
+	if err != nil {
+		return err
+	}
+	bin := filepath.Join(dir, "scenarios.test")
+	args := []string{"test", "-c", "-o", bin}
+	if o.race {
+		args = append(args, "-race")
+	}
+	args = append(args, "./scenarios")
+	fmt.Fprintf(o.statusW, "building: go %s\n", strings.Join(args, " "))
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted while building the scenarios test binary")
+		}
+		fmt.Fprintf(o.stderr, "%s", out)
+		return fmt.Errorf("building the scenarios test binary: go test -c: %v (its output is above)", err)
+	}
+	o.binary = bin
+	return nil
+}
+
+// header says what a stress run is about to do.
+func (o *stressOptions) header(strategy string) {
+	w := o.statusW
+	children := "until interrupted"
+	if o.count > 0 {
+		children = fmt.Sprintf("%d children", o.localCount)
+	}
+	shard := ""
+	if o.shardN > 1 {
+		shard = fmt.Sprintf(" (shard %d/%d of %d children in all)", o.shardI, o.shardN, o.count)
+		if o.count == 0 {
+			shard = fmt.Sprintf(" (shard %d/%d)", o.shardI, o.shardN)
+		}
+	}
+	scs := "all scenarios"
+	if len(o.scenarios) > 0 {
+		scs = strings.Join(o.scenarios, ", ")
+	}
+	seeds := fmt.Sprintf("%d seeds each (child i: seeds i*%d+1..i*%d+%d)", o.schedules, o.schedules, o.schedules, o.schedules)
+	if o.schedules == 1 {
+		seeds = "1 seed each (child i: seed i+1)"
+	}
+	fmt.Fprintf(w, "stress %s: %s%s, %d at a time, %s, %s mode, %s\n",
+		strategy, children, shard, o.parallel, seeds, o.mode, scs)
+	fmt.Fprintf(w, "child 0: %s %s\n", o.binary, strings.Join(o.childArgs(strategy, o.seedOf(0)), " "))
+}
+
+// runEngine runs one strategy's children.
+func (o *stressOptions) runEngine(ctx context.Context, strategy string) (*stress.Report, error) {
+	outDir := o.outDir
+	if outDir != "" && len(o.strategies) > 1 {
+		outDir = filepath.Join(outDir, strategy)
+	}
+	env := childEnv()
+	eng, err := stress.New(stress.Config{
+		Name:     strategy,
+		Parallel: o.parallel,
+		Count:    o.localCount,
+		Timeout:  o.timeout,
+		Failure:  o.failureRE,
+		Ignore:   o.ignoreRE,
+		OutDir:   outDir,
+		FailFast: o.failFast,
+		Status:   o.statusW,
+		Live:     o.live,
+		SeedOf:   o.seedOf,
+		NewCmd: func(ctx context.Context, run stress.Run) *exec.Cmd {
+			cmd := exec.CommandContext(ctx, o.binary, o.childArgs(strategy, run.Seed)...)
+			cmd.Dir = o.childDir
+			cmd.Env = env
+			return cmd
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	rep, err := eng.Run(ctx)
+	if errors.Is(err, context.Canceled) {
+		err = nil // reported as an interruption
+	}
+	return rep, err
+}
+
+// isTerminal reports whether w is a terminal, for the live status bar.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// stressJSON is what stress prints with --json.
+type stressJSON struct {
+	Mode        string             `json:"mode"`
+	Schedules   int                `json:"schedules"`
+	Shard       string             `json:"shard"`
+	Race        bool               `json:"race"`
+	Scenarios   []string           `json:"scenarios"`
+	Interrupted bool               `json:"interrupted"`
+	Reports     []stressReportJSON `json:"reports"`
+	Comparison  string             `json:"comparison,omitempty"`
+	PValue      *float64           `json:"p_value,omitempty"`
+}
+
+// stressReportJSON is one strategy's report with its failure rate.
+type stressReportJSON struct {
+	Strategy string `json:"strategy"`
+	*stress.Report
+	FailureRate float64 `json:"failure_rate"`
+	// CILow and CIHigh bound the 95% Wilson interval of the failure rate
+	// (CILow is 0 when nothing failed: CIHigh is then the upper bound).
+	CILow  float64 `json:"ci_low"`
+	CIHigh float64 `json:"ci_high"`
+	Rate   string  `json:"rate"`
+}
+
+func (o *stressOptions) toJSON(reports []*stress.Report, comparison string, interrupted bool) stressJSON {
+	out := stressJSON{Mode: o.mode, Schedules: o.schedules, Shard: fmt.Sprintf("%d/%d", o.shardI, o.shardN), Race: o.race,
+		Scenarios: o.scenarioArgs, Interrupted: interrupted, Reports: []stressReportJSON{}, Comparison: comparison}
+	if out.Scenarios == nil {
+		out.Scenarios = []string{}
+	}
+	for _, r := range reports {
+		rate := r.Rate()
+		lo, hi := rate.Interval()
+		out.Reports = append(out.Reports, stressReportJSON{Strategy: r.Name, Report: r, FailureRate: rate.Proportion(),
+			CILow: lo, CIHigh: hi, Rate: rate.String()})
+	}
+	if len(reports) == 2 && reports[0].Runs > 0 && reports[1].Runs > 0 {
+		p := stats.FisherExact(reports[0].Failures, reports[0].Runs, reports[1].Failures, reports[1].Runs)
+		out.PValue = &p
+	}
+	return out
+}

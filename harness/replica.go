@@ -128,6 +128,7 @@ func (r *Replica) AppendDurable(chatID int64, m Message) {
 	st.mu.Lock()
 	evicted := st.cache.append(m)
 	cached := st.cache.entries
+	r.cacheAppended(m, cached, st.cache.evictedBefore)
 	// Local fan-out (§2): a non-blocking send into each local
 	// subscriber's channel; a full channel drops the event.
 	for _, sub := range st.local {
@@ -143,6 +144,12 @@ func (r *Replica) AppendDurable(chatID int64, m Message) {
 	}
 	st.mu.Unlock()
 }
+
+// cacheAppended does nothing. It is called after each append to a durable
+// cache, with the stream's mutex held, so that a debugger has one place to
+// break at with the appended message and the cache after the append in scope
+// (interleave debug does). It compiles to nothing in an optimised build.
+func (r *Replica) cacheAppended(m Message, cached []Message, evictedBefore int64) {}
 
 // PublishMessage publishes a committed message (§3): append to the durable
 // cache with local fan-out, then a notify with AfterMessageID = ID-1. No

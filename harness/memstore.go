@@ -47,6 +47,16 @@ type chatRow struct {
 	queued []QueuedMessage
 }
 
+// Seeder creates the setup of a workload directly, outside any scheduling
+// point: chats, committed history and queued messages. MemStore implements
+// it; a real database does too. Errors are the seeder's to report (a
+// seeder that cannot seed panics with a clear message).
+type Seeder interface {
+	CreateChat(c Chat)
+	Seed(chatID int64, role Role, content string) Message
+	Queue(chatID int64, content string) QueuedMessage
+}
+
 // NewMemStore returns an empty store for the run of rt.
 func NewMemStore(rt *sched.Runtime) *MemStore {
 	return &MemStore{rt: rt, chats: map[int64]*chatRow{}}

@@ -7,6 +7,21 @@ import (
 	"github.com/interleave/interleave/sched"
 )
 
+// Notifier is the pubsub seam (§3): what replicas publish on and
+// subscribers listen to. PubSub implements it under the scheduler; a real
+// database implements it with pg_notify and LISTEN.
+type Notifier interface {
+	// Publish sends n on channel; it returns once the notify has
+	// committed.
+	Publish(channel string, n Notify)
+	// Subscribe starts a listener that calls cb, in commit order, for
+	// every notify committed on channel from now on.
+	Subscribe(name, channel string, cb func(Notify))
+	// Close delivers what has been committed to every listener, then
+	// stops them, and returns when they have stopped.
+	Close()
+}
+
 // PubSub models PostgreSQL LISTEN/NOTIFY as chatd uses it (§3). A publish is
 // a scheduling point of its own: pg_notify runs on a pooled connection and
 // becomes visible when that connection commits, so publishes from different

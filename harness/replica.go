@@ -45,7 +45,7 @@ type Replica struct {
 	Name  string
 	rt    *sched.Runtime
 	store Store
-	ps    *PubSub
+	ps    Notifier
 	cfg   Config
 
 	mu            sync.Mutex        // guards the maps; never held across a scheduling point
@@ -64,7 +64,7 @@ type stream struct {
 }
 
 // NewReplica returns a replica over a store and a pubsub.
-func NewReplica(rt *sched.Runtime, name string, store Store, ps *PubSub, cfg Config) *Replica {
+func NewReplica(rt *sched.Runtime, name string, store Store, ps Notifier, cfg Config) *Replica {
 	return &Replica{Name: name, rt: rt, store: store, ps: ps, cfg: cfg.withDefaults(),
 		streams: map[int64]*stream{}, producerLocks: map[int64]*sched.Mutex{},
 		wake: sched.NewQueue[int64](rt, name+" worker wake", 1)}

@@ -50,9 +50,11 @@ func (wl Workload) Body(s MergeStrategy, out *Outcome) func(rt *sched.Runtime) {
 type PromoteParams struct {
 	// ToolCalls is the number of tool calls the chat waits on (default 2).
 	ToolCalls int
-	// After is the subscriber's afterMessageID (default: the seeded
-	// history, so the snapshot is empty).
+	// After is the subscriber's afterMessageID (default: the last seeded
+	// row, so the snapshot is empty).
 	After int64
+	// ChatID is the chat's ID (default 1).
+	ChatID int64
 	// Ticks is how many extra acquire ticks the worker may take.
 	Ticks int
 }
@@ -70,7 +72,10 @@ func PromoteWhileRequiresAction(p PromoteParams) Workload {
 	if calls <= 0 {
 		calls = 2
 	}
-	const chat = 1
+	chat := p.ChatID
+	if chat == 0 {
+		chat = 1
+	}
 	var promoted, synthetic []int64
 	return Workload{
 		Name: "promote-while-requires-action",
@@ -81,14 +86,14 @@ func PromoteWhileRequiresAction(p PromoteParams) Workload {
 			for i := 0; i < calls; i++ {
 				toolCalls = append(toolCalls, fmt.Sprintf("call-%d", i+1))
 			}
-			seed(w, Chat{ID: chat, Status: StatusRequiresAction, PendingToolCalls: toolCalls}, []Message{
+			history := seed(w, Chat{ID: chat, Status: StatusRequiresAction, PendingToolCalls: toolCalls}, []Message{
 				{Role: RoleUser, Content: "run the tools"},
 				{Role: RoleAssistant, Content: fmt.Sprintf("calling %d tools", calls)},
 			})
-			q := w.queue(chat, "actually, do this instead")
+			q := w.Seeder.Queue(chat, "actually, do this instead")
 			after := p.After
 			if after == 0 {
-				after = 2
+				after = history[len(history)-1].ID
 			}
 			w.Subscribe(r, "sub", chat, after, s)
 			w.Writer("promote", func() {
@@ -117,21 +122,16 @@ func PromoteWhileRequiresAction(p PromoteParams) Workload {
 	}
 }
 
-// seed creates a chat with committed history; it needs the in-memory
-// store.
-func seed(w *World, c Chat, history []Message) {
-	if w.Mem == nil {
-		panic("harness: seeding needs the in-memory store")
+// seed creates a chat with committed history through the world's seeder
+// and returns the rows as committed.
+func seed(w *World, c Chat, history []Message) []Message {
+	if w.Seeder == nil {
+		panic("harness: the world has a store but no Seeder (WorldConfig.Seeder)")
 	}
-	w.Mem.CreateChat(c)
-	for _, m := range history {
-		w.Mem.Seed(c.ID, m.Role, m.Content)
+	w.Seeder.CreateChat(c)
+	out := make([]Message, len(history))
+	for i, m := range history {
+		out[i] = w.Seeder.Seed(c.ID, m.Role, m.Content)
 	}
-}
-
-func (w *World) queue(chatID int64, content string) QueuedMessage {
-	if w.Mem == nil {
-		panic("harness: queueing needs the in-memory store")
-	}
-	return w.Mem.Queue(chatID, content)
+	return out
 }

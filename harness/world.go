@@ -18,6 +18,11 @@ type WorldConfig struct {
 	Store Store
 	// Truth is the ground truth for the oracle when Store is set.
 	Truth GroundTruth
+	// Seeder seeds the store when Store is set.
+	Seeder Seeder
+	// PubSub replaces the in-memory pubsub (a real database's
+	// LISTEN/NOTIFY).
+	PubSub Notifier
 }
 
 // World is a whole modelled deployment: a store, a pubsub, replicas, their
@@ -29,7 +34,8 @@ type World struct {
 	Mem      *MemStore // nil when WorldConfig.Store was set
 	Store    Store
 	Truth    GroundTruth
-	PubSub   *PubSub
+	Seeder   Seeder
+	PubSub   Notifier
 	Replicas []*Replica
 
 	mu      sync.Mutex // guards subs: subscribe tasks run concurrently in wild mode
@@ -42,10 +48,13 @@ type World struct {
 // NewWorld builds a world in the run of rt. With a strategy that is
 // ProducerLocked, set cfg.ProducerLock (Strategy helps).
 func NewWorld(rt *sched.Runtime, cfg WorldConfig) *World {
-	w := &World{RT: rt, PubSub: NewPubSub(rt), Store: cfg.Store, Truth: cfg.Truth}
+	w := &World{RT: rt, PubSub: cfg.PubSub, Store: cfg.Store, Truth: cfg.Truth, Seeder: cfg.Seeder}
+	if w.PubSub == nil {
+		w.PubSub = NewPubSub(rt)
+	}
 	if w.Store == nil {
 		w.Mem = NewMemStore(rt)
-		w.Store, w.Truth = w.Mem, w.Mem
+		w.Store, w.Truth, w.Seeder = w.Mem, w.Mem, w.Mem
 	}
 	n := max(cfg.Replicas, 1)
 	for i := 0; i < n; i++ {

@@ -17,14 +17,14 @@ func seedChat(w *harness.World, n int, toolCalls ...string) []harness.Message {
 	if len(toolCalls) > 0 {
 		c.Status, c.PendingToolCalls = harness.StatusRequiresAction, toolCalls
 	}
-	w.Mem.CreateChat(c)
+	w.Seeder.CreateChat(c)
 	var out []harness.Message
 	for i := 0; i < n; i++ {
 		role := harness.RoleUser
 		if i%2 == 1 {
 			role = harness.RoleAssistant
 		}
-		out = append(out, w.Mem.Seed(chatID, role, fmt.Sprintf("history %d", i+1)))
+		out = append(out, w.Seeder.Seed(chatID, role, fmt.Sprintf("history %d", i+1)))
 	}
 	return out
 }
@@ -57,8 +57,8 @@ func builtins() []*Scenario {
 			Doc:  "three writers on the subscriber's replica commit and publish in any order (§8, out-of-order durable message)",
 			Build: func(Gen) harness.Workload {
 				return harness.Workload{Name: "out-of-order", Setup: func(w *harness.World, s harness.MergeStrategy) {
-					seedChat(w, 4)
-					w.Subscribe(w.Replicas[0], "sub", chatID, 2, s)
+					h := seedChat(w, 4)
+					w.Subscribe(w.Replicas[0], "sub", chatID, h[1].ID, s)
 					writers(w, []int{0, 0, 0})
 				}}
 			},
@@ -103,8 +103,8 @@ func builtins() []*Scenario {
 			Doc:  "one writer on the subscriber's replica, one on another replica whose row only the database has (§8, DB fallback)",
 			Build: func(Gen) harness.Workload {
 				return harness.Workload{Name: "cross-replica-fallback", Config: harness.WorldConfig{Replicas: 2}, Setup: func(w *harness.World, s harness.MergeStrategy) {
-					seedChat(w, 5)
-					w.Subscribe(w.Replicas[0], "sub", chatID, 5, s)
+					h := seedChat(w, 5)
+					w.Subscribe(w.Replicas[0], "sub", chatID, h[4].ID, s)
 					writers(w, []int{1, 0})
 				}}
 			},
@@ -115,8 +115,8 @@ func builtins() []*Scenario {
 			Doc:  "a durable cache of capacity 2 and four writers: entries are evicted out of ID order and evictedBefore moves down (§9)",
 			Build: func(Gen) harness.Workload {
 				return harness.Workload{Name: "cache-eviction", Config: harness.WorldConfig{Config: harness.Config{CacheCapacity: 2}}, Setup: func(w *harness.World, s harness.MergeStrategy) {
-					seedChat(w, 2)
-					w.Subscribe(w.Replicas[0], "sub", chatID, 2, s)
+					h := seedChat(w, 2)
+					w.Subscribe(w.Replicas[0], "sub", chatID, h[1].ID, s)
 					writers(w, []int{0, 0, 0, 0})
 				}}
 			},
@@ -127,12 +127,12 @@ func builtins() []*Scenario {
 			Doc:  "an edit replaces the cache and sends FullRefresh while two writers append (§9)",
 			Build: func(Gen) harness.Workload {
 				return harness.Workload{Name: "full-refresh-edit", Setup: func(w *harness.World, s harness.MergeStrategy) {
-					seedChat(w, 3)
+					h := seedChat(w, 3)
 					r := w.Replicas[0]
-					w.Subscribe(r, "sub", chatID, 1, s)
+					w.Subscribe(r, "sub", chatID, h[0].ID, s)
 					writers(w, []int{0, 0})
 					w.Writer("editor", func() {
-						if err := r.EditMessage(chatID, 2, "history 2 (edited)"); err != nil {
+						if err := r.EditMessage(chatID, h[1].ID, "history 2 (edited)"); err != nil {
 							panic(err)
 						}
 					})
@@ -179,21 +179,25 @@ func randomWorkload(g Gen) harness.Workload {
 			for i := 0; promote && i < toolCalls; i++ {
 				calls = append(calls, fmt.Sprintf("call-%d", i+1))
 			}
-			seedChat(w, history, calls...)
+			h := seedChat(w, history, calls...)
 			for i, sb := range subs {
-				w.Subscribe(w.Replicas[sb.replica], fmt.Sprintf("sub%d", i+1), chatID, sb.after, s)
+				after := int64(0) // sb.after counts seeded rows: 0 means from the start
+				if sb.after > 0 {
+					after = h[sb.after-1].ID
+				}
+				w.Subscribe(w.Replicas[sb.replica], fmt.Sprintf("sub%d", i+1), chatID, after, s)
 			}
 			writers(w, on)
 			r := w.Replicas[0]
 			if edit {
 				w.Writer("editor", func() {
-					if err := r.EditMessage(chatID, 1, "history 1 (edited)"); err != nil {
+					if err := r.EditMessage(chatID, h[0].ID, "history 1 (edited)"); err != nil {
 						panic(err)
 					}
 				})
 			}
 			if promote {
-				q := w.Mem.Queue(chatID, "promoted")
+				q := w.Seeder.Queue(chatID, "promoted")
 				w.Writer("promote", func() {
 					if _, _, err := r.PromoteQueued(chatID, q.ID); err != nil {
 						panic(err)

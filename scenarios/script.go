@@ -368,10 +368,10 @@ func (s *script) workload() harness.Workload {
 		Name:   s.name,
 		Config: harness.WorldConfig{Replicas: s.replicas, Config: harness.Config{CacheCapacity: s.capacity}},
 		Setup: func(w *harness.World, strategy harness.MergeStrategy) {
-			w.Mem.CreateChat(harness.Chat{ID: chatID, Status: harness.StatusWaiting})
+			w.Seeder.CreateChat(harness.Chat{ID: chatID, Status: harness.StatusWaiting})
 			msgs := map[int64]harness.Message{} // lookup only
 			for i := 0; i < s.rows; i++ {
-				m := w.Mem.Seed(chatID, harness.RoleUser, fmt.Sprintf("row %d", i+1))
+				m := w.Seeder.Seed(chatID, harness.RoleUser, fmt.Sprintf("row %d", i+1))
 				msgs[m.ID] = m
 			}
 			open := map[string]*txTask{} // lookup only

@@ -92,27 +92,14 @@ func (q *Queue[T]) Send(v T) {
 }
 
 // TrySend adds v if the queue has room and reports whether it did; it never
-// blocks. It is a scheduling point.
+// blocks. It is a scheduling point, then an Offer.
 func (q *Queue[T]) TrySend(v T) bool {
-	rt := q.rt
 	if q.ch != nil {
-		rt.jitter()
-		select {
-		case q.ch <- v:
-			return true
-		default:
-			return false
-		}
+		q.rt.jitter()
+	} else {
+		q.rt.point(q.sendLabel)
 	}
-	rt.point(q.sendLabel)
-	if q.closed {
-		panic(fmt.Sprintf("sched: send on closed queue %s", q.name))
-	}
-	if q.n == len(q.buf) {
-		return false
-	}
-	q.push(v)
-	return true
+	return q.Offer(v)
 }
 
 // Offer adds v if the queue has room and reports whether it did, without

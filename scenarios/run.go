@@ -136,6 +136,9 @@ func Replay(sc *Scenario, strategy harness.MergeStrategy, s *sched.Schedule, gui
 	fmt.Sscan(s.Get("seed"), &sp.Seed)
 	fmt.Sscan(s.Get("depth"), &sp.Search.Depth)
 	fmt.Sscan(s.Get("preemptions"), &sp.Search.Preemptions)
+	if search, err := ParseSearch(sp.Search.Kind, sp.Search.Depth, sp.Search.Preemptions); err == nil {
+		sp.Search = search // the defaults for what the schedule does not say
+	}
 	strat := sched.Replay(s)
 	if guided {
 		strat = sched.Guided(s)
@@ -269,8 +272,12 @@ func (r *RunResult) Repro() string {
 // CLI returns the interleave command line that reruns this schedule.
 func (r *RunResult) CLI() string {
 	sp := r.Spec
+	name := sp.Scenario.Name
+	if sp.Scenario.Source != "" {
+		name = sp.Scenario.Source
+	}
 	return fmt.Sprintf("interleave run --scenario %s --strategy %s --search %s --depth %d --preemptions %d --seed %d --trace",
-		sp.Scenario.Name, sp.Strategy.Name(), sp.Search.Kind, sp.Search.Depth, sp.Search.Preemptions, sp.Seed)
+		name, sp.Strategy.Name(), sp.Search.Kind, sp.Search.Depth, sp.Search.Preemptions, sp.Seed)
 }
 
 // Summary is the one-line verdict with the violations or failure.

@@ -182,9 +182,11 @@ func stressWild(t *testing.T, sc *scenarios.Scenario, st harness.MergeStrategy, 
 	if res.Failure == nil {
 		return
 	}
-	repro := fmt.Sprintf("go test ./scenarios -run '^TestStress$' -count=1 -interleave.mode=wild -interleave.scenario=%s -interleave.strategy=%s -interleave.seed=%d -interleave.schedules=1 (wild runs are not deterministic; search the seed's schedule with: interleave explore --scenario %s --strategy %s --search pct)",
+	// Wild runs are not deterministic: the line reruns the seed, which may
+	// or may not fail again; explore finds a schedule that fails for sure.
+	repro := fmt.Sprintf("go test ./scenarios -run '^TestStress$' -count=1 -interleave.mode=wild -interleave.scenario=%s -interleave.strategy=%s -interleave.seed=%d -interleave.schedules=1  # wild: not deterministic; for a replayable schedule: interleave explore --scenario %s --strategy %s --search pct --stop",
 		sc.Name, st.Name(), seed, sc.Name, st.Name())
-	debug := fmt.Sprintf("interleave debug --scenario %s --strategy %s --search pct --seed 1", sc.Name, st.Name())
+	debug := fmt.Sprintf("interleave debug --scenario %s --strategy %s --search pct --seed 1  # the first pct schedule; use the seed explore reports", sc.Name, st.Name())
 	fmt.Println(failureLine(signature(sc.Name, st.Name(), out.Violations, res.Failure), repro, debug))
 	t.Errorf("wild %s / %s seed %d: %v\nTo reproduce: %s", sc.Name, st.Name(), seed, res.Failure, repro)
 }

@@ -116,6 +116,13 @@ func (f *flags) parse(args []string) ([]string, error) {
 	}
 }
 
+// isSet reports whether flag name was given on the command line.
+func isSet(f *flags, name string) bool {
+	set := false
+	f.Visit(func(fl *flag.Flag) { set = set || fl.Name == name })
+	return set
+}
+
 // printHelp prints a command's section of the usage and its flags.
 func printHelp(w io.Writer, cmd *command) {
 	if s := section(cmd.name); s != "" {
@@ -233,6 +240,18 @@ func cliLine(r *scenarios.RunResult) string {
 	return line
 }
 
+// debugLine is the interleave debug command that opens r's schedule under
+// the debugger.
+func debugLine(r *scenarios.RunResult) string {
+	sp := r.Spec
+	depth := sp.Search.Depth
+	if depth <= 0 {
+		depth = 3 // a replayed DFS run records none; DFS ignores it
+	}
+	return fmt.Sprintf("interleave debug --scenario %s --strategy %s --search %s --depth %d --preemptions %d --seed %d",
+		shellQuote(scenarioArg(sp.Scenario)), sp.Strategy.Name(), sp.Search.Kind, depth, sp.Search.Preemptions, sp.Seed)
+}
+
 // replayLine is the interleave command that replays a saved schedule of
 // sc: a schedule records a scenario file's name, not its path.
 func replayLine(path string, sc *scenarios.Scenario) string {
@@ -267,25 +286,36 @@ func checkDir(flagName, dir string) error {
 	return nil
 }
 
-// repoRoot finds the module root (the directory of go.mod) from the
-// working directory up.
+// modulePath is the module the repository root's go.mod declares.
+const modulePath = "github.com/interleave/interleave"
+
+// repoRoot finds the repository root: the nearest directory, from the
+// working directory up, whose go.mod declares modulePath.
 func repoRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
 	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			if _, err := os.Stat(filepath.Join(dir, "scenarios")); err == nil {
-				return dir, nil
-			}
+		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && declares(data, modulePath) {
+			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", badInput("not inside the interleave repository (no go.mod with a scenarios directory above the working directory)")
+			return "", badInput("not inside the interleave repository: no go.mod of module %s in the working directory or above", modulePath)
 		}
 		dir = parent
 	}
+}
+
+// declares reports whether a go.mod file declares module path.
+func declares(gomod []byte, path string) bool {
+	for line := range strings.Lines(string(gomod)) {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "module" && strings.Trim(f[1], `"`) == path {
+			return true
+		}
+	}
+	return false
 }
 
 // violationJSON is a harness.Violation in JSON.
@@ -313,6 +343,7 @@ type runJSON struct {
 	Schedule    string          `json:"schedule"`
 	Repro       string          `json:"repro"`
 	CLI         string          `json:"cli"`
+	Debug       string          `json:"debug"`
 	Saved       string          `json:"saved,omitempty"`
 	Replayed    string          `json:"replayed,omitempty"`
 	Guided      bool            `json:"guided,omitempty"`
@@ -330,6 +361,7 @@ func toRunJSON(r *scenarios.RunResult) runJSON {
 		Preemptions: r.Preemptions,
 		Repro:       r.Repro(),
 		CLI:         cliLine(r),
+		Debug:       debugLine(r),
 	}
 	for _, v := range r.Violations {
 		out.Violations = append(out.Violations, violationJSON{Subscriber: v.Subscriber, Property: string(v.Property),
@@ -362,6 +394,7 @@ func printRun(w io.Writer, r *scenarios.RunResult, rerun string, trace bool) {
 	} else {
 		fmt.Fprint(w, r.Report())
 		fmt.Fprintf(w, "Rerun:        %s\n", rerun)
+		fmt.Fprintf(w, "Debug:        %s\n", debugLine(r))
 	}
 	if trace && r.Trace != nil {
 		fmt.Fprintf(w, "\n%s", r.Trace)

@@ -15,6 +15,7 @@
 //	replay    replay a saved schedule
 //	explore   run a budget of schedules of one scenario and strategy
 //	stress    run the scenarios test binary many times in parallel
+//	debug     run one schedule under the Delve debugger ("interleave debug -h")
 //	help      print this text, or one command's section ("interleave help run")
 //
 // Flags take one dash or two (-p or --p) and may come before or after the
@@ -40,7 +41,8 @@
 // verdict, schedules explored, schedules and time to the first failure) and,
 // under it, for each failing cell the smaller of its counterexamples (fewest
 // preemptions, then fewest steps) as a story, with the interleave and go
-// test lines that reproduce it. A cell whose verdict differs from the one
+// test lines that reproduce it and the interleave debug line that opens it
+// in the debugger. A cell whose verdict differs from the one
 // its scenario expects is marked UNEXPECTED, and makes the exit status 1.
 //
 // # list
@@ -58,8 +60,9 @@
 // Runs the one schedule that (scenario, strategy, search, seed) names
 // (defaults: strategy fixed, seed 1, search pct, depth 3, preemptions 2; for
 // dfs the seed is the schedule's index in the search's order) and prints its
-// verdict; a failing run also prints its story and the go test line that
-// reproduces it. --trace prints the whole timeline; --save DIR writes the
+// verdict; a failing run also prints its story, the go test line that
+// reproduces it and the interleave debug line that opens it in the
+// debugger. --trace prints the whole timeline; --save DIR writes the
 // schedule file under DIR/<scenario>/, for replay.
 //
 // # replay
@@ -81,7 +84,8 @@
 // Runs --budget schedules (default 1000) of a scenario under a strategy:
 // seeds --seed, --seed+1, ... for random and pct; for dfs the schedules in
 // the search's order, every schedule with at most --preemptions preemptions,
-// until exhausted or the budget is spent (--budget 0: until exhausted). It
+// until exhausted or the budget is spent (default 100000; --budget 0: until
+// exhausted). It
 // prints how many schedules ran and failed, the first failure's story and
 // reproduction lines, and for dfs whether the space was exhausted. --stop
 // stops at the first failure; --save DIR saves its schedule.
@@ -119,6 +123,7 @@
 //
 // The environment variable INTERLEAVE_TEST_BINARY names a scenarios test
 // binary to use instead of building one (its tests set it to build once).
-// Children get GORACE=atexit_sleep_ms=0 and none of the INTERLEAVE_*
-// variables, so the flags alone decide what they run.
+// Children get atexit_sleep_ms=0 added to GORACE, and none of the
+// INTERLEAVE_* variables of the test flags (INTERLEAVE_SEED, ...), so their
+// flags alone decide what they run.
 package main

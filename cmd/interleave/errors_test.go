@@ -106,6 +106,19 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
+// TestOutsideTheRepository: stress builds the scenarios package, so it
+// must run inside the repository.
+func TestOutsideTheRepository(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	// A go.mod of another module does not count.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/other\n"), 0o644))
+	r := invocation{dir: dir}.run(t, "stress", "-count", "1")
+	require.Equal(t, 2, r.code)
+	require.Equal(t, "interleave: not inside the interleave repository: no go.mod of module github.com/interleave/interleave in the working directory or above\n", r.stderr)
+	require.Empty(t, r.stdout)
+}
+
 // TestBadFlags checks flag errors: exit status 2, the error, and a usage
 // hint naming the command.
 func TestBadFlags(t *testing.T) {
@@ -156,4 +169,8 @@ func TestUsage(t *testing.T) {
 		require.Contains(t, r.stdout, "-json")
 		require.Equal(t, r, interleave(t, c.name, "-h"))
 	}
+	require.Contains(t, help.stdout, "\n\tdebug ")
+	debug := interleave(t, "help", "debug")
+	require.Equal(t, 0, debug.code)
+	require.Equal(t, interleave(t, "debug", "-h"), debug)
 }

@@ -14,7 +14,7 @@ var exploreCmd = &command{
 		scenario := f.String("scenario", "", "scenario `name`, or path to a .scenario file (required)")
 		strategy := f.String("strategy", "fixed", "merge `strategy`")
 		search := f.String("search", "pct", "`search`: random, pct or dfs")
-		budget := f.Int("budget", 1000, "number of schedules to run (dfs: 0 runs until exhausted)")
+		budget := f.Int("budget", 1000, "number of schedules to run (dfs: default 100000, and 0 runs until exhausted)")
 		depth := f.Int("depth", 3, "PCT bug `depth`")
 		preemptions := f.Int("preemptions", 2, "DFS preemption `bound` (< 0: unbounded)")
 		seed := f.String("seed", "1", "first `seed` (random, pct)")
@@ -28,6 +28,9 @@ var exploreCmd = &command{
 			if err != nil {
 				return 0, err
 			}
+			if sp.Search.Kind == "dfs" && !isSet(f, "budget") {
+				*budget = defaultDFSBudget
+			}
 			if *budget < 0 || (*budget == 0 && sp.Search.Kind != "dfs") {
 				return 0, badInput("--budget %d: want a number of schedules >= 1 (0 only with --search dfs)", *budget)
 			}
@@ -39,6 +42,10 @@ var exploreCmd = &command{
 		}
 	},
 }
+
+// defaultDFSBudget bounds a DFS when --budget is not given: enough to
+// exhaust the small scenarios with the default preemption bound, in seconds.
+const defaultDFSBudget = 100000
 
 // exploreJSON is what explore prints with --json.
 type exploreJSON struct {

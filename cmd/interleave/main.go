@@ -35,6 +35,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stdout, usageText())
 			return exitPass
 		}
+		if args[1] == "debug" {
+			return debugMain([]string{"-h"}, stdout, stderr)
+		}
 		cmd := lookupCommand(args[1])
 		if cmd == nil {
 			fmt.Fprintf(stderr, "interleave: unknown command %q (run 'interleave help')\n", args[1])

@@ -109,16 +109,22 @@ type cellSearch struct {
 	result *scenarios.ExploreResult
 }
 
-// shrunkExample is the smallest failing run a cell found.
+// shrunkExample is the smallest failing run a cell found, shrunk.
 type shrunkExample struct {
-	Search      string `json:"search"`
-	Seed        int64  `json:"seed"`
-	Preemptions int    `json:"preemptions"`
-	Steps       int    `json:"steps"`
-	TraceHash   string `json:"trace_hash"`
-	CLI         string `json:"cli"`
-	Repro       string `json:"repro"`
-	Report      string `json:"report"`
+	Search string `json:"search"`
+	Seed   int64  `json:"seed"`
+	// FoundPreemptions is the failing run's preemptions as the search
+	// found it (and as its seed reproduces it); Preemptions is after
+	// shrinking (the schedule in Schedule replays it).
+	FoundPreemptions int    `json:"found_preemptions"`
+	Schedule         string `json:"schedule"`
+	Preemptions      int    `json:"preemptions"`
+	Steps            int    `json:"steps"`
+	TraceHash        string `json:"trace_hash"`
+	CLI              string `json:"cli"`
+	Repro            string `json:"repro"`
+	Debug            string `json:"debug"`
+	Report           string `json:"report"`
 
 	run *scenarios.RunResult
 }
@@ -162,12 +168,26 @@ func runMatrix(scs []*scenarios.Scenario, sts []harness.MergeStrategy, budget in
 	close(next)
 	wg.Wait()
 
+	cells := make(chan *matrixCell)
+	var swg sync.WaitGroup
+	for i := 0; i < parallel; i++ {
+		swg.Add(1)
+		go func() {
+			defer swg.Done()
+			for c := range cells {
+				c.shrink()
+			}
+		}()
+	}
 	for _, c := range m.Cells {
 		c.summarize()
 		if c.Unexpected {
 			m.Unexpected++
 		}
+		cells <- c
 	}
+	close(cells)
+	swg.Wait()
 	m.elapsed = time.Since(start)
 	m.ElapsedMS = m.elapsed.Milliseconds()
 	return m
@@ -196,7 +216,7 @@ func (c *matrixCell) summarize() {
 		}
 		if r := er.First; r != nil && (c.Shrunk == nil || smaller(r, c.Shrunk.run)) {
 			c.Shrunk = &shrunkExample{Search: s.Search, Seed: r.Spec.Seed, Preemptions: r.Preemptions, Steps: r.Steps,
-				CLI: cliLine(r), Repro: r.Repro(), Report: r.Report(), run: r}
+				CLI: cliLine(r), Repro: r.Repro(), Debug: debugLine(r), Report: r.Report(), run: r}
 			if r.Trace != nil {
 				c.Shrunk.TraceHash = r.Trace.Hash()
 			}
@@ -204,6 +224,22 @@ func (c *matrixCell) summarize() {
 	}
 	c.ElapsedMS = c.elapsed.Milliseconds()
 	c.Unexpected = c.Verdict != c.Expected
+}
+
+// shrink replaces the cell's counterexample by its shrunk form
+// (scenarios.ShrinkResult); the seed lines still reproduce the run as found.
+func (c *matrixCell) shrink() {
+	if c.Shrunk == nil {
+		return
+	}
+	found := c.Shrunk.run
+	small := scenarios.ShrinkResult(found)
+	c.Shrunk.FoundPreemptions = found.Preemptions
+	c.Shrunk.Preemptions, c.Shrunk.Steps = small.Preemptions, small.Steps
+	c.Shrunk.Report, c.Shrunk.Schedule = small.Report(), small.Schedule.String()
+	if small.Trace != nil {
+		c.Shrunk.TraceHash = small.Trace.Hash()
+	}
 }
 
 // smaller orders counterexamples: fewer preemptions, then fewer steps.
@@ -256,9 +292,11 @@ func (m *matrixJSON) print(c *cli) {
 			note = "UNEXPECTED: the scenario expects " + cell.Expected
 		}
 		fmt.Fprintf(w, "\n=== %s / %s: fail (%s)\n", cell.Scenario, cell.Strategy, note)
-		fmt.Fprintf(w, "smallest counterexample: %s seed %d, %d preemptions, %d steps\n", x.Search, x.Seed, x.Preemptions, x.Steps)
+		fmt.Fprintf(w, "counterexample: %s seed %d (%s), shrunk to %s, %s\n", x.Search, x.Seed, plural(x.FoundPreemptions, "preemption"), plural(x.Preemptions, "preemption"), plural(x.Steps, "step"))
 		fmt.Fprint(w, x.Report)
+		fmt.Fprintf(w, "Shrunk schedule (save it to a file and run 'interleave replay FILE'):\n%s", x.Schedule)
 		fmt.Fprintf(w, "Rerun:        %s\n", x.CLI)
+		fmt.Fprintf(w, "Debug:        %s\n", x.Debug)
 	}
 	for _, cell := range m.Cells {
 		if cell.Unexpected && cell.Verdict == string(scenarios.Pass) {

@@ -51,6 +51,7 @@ func TestMatrixJSON(t *testing.T) {
 		require.NotNil(t, x)
 		require.Contains(t, x.Report, "To reproduce: go test ./scenarios -run 'TestScenarios/out-of-order/"+cell.Strategy+"/seed=")
 		require.True(t, strings.HasPrefix(x.CLI, "interleave run --scenario out-of-order --strategy "+cell.Strategy+" --search "+x.Search+" "), x.CLI)
+		require.True(t, strings.HasPrefix(x.Debug, "interleave debug --scenario out-of-order --strategy "+cell.Strategy+" --search "+x.Search+" "), x.Debug)
 		// The shrunk one is the smaller of the searches' first failures.
 		for _, s := range cell.Searches {
 			if s.FirstFailure == nil {
@@ -76,10 +77,12 @@ func TestMatrixText(t *testing.T) {
 	// Under the table, the counterexample: story, go test and interleave lines.
 	_, story, ok := strings.Cut(out, "\n=== out-of-order / naive: fail (as expected)\n")
 	require.True(t, ok, out)
-	require.Regexp(t, `^smallest counterexample: (pct|random) seed \d+, \d+ preemptions, \d+ steps\n`, story)
+	require.Regexp(t, `^counterexample: (pct|random) seed \d+ \(\d+ preemptions?\), shrunk to 1 preemption, \d+ steps\n`, story)
+	require.Contains(t, story, "Shrunk schedule (save it to a file and run 'interleave replay FILE'):\ninterleave-schedule v1\n@scenario out-of-order\n")
 	require.Contains(t, story, "=> sub: exactly once: message #")
 	require.Contains(t, story, "To reproduce: go test ./scenarios -run 'TestScenarios/out-of-order/naive/seed=")
 	require.Contains(t, story, "Rerun:        interleave run --scenario out-of-order --strategy naive ")
+	require.Regexp(t, `\nDebug:        interleave debug --scenario out-of-order --strategy naive --search (pct|random) --depth 3 --preemptions 2 --seed \d+\n`, story)
 	require.NotContains(t, out, "=== out-of-order / fixed")
 }
 

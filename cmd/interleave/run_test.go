@@ -54,6 +54,8 @@ func TestRun(t *testing.T) {
 	require.Contains(t, text.stdout, "=> sub: exactly once: message #")
 	require.Contains(t, text.stdout, fmt.Sprintf("To reproduce: go test ./scenarios -run 'TestScenarios/out-of-order/naive/seed=%d$'", seed))
 	require.Contains(t, text.stdout, fmt.Sprintf("Rerun:        interleave run --scenario out-of-order --strategy naive --search pct --depth 3 --preemptions 2 --seed %d --trace\n", seed))
+	require.Contains(t, text.stdout, fmt.Sprintf("Debug:        interleave debug --scenario out-of-order --strategy naive --search pct --depth 3 --preemptions 2 --seed %d\n", seed))
+	require.Equal(t, fmt.Sprintf("interleave debug --scenario out-of-order --strategy naive --search pct --depth 3 --preemptions 2 --seed %d", seed), out["debug"])
 	require.Contains(t, text.stdout, "trace hash "+out["trace_hash"].(string))
 	require.NotContains(t, text.stdout, "  task  ", "the timeline only with --trace")
 
@@ -149,6 +151,11 @@ func TestExplore(t *testing.T) {
 		require.Contains(t, text.stdout, "reconnect-late-notify / fixed / dfs(preemptions<=1): "+strconv.Itoa(n)+" schedules, 0 failing, in ")
 		require.Contains(t, text.stdout, "\nexhausted: these are all the schedules with at most 1 preemptions\nverdict: pass\n")
 
+		// Without --budget, dfs gets a budget large enough for small scenarios.
+		dflt := decode[map[string]any](t, interleave(t, "explore", "--scenario", "reconnect-late-notify", "--strategy", "fixed", "--search", "dfs", "--preemptions", "1", "--json"))
+		require.Equal(t, true, dflt["exhausted"])
+		require.EqualValues(t, n, dflt["schedules"])
+
 		// A budget short of the space: not exhausted.
 		short := decode[map[string]any](t, interleave(t, "explore", "--scenario", "reconnect-late-notify", "--strategy", "fixed", "--search", "dfs", "--preemptions", "1", "--budget", strconv.Itoa(n-1), "--json"))
 		require.Equal(t, false, short["exhausted"])
@@ -162,6 +169,7 @@ func TestExplore(t *testing.T) {
 		require.Contains(t, r.stdout, "verdict: fail; first failure at schedule ")
 		require.Contains(t, r.stdout, "no resend below the floor")
 		require.Regexp(t, `\nRerun:        interleave run --scenario reconnect-late-notify --strategy fixed-r1 --search dfs --depth \d+ --preemptions 1 --seed \d+ --trace\n`, r.stdout)
+		require.Regexp(t, `\nDebug:        interleave debug --scenario reconnect-late-notify --strategy fixed-r1 --search dfs --depth 3 --preemptions 1 --seed \d+\n`, r.stdout)
 		// The saved schedule replays to the same failure.
 		files, err := filepath.Glob(filepath.Join(save, "reconnect-late-notify", "*.schedule"))
 		require.NoError(t, err)

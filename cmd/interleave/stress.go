@@ -18,6 +18,7 @@ import (
 
 	"github.com/interleave/interleave/internal/stats"
 	"github.com/interleave/interleave/internal/stress"
+	"github.com/interleave/interleave/scenarios"
 )
 
 // testBinaryEnv names a prebuilt scenarios test binary to use instead of
@@ -191,18 +192,28 @@ func (o *stressOptions) childArgs(strategy string, seed int64) []string {
 	return args
 }
 
-// childEnv is the environment of every child: ours without INTERLEAVE_*
-// (the flags alone say what a child runs), with GORACE=atexit_sleep_ms=0 so
-// a race-enabled child exits without its default one-second pause.
+// childEnv is the environment of every child: ours without the INTERLEAVE_*
+// variables of the test flags (scenarios.ConfigKeys: the flags alone say what
+// a child runs), and with atexit_sleep_ms=0 added to GORACE so that a
+// race-enabled child exits without the race detector's one-second pause.
 func childEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "INTERLEAVE_") || strings.HasPrefix(kv, "GORACE=") {
-			continue
-		}
-		env = append(env, kv)
+	drop := map[string]bool{testBinaryEnv: true}
+	for _, k := range scenarios.ConfigKeys {
+		drop["INTERLEAVE_"+strings.ToUpper(k)] = true
 	}
-	return append(env, "GORACE=atexit_sleep_ms=0")
+	var env []string
+	gorace := "atexit_sleep_ms=0"
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		switch {
+		case drop[k]:
+		case k == "GORACE":
+			gorace = strings.TrimSpace(v + " " + gorace)
+		default:
+			env = append(env, kv)
+		}
+	}
+	return append(env, "GORACE="+gorace)
 }
 
 func (o *stressOptions) run(c *cli) (int, error) {
@@ -348,7 +359,7 @@ func (o *stressOptions) header(strategy string) {
 	}
 	fmt.Fprintf(w, "stress %s: %s%s, %d at a time, %s, %s mode, %s\n",
 		strategy, children, shard, o.parallel, seeds, o.mode, scs)
-	fmt.Fprintf(w, "child 0: %s %s\n", o.binary, strings.Join(o.childArgs(strategy, o.seedOf(0)), " "))
+	fmt.Fprintf(w, "first child: %s %s\n", o.binary, strings.Join(o.childArgs(strategy, o.seedOf(0)), " "))
 }
 
 // runEngine runs one strategy's children.

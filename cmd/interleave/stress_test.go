@@ -64,7 +64,7 @@ func TestStressFailing(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "sh", "-c", repro[1])
 	cmd.Dir = repoDir
-	cmd.Env = append(os.Environ(), "GOFLAGS=-count=1")
+	cmd.Env = append(os.Environ(), "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -count=1")) // no cached result
 	got, err := cmd.CombinedOutput()
 	require.Error(t, err, "%s\n%s", repro[1], got)
 	require.Equal(t, 1, cmd.ProcessState.ExitCode(), string(got))
@@ -165,7 +165,7 @@ func TestStressInterrupt(t *testing.T) {
 		case line, ok := <-lines:
 			require.True(t, ok, "stress ended early: %s%s", out.String(), stderr.String())
 			out.WriteString(line + "\n")
-			started = strings.HasPrefix(line, "child 0: ")
+			started = strings.HasPrefix(line, "first child: ")
 		case <-deadline:
 			t.Fatalf("no header line: %s", out.String())
 		}
@@ -280,4 +280,23 @@ func atoi(t *testing.T, s string) int {
 		n = n*10 + int(c-'0')
 	}
 	return n
+}
+
+// TestChildEnv: children lose the variables of the test flags (they would
+// override nothing, flags win, but a stray INTERLEAVE_SAVE would make every
+// child write files), keep the rest, and get the race detector's exit pause
+// turned off on top of the user's GORACE options.
+func TestChildEnv(t *testing.T) {
+	t.Setenv("INTERLEAVE_SEED", "5")
+	t.Setenv("INTERLEAVE_SAVE", "/tmp/x")
+	t.Setenv(testBinaryEnv, "/bin/true")
+	t.Setenv("INTERLEAVE_PG_DSN", "postgres://example")
+	t.Setenv("GORACE", "halt_on_error=1")
+	env := childEnv()
+	require.Contains(t, env, "INTERLEAVE_PG_DSN=postgres://example")
+	require.Contains(t, env, "GORACE=halt_on_error=1 atexit_sleep_ms=0")
+	for _, kv := range env {
+		require.False(t, strings.HasPrefix(kv, "INTERLEAVE_SEED=") || strings.HasPrefix(kv, "INTERLEAVE_SAVE=") || strings.HasPrefix(kv, testBinaryEnv+"="), kv)
+	}
+	require.Equal(t, 1, strings.Count(strings.Join(env, "\n"), "GORACE="))
 }

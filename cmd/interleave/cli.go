@@ -138,13 +138,15 @@ func printHelp(w io.Writer, cmd *command) {
 }
 
 // writeJSON prints v as one indented JSON object.
-func (c *cli) writeJSON(v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(c.stdout, "%s\n", b)
-	return err
+func (c *cli) writeJSON(v any) error { return writeJSONTo(c.stdout, v) }
+
+// writeJSONTo prints v to w as one indented JSON object, with <, > and &
+// as they are (this is a terminal, not a web page).
+func writeJSONTo(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }
 
 // lookupScenario finds a scenario by name or loads a scenario file.

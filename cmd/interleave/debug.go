@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -821,12 +820,7 @@ func (o *dbgOptions) runTrace(ctx context.Context, dlvPath, root, binary string,
 		if out.Hits == nil {
 			out.Hits = []dbgHit{}
 		}
-		b, err := json.MarshalIndent(out, "", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(stdout, "%s\n", b)
-		return err
+		return writeJSONTo(stdout, out)
 	}
 	if len(acc.hits) == 0 {
 		fmt.Fprintf(stdout, "(no breakpoint was hit in the schedule's run)\n")

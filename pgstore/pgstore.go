@@ -143,6 +143,15 @@ var schema = []string{
 	)`,
 	`CREATE INDEX IF NOT EXISTS chat_messages_chat_id_created_at_idx
 		ON chat_messages (chat_id, created_at)`,
+	// The tool calls a chat in requires_action waits on (section 4).
+	`ALTER TABLE chats ADD COLUMN IF NOT EXISTS pending_tool_calls text[] NOT NULL DEFAULT '{}'`,
+	// User messages queued while the chat is busy (section 4, PromoteQueued).
+	`CREATE TABLE IF NOT EXISTS queued_messages (
+		id      bigserial PRIMARY KEY,
+		chat_id bigint    NOT NULL,
+		content text      NOT NULL
+	)`,
+	`CREATE INDEX IF NOT EXISTS queued_messages_chat_id_idx ON queued_messages (chat_id)`,
 }
 
 // Migrate creates the tables and index if they do not exist. It is
@@ -165,9 +174,10 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// Reset empties both tables and restarts the message ID sequence at 1.
+// Reset empties the tables and restarts the message and queued message ID
+// sequences at 1.
 func (db *DB) Reset(ctx context.Context) error {
-	if _, err := db.pool.Exec(ctx, `TRUNCATE chat_messages, chats RESTART IDENTITY`); err != nil {
+	if _, err := db.pool.Exec(ctx, `TRUNCATE chat_messages, chats, queued_messages RESTART IDENTITY`); err != nil {
 		return fmt.Errorf("pgstore: reset: %w", err)
 	}
 	return nil

@@ -30,6 +30,23 @@ type Tx interface {
 	// PostgreSQL delivers it only when the transaction commits, and drops it
 	// on rollback.
 	Notify(ctx context.Context, channel, payload string) error
+
+	// InsertMessageRow is InsertMessage returning the whole row as
+	// inserted (ID and created_at included).
+	InsertMessageRow(ctx context.Context, chatID int64, role, content string) (Message, error)
+	// UpdateMessageContent replaces the content of a non-deleted message of
+	// chatID and returns the row as updated. ErrNotFound if there is no such
+	// message.
+	UpdateMessageContent(ctx context.Context, chatID, id int64, content string) (Message, error)
+	// LockChatRow is LockChat returning the whole chat row, pending tool
+	// calls included.
+	LockChatRow(ctx context.Context, chatID int64) (Chat, error)
+	// SetPendingToolCalls replaces the tool calls the chat waits on (nil
+	// clears them). ErrNotFound if the chat does not exist.
+	SetPendingToolCalls(ctx context.Context, chatID int64, calls []string) error
+	// DeleteQueuedMessage removes a queued message of chatID and returns
+	// it. ErrNotFound if there is no such queued message.
+	DeleteQueuedMessage(ctx context.Context, chatID, queuedID int64) (QueuedMessage, error)
 }
 
 // TxOption configures one InTx call.
@@ -148,4 +165,68 @@ func (t *tx) Notify(ctx context.Context, channel, payload string) error {
 		return fmt.Errorf("pgstore: notify %q in transaction: %w", channel, err)
 	}
 	return nil
+}
+
+func (t *tx) InsertMessageRow(ctx context.Context, chatID int64, role, content string) (Message, error) {
+	m, err := scanMessage(t.tx.QueryRow(ctx, `
+		INSERT INTO chat_messages (chat_id, role, content, created_at)
+		VALUES ($1, $2, $3, clock_timestamp())
+		RETURNING `+messageColumns, chatID, role, content))
+	if err != nil {
+		return Message{}, fmt.Errorf("pgstore: insert message into chat %d: %w", chatID, err)
+	}
+	return m, nil
+}
+
+func (t *tx) UpdateMessageContent(ctx context.Context, chatID, id int64, content string) (Message, error) {
+	m, err := scanMessage(t.tx.QueryRow(ctx, `
+		UPDATE chat_messages SET content = $3
+		WHERE id = $2 AND chat_id = $1 AND NOT deleted
+		RETURNING `+messageColumns, chatID, id, content))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Message{}, fmt.Errorf("pgstore: update message %d of chat %d: %w", id, chatID, ErrNotFound)
+	}
+	if err != nil {
+		return Message{}, fmt.Errorf("pgstore: update message %d of chat %d: %w", id, chatID, err)
+	}
+	return m, nil
+}
+
+func (t *tx) LockChatRow(ctx context.Context, chatID int64) (Chat, error) {
+	c, err := scanChat(t.tx.QueryRow(ctx, `SELECT `+chatColumns+` FROM chats WHERE id = $1 FOR UPDATE`, chatID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Chat{}, fmt.Errorf("pgstore: lock chat %d: %w", chatID, ErrNotFound)
+	}
+	if err != nil {
+		return Chat{}, fmt.Errorf("pgstore: lock chat %d: %w", chatID, err)
+	}
+	return c, nil
+}
+
+func (t *tx) SetPendingToolCalls(ctx context.Context, chatID int64, calls []string) error {
+	if calls == nil {
+		calls = []string{} // the column is NOT NULL
+	}
+	tag, err := t.tx.Exec(ctx, `UPDATE chats SET pending_tool_calls = $2 WHERE id = $1`, chatID, calls)
+	if err != nil {
+		return fmt.Errorf("pgstore: set pending tool calls of chat %d: %w", chatID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("pgstore: set pending tool calls of chat %d: %w", chatID, ErrNotFound)
+	}
+	return nil
+}
+
+func (t *tx) DeleteQueuedMessage(ctx context.Context, chatID, queuedID int64) (QueuedMessage, error) {
+	var q QueuedMessage
+	err := t.tx.QueryRow(ctx, `
+		DELETE FROM queued_messages WHERE id = $2 AND chat_id = $1
+		RETURNING id, chat_id, content`, chatID, queuedID).Scan(&q.ID, &q.ChatID, &q.Content)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return QueuedMessage{}, fmt.Errorf("pgstore: delete queued message %d of chat %d: %w", queuedID, chatID, ErrNotFound)
+	}
+	if err != nil {
+		return QueuedMessage{}, fmt.Errorf("pgstore: delete queued message %d of chat %d: %w", queuedID, chatID, err)
+	}
+	return q, nil
 }

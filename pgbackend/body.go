@@ -1,0 +1,56 @@
+package pgbackend
+
+import (
+	"github.com/interleave/interleave/harness"
+	"github.com/interleave/interleave/sched"
+)
+
+// Body returns the function to run under sched.RunWild: harness.Workload.Body
+// with the world's store, seeder, ground truth and pubsub being this run's.
+// It builds the world for strategy s (wl.Config's Replicas and Config are
+// kept: replicas share the database, each with its own caches), runs the
+// workload, settles the world, runs the oracle against the database and the
+// workload's Verify, and records the outcome in out (which may be nil).
+// Then it fails the run: with Err if the database failed the run (the
+// oracle's verdict means nothing then), else with the violations, if any.
+//
+// If the workload panics (a seeder's error), the world is settled before
+// the panic goes on, so that no task or listener outlives the run. A Run
+// serves one call of its Body.
+func (r *Run) Body(wl harness.Workload, s harness.MergeStrategy, out *harness.Outcome) func(rt *sched.Runtime) {
+	return func(rt *sched.Runtime) {
+		if !rt.Wild() {
+			panic("pgbackend: a run on PostgreSQL must be wild (sched.RunWild): a transaction waiting on a row lock would block a controlled run")
+		}
+		r.rt = rt // before any task starts: they all see it
+		cfg := wl.Config
+		cfg.Config = harness.ConfigFor(s, cfg.Config)
+		cfg.Store, cfg.Truth, cfg.Seeder, cfg.PubSub = r, r, r, r
+		w := harness.NewWorld(rt, cfg)
+		defer func() {
+			if p := recover(); p != nil {
+				settleQuietly(w)
+				panic(p)
+			}
+		}()
+		wl.Setup(w, s)
+		vs := w.Check()
+		if wl.Verify != nil {
+			vs = append(vs, wl.Verify(w)...)
+		}
+		if out != nil {
+			out.World, out.Violations = w, vs
+		}
+		if err := r.Err(); err != nil {
+			panic(err)
+		}
+		w.FailOnViolations(vs)
+	}
+}
+
+// settleQuietly settles w after a panic of the workload; a second panic
+// while settling is dropped (the first is the one to report).
+func settleQuietly(w *harness.World) {
+	defer func() { _ = recover() }()
+	w.Settle()
+}

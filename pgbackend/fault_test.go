@@ -1,0 +1,143 @@
+package pgbackend
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/interleave/interleave/harness"
+	"github.com/interleave/interleave/sched"
+)
+
+// TestOpenBadDSNFailsFast needs no server: nothing listens on port 1.
+func TestOpenBadDSNFailsFast(t *testing.T) {
+	start := time.Now()
+	b, err := Open(t.Context(), "postgres://postgres:s3cret@127.0.0.1:1/interleave?sslmode=disable", 4)
+	require.Nil(t, b)
+	require.Error(t, err)
+	require.Less(t, time.Since(start), 3*time.Second)
+	msg := err.Error()
+	require.True(t, strings.HasPrefix(msg, "postgres: open: "), msg)
+	require.Contains(t, msg, "127.0.0.1:1")
+	require.NotContains(t, msg, "s3cret")
+	require.Equal(t, 1, strings.Count(msg, "cannot reach"), "one error, not one per attempt: %s", msg)
+	t.Log(err)
+
+	_, err = Open(t.Context(), "postgres://postgres:s3cret@127.0.0.1:notaport/x", 4)
+	require.ErrorContains(t, err, "postgres: open: pgstore: invalid DSN")
+	require.NotContains(t, err.Error(), "s3cret")
+}
+
+// TestServerGoesAwayMidRun: every connection of the run (the pool's and
+// the subscriber's listener) is terminated while the promote workload is
+// inside a transaction, as if the server went away. The run must end
+// promptly with a clear error, and leave no connection and no goroutine
+// behind.
+func TestServerGoesAwayMidRun(t *testing.T) {
+	b := openBackend(t, 4)
+	run := b.NewRun(1)
+	run.Timeout = 3 * time.Second
+
+	// Let the two seeding transactions through; hold the first commit after
+	// them, once the subscriber listens, until the connections are gone.
+	var commits atomic.Int32
+	holding, release := make(chan struct{}), make(chan struct{})
+	run.BeforeCommit = func(ctx context.Context) error {
+		if commits.Add(1) != 3 {
+			return nil
+		}
+		for len(run.ListenerPIDs()) == 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Millisecond):
+			}
+		}
+		close(holding)
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil
+	}
+
+	wl := harness.PromoteWhileRequiresAction(harness.PromoteParams{Ticks: 5})
+	var out harness.Outcome
+	result := make(chan *sched.Result, 1)
+	start := time.Now()
+	go func() {
+		result <- sched.RunWild(run.Body(wl, harness.Fixed{}, &out), sched.WildOptions{Seed: 1, Timeout: 20 * time.Second})
+	}()
+	select {
+	case <-holding:
+	case res := <-result:
+		t.Fatalf("the run ended before its transaction could be held: %v", res.Failure)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no transaction reached its commit")
+	}
+	listeners := run.ListenerPIDs()
+	killed := terminateAll(t, b)
+	require.GreaterOrEqual(t, killed, 2, "the held transaction's connection and the listener's")
+	close(release)
+
+	var res *sched.Result
+	select {
+	case res = <-result:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the run hangs after its connections were terminated")
+	}
+	t.Logf("ended after %v: %v", time.Since(start).Round(time.Millisecond), res.Failure)
+	require.NotNil(t, res.Failure)
+	require.NotEqual(t, sched.Timeout, res.Failure.Kind, "no hang: %s", res.Failure.Msg)
+	require.Contains(t, res.Failure.Msg, "postgres: run 1: ")
+	// Err has the failed calls, the writers' included; the listener's loss
+	// is recorded by the listener, or, if the fence publish (on a dead
+	// pooled connection) failed first, by Close.
+	err := run.Err()
+	require.Error(t, err)
+	require.True(t, strings.HasPrefix(err.Error(), "postgres: run 1: "), "%v", err)
+	require.Regexp(t, `(?m)^postgres: run 1: (listener sub listener on r1:chat:1 lost its connection before the run settled|settle: publish the fence on r1:chat:1: )`, err.Error())
+	t.Logf("run error: %v", err)
+
+	// The run's listener connection is gone; after Close, so is the pool.
+	requireBackendsGone(t, b, listeners)
+	b.Close()
+	admin := adminConn(t, b)
+	require.Eventually(t, func() bool {
+		var n int
+		require.NoError(t, admin.QueryRow(t.Context(),
+			`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n))
+		return n == 0
+	}, 5*time.Second, 20*time.Millisecond, "connections to the run's database remain")
+	goleak.VerifyNone(t)
+}
+
+// adminConn opens a connection of its own to the backend's database, closed
+// when the test ends.
+func adminConn(t *testing.T, b *Backend) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.ConnectConfig(t.Context(), b.DB().Pool().Config().ConnConfig.Copy())
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+// terminateAll terminates, from a connection of its own, every other
+// connection to the backend's database, and returns how many.
+func terminateAll(t *testing.T, b *Backend) int {
+	t.Helper()
+	conn, err := pgx.ConnectConfig(t.Context(), b.DB().Pool().Config().ConnConfig.Copy())
+	require.NoError(t, err)
+	defer conn.Close(context.Background())
+	var n int
+	require.NoError(t, conn.QueryRow(t.Context(), `
+		SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))
+		FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n))
+	return n
+}

@@ -1,0 +1,167 @@
+package pgbackend
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/interleave/interleave/harness"
+)
+
+// collector records what a listener delivers.
+type collector struct {
+	mu  sync.Mutex
+	got []harness.Notify
+}
+
+func (c *collector) cb(n harness.Notify) {
+	c.mu.Lock()
+	c.got = append(c.got, n)
+	c.mu.Unlock()
+}
+
+func (c *collector) notifies() []harness.Notify {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]harness.Notify(nil), c.got...)
+}
+
+// TestNotifyArrivesAfterCommit: the writer publishes after its commit (§3),
+// so when a listener receives the notify for a message, the message is
+// visible to the catch-up query; Close delivers everything published before
+// it, in each publisher's order, then stops the listener and closes its
+// connection.
+func TestNotifyArrivesAfterCommit(t *testing.T) {
+	b := openBackend(t, 8)
+	run := b.NewRun(1)
+	run.CreateChat(harness.Chat{ID: 1, Status: harness.StatusWaiting})
+	run.Seed(1, harness.RoleUser, "first") // so every notify below has AfterMessageID > 0
+
+	var mu sync.Mutex
+	var seen [][]int64 // the IDs visible after each notify's AfterMessageID
+	var all collector
+	run.Subscribe("sub", harness.ChatChannel(1), func(n harness.Notify) {
+		all.cb(n)
+		if n.AfterMessageID == 0 {
+			return
+		}
+		msgs, err := run.GetChatMessagesByChatID(1, n.AfterMessageID)
+		assert.NoError(t, err) // not require: this is the listener's goroutine
+		ids := make([]int64, len(msgs))
+		for i, m := range msgs {
+			ids[i] = m.ID
+		}
+		mu.Lock()
+		seen = append(seen, ids)
+		mu.Unlock()
+	})
+	other := &collector{}
+	run.Subscribe("other chat", harness.ChatChannel(2), other.cb)
+	otherRun := &collector{}
+	run2 := b.NewRun(2)
+	run2.Subscribe("other run", harness.ChatChannel(1), otherRun.cb)
+
+	const writers, each = 4, 5
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Go(func() {
+			for range each {
+				var m harness.Message
+				err := run.InTx(func(tx harness.Tx) error {
+					var err error
+					m, err = tx.InsertMessage(1, harness.RoleAssistant, "m")
+					return err
+				})
+				if !assert.NoError(t, err) {
+					return
+				}
+				run.Publish(harness.ChatChannel(1), harness.Notify{AfterMessageID: m.ID - 1})
+			}
+		})
+	}
+	wg.Wait()
+	run.Publish(harness.ChatChannel(1), harness.Notify{Status: harness.StatusWaiting, QueueUpdate: true, FullRefresh: true})
+	pids := run.ListenerPIDs()
+	run.Close()
+	run.Close() // idempotent
+	run2.Close()
+	require.NoError(t, run.Err())
+	require.NoError(t, run2.Err())
+
+	got := all.notifies()
+	require.Len(t, got, writers*each+1, "Close delivered everything published before it")
+	require.Equal(t, harness.Notify{Status: harness.StatusWaiting, QueueUpdate: true, FullRefresh: true}, got[len(got)-1])
+	require.Len(t, seen, writers*each)
+	for i, ids := range seen {
+		require.Contains(t, ids, got[i].AfterMessageID+1, "notify %d: its message is visible when it arrives", i)
+	}
+	require.Empty(t, other.notifies(), "channels are per chat")
+	require.Empty(t, otherRun.notifies(), "and per run")
+	order := run.NotifyOrder()
+	require.Len(t, order, 2)
+	require.Len(t, order[0], writers*each)
+
+	requireBackendsGone(t, b, pids)
+}
+
+// requireBackendsGone waits (briefly) until none of pids is connected to the
+// server: a closed listener's server process exits shortly after the
+// client's Terminate.
+func requireBackendsGone(t *testing.T, b *Backend, pids []uint32) {
+	t.Helper()
+	require.NotEmpty(t, pids)
+	list := make([]int32, len(pids))
+	for i, p := range pids {
+		list[i] = int32(p)
+	}
+	require.Eventually(t, func() bool {
+		var n int
+		err := b.DB().Pool().QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1)`, list).Scan(&n)
+		require.NoError(t, err)
+		return n == 0
+	}, 5*time.Second, 20*time.Millisecond, "listener connections %v still on the server", pids)
+}
+
+// TestCloseBoundsAFenceThatDoesNotArrive: a listener that cannot reach its
+// fence in time (here its callback blocks) is stopped, and the run's Err
+// says so; Close still waits for the listener to stop.
+func TestCloseBoundsAFenceThatDoesNotArrive(t *testing.T) {
+	b := openBackend(t, 2)
+	run := b.NewRun(1)
+	run.FenceTimeout = 200 * time.Millisecond
+	entered, release := make(chan struct{}), make(chan struct{})
+	run.Subscribe("slow", "c", func(harness.Notify) {
+		close(entered)
+		<-release
+	})
+	pids := run.ListenerPIDs()
+	run.Publish("c", harness.Notify{AfterMessageID: 1})
+	<-entered
+	time.AfterFunc(500*time.Millisecond, func() { close(release) })
+	start := time.Now()
+	run.Close()
+	require.GreaterOrEqual(t, time.Since(start), 400*time.Millisecond, "Close waits for the callback to return")
+	err := run.Err()
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "postgres: run 1: settle: listener slow on r1:c did not deliver its fence within 200ms")
+	requireBackendsGone(t, b, pids)
+	require.Panics(t, func() { run.Subscribe("late", "c", func(harness.Notify) {}) })
+}
+
+// TestAbortStopsListeners: Abort ends the listeners at once, and the run's
+// later database calls fail instead of waiting.
+func TestAbortStopsListeners(t *testing.T) {
+	b := openBackend(t, 2)
+	run := b.NewRun(1)
+	run.Subscribe("sub", "c", func(harness.Notify) {})
+	pids := run.ListenerPIDs()
+	run.Abort("test")
+	_, err := run.GetChatMessagesByChatID(1, 0)
+	require.ErrorContains(t, err, "postgres: run 1: get messages of chat 1 after #0: ")
+	run.Close()
+	require.ErrorContains(t, run.Err(), "postgres: run 1: aborted: test")
+	requireBackendsGone(t, b, pids)
+}

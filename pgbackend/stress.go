@@ -1,0 +1,312 @@
+package pgbackend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/interleave/interleave/harness"
+	"github.com/interleave/interleave/sched"
+)
+
+// DefaultStressTicks is the worker's acquire ticks in StressPromote when
+// StressConfig.Ticks is 0: the worker polls the chat the way the real one
+// does on its periodic tick, so it can pick the chat up as soon as the
+// promote commits, while the promote is still publishing (§4).
+const DefaultStressTicks = 100
+
+// DefaultRunTimeout bounds one wild run of StressPromote when
+// StressConfig.RunTimeout is 0.
+const DefaultRunTimeout = time.Minute
+
+// StressConfig shapes StressPromote.
+type StressConfig struct {
+	// Strategy is the subscriber's merge strategy (required).
+	Strategy harness.MergeStrategy
+	// Runs is the number of runs (at least 1).
+	Runs int
+	// Concurrency is how many runs (each its own chat) run at once; 0
+	// means 1.
+	Concurrency int
+	// ToolCalls is the number of tool calls the chat waits on (0: 2).
+	ToolCalls int
+	// Ticks is the worker's extra acquire ticks (harness.PromoteParams);
+	// 0 means DefaultStressTicks, a negative value none.
+	Ticks int
+	// Jitter is the wild runs' jitter probability (sched.WildOptions).
+	Jitter float64
+	// FirstRunID is the ID of the first run; the others follow. 0
+	// allocates fresh IDs (Backend.AllocRunIDs), so that stress runs
+	// sharing a database never collide.
+	FirstRunID int64
+	// Timeout bounds each database call (Run.Timeout); 0 means
+	// DefaultTimeout.
+	Timeout time.Duration
+	// RunTimeout bounds each wild run; 0 means DefaultRunTimeout.
+	RunTimeout time.Duration
+	// MaxFailures is how many failure messages the result keeps; 0 means
+	// 5.
+	MaxFailures int
+	// Keep keeps the rows of runs that passed; by default they are
+	// deleted after the run (a failing run's rows are always kept, to be
+	// looked at).
+	Keep bool
+}
+
+// StressResult is what StressPromote measured.
+type StressResult struct {
+	// FirstRunID is the ID of the first run.
+	FirstRunID int64
+	// Runs is the number of runs that finished.
+	Runs int
+	// Violations is the number of runs the oracle failed (or the stored
+	// history order, harness.HistoryOrder).
+	Violations int
+	// ByProperty counts violating runs by the property they broke.
+	ByProperty map[harness.Property]int
+	// Errors is the number of runs that failed without the oracle's
+	// verdict: a database error, a lost listener, a timeout.
+	Errors int
+	// Failures are the first few failure messages, "run N: ...".
+	Failures []string
+	// CommitInversions counts runs in which a transaction certainly
+	// committed after one holding higher IDs (Run.CommitInversions).
+	CommitInversions int
+	// PublishInversions counts runs whose subscriber's replica appended
+	// messages to its durable cache out of ID order: a later publish
+	// overtook an earlier one, the precondition of the naive merge's race.
+	PublishInversions int
+	// NotifyInversions counts runs whose listener delivered message
+	// notifies out of ID order.
+	NotifyInversions int
+	// Elapsed is the wall time of the whole stress run.
+	Elapsed time.Duration
+}
+
+func (r StressResult) String() string {
+	return fmt.Sprintf("%d runs (IDs from %d): %d violating, %d errors; out of ID order: commits in %d, cache appends in %d, notifies in %d; %v",
+		r.Runs, r.FirstRunID, r.Violations, r.Errors, r.CommitInversions, r.PublishInversions, r.NotifyInversions, r.Elapsed.Round(time.Millisecond))
+}
+
+// stressChat is the logical chat of every stress run.
+const stressChat = 1
+
+// StressPromote runs harness.PromoteWhileRequiresAction cfg.Runs times on
+// the backend, cfg.Concurrency at once, each run a sched.RunWild of its own
+// Run (its own namespace), with the oracle checked against the database
+// after each. It returns what it measured, and an error when a run failed
+// without the oracle's verdict (the database is then suspect, so no further
+// run starts) or ctx ended first (runs in flight are aborted); the result
+// then covers the runs that finished.
+func StressPromote(ctx context.Context, b *Backend, cfg StressConfig) (StressResult, error) {
+	switch {
+	case cfg.Strategy == nil:
+		return StressResult{}, errors.New("pgbackend: stress: no merge strategy")
+	case cfg.Runs < 1:
+		return StressResult{}, fmt.Errorf("pgbackend: stress: %d runs: want at least 1", cfg.Runs)
+	case cfg.Concurrency < 0:
+		return StressResult{}, fmt.Errorf("pgbackend: stress: concurrency %d: want at least 1", cfg.Concurrency)
+	case cfg.Jitter < 0 || cfg.Jitter > 1:
+		return StressResult{}, fmt.Errorf("pgbackend: stress: jitter %v: want a probability in [0, 1]", cfg.Jitter)
+	case cfg.FirstRunID < 0 || cfg.FirstRunID > MaxRunID-int64(cfg.Runs)+1:
+		return StressResult{}, fmt.Errorf("pgbackend: stress: first run ID %d: want 1..%d for %d runs (or 0 to allocate)", cfg.FirstRunID, MaxRunID-int64(cfg.Runs)+1, cfg.Runs)
+	}
+	start := time.Now()
+	res := StressResult{FirstRunID: cfg.FirstRunID, ByProperty: map[harness.Property]int{}}
+	if res.FirstRunID == 0 {
+		first, err := b.AllocRunIDs(ctx, cfg.Runs)
+		if err != nil {
+			return res, fmt.Errorf("pgbackend: stress: %w", err)
+		}
+		res.FirstRunID = first
+	}
+	workers := min(max(cfg.Concurrency, 1), cfg.Runs)
+	maxFailures := cfg.MaxFailures
+	if maxFailures <= 0 {
+		maxFailures = 5
+	}
+
+	// Workers run the runs and report to this goroutine, which owns res.
+	jobs := make(chan int64)
+	reports := make(chan runReport)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for id := range jobs {
+				reports <- stressRun(ctx, b, id, cfg)
+			}
+		})
+	}
+	go func() {
+		defer close(reports)
+		defer wg.Wait()
+		defer close(jobs)
+		for i := range int64(cfg.Runs) {
+			select {
+			case jobs <- res.FirstRunID + i:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	var stopOnce sync.Once
+	halt := func() { stopOnce.Do(func() { close(stop) }) }
+	var firstErr string
+	done := ctx.Done()
+	for reports != nil {
+		select {
+		case rep, ok := <-reports:
+			if !ok {
+				reports = nil
+				continue
+			}
+			res.Runs++
+			res.CommitInversions += b2i(rep.commitInverted)
+			res.PublishInversions += b2i(rep.publishInverted)
+			res.NotifyInversions += b2i(rep.notifyInverted)
+			switch {
+			case rep.err != "":
+				res.Errors++
+				if firstErr == "" {
+					firstErr = rep.err
+				}
+				halt()
+			case len(rep.violations) > 0:
+				res.Violations++
+				for _, p := range rep.properties() {
+					res.ByProperty[p]++
+				}
+			}
+			if msg := rep.failure(); msg != "" && len(res.Failures) < maxFailures {
+				res.Failures = append(res.Failures, msg)
+			}
+		case <-done:
+			done = nil
+			halt()
+		}
+	}
+	res.Elapsed = time.Since(start)
+	if err := ctx.Err(); err != nil {
+		return res, fmt.Errorf("pgbackend: stress: interrupted after %d of %d runs: %w", res.Runs, cfg.Runs, err)
+	}
+	if res.Errors > 0 {
+		return res, fmt.Errorf("pgbackend: stress: %d of %d runs failed without the oracle's verdict; the first: %s", res.Errors, res.Runs, firstErr)
+	}
+	return res, nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// runReport is what one stress run tells the owner.
+type runReport struct {
+	id         int64
+	err        string // a failure without the oracle's verdict
+	violations []harness.Violation
+	verdict    string // the run's failure message when the oracle failed it
+
+	commitInverted, publishInverted, notifyInverted bool
+}
+
+func (rep runReport) failure() string {
+	switch {
+	case rep.err != "":
+		return fmt.Sprintf("run %d: %s", rep.id, rep.err)
+	case rep.verdict != "":
+		return fmt.Sprintf("run %d: %s", rep.id, rep.verdict)
+	}
+	return ""
+}
+
+// properties lists the properties the run's violations broke, each once,
+// in the order they came.
+func (rep runReport) properties() []harness.Property {
+	var out []harness.Property
+	for _, v := range rep.violations {
+		if !containsProperty(out, v.Property) {
+			out = append(out, v.Property)
+		}
+	}
+	return out
+}
+
+func containsProperty(ps []harness.Property, p harness.Property) bool {
+	for _, q := range ps {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+// stressRun runs the promote workload once as run id.
+func stressRun(ctx context.Context, b *Backend, id int64, cfg StressConfig) runReport {
+	rep := runReport{id: id}
+	run := b.NewRun(id)
+	if cfg.Timeout > 0 {
+		run.Timeout = cfg.Timeout
+	}
+	stopAbort := context.AfterFunc(ctx, func() { run.Abort("the stress run was interrupted") })
+	defer stopAbort()
+	ticks := cfg.Ticks
+	switch {
+	case ticks == 0:
+		ticks = DefaultStressTicks
+	case ticks < 0:
+		ticks = 0
+	}
+	runTimeout := cfg.RunTimeout
+	if runTimeout <= 0 {
+		runTimeout = DefaultRunTimeout
+	}
+	wl := harness.PromoteWhileRequiresAction(harness.PromoteParams{ToolCalls: cfg.ToolCalls, ChatID: stressChat, Ticks: ticks})
+	var out harness.Outcome
+	wild := sched.RunWild(run.Body(wl, cfg.Strategy, &out), sched.WildOptions{Seed: id, Jitter: cfg.Jitter, Timeout: runTimeout})
+	if f := wild.Failure; f != nil && f.Kind == sched.Timeout {
+		// The run's goroutines are still going: end their database calls
+		// so they finish, and read nothing they may still write.
+		run.Abort("the wild run timed out")
+		rep.err = f.Msg
+		return rep
+	}
+	rep.commitInverted = run.CommitInversions() > 0
+	if out.World != nil {
+		cached, _ := out.World.Replicas[0].CacheIDs(stressChat)
+		rep.publishInverted = inverted(cached)
+	}
+	for _, afters := range run.NotifyOrder() {
+		rep.notifyInverted = rep.notifyInverted || inverted(afters)
+	}
+	switch err := run.Err(); {
+	case err != nil:
+		rep.err = err.Error()
+	case wild.Failure != nil && wild.Failure.Kind == sched.Assertion && len(out.Violations) > 0:
+		rep.violations, rep.verdict = out.Violations, wild.Failure.Msg
+	case wild.Failure != nil:
+		rep.err = wild.Failure.Msg
+	case !cfg.Keep:
+		pctx, cancel := context.WithTimeout(ctx, run.timeout())
+		defer cancel()
+		if err := run.Purge(pctx); err != nil && ctx.Err() == nil {
+			rep.err = err.Error()
+		}
+	}
+	return rep
+}
+
+// inverted reports whether ids are not in increasing order.
+func inverted(ids []int64) bool {
+	for i := 1; i < len(ids); i++ {
+		if ids[i] < ids[i-1] {
+			return true
+		}
+	}
+	return false
+}

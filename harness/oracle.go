@@ -148,6 +148,9 @@ func epochSuffix(e int) string {
 func lostDetail(s *Subscriber, id int64, e int) (string, int) {
 	for _, c := range s.Cursor() {
 		if c.Epoch == e && c.From < id && c.To > id {
+			if c.Step == 0 { // a wild run has no steps
+				return fmt.Sprintf(" (lastMessageID moved past it, %d -> %d)", c.From, c.To), 0
+			}
 			return fmt.Sprintf(" (lastMessageID moved past it, %d -> %d, at step %d)", c.From, c.To, c.Step), c.Step
 		}
 	}

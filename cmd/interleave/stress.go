@@ -49,9 +49,22 @@ var stressCmd = &command{
 		f.StringVar(&o.outDir, "o", "", "write failure logs under `DIR` (default: a new temporary directory, at the first failure)")
 		f.BoolVar(&o.failFast, "failfast", false, "stop at the first failure")
 		f.StringVar(&o.shard, "shard", "", "run shard `I/N` (0 <= I < N): the children whose index is I mod N")
+		f.StringVar(&o.backend, "backend", "mem", "mem (the model's in-memory store and pubsub) or pg (a real PostgreSQL; see -dsn)")
+		f.StringVar(&o.dsn, "dsn", "", "with -backend pg: the PostgreSQL `DSN` (default $INTERLEAVE_PG_DSN; make pg-up prints one)")
+		f.IntVar(&o.pool, "pool", 0, "with -backend pg: the connection pool `size` (default 2*p+4)")
+		f.Float64Var(&o.jitter, "jitter", 0.3, "with -backend pg: the wild runs' jitter probability")
 		return func(c *cli, args []string) (int, error) {
 			o.json = *f.json
 			o.scenarios = args
+			if o.backend == "pg" {
+				if err := o.validatePG(); err != nil {
+					return 0, err
+				}
+				return o.runPG(c)
+			}
+			if o.backend != "mem" {
+				return 0, badInput("unknown backend %q (known: mem, pg)", o.backend)
+			}
 			if err := o.validate(); err != nil {
 				return 0, err
 			}
@@ -68,6 +81,9 @@ type stressOptions struct {
 	timeout                           time.Duration
 	failure, ignore, outDir, shard    string
 	scenarios                         []string
+	backend, dsn                      string
+	pool                              int
+	jitter                            float64
 
 	strategies       []string // one, or the two of -compare
 	failureRE        *regexp.Regexp

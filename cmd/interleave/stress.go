@@ -100,17 +100,8 @@ func (o *stressOptions) validate() error {
 	if o.mode != "controlled" && o.mode != "wild" {
 		return badInput("unknown mode %q (known: controlled, wild)", o.mode)
 	}
-	o.strategies = []string{o.strategy}
-	if o.compare != "" {
-		o.strategies = strings.Split(o.compare, ",")
-		if len(o.strategies) != 2 || o.strategies[0] == o.strategies[1] {
-			return badInput("-compare %q: want two different strategies, X,Y", o.compare)
-		}
-	}
-	for _, s := range o.strategies {
-		if _, err := lookupStrategy(s); err != nil {
-			return err
-		}
+	if err := o.parseStrategies(); err != nil {
+		return err
 	}
 	if _, err := parseSearch(o.search, o.depth, 2); err != nil {
 		return err
@@ -173,6 +164,23 @@ func (o *stressOptions) validate() error {
 		}
 	}
 	return checkDir("-o", o.outDir)
+}
+
+// parseStrategies sets o.strategies: -strategy, or the two of -compare.
+func (o *stressOptions) parseStrategies() error {
+	o.strategies = []string{o.strategy}
+	if o.compare != "" {
+		o.strategies = strings.Split(o.compare, ",")
+		if len(o.strategies) != 2 || o.strategies[0] == o.strategies[1] {
+			return badInput("-compare %q: want two different strategies, X,Y", o.compare)
+		}
+	}
+	for _, s := range o.strategies {
+		if _, err := lookupStrategy(s); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // shardCount is how many of the children 0..count-1 have index i mod n.

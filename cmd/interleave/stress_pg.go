@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/interleave/interleave/internal/stats"
@@ -27,17 +26,8 @@ func (o *stressOptions) validatePG() error {
 			return badInput("-backend pg runs %s only, not %q", pgScenario, name)
 		}
 	}
-	o.strategies = []string{o.strategy}
-	if o.compare != "" {
-		o.strategies = strings.Split(o.compare, ",")
-		if len(o.strategies) != 2 || o.strategies[0] == o.strategies[1] {
-			return badInput("-compare %q: want two different strategies, X,Y", o.compare)
-		}
-	}
-	for _, s := range o.strategies {
-		if _, err := lookupStrategy(s); err != nil {
-			return err
-		}
+	if err := o.parseStrategies(); err != nil {
+		return err
 	}
 	switch {
 	case o.count < 1:

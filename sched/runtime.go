@@ -209,13 +209,8 @@ func (rt *Runtime) taskExit(t *task) {
 	t.state = done
 	rt.wakeAll(&t.joiners)
 	next := rt.pick()
-	if next == nil {
-		if rt.aborted {
-			t.state = done
-			close(rt.done)
-		} else {
-			close(rt.done) // every task has finished
-		}
+	if next == nil { // every task has finished, or the run failed here
+		close(rt.done)
 		return
 	}
 	rt.cur = next
@@ -311,7 +306,7 @@ func (rt *Runtime) ask() (i int, err error) {
 	return rt.strat.Next(&rt.dec)
 }
 
-// yieldTo parks the running task until it is picked again. It is called with
+// reschedule parks the running task until it is picked again. It is called with
 // the running task's state already set (runnable at a scheduling point,
 // blocked in a wait).
 func (rt *Runtime) reschedule() {

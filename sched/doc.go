@@ -6,7 +6,9 @@
 // [Run] calls a body function as the task "main". The body starts further
 // tasks with [Runtime.Go] and coordinates them only through this package's
 // primitives: [Mutex], [Queue] (a bounded, closable, channel-like queue),
-// [Runtime.Select], [Task.Join], [Runtime.Yield] and [Runtime.Choose]. Exactly
+// [Runtime.Select], [Task.Join], [Runtime.JoinAll], [Runtime.Yield],
+// [Runtime.Choose] and [Runtime.WaitIdle] (wait until every other task is
+// blocked: a system has settled, without sleeps). Exactly
 // one task runs at any moment. Each primitive that can affect another task is
 // a scheduling point: the running task stops there and the [Strategy] picks
 // which runnable task goes next. Code between two scheduling points runs
@@ -23,10 +25,15 @@
 //
 // One file each: [Random] (seeded, uniform), [PCT] (probabilistic concurrency
 // testing with a bug depth), [DFS] (exhaustive, stateless, with a preemption
-// bound), [Replay] (a recorded [Schedule]) and [Chooser] (decisions drawn from
-// an outside source, such as a property-based testing library). A strategy
-// sees only the runnable tasks, ordered with the running task first, so
-// choice 0 never preempts.
+// bound), [Replay] (a recorded [Schedule], strictly), [Guided] (a recorded
+// schedule as far as it applies, to steer a changed program) and [Chooser]
+// (decisions drawn from an outside source, such as a property-based testing
+// library). A strategy sees only the runnable tasks, ordered with the running
+// task first, so choice 0 never preempts.
+//
+// [Explore] runs a strategy until a failure or a budget; [CheckDeterminism]
+// runs a schedule twice and reports the first step where the runs differ;
+// [Shrink] makes a failing schedule smaller in preemptions.
 //
 // # Failures
 //

@@ -52,4 +52,18 @@
 // on a failed catch-up query), and Run.Body fails the run with Run.Err once
 // the world has settled: the oracle's verdict on such a run would blame the
 // merge for the database's failure.
+//
+// # Stress runs and their failures
+//
+// StressPromote runs the promote workload many times, each run on its own
+// chat. A failing run cannot be replayed: its interleaving came from the
+// database and the OS scheduler, not from its seed. Its rows are kept
+// instead, and its failure line names the run ID and the physical chat ID
+// and ends with a command listing the chat's messages, for instance
+//
+//	psql "$INTERLEAVE_PG_DSN" -c 'select id, role, created_at, deleted from chat_messages where chat_id = 912000001 order by created_at, id'
+//
+// (the chats and queued_messages tables hold the chat's status and queue
+// under the same ID). Rows of passing runs are deleted unless
+// StressConfig.Keep is set.
 package pgbackend

@@ -18,6 +18,11 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
+// hangGuard bounds waits that must end rather than hang. It is far above
+// every timeout of the code under test: a hang guard, not a performance
+// assertion.
+const hangGuard = 2 * time.Minute
+
 // openBackend returns a backend over a fresh database of its own
 // (pgstore.OpenTestDB), closed when the test ends.
 func openBackend(t *testing.T, poolSize int) *Backend {

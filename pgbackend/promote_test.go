@@ -1,7 +1,7 @@
 package pgbackend
 
 import (
-	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -164,7 +164,7 @@ func TestStressPromoteReports(t *testing.T) {
 	require.ErrorContains(t, err, "already exists")
 	require.Equal(t, 1, res.Errors)
 	require.Len(t, res.Failures, 1)
-	require.True(t, slices.ContainsFunc(res.Failures, func(f string) bool { return len(f) > 0 && f[:8] == "run 900:" }), "%v", res.Failures)
+	require.True(t, strings.HasPrefix(res.Failures[0], "run 900 (chat 900000001): "), "%v", res.Failures)
 
 	for _, bad := range []StressConfig{
 		{Runs: 1},

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/interleave/interleave/harness"
+	"github.com/interleave/interleave/pgstore"
 	"github.com/interleave/interleave/sched"
 )
 
@@ -53,13 +55,19 @@ type StressConfig struct {
 	// deleted after the run (a failing run's rows are always kept, to be
 	// looked at).
 	Keep bool
+
+	// prepare, if set, is called on each run before it starts (tests
+	// inject faults with it).
+	prepare func(*Run)
 }
 
 // StressResult is what StressPromote measured.
 type StressResult struct {
 	// FirstRunID is the ID of the first run.
 	FirstRunID int64
-	// Runs is the number of runs that finished.
+	// Runs is the number of runs that finished: with the oracle's
+	// verdict, or with an error of their own. Aborted runs are not
+	// counted.
 	Runs int
 	// Violations is the number of runs the oracle failed (or the stored
 	// history order, harness.HistoryOrder).
@@ -67,9 +75,15 @@ type StressResult struct {
 	// ByProperty counts violating runs by the property they broke.
 	ByProperty map[harness.Property]int
 	// Errors is the number of runs that failed without the oracle's
-	// verdict: a database error, a lost listener, a timeout.
+	// verdict: a database error, a lost listener, a timeout. Aborted runs
+	// are not counted.
 	Errors int
-	// Failures are the first few failure messages, "run N: ...".
+	// Aborted is the number of runs in flight when ctx ended: they failed
+	// without a verdict because StressPromote aborted them, so they count
+	// neither in Runs nor in Errors (nor in the inversion counts below).
+	Aborted int
+	// Failures are the first few failure messages, one line each (see
+	// StressPromote): "run R (chat P): <what failed>; ... psql ...".
 	Failures []string
 	// CommitInversions counts runs in which a transaction certainly
 	// committed after one holding higher IDs (Run.CommitInversions).
@@ -86,8 +100,12 @@ type StressResult struct {
 }
 
 func (r StressResult) String() string {
-	return fmt.Sprintf("%d runs (IDs from %d): %d violating, %d errors; out of ID order: commits in %d, cache appends in %d, notifies in %d; %v",
-		r.Runs, r.FirstRunID, r.Violations, r.Errors, r.CommitInversions, r.PublishInversions, r.NotifyInversions, r.Elapsed.Round(time.Millisecond))
+	aborted := ""
+	if r.Aborted > 0 {
+		aborted = fmt.Sprintf(" (%d more aborted)", r.Aborted)
+	}
+	return fmt.Sprintf("%d runs%s (IDs from %d): %d violating, %d errors; out of ID order: commits in %d, cache appends in %d, notifies in %d; %v",
+		r.Runs, aborted, r.FirstRunID, r.Violations, r.Errors, r.CommitInversions, r.PublishInversions, r.NotifyInversions, r.Elapsed.Round(time.Millisecond))
 }
 
 // stressChat is the logical chat of every stress run.
@@ -97,9 +115,23 @@ const stressChat = 1
 // the backend, cfg.Concurrency at once, each run a sched.RunWild of its own
 // Run (its own namespace), with the oracle checked against the database
 // after each. It returns what it measured, and an error when a run failed
-// without the oracle's verdict (the database is then suspect, so no further
-// run starts) or ctx ended first (runs in flight are aborted); the result
-// then covers the runs that finished.
+// without the oracle's verdict (the database is then suspect, so no more
+// runs are handed out; a worker may already have taken its next one) or
+// ctx ended first (runs in flight are aborted and counted in
+// StressResult.Aborted only); the result then covers the runs that
+// finished.
+//
+// A failing run is reported on one line: its run ID, its physical chat ID
+// (Run.PhysicalChatID), what failed, and a psql command that lists the
+// chat's messages, e.g.
+//
+//	run 912 (chat 912000001): oracle: ...; a wild run on a real database, not replayable by seed; its rows are kept: psql "$INTERLEAVE_PG_DSN" -c 'select id, role, created_at, deleted from chat_messages where chat_id = 912000001 order by created_at, id'
+//
+// A failing run's rows (its chat, messages and queued messages) are kept,
+// whatever cfg.Keep says, so they can be inspected that way (with the DSN
+// of the database the run used); the run itself cannot be replayed: its
+// interleaving came from the database and the OS scheduler, not from its
+// seed.
 func StressPromote(ctx context.Context, b *Backend, cfg StressConfig) (StressResult, error) {
 	switch {
 	case cfg.Strategy == nil:
@@ -163,6 +195,10 @@ func StressPromote(ctx context.Context, b *Backend, cfg StressConfig) (StressRes
 				reports = nil
 				continue
 			}
+			if rep.aborted {
+				res.Aborted++
+				continue
+			}
 			res.Runs++
 			res.CommitInversions += b2i(rep.commitInverted)
 			res.PublishInversions += b2i(rep.publishInverted)
@@ -171,7 +207,7 @@ func StressPromote(ctx context.Context, b *Backend, cfg StressConfig) (StressRes
 			case rep.err != "":
 				res.Errors++
 				if firstErr == "" {
-					firstErr = rep.err
+					firstErr = rep.failure()
 				}
 				halt()
 			case len(rep.violations) > 0:
@@ -190,7 +226,7 @@ func StressPromote(ctx context.Context, b *Backend, cfg StressConfig) (StressRes
 	}
 	res.Elapsed = time.Since(start)
 	if err := ctx.Err(); err != nil {
-		return res, fmt.Errorf("pgbackend: stress: interrupted after %d of %d runs: %w", res.Runs, cfg.Runs, err)
+		return res, fmt.Errorf("pgbackend: stress: interrupted after %d of %d runs (%d in flight aborted): %w", res.Runs, cfg.Runs, res.Aborted, err)
 	}
 	if res.Errors > 0 {
 		return res, fmt.Errorf("pgbackend: stress: %d of %d runs failed without the oracle's verdict; the first: %s", res.Errors, res.Runs, firstErr)
@@ -209,20 +245,34 @@ func b2i(b bool) int {
 type runReport struct {
 	id         int64
 	err        string // a failure without the oracle's verdict
+	aborted    bool   // err is StressPromote's doing: ctx ended during the run
 	violations []harness.Violation
 	verdict    string // the run's failure message when the oracle failed it
 
 	commitInverted, publishInverted, notifyInverted bool
 }
 
+// failure returns the run's failure line (see StressPromote), or "" if it
+// passed.
 func (rep runReport) failure() string {
-	switch {
-	case rep.err != "":
-		return fmt.Sprintf("run %d: %s", rep.id, rep.err)
-	case rep.verdict != "":
-		return fmt.Sprintf("run %d: %s", rep.id, rep.verdict)
+	msg := rep.err
+	if msg == "" {
+		msg = rep.verdict
 	}
-	return ""
+	if msg == "" {
+		return ""
+	}
+	// Run.Err joins several errors with newlines; a failure is one line.
+	msg = strings.ReplaceAll(msg, "\n", "; ")
+	chat := rep.id*ChatIDSpan + stressChat
+	return fmt.Sprintf("run %d (chat %d): %s; a wild run on a real database, not replayable by seed; its rows are kept: %s",
+		rep.id, chat, msg, inspectCommand(chat))
+}
+
+// inspectCommand returns a shell command listing the messages of physical
+// chat p in the database $INTERLEAVE_PG_DSN (pgstore.DSNEnv) names.
+func inspectCommand(p int64) string {
+	return fmt.Sprintf(`psql "$%s" -c 'select id, role, created_at, deleted from chat_messages where chat_id = %d order by created_at, id'`, pgstore.DSNEnv, p)
 }
 
 // properties lists the properties the run's violations broke, each once,
@@ -253,8 +303,10 @@ func stressRun(ctx context.Context, b *Backend, id int64, cfg StressConfig) runR
 	if cfg.Timeout > 0 {
 		run.Timeout = cfg.Timeout
 	}
+	if cfg.prepare != nil {
+		cfg.prepare(run)
+	}
 	stopAbort := context.AfterFunc(ctx, func() { run.Abort("the stress run was interrupted") })
-	defer stopAbort()
 	ticks := cfg.Ticks
 	switch {
 	case ticks == 0:
@@ -272,10 +324,15 @@ func stressRun(ctx context.Context, b *Backend, id int64, cfg StressConfig) runR
 	if f := wild.Failure; f != nil && f.Kind == sched.Timeout {
 		// The run's goroutines are still going: end their database calls
 		// so they finish, and read nothing they may still write.
+		rep.err, rep.aborted = f.Msg, !stopAbort()
 		run.Abort("the wild run timed out")
-		rep.err = f.Msg
 		return rep
 	}
+	// Whether ctx ended before the run did, aborting it; from here on ctx
+	// no longer touches the run. An aborted run fails without a verdict:
+	// Body fails it with Run.Err, which has the abort (or what the abort
+	// made fail first).
+	interrupted := !stopAbort()
 	rep.commitInverted = run.CommitInversions() > 0
 	if out.World != nil {
 		cached, _ := out.World.Replicas[0].CacheIDs(stressChat)
@@ -286,11 +343,11 @@ func stressRun(ctx context.Context, b *Backend, id int64, cfg StressConfig) runR
 	}
 	switch err := run.Err(); {
 	case err != nil:
-		rep.err = err.Error()
+		rep.err, rep.aborted = err.Error(), interrupted
 	case wild.Failure != nil && wild.Failure.Kind == sched.Assertion && len(out.Violations) > 0:
 		rep.violations, rep.verdict = out.Violations, wild.Failure.Msg
 	case wild.Failure != nil:
-		rep.err = wild.Failure.Msg
+		rep.err, rep.aborted = wild.Failure.Msg, interrupted
 	case !cfg.Keep:
 		pctx, cancel := context.WithTimeout(ctx, run.timeout())
 		defer cancel()

@@ -42,7 +42,7 @@ func (db *DB) Listen(ctx context.Context, channel string) (*Listener, error) {
 	}
 	conn, err := pgx.ConnectConfig(ctx, db.connCfg.Copy())
 	if err != nil {
-		return nil, fmt.Errorf("pgstore: listener cannot reach PostgreSQL at %s: %w", db.addr, err)
+		return nil, unreachable("listener ", db.addr, err)
 	}
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), closeTimeout)

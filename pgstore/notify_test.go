@@ -10,8 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// notifyWait bounds waiting for a notification that is expected to arrive.
-const notifyWait = 5 * time.Second
+// notifyWait bounds waiting for a notification that is expected to arrive
+// (or a wait that is expected to end): a hang guard, not a latency bound.
+const notifyWait = 30 * time.Second
 
 // notBeforeCommitWait is how long a test listens for a notification that must
 // not arrive yet. It only shows "not delivered before commit", nothing about

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -94,10 +95,61 @@ func openConfig(ctx context.Context, cfg *pgxpool.Config, poolSize int) (*DB, er
 	defer cancel()
 	if err := pool.Ping(pingCtx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("pgstore: cannot reach PostgreSQL at %s: %w", db.addr, err)
+		return nil, unreachable("", db.addr, err)
 	}
 	db.pool = pool
 	return db, nil
+}
+
+// unreachableError is the error of a connection that could not be made.
+// pgx tries a server several times (every address its name resolves to,
+// each with and then without TLS under the default sslmode=prefer) and
+// joins one error per attempt, which mostly repeat one another; the message
+// gives the first attempt's cause only, on one line, and the error unwraps
+// to pgx's whole error.
+type unreachableError struct {
+	who  string // who could not connect: "" (the pool) or "listener "
+	addr string
+	err  error
+}
+
+// unreachable returns the error of a connection to addr that failed with err.
+func unreachable(who, addr string, err error) error {
+	return &unreachableError{who: who, addr: addr, err: err}
+}
+
+func (e *unreachableError) Error() string {
+	return fmt.Sprintf("pgstore: %scannot reach PostgreSQL at %s: %v", e.who, e.addr, firstAttempt(e.err))
+}
+
+func (e *unreachableError) Unwrap() error { return e.err }
+
+// firstAttempt returns the cause of the first connection attempt in err, a
+// pgconn.ConnectError, or err itself if it is not one. pgconn's message for
+// one attempt is "<address> (<host>): <cause>"; the address is dropped, since
+// the caller names the server and the cause (a dial error) names the
+// address again.
+func firstAttempt(err error) error {
+	var ce *pgconn.ConnectError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	joined, ok := ce.Unwrap().(interface{ Unwrap() []error })
+	if !ok {
+		return ce.Unwrap() // one error, not one per attempt: a resolver's, say
+	}
+	attempts := joined.Unwrap()
+	if len(attempts) == 0 {
+		return err
+	}
+	first := attempts[0]
+	if cause := errors.Unwrap(first); cause != nil {
+		msg := first.Error()
+		if prefix, found := strings.CutSuffix(msg, cause.Error()); found && strings.HasSuffix(prefix, "): ") && strings.Contains(prefix, " (") {
+			return cause
+		}
+	}
+	return first
 }
 
 // serverAddr renders the configured server as host:port (or socket dir:port).

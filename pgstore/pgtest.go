@@ -55,7 +55,7 @@ func OpenTestDB(t testing.TB, poolSize int) *DB {
 	admin := func(ctx context.Context, sql string) error {
 		conn, err := pgx.ConnectConfig(ctx, adminCfg.Copy())
 		if err != nil {
-			return fmt.Errorf("pgstore: cannot reach PostgreSQL at %s: %w", serverAddr(adminCfg), err)
+			return unreachable("", serverAddr(adminCfg), err)
 		}
 		defer conn.Close(context.WithoutCancel(ctx))
 		_, err = conn.Exec(ctx, sql)

@@ -7,8 +7,12 @@
 #   scripts/pg.sh dsn        print the DSN of the running cluster (exit 1 if none)
 #   scripts/pg.sh down       stop the cluster, delete its data dir and .pg/
 #
-# State lives in .pg/ at the repository root (dsn, dir, port, bindir). The
-# cluster is for tests only: trust authentication, fsync off, 127.0.0.1 only.
+# State lives in .pg/ at the repository root (dsn, dir, sockdir, port,
+# bindir), or in $PG_STATE_DIR when set: one state directory, one cluster.
+# scripts/with-pg.sh gives each cluster it starts a fresh PG_STATE_DIR, so
+# that cluster is private to its invocation. The cluster is for tests only:
+# trust authentication, fsync off, 127.0.0.1 only (its Unix socket is in a
+# short directory of its own under /tmp).
 # Progress messages go to stderr; only the export line (up) or the DSN (dsn)
 # goes to stdout.
 #
@@ -23,7 +27,7 @@ set -euo pipefail
 prog=pg.sh
 script_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 repo_root=$(cd -- "$script_dir/.." && pwd)
-state_dir="$repo_root/.pg"
+state_dir=${PG_STATE_DIR:-"$repo_root/.pg"}
 db_name=interleave
 db_user=postgres
 
@@ -32,9 +36,10 @@ note() { echo "$prog: $*" >&2; }
 
 # Serialise concurrent invocations (two `up`s racing would start two clusters).
 # The lock is taken on this script file, so it survives `down` removing .pg/.
+lock_wait=120
 if command -v flock >/dev/null 2>&1; then
 	exec 9<"${BASH_SOURCE[0]}"
-	flock 9
+	flock -w "$lock_wait" 9 || die "another scripts/pg.sh has held the lock (on ${BASH_SOURCE[0]}) for ${lock_wait}s; if none is running, retry"
 fi
 
 # ---- binaries ---------------------------------------------------------------
@@ -72,10 +77,18 @@ ensure_bindir() {
 	die "PostgreSQL binaries (pg_ctl, initdb) not found in $searched; install them (apt-get install postgresql-15) or rerun with INTERLEAVE_PG_INSTALL=1"
 }
 
+# need_pg_user stops the script unless the server can run: PostgreSQL
+# refuses root, so as root there must be a postgres OS user to run it as.
+need_pg_user() {
+	if [[ $(id -u) -eq 0 ]] && ! id postgres >/dev/null 2>&1; then
+		die "running as root, but there is no 'postgres' OS user to run the server as (PostgreSQL refuses root); create one (useradd --system postgres) or run as another user"
+	fi
+}
+
 # as_pg runs a server-side command as the postgres OS user when we are root.
 as_pg() {
 	if [[ $(id -u) -eq 0 ]]; then
-		id postgres >/dev/null 2>&1 || die "running as root but there is no 'postgres' OS user to run the server as"
+		need_pg_user
 		runuser -u postgres -- "$@"
 	else
 		"$@"
@@ -160,7 +173,8 @@ s.close()' 2>/dev/null && return 0
 # ---- commands ---------------------------------------------------------------
 
 # A failed `up` removes whatever it created instead of leaving a half-made
-# cluster behind.
+# cluster behind: what it makes is recorded in the state directory as soon
+# as it exists, and `down` removes what is recorded.
 up_in_progress=0
 on_exit() {
 	if [[ $up_in_progress -eq 1 ]]; then
@@ -171,6 +185,11 @@ on_exit() {
 }
 trap on_exit EXIT
 
+# has_state succeeds when the state directory records something.
+has_state() {
+	[[ -d "$state_dir" && -n "$(ls -A -- "$state_dir")" ]]
+}
+
 cmd_up() {
 	local dir=${1:-}
 	if is_running; then
@@ -178,29 +197,37 @@ cmd_up() {
 		print_export
 		return 0
 	fi
-	if [[ -d "$state_dir" ]]; then
+	if has_state; then
 		note "found stale state in $state_dir; cleaning it up"
 		cmd_down
 	fi
 	ensure_bindir
-
-	if [[ -z "$dir" ]]; then
-		dir=$(mktemp -d /tmp/interleave-pg.XXXXXX)
-	else
+	need_pg_user
+	if [[ -n "$dir" ]]; then
 		mkdir -p -- "$dir"
 		dir=$(cd -- "$dir" && pwd)
 		[[ -z "$(ls -A -- "$dir")" ]] || die "data directory $dir is not empty"
 	fi
-	chmod 700 "$dir"
-	if [[ $(id -u) -eq 0 ]]; then chown postgres:postgres "$dir"; fi
 
-	# Record state before starting anything, so `down` (or the EXIT trap on
-	# failure) can always clean up.
+	# From here on a failure removes what was made (on_exit): each thing
+	# is recorded right after it is made.
 	mkdir -p "$state_dir"
-	up_in_progress=1
 	echo '*' >"$state_dir/.gitignore"
+	up_in_progress=1
+	if [[ -z "$dir" ]]; then dir=$(mktemp -d /tmp/interleave-pg.XXXXXX); fi
 	echo "$dir" >"$state_dir/dir"
 	echo "$bindir" >"$state_dir/bindir"
+	# The server's Unix socket path must fit in 107 bytes, which a data
+	# directory deep in a checkout need not: the socket gets a short
+	# directory of its own.
+	local sockdir
+	sockdir=$(mktemp -d /tmp/interleave-pgsock.XXXXXX)
+	echo "$sockdir" >"$state_dir/sockdir"
+	chmod 700 "$dir" "$sockdir"
+	if [[ $(id -u) -eq 0 ]]; then chown postgres:postgres "$dir" "$sockdir"; fi
+	if ! as_pg test -w "$dir"; then
+		die "the postgres OS user cannot write $dir (the server runs as postgres and must reach it through every parent directory); use a directory under /tmp, or none"
+	fi
 
 	local log="$dir/postgres.log"
 	local initlog
@@ -217,26 +244,32 @@ cmd_up() {
 
 # --- interleave test cluster (scripts/pg.sh) ---
 listen_addresses = '127.0.0.1'
-unix_socket_directories = '$dir'
+unix_socket_directories = '$sockdir'
 fsync = off
 synchronous_commit = off
 full_page_writes = off
 max_connections = 200
 EOF
 
-	# The port may be grabbed between picking and binding; retry a few times.
+	# The port may be grabbed between picking and binding: only then is
+	# another port worth a try. Any other failure is reported at once.
 	local port="" attempt started=0
 	for attempt in 1 2 3 4 5; do
 		port=$(free_port) || die "could not find a free TCP port on 127.0.0.1"
+		rm -f -- "$log"
 		if as_pg_daemon "$bindir/pg_ctl" -D "$dir" -l "$log" -w -t 30 -o "-p $port" start >/dev/null 2>&1; then
 			started=1
 			break
 		fi
-		note "start on port $port failed (attempt $attempt), retrying"
+		grep -qE 'could not bind|Address already in use' "$log" 2>/dev/null || break
+		note "port $port was taken before the server could bind it (attempt $attempt); trying another"
 	done
 	if [[ $started -ne 1 ]]; then
-		tail -n 5 "$log" 2>/dev/null | sed 's/^/  postgres: /' >&2 || true
-		die "pg_ctl start failed (log: $log)"
+		# The log goes with the data directory when the failed start is
+		# cleaned up: show it now.
+		note "the server did not start on 127.0.0.1:$port; the end of its log:"
+		tail -n 10 "$log" 2>/dev/null | sed 's/^/  postgres: /' >&2 || true
+		die "pg_ctl start failed (the data directory and its log are being removed)"
 	fi
 	echo "$port" >"$state_dir/port"
 
@@ -292,6 +325,11 @@ cmd_down() {
 		done
 	fi
 	safe_rm_datadir "$dir"
+	local sockdir
+	sockdir=$(read_state sockdir)
+	case "$sockdir" in
+	/tmp/interleave-pgsock.*) rm -rf -- "$sockdir" ;;
+	esac
 	rm -rf -- "$state_dir"
 }
 

@@ -2,7 +2,10 @@ package dlv
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -50,10 +53,22 @@ func TestFindPrefersRepoBin(t *testing.T) {
 	require.Equal(t, local, p)
 }
 
+// TestFindRepoInstall: the dlv these tests use is the one `make tools`
+// installed into <repo>/bin, even with another dlv earlier on PATH, and it
+// is the release this package is written against.
 func TestFindRepoInstall(t *testing.T) {
 	root := repoRoot(t)
-	p := dlvPath(t)
-	if filepath.Dir(p) != filepath.Join(root, "bin") {
-		t.Logf("using dlv from PATH: %s (not %s/bin/dlv)", p, root)
-	}
+	local := filepath.Join(root, "bin", "dlv")
+	require.FileExists(t, local, "run 'make tools' to install %s@%s into bin/", DelveModule, DelveVersion)
+	onPath := writeFakeDlv(t, filepath.Join(t.TempDir(), "path"))
+	t.Setenv("PATH", filepath.Dir(onPath)+string(os.PathListSeparator)+os.Getenv("PATH"))
+
+	p, err := Find(root)
+	require.NoError(t, err)
+	require.Equal(t, local, p, "bin/dlv, not the dlv first on PATH")
+
+	out, err := exec.Command(p, "version").CombinedOutput()
+	require.NoError(t, err, "%s version: %s", p, out)
+	require.Regexp(t, `(?m)^Version: `+regexp.QuoteMeta(strings.TrimPrefix(DelveVersion, "v"))+`$`, string(out),
+		"bin/dlv is not %s %s: rerun 'make tools' after deleting it", DelveModule, DelveVersion)
 }

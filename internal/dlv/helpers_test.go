@@ -21,6 +21,30 @@ import (
 // functions "<import path>.<func>" even though they live in _test.go files.
 const targetPkg = "github.com/interleave/interleave/internal/dlv/testdata/target"
 
+// hangGuard bounds how long a cancelled or timed-out Trace or Interactive
+// may take to return. The target sleeps for an hour, so returning within
+// it shows that cancellation ended the session rather than the program's
+// end; it is far above the package's own shutdown timers (a few seconds)
+// so that a slow machine does not fail it: a hang guard, not a latency
+// bound.
+const hangGuard = 2 * time.Minute
+
+// returnsWithin runs f and fails the test if f has not returned within
+// hangGuard (f then keeps running: the test is lost anyway).
+func returnsWithin(t *testing.T, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+	case <-time.After(hangGuard):
+		t.Fatalf("%s has not returned after %v: it hangs", what, hangGuard)
+	}
+}
+
 // shared holds the target binary, built once for the whole package run.
 var shared struct {
 	dir  string

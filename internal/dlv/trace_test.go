@@ -185,26 +185,30 @@ func TestTraceCancelKillsDlvAndProgram(t *testing.T) {
 	defer cancel()
 	var cancelledAt time.Time
 	var procs []string
-	res, err := Trace(ctx, TraceConfig{
-		Dlv:         dlv,
-		Binary:      bin,
-		Args:        []string{"-test.run=^TestSleep$"},
-		Env:         []string{"DLV_TARGET_SLEEP=cancel"},
-		Breakpoints: []Breakpoint{{Function: targetPkg + ".beforeSleep", Vars: []string{"label"}}},
-		OnHit: func(Hit) {
-			// Both dlv and the program are visible to the process check.
-			procs = processesRunning(bin)
-			// Cancel while the program sleeps inside a Continue.
-			time.AfterFunc(500*time.Millisecond, func() {
-				cancelledAt = time.Now()
-				cancel()
-			})
-		},
+	var res *TraceResult
+	var err error
+	// The program sleeps for an hour: Trace returns because of the cancel.
+	returnsWithin(t, "Trace, cancelled while the program sleeps,", func() {
+		res, err = Trace(ctx, TraceConfig{
+			Dlv:         dlv,
+			Binary:      bin,
+			Args:        []string{"-test.run=^TestSleep$"},
+			Env:         []string{"DLV_TARGET_SLEEP=cancel"},
+			Breakpoints: []Breakpoint{{Function: targetPkg + ".beforeSleep", Vars: []string{"label"}}},
+			OnHit: func(Hit) {
+				// Both dlv and the program are visible to the process check.
+				procs = processesRunning(bin)
+				// Cancel while the program sleeps inside a Continue.
+				time.AfterFunc(500*time.Millisecond, func() {
+					cancelledAt = time.Now()
+					cancel()
+				})
+			},
+		})
 	})
 	returned := time.Now()
 	require.ErrorIs(t, err, context.Canceled)
-	require.False(t, cancelledAt.IsZero())
-	require.Less(t, returned.Sub(cancelledAt), 5*time.Second, "Trace must return promptly after cancellation")
+	require.False(t, cancelledAt.IsZero(), "Trace returned before the cancel")
 	require.NotNil(t, res)
 	require.Len(t, res.Hits, 1)
 	require.Equal(t, `"cancel"`, res.Hits[0].Vars[0].Value)
@@ -218,17 +222,19 @@ func TestTraceTimeout(t *testing.T) {
 	dlv, bin := dlvPath(t), targetBinary(t)
 	checkClean(t, bin)
 
-	start := time.Now()
-	res, err := Trace(context.Background(), TraceConfig{
-		Dlv:     dlv,
-		Binary:  bin,
-		Args:    []string{"-test.run=^TestSleep$"},
-		Env:     []string{"DLV_TARGET_SLEEP=timeout"},
-		Timeout: 3 * time.Second,
+	var res *TraceResult
+	var err error
+	returnsWithin(t, "Trace with a Timeout", func() {
+		res, err = Trace(context.Background(), TraceConfig{
+			Dlv:     dlv,
+			Binary:  bin,
+			Args:    []string{"-test.run=^TestSleep$"},
+			Env:     []string{"DLV_TARGET_SLEEP=timeout"},
+			Timeout: 3 * time.Second,
+		})
 	})
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	require.Contains(t, err.Error(), "timed out after 3s")
-	require.Less(t, time.Since(start), 10*time.Second)
 	require.NotNil(t, res)
 	require.Contains(t, res.Stdout, "sleeping: timeout")
 }
@@ -267,17 +273,18 @@ func TestTraceCancelAtAnyTime(t *testing.T) {
 			checkClean(t, bin)
 			ctx, cancel := context.WithTimeout(context.Background(), d)
 			defer cancel()
-			start := time.Now()
-			_, err := Trace(ctx, TraceConfig{
-				Dlv:         dlv,
-				Binary:      bin,
-				Args:        []string{"-test.run=^TestSleep$"},
-				Env:         []string{"DLV_TARGET_SLEEP=any"},
-				Breakpoints: []Breakpoint{{Function: targetPkg + ".beforeSleep", Vars: []string{"label"}}},
+			var err error
+			returnsWithin(t, "Trace past its deadline", func() {
+				_, err = Trace(ctx, TraceConfig{
+					Dlv:         dlv,
+					Binary:      bin,
+					Args:        []string{"-test.run=^TestSleep$"},
+					Env:         []string{"DLV_TARGET_SLEEP=any"},
+					Breakpoints: []Breakpoint{{Function: targetPkg + ".beforeSleep", Vars: []string{"label"}}},
+				})
 			})
 			require.ErrorIs(t, err, context.DeadlineExceeded)
 			require.NotContains(t, err.Error(), "timed out after", "the caller's deadline, not Timeout")
-			require.Less(t, time.Since(start), d+5*time.Second)
 		})
 	}
 }

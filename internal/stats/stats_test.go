@@ -110,16 +110,21 @@ func TestWilsonEdges(t *testing.T) {
 	assert.Equal(t, 0.0, lo)
 	assert.Equal(t, 1.0, hi)
 
-	// Zero failures: lower bound exactly 0, upper bound z²/(n+z²).
-	z := Z(0.95)
+	// Zero failures: lower bound exactly 0, upper bound z²/(n+z²). The
+	// reference values are not computed the way the code computes them:
+	// they were evaluated to 40 digits in Python's decimal module, with
+	// z = 1.959963984540054235524594430520551527955 (the 0.975 quantile of
+	// the standard normal, from published tables):
+	//	z*z/(50+z*z) = 0.0713475991333587297799771906...
+	//	50/(50+z*z)  = 0.9286524008666412702200228093...
 	lo, hi = Wilson(0, 50, 0.95)
 	assert.Equal(t, 0.0, lo)
-	assert.InDelta(t, z*z/(50+z*z), hi, 1e-15)
+	assert.InDelta(t, 0.07134759913335873, hi, 1e-15)
 
 	// All failures mirrors zero failures.
 	lo, hi = Wilson(50, 50, 0.95)
 	assert.Equal(t, 1.0, hi)
-	assert.InDelta(t, 50/(50+z*z), lo, 1e-15)
+	assert.InDelta(t, 0.9286524008666413, lo, 1e-15)
 
 	// The interval always contains the observed proportion and stays in
 	// [0, 1]; it mirrors under failures -> n-failures.

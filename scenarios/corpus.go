@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/interleave/interleave/internal/fsutil"
 	"github.com/interleave/interleave/sched"
 )
 
@@ -50,24 +51,9 @@ func SaveSchedule(dir string, r *RunResult) (string, error) {
 
 // WriteFileAtomic writes data to path through a temp file in the same
 // directory and a rename, so a reader sees the old file or the new one,
-// never half of one.
+// never half of one (fsutil.WriteFileAtomic).
 func WriteFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return fsutil.WriteFileAtomic(path, data)
 }
 
 // LoadSchedule reads a schedule file; errors name the file.

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/interleave/interleave/harness"
+	"github.com/interleave/interleave/internal/stress"
 	"github.com/interleave/interleave/scenarios"
 )
 
@@ -31,8 +32,9 @@ func badInput(format string, args ...any) error {
 	return fmt.Errorf(format, args...)
 }
 
-// usageError is a command line that could not be parsed: printed with a
-// usage hint.
+// usageError is a command line that could not be parsed: printed on one
+// line, "interleave <command>: ... (see 'interleave help <command>')", exit
+// status 2.
 type usageError struct{ err error }
 
 func (e *usageError) Error() string { return e.err.Error() }
@@ -116,12 +118,22 @@ func (f *flags) parse(args []string) ([]string, error) {
 	}
 }
 
-// isSet reports whether flag name was given on the command line.
-func isSet(f *flags, name string) bool {
-	set := false
-	f.Visit(func(fl *flag.Flag) { set = set || fl.Name == name })
-	return set
+// given returns those of names that were given on the command line, in
+// the order of names.
+func (f *flags) given(names ...string) []string {
+	var out []string
+	for _, name := range names {
+		f.Visit(func(fl *flag.Flag) {
+			if fl.Name == name {
+				out = append(out, name)
+			}
+		})
+	}
+	return out
 }
+
+// isSet reports whether flag name was given on the command line.
+func (f *flags) isSet(name string) bool { return len(f.given(name)) > 0 }
 
 // printHelp prints a command's section of the usage and its flags.
 func printHelp(w io.Writer, cmd *command) {
@@ -232,14 +244,13 @@ func scenarioArg(sc *scenarios.Scenario) string {
 	return sc.Name
 }
 
-// cliLine is the interleave command that reruns r. RunResult.CLI names the
-// scenario; a scenario file must be named by its path instead.
+// cliLine is the interleave command that reruns r, the scenario named as
+// scenarioArg names it and quoted for the shell (RunResult.CLI leaves a
+// scenario file's path as it is).
 func cliLine(r *scenarios.RunResult) string {
-	line := r.CLI()
-	if src := r.Spec.Scenario.Source; src != "" {
-		line = strings.Replace(line, "--scenario "+r.Spec.Scenario.Name+" ", "--scenario "+shellQuote(src)+" ", 1)
-	}
-	return line
+	sp := r.Spec
+	return fmt.Sprintf("interleave run --scenario %s --strategy %s --search %s --depth %d --preemptions %d --seed %d --trace",
+		shellQuote(scenarioArg(sp.Scenario)), sp.Strategy.Name(), sp.Search.Kind, sp.Search.Depth, sp.Search.Preemptions, sp.Seed)
 }
 
 // debugLine is the interleave debug command that opens r's schedule under
@@ -264,13 +275,13 @@ func replayLine(path string, sc *scenarios.Scenario) string {
 	return line
 }
 
-// shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=,:@+") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+// shellQuote quotes s for a POSIX shell when it needs it, and shellJoin
+// quotes each argument of a command line: the same quoting as the stress
+// logs' command lines.
+var (
+	shellQuote = stress.ShellQuote
+	shellJoin  = stress.ShellJoin
+)
 
 // checkDir checks that a --save or -o directory can be used, before
 // anything runs: it may exist (as a directory) or not yet.

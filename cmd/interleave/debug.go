@@ -62,34 +62,35 @@ Flags:
   --timeout D        with --trace: bound the debugger run (default 2m)
 
 Exit status: 0 when the session or trace ran to its end (whatever the
-oracle's verdict), 2 for bad input, a missing dlv or a working directory
-outside the repository, 1 for any other error (build or debugger failure,
-timeout, Ctrl-C).
+oracle's verdict); 2 when it could not: bad input, a missing dlv, a working
+directory outside the repository, a failed build, a debugger failure or
+timeout; 130 when interrupted (Ctrl-C, or SIGTERM or SIGHUP).
 `
-
-// The module whose scenarios test binary is debugged.
-const dbgModule = "github.com/interleave/interleave"
 
 // Hooks, replaced by the tests.
 var (
 	// dbgFindRoot returns the repository root.
-	dbgFindRoot = dbgModuleRoot
+	dbgFindRoot = repoRoot
 	// dbgFindDlv returns the dlv executable to use.
 	dbgFindDlv = dlv.Find
 	// dbgBuild builds the scenarios test binary for the debugger.
 	dbgBuild = dlv.BuildTestBinary
 	// dbgStdin is what an interactive session reads.
 	dbgStdin io.Reader = os.Stdin
+	// dbgNotifyContext is signal.NotifyContext.
+	dbgNotifyContext = signal.NotifyContext
 )
 
-// dbgInputError is bad input: one line, exit 2.
-type dbgInputError struct{ msg string }
+// errDbgInterrupted ends a session that a signal interrupted: exit status
+// 130, as for stress.
+var errDbgInterrupted = errors.New("interrupted")
 
-func (e *dbgInputError) Error() string { return e.msg }
+// dbgToolError is the failure of a tool debug runs (the go command, dlv),
+// printed with the output it carries on the lines after the first.
+type dbgToolError struct{ err error }
 
-func dbgBadInput(format string, args ...any) error {
-	return &dbgInputError{msg: fmt.Sprintf(format, args...)}
-}
+func (e *dbgToolError) Error() string { return e.err.Error() }
+func (e *dbgToolError) Unwrap() error { return e.err }
 
 // dbgOptions is a parsed command line.
 type dbgOptions struct {
@@ -107,80 +108,93 @@ func debugMain(args []string, stdout, stderr io.Writer) int {
 	o, err := dbgParse(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, debugUsage)
-		return 0
+		return exitPass
 	}
 	if err == nil {
 		err = o.run(stdout, stderr)
 	}
-	if err == nil {
-		return 0
+	var ue *usageError
+	var te *dbgToolError
+	switch {
+	case err == nil:
+		return exitPass
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, usageLine("debug", ue))
+	case errors.As(err, &te):
+		fmt.Fprintf(stderr, "interleave: %s\n", strings.TrimSpace(err.Error()))
+	default:
+		fmt.Fprintf(stderr, "interleave: %s\n", oneLine(err))
 	}
-	fmt.Fprintf(stderr, "interleave: %s\n", dbgOneLine(err))
-	var ie *dbgInputError
-	if errors.As(err, &ie) || errors.Is(err, dlv.ErrNotFound) {
-		return 2
+	if errors.Is(err, errDbgInterrupted) {
+		return exitInterrupted
 	}
-	return 1
+	return exitError
 }
 
-// dbgOneLine is err's message for stderr: one line for bad input and a
-// missing dlv; other errors (a failed build, a dlv failure) keep the output
-// they carry on the lines after the first.
-func dbgOneLine(err error) string {
-	msg := strings.TrimSpace(err.Error())
-	var ie *dbgInputError
-	if errors.As(err, &ie) || errors.Is(err, dlv.ErrNotFound) {
-		msg, _, _ = strings.Cut(msg, "\n")
+// dbgFlags is debug's flag set (debugUsage documents its flags) and the
+// values it parses into.
+type dbgFlags struct {
+	*flag.FlagSet
+	scenario, strategy, seed, search, depth, preemptions, schedule *string
+	trace, json                                                    *bool
+	timeout                                                        *time.Duration
+}
+
+func newDbgFlags() *dbgFlags {
+	fs := flag.NewFlagSet("interleave debug", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return &dbgFlags{
+		FlagSet:     fs,
+		scenario:    fs.String("scenario", "", ""),
+		strategy:    fs.String("strategy", "", ""),
+		seed:        fs.String("seed", "", ""),
+		search:      fs.String("search", "", ""),
+		depth:       fs.String("depth", "", ""),
+		preemptions: fs.String("preemptions", "", ""),
+		schedule:    fs.String("schedule", "", ""),
+		trace:       fs.Bool("trace", false, ""),
+		json:        fs.Bool("json", false, ""),
+		timeout:     fs.Duration("timeout", dlv.DefaultTimeout, ""),
 	}
-	return msg
 }
 
 func dbgParse(args []string) (*dbgOptions, error) {
-	fs := flag.NewFlagSet("interleave debug", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	scenario := fs.String("scenario", "", "")
-	strategy := fs.String("strategy", "", "")
-	seed := fs.String("seed", "", "")
-	search := fs.String("search", "", "")
-	depth := fs.String("depth", "", "")
-	preemptions := fs.String("preemptions", "", "")
-	schedule := fs.String("schedule", "", "")
-	trace := fs.Bool("trace", false, "")
-	asJSON := fs.Bool("json", false, "")
-	timeout := fs.Duration("timeout", dlv.DefaultTimeout, "")
+	fs := newDbgFlags()
+	scenario, strategy, seed, search, depth, preemptions, schedule := fs.scenario, fs.strategy, fs.seed, fs.search, fs.depth, fs.preemptions, fs.schedule
+	trace, asJSON, timeout := fs.trace, fs.json, fs.timeout
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
 		}
-		return nil, dbgBadInput("debug: %v (see interleave debug --help)", err)
+		return nil, &usageError{err: err}
 	}
 	if fs.NArg() > 0 {
-		return nil, dbgBadInput("debug: unexpected argument %q (see interleave debug --help)", fs.Arg(0))
+		return nil, badUsage("unexpected argument %q", fs.Arg(0))
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
 	o := &dbgOptions{trace: *trace, json: *asJSON, timeout: *timeout}
 	if o.json && !o.trace {
-		return nil, dbgBadInput("debug: --json needs --trace")
+		return nil, badInput("debug: --json needs --trace")
 	}
 	if set["timeout"] && (!o.trace || o.timeout <= 0) {
-		return nil, dbgBadInput("debug: --timeout needs --trace and a positive duration")
+		return nil, badInput("debug: --timeout needs --trace and a positive duration")
 	}
 	if *schedule != "" {
 		for _, f := range []string{"scenario", "strategy", "seed", "search", "depth", "preemptions"} {
 			if set[f] {
-				return nil, dbgBadInput("debug: --schedule gives the scenario, strategy, search and seed: do not combine it with --%s", f)
+				return nil, badInput("debug: --schedule gives the scenario, strategy, search and seed: do not combine it with --%s", f)
 			}
 		}
 		s, err := scenarios.LoadSchedule(*schedule)
 		if err != nil {
-			return nil, dbgBadInput("%s", dbgFirstLine(err.Error()))
+			return nil, badInput("%s", oneLine(err))
 		}
 		get := func(key string) (string, error) {
 			v := s.Get(key)
 			if v == "" {
-				return "", dbgBadInput("%s: the schedule file has no @%s field", *schedule, key)
+				return "", badInput("%s: the schedule file has no @%s field", *schedule, key)
 			}
 			return v, nil
 		}
@@ -194,13 +208,13 @@ func dbgParse(args []string) (*dbgOptions, error) {
 		}
 		*search, *depth, *preemptions = s.Get("search"), s.Get("depth"), s.Get("preemptions")
 		if err := o.resolve(*scenario, *strategy, *seed, *search, *depth, *preemptions); err != nil {
-			return nil, dbgBadInput("%s: %v", *schedule, err)
+			return nil, badInput("%s: %s", *schedule, oneLine(err))
 		}
 		return o, nil
 	}
 	for _, f := range []string{"scenario", "strategy", "seed"} {
 		if !set[f] {
-			return nil, dbgBadInput("debug: --%s is required (or give --schedule FILE)", f)
+			return nil, badInput("debug: --%s is required (or give --schedule FILE)", f)
 		}
 	}
 	if err := o.resolve(*scenario, *strategy, *seed, *search, *depth, *preemptions); err != nil {
@@ -214,16 +228,16 @@ func dbgParse(args []string) (*dbgOptions, error) {
 func (o *dbgOptions) resolve(scenario, strategy, seed, search, depth, preemptions string) error {
 	sc, err := scenarios.Lookup(scenario)
 	if err != nil {
-		return dbgBadInput("%s", dbgFirstLine(err.Error()))
+		return badInput("%s", oneLine(err))
 	}
 	o.scenario = sc
 	if _, err := scenarios.LookupStrategy(strategy); err != nil {
-		return dbgBadInput("%v", err)
+		return badInput("%s", oneLine(err))
 	}
 	o.strategy = strategy
 	n, err := strconv.ParseInt(seed, 10, 64)
 	if err != nil || n < 0 {
-		return dbgBadInput("--seed %q: want a non-negative whole number", seed)
+		return badInput("--seed %q: want a non-negative whole number", seed)
 	}
 	o.seed = n
 	if search == "" {
@@ -232,45 +246,19 @@ func (o *dbgOptions) resolve(scenario, strategy, seed, search, depth, preemption
 	d, b := 3, 2
 	if depth != "" {
 		if d, err = strconv.Atoi(depth); err != nil || d < 1 {
-			return dbgBadInput("--depth %q: want a whole number >= 1", depth)
+			return badInput("--depth %q: want a whole number >= 1", depth)
 		}
 	}
 	if preemptions != "" {
 		if b, err = strconv.Atoi(preemptions); err != nil {
-			return dbgBadInput("--preemptions %q: want a whole number (negative: unbounded)", preemptions)
+			return badInput("--preemptions %q: want a whole number (negative: unbounded)", preemptions)
 		}
 	}
 	if o.search, err = scenarios.ParseSearch(search, d, b); err != nil {
-		return dbgBadInput("--search: %v", err)
+		return badInput("--search: %s", oneLine(err))
 	}
 	return nil
 }
-
-func dbgFirstLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	return s
-}
-
-// dbgModuleRoot finds the repository root: the directory of the go.mod of
-// this module, from the working directory up.
-func dbgModuleRoot() (string, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for dir := wd; ; {
-		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && dbgModuleLine.Match(data) {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", dbgBadInput("debug: %s is not inside the interleave repository (no go.mod of %s above it): run interleave debug from the repository", wd, dbgModule)
-		}
-		dir = parent
-	}
-}
-
-var dbgModuleLine = regexp.MustCompile(`(?m)^module\s+"?` + regexp.QuoteMeta(dbgModule) + `"?\s*$`)
 
 // testArgs are the test binary's arguments that run exactly the schedule.
 func (o *dbgOptions) testArgs() []string {
@@ -317,7 +305,7 @@ func (o *dbgOptions) run(stdout, stderr io.Writer) error {
 
 	// Ctrl-C (or a TERM or HUP) cancels ctx: the build or the trace stops,
 	// dlv and the program are killed, the temporary directory removed.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, stop := dbgNotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 
 	tmp, err := os.MkdirTemp("", "interleave-debug-*")
@@ -329,9 +317,9 @@ func (o *dbgOptions) run(stdout, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "interleave: building the scenarios test binary (go test -c -gcflags='all=-N -l') ...\n")
 	if err := dbgBuild(ctx, filepath.Join(root, "scenarios"), binary, false); err != nil {
 		if ctx.Err() != nil {
-			return errors.New("interrupted")
+			return fmt.Errorf("%w while building the scenarios test binary", errDbgInterrupted)
 		}
-		return err
+		return &dbgToolError{err}
 	}
 	if o.trace {
 		return o.runTrace(ctx, dlvPath, root, binary, stdout, stderr)
@@ -348,7 +336,7 @@ func (o *dbgOptions) run(stdout, stderr io.Writer) error {
 
 	bps := dbgBreakpoints(o.strategy, true)
 	fmt.Fprintf(stdout, "interleave debug: %s\n", o.title())
-	fmt.Fprintf(stdout, "program: %s %s\n", filepath.Base(binary), dbgQuoteArgs(o.testArgs()))
+	fmt.Fprintf(stdout, "program: %s %s\n", filepath.Base(binary), shellJoin(o.testArgs()))
 	fmt.Fprintf(stdout, "breakpoints (the expressions after # are worth printing at a stop):\n")
 	for _, l := range dlv.BreakpointLines(bps) {
 		fmt.Fprintf(stdout, "  %s\n", l)
@@ -365,10 +353,13 @@ func (o *dbgOptions) run(stdout, stderr io.Writer) error {
 		Stdout:      stdout,
 		Stderr:      stderr,
 	})
-	if err != nil && ictx.Err() != nil {
-		return errors.New("interrupted")
+	switch {
+	case err != nil && ictx.Err() != nil:
+		return fmt.Errorf("%w: dlv and the program were stopped", errDbgInterrupted)
+	case err != nil:
+		return &dbgToolError{err}
 	}
-	return err
+	return nil
 }
 
 func dbgInteractiveNote(search string) string {
@@ -405,17 +396,6 @@ func dbgWrap(text string, width int) string {
 	return b.String()
 }
 
-func dbgQuoteArgs(args []string) string {
-	q := make([]string, len(args))
-	for i, a := range args {
-		if strings.ContainsAny(a, " \t\"'$^*()[]|\\") {
-			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-		q[i] = a
-	}
-	return strings.Join(q, " ")
-}
-
 // A dbgPoint is one breakpoint: a function, the values read at each hit
 // (the step and the task first) and how a hit reads in the account.
 type dbgPoint struct {
@@ -428,7 +408,7 @@ type dbgPoint struct {
 type dbgVar struct{ field, expr string }
 
 const (
-	dbgHarness = dbgModule + "/harness."
+	dbgHarness = modulePath + "/harness."
 	// The markers delimit the schedule's own run among the runs the test
 	// makes (PCT's calibration, DFS's earlier schedules, the traced rerun
 	// of a failure): scenarios.runWith starts the run of a spec, sched.Run
@@ -485,10 +465,10 @@ var dbgPoints = map[string]dbgPoint{
 			dbgVar{"last_message_id", "s.ctx.last"}, dbgVar{"delivered", "len(s.ctx.delivered)"}),
 	},
 	dbgMarkSchedule: {
-		function: dbgModule + "/scenarios.runWith", label: "schedule",
+		function: modulePath + "/scenarios.runWith", label: "schedule",
 		vars: []dbgVar{{"traced", "sp.Trace"}},
 	},
-	dbgMarkRun: {function: dbgModule + "/sched.Run", label: "run"},
+	dbgMarkRun: {function: modulePath + "/sched.Run", label: "run"},
 }
 
 // dbgPointNames lists the breakpoints set for a strategy: the cache
@@ -778,7 +758,7 @@ func (o *dbgOptions) runTrace(ctx context.Context, dlvPath, root, binary string,
 	bps := dbgBreakpoints(o.strategy, false)
 	if !o.json {
 		fmt.Fprintf(stdout, "interleave debug: %s\n", o.title())
-		fmt.Fprintf(stdout, "program: %s %s\n", filepath.Base(binary), dbgQuoteArgs(o.testArgs()))
+		fmt.Fprintf(stdout, "program: %s %s\n", filepath.Base(binary), shellJoin(o.testArgs()))
 		fmt.Fprintf(stdout, "breakpoints:\n")
 		for _, l := range dlv.BreakpointLines(bps) {
 			fmt.Fprintf(stdout, "  %s\n", l)
@@ -802,9 +782,9 @@ func (o *dbgOptions) runTrace(ctx context.Context, dlvPath, root, binary string,
 	})
 	if err != nil {
 		if ctx.Err() != nil {
-			return errors.New("interrupted: dlv and the program were stopped")
+			return fmt.Errorf("%w: dlv and the program were stopped", errDbgInterrupted)
 		}
-		return err
+		return &dbgToolError{err}
 	}
 	if !res.Exited {
 		return errors.New("the program did not run to its end under dlv")

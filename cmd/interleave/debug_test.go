@@ -82,8 +82,8 @@ func TestDebugBadInput(t *testing.T) {
 		{"bad depth", append(sched, "--seed", "1", "--depth", "0"), `^interleave: --depth "0": want a whole number >= 1$`},
 		{"bad preemptions", append(sched, "--seed", "1", "--preemptions", "two"), `^interleave: --preemptions "two": want a whole number`},
 		{"json without trace", append(sched, "--seed", "1", "--json"), `^interleave: debug: --json needs --trace$`},
-		{"unknown flag", append(sched, "--seed", "1", "--frobnicate"), `^interleave: debug: flag provided but not defined: -frobnicate \(see interleave debug --help\)$`},
-		{"argument", append(sched, "--seed", "1", "extra"), `^interleave: debug: unexpected argument "extra"`},
+		{"unknown flag", append(sched, "--seed", "1", "--frobnicate"), `^interleave debug: flag provided but not defined: -frobnicate \(see 'interleave help debug'\)$`},
+		{"argument", append(sched, "--seed", "1", "extra"), `^interleave debug: unexpected argument "extra" \(see 'interleave help debug'\)$`},
 		{"malformed schedule file", []string{"--schedule", garbage}, `^interleave: ` + regexp.QuoteMeta(garbage) + `: .+`},
 		{"missing schedule file", []string{"--schedule", filepath.Join(dir, "nosuch")}, `^interleave: schedule file: open .*nosuch: no such file or directory$`},
 		{"schedule without seed", []string{"--schedule", noSeed}, `^interleave: ` + regexp.QuoteMeta(noSeed) + `: the schedule file has no @seed field$`},
@@ -119,6 +119,40 @@ func TestDebugNoDlv(t *testing.T) {
 		" or on PATH: run 'make tools' to install it (github.com/go-delve/delve v1.27.2)\n", stderr)
 }
 
+// TestDebugBuildFails: a build that fails is a command that could not run,
+// exit 2, with the compiler's output; one interrupted is exit 130.
+func TestDebugBuildFails(t *testing.T) {
+	root := t.TempDir()
+	dbgSetHook(t, &dbgFindRoot, func() (string, error) { return root, nil })
+	dbgSetHook(t, &dbgFindDlv, func(string) (string, error) { return filepath.Join(root, "dlv"), nil })
+	dbgSetHook(t, &dbgBuild, func(context.Context, string, string, bool) error {
+		return errors.New("build test binary for scenarios: go test -c: exit status 1\n./x.go:1:1: syntax error")
+	})
+	code, stdout, stderr := dbgRun(t, append(dbgTestSchedule, "--strategy", "naive", "--trace")...)
+	require.Equal(t, 2, code)
+	require.Empty(t, stdout)
+	require.Equal(t, "interleave: building the scenarios test binary (go test -c -gcflags='all=-N -l') ...\n"+
+		"interleave: build test binary for scenarios: go test -c: exit status 1\n./x.go:1:1: syntax error\n", stderr)
+
+	// Ctrl-C during the build.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt) // the test process must survive it
+	defer signal.Stop(sigs)
+	dbgSetHook(t, &dbgBuild, func(ctx context.Context, _, _ string, _ bool) error {
+		require.NoError(t, syscall.Kill(os.Getpid(), syscall.SIGINT))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(hangLimit):
+			return errors.New("SIGINT did not cancel the build")
+		}
+	})
+	code, stdout, stderr = dbgRun(t, append(dbgTestSchedule, "--strategy", "naive", "--trace")...)
+	require.Equal(t, 130, code, stderr)
+	require.Empty(t, stdout)
+	require.True(t, strings.HasSuffix(stderr, "\ninterleave: interrupted while building the scenarios test binary\n"), stderr)
+}
+
 func TestDebugOutsideRepo(t *testing.T) {
 	dbgNoBuild(t)
 	t.Chdir(t.TempDir())
@@ -126,7 +160,7 @@ func TestDebugOutsideRepo(t *testing.T) {
 	require.Equal(t, 2, code)
 	require.Empty(t, stdout)
 	require.Equal(t, 1, strings.Count(stderr, "\n"), "want one line: %q", stderr)
-	require.Regexp(t, `^interleave: debug: .* is not inside the interleave repository`, stderr)
+	require.Equal(t, "interleave: not inside the interleave repository: no go.mod of module github.com/interleave/interleave in the working directory or above\n", stderr)
 }
 
 // A schedule file names the same schedule as the flags.
@@ -205,7 +239,7 @@ func TestDebugCacheIDs(t *testing.T) {
 // TestDebugDlv runs the debugger: the scenarios test binary is built once
 // for all the subtests, and each run links it where debug would build it.
 func TestDebugDlv(t *testing.T) {
-	root, err := dbgModuleRoot()
+	root, err := repoRoot()
 	require.NoError(t, err)
 	_, err = dlv.Find(root)
 	require.NoError(t, err, "these tests need Delve: run 'make tools'")
@@ -381,11 +415,17 @@ func TestDebugDlv(t *testing.T) {
 		sigs := make(chan os.Signal, 1)
 		signal.Notify(sigs, os.Interrupt) // the test process must survive it
 		defer signal.Stop(sigs)
-		stdout := &dbgSignalWriter{t: t, sigs: sigs}
+		ctxs := make(chan context.Context, 1)
+		dbgSetHook(t, &dbgNotifyContext, func(parent context.Context, s ...os.Signal) (context.Context, context.CancelFunc) {
+			ctx, stop := signal.NotifyContext(parent, s...)
+			ctxs <- ctx
+			return ctx, stop
+		})
+		stdout := &dbgSignalWriter{t: t, ctxs: ctxs}
 		var stderr bytes.Buffer
 		code := debugMain(append(dbgTestSchedule, "--strategy", "naive", "--trace"), stdout, &stderr)
 		require.True(t, stdout.sent, "no hit was printed")
-		require.Equal(t, 1, code, "stdout: %s", stdout.buf.String())
+		require.Equal(t, 130, code, "stdout: %s", stdout.buf.String())
 		require.True(t, strings.HasSuffix(stderr.String(), "\ninterleave: interrupted: dlv and the program were stopped\n"), "stderr: %s", stderr.String())
 		checkClean(t)
 	})
@@ -425,10 +465,11 @@ func dbgIDs(t *testing.T, hits []dbgHit) (delivered, appended []int64) {
 
 // dbgSignalWriter sends SIGINT to the process at the first hit printed,
 // while the program is stopped there (debug prints from the hit's
-// callback), and holds the hit until the signal has arrived.
+// callback), and holds the hit until debug's signal context (the one ctxs
+// received) is cancelled: debug has seen the signal.
 type dbgSignalWriter struct {
 	t    *testing.T
-	sigs chan os.Signal
+	ctxs chan context.Context
 	buf  bytes.Buffer
 	sent bool
 }
@@ -437,13 +478,13 @@ func (w *dbgSignalWriter) Write(p []byte) (int, error) {
 	w.buf.Write(p)
 	if !w.sent && bytes.HasPrefix(p, []byte("#1 ")) {
 		w.sent = true
+		ctx := <-w.ctxs
 		require.NoError(w.t, syscall.Kill(os.Getpid(), syscall.SIGINT))
 		select {
-		case <-w.sigs:
-		case <-time.After(10 * time.Second):
-			w.t.Error("SIGINT did not arrive")
+		case <-ctx.Done():
+		case <-time.After(hangLimit):
+			w.t.Error("SIGINT did not cancel debug's context")
 		}
-		time.Sleep(50 * time.Millisecond) // for debug's own handler
 	}
 	return len(p), nil
 }

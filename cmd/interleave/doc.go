@@ -25,7 +25,8 @@
 //
 // Exit status: 0 when everything passed or matched its expectation; 1 when
 // a failure was found (a failing schedule, an unexpected matrix cell, a
-// failed stress run); 2 on bad input or when the command could not run.
+// failed stress run); 2 on bad input or when the command could not run; 130
+// when Ctrl-C interrupted it (stress, debug).
 // Bad input (an unknown scenario, strategy or search; a malformed seed,
 // schedule or scenario file; a missing file) is reported on one line that
 // starts with "interleave: ", before anything is written.
@@ -92,25 +93,28 @@
 //
 // # stress
 //
-//	interleave stress [-p N] [-count N] [-schedules K] [-mode controlled|wild]
+//	interleave stress [-backend mem] [-p N] [-count N] [-schedules K] [-mode controlled|wild]
 //	    [-strategy X | -compare X,Y] [-search S] [-depth D] [-race] [-timeout D]
 //	    [-failure RE] [-ignore RE] [-o DIR] [-failfast] [-shard I/N] [--json] [scenario...]
+//	interleave stress -backend pg -count N [-p N] [-strategy X | -compare X,Y]
+//	    [-dsn DSN] [-pool N] [-jitter P] [--json] [promote-while-requires-action]
 //
-// Builds the scenarios test binary once (go test -c, with -race if asked)
-// and runs its TestStress -p at a time (default: the number of CPUs), -count
-// children in all (default 0: until interrupted). Child i runs seeds
-// i*K+1 .. i*K+K, K = -schedules (default 20), of the given scenarios (default
-// all) under -strategy (default fixed), in -mode controlled (the scheduler
-// picks every step: each failure is reproducible from its seed; the
-// default) or wild (real goroutines with jitter, best under -race). A status
-// line is printed every 5 seconds (a live bar on a terminal). Each failure is
-// logged to its own file (under -o DIR, or a new temporary directory) and
-// the final report groups failures by signature, with the failure rate, its
-// 95% Wilson interval (the upper bound when nothing failed), and per group
-// the go test line that reproduces it and an interleave debug line.
-// -timeout bounds each child (default 10m); -failure and -ignore are
-// regular expressions over a failed child's output, as in x/tools stress;
-// -failfast stops at the first failure.
+// With -backend mem (the default), stress builds the scenarios test binary
+// once (go test -c, with -race if asked) and runs its TestStress -p at a
+// time (default: the number of CPUs), -count children in all (default 0:
+// until interrupted). Child i runs seeds i*K+1 .. i*K+K, K = -schedules
+// (default 20), of the given scenarios (default all) under -strategy
+// (default fixed), in -mode controlled (the scheduler picks every step: each
+// failure is reproducible from its seed; the default) or wild (real
+// goroutines with jitter, best under -race). A status line is printed every
+// 5 seconds (a live bar on a terminal). Each failure is logged to its own
+// file (under -o DIR, or a new temporary directory) and the final report
+// groups failures by signature, with the failure rate, its 95% Wilson
+// interval (the upper bound when nothing failed), and per group the go test
+// line that reproduces it and an interleave debug line. -timeout bounds each
+// child (default 10m); -failure and -ignore are regular expressions over a
+// failed child's output, as in x/tools stress; -failfast stops at the first
+// failure.
 //
 // -shard I/N runs shard I (0-based) of N: the children whose index is I
 // modulo N, with the seeds those indices have in the whole run, so N
@@ -118,8 +122,22 @@
 // overlap (-count is then the total over all shards). -compare X,Y runs the
 // whole stress run once per strategy and prints both reports side by side
 // with Fisher's exact test. Ctrl-C stops the children, keeps every log and
-// prints the report so far. The exit status is 1 when any child failed, 130
-// when interrupted before any failure, 0 otherwise.
+// prints the report so far; a second Ctrl-C kills interleave outright. The
+// exit status is 1 when any child failed, 130 when interrupted before any
+// failure, 0 otherwise.
+//
+// -backend pg runs promote-while-requires-action on a real PostgreSQL
+// instead of the model's in-memory store and pubsub (STRESS.md): -count runs
+// per strategy (-strategy, or both of -compare), -p chats at once, all in
+// this process on real goroutines, with the failure rates reported as above
+// and the same exit statuses (a failure: a run that violated the oracle or
+// ended in an error). -dsn names the database (default $INTERLEAVE_PG_DSN;
+// make pg-up starts one and prints it), -pool sets the connection pool's
+// size (default 2*p+4), -jitter the probability of a random yield (or short
+// sleep) at each scheduling point (default 0.3). It takes none of the flags of the child
+// binaries (-mode, -schedules, -search, -depth, -race, -timeout, -failure,
+// -ignore, -o, -failfast, -shard), and -backend mem none of -dsn, -pool and
+// -jitter: such a flag is bad input.
 //
 // The environment variable INTERLEAVE_TEST_BINARY names a scenarios test
 // binary to use instead of building one (its tests set it to build once).

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -81,6 +83,8 @@ func TestBadInput(t *testing.T) {
 			"interleave: -failure: error parsing regexp: missing closing ): `(`"},
 		{"stress search", []string{"stress", "-search", "dfs"},
 			`interleave: -search dfs: a stress child runs seeds; use random or pct (or interleave explore --search dfs)`},
+		{"stress pg flags without pg", []string{"stress", "-jitter", "0.5", "-dsn", "postgres://x@127.0.0.1:1/x"},
+			`interleave: -backend mem does not take -dsn, -jitter (flags of -backend pg)`},
 		{"unknown command", []string{"frobnicate"},
 			`interleave: unknown command "frobnicate" (run 'interleave help')`},
 	}
@@ -119,31 +123,29 @@ func TestOutsideTheRepository(t *testing.T) {
 	require.Empty(t, r.stdout)
 }
 
-// TestBadFlags checks flag errors: exit status 2, the error, and a usage
-// hint naming the command.
+// TestBadFlags checks command lines that do not parse: exit status 2 and
+// one line naming the command, the problem and where the usage is.
 func TestBadFlags(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{
-		{"run", "--bogus"},
-		{"matrix", "--budget", "many"},
-		{"stress", "-p"},
-		{"list", "extra"},
-		{"replay"},
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--bogus"}, "interleave run: flag provided but not defined: -bogus (see 'interleave help run')"},
+		{[]string{"matrix", "--budget", "many"}, `interleave matrix: invalid value "many" for flag -budget: parse error (see 'interleave help matrix')`},
+		{[]string{"stress", "-p"}, "interleave stress: flag needs an argument: -p (see 'interleave help stress')"},
+		{[]string{"list", "extra"}, `interleave list: unexpected argument "extra" (see 'interleave help list')`},
+		{[]string{"replay"}, "interleave replay: want one schedule FILE, got 0 arguments (see 'interleave help replay')"},
+		{[]string{"debug", "--bogus"}, "interleave debug: flag provided but not defined: -bogus (see 'interleave help debug')"},
 	} {
-		t.Run(strings.Join(args, " "), func(t *testing.T) {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			t.Parallel()
-			r := interleave(t, args...)
+			r := interleave(t, tc.args...)
 			require.Equal(t, 2, r.code)
 			require.Empty(t, r.stdout)
-			lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
-			require.Len(t, lines, 3, r.stderr)
-			require.True(t, strings.HasPrefix(lines[0], "interleave "+args[0]+": "), lines[0])
-			require.Equal(t, "usage: "+lookupCommand(args[0]).synopsis, lines[1])
-			require.Equal(t, "Run 'interleave help "+args[0]+"' for the flags.", lines[2])
+			require.Equal(t, tc.want+"\n", r.stderr)
 		})
 	}
-	r := interleave(t, "run", "--bogus")
-	require.Equal(t, "interleave run: flag provided but not defined: -bogus\n", r.stderr[:strings.Index(r.stderr, "\n")+1])
 }
 
 // TestUsage checks that the package doc is the usage, and each command's
@@ -168,9 +170,26 @@ func TestUsage(t *testing.T) {
 		require.Contains(t, r.stdout, "\nFlags:\n")
 		require.Contains(t, r.stdout, "-json")
 		require.Equal(t, r, interleave(t, c.name, "-h"))
+
+		// Every flag is documented in the command's section of the usage.
+		f := newFlags(c)
+		c.flags(f)
+		sec := section(c.name)
+		f.VisitAll(func(fl *flag.Flag) {
+			require.Regexp(t, flagMention(fl.Name), sec, "interleave %s: -%s is not in its usage", c.name, fl.Name)
+		})
 	}
+	newDbgFlags().VisitAll(func(fl *flag.Flag) {
+		require.Regexp(t, flagMention(fl.Name), debugUsage, "interleave debug: -%s is not in its usage", fl.Name)
+	})
 	require.Contains(t, help.stdout, "\n\tdebug ")
 	debug := interleave(t, "help", "debug")
 	require.Equal(t, 0, debug.code)
 	require.Equal(t, interleave(t, "debug", "-h"), debug)
+}
+
+// flagMention matches -name or --name as a flag in text, not as a part of
+// another flag's name.
+func flagMention(name string) *regexp.Regexp {
+	return regexp.MustCompile(`(^|[\s\[(|])--?` + regexp.QuoteMeta(name) + `([\s\]=,)|]|$)`)
 }

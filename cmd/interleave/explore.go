@@ -28,7 +28,7 @@ var exploreCmd = &command{
 			if err != nil {
 				return 0, err
 			}
-			if sp.Search.Kind == "dfs" && !isSet(f, "budget") {
+			if sp.Search.Kind == "dfs" && !f.isSet("budget") {
 				*budget = defaultDFSBudget
 			}
 			if *budget < 0 || (*budget == 0 && sp.Search.Kind != "dfs") {

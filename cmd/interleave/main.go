@@ -70,9 +70,15 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		printHelp(stdout, cmd)
 		return exitPass
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "interleave %s: %v\nusage: %s\nRun 'interleave help %s' for the flags.\n", cmd.name, ue.err, cmd.synopsis, cmd.name)
+		fmt.Fprintln(stderr, usageLine(cmd.name, ue))
 	default:
 		fmt.Fprintf(stderr, "interleave: %s\n", oneLine(err))
 	}
 	return exitError
+}
+
+// usageLine is the one line that reports a command line of command name
+// that could not be parsed.
+func usageLine(name string, ue *usageError) string {
+	return fmt.Sprintf("interleave %s: %s (see 'interleave help %s')", name, oneLine(ue.err), name)
 }

@@ -31,7 +31,25 @@ var (
 const hangLimit = 2 * time.Minute
 
 func TestMain(m *testing.M) {
+	if os.Getenv(helperEnv) == "interrupt" {
+		os.Exit(interruptHelper())
+	}
 	os.Exit(testMain(m))
+}
+
+// helperEnv makes the test binary a helper process instead of running the
+// tests.
+const helperEnv = "INTERLEAVE_CMD_TEST_HELPER"
+
+// interruptHelper waits for the first interrupt as stress does, says so
+// and blocks: only the second interrupt can end it.
+func interruptHelper() int {
+	ctx, stop := notifyInterrupt()
+	defer stop()
+	fmt.Println("ready")
+	<-ctx.Done()
+	fmt.Println("interrupted")
+	select {}
 }
 
 func testMain(m *testing.M) int {

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -52,13 +53,29 @@ func TestMatrixJSON(t *testing.T) {
 		require.Contains(t, x.Report, "To reproduce: go test ./scenarios -run 'TestScenarios/out-of-order/"+cell.Strategy+"/seed=")
 		require.True(t, strings.HasPrefix(x.CLI, "interleave run --scenario out-of-order --strategy "+cell.Strategy+" --search "+x.Search+" "), x.CLI)
 		require.True(t, strings.HasPrefix(x.Debug, "interleave debug --scenario out-of-order --strategy "+cell.Strategy+" --search "+x.Search+" "), x.Debug)
-		// The shrunk one is the smaller of the searches' first failures.
+		// Shrinking never adds preemptions.
+		require.LessOrEqual(t, x.Preemptions, x.FoundPreemptions)
+		// The counterexample is the smaller of the searches' first
+		// failures (fewest preemptions, then fewest steps; the first
+		// search on a tie), as run reproduces each from its seed.
+		var best *runJSON
 		for _, s := range cell.Searches {
 			if s.FirstFailure == nil {
 				continue
 			}
-			require.Equal(t, *s.FirstFailure+1, s.Schedules)
+			require.Equal(t, *s.FirstFailure+1, s.Schedules, "each search stops at its first failure")
+			seed := 1 + *s.FirstFailure
+			rr := interleave(t, "run", "--scenario", "out-of-order", "--strategy", cell.Strategy, "--search", s.Search, "--seed", strconv.Itoa(seed), "--json")
+			require.Equal(t, 1, rr.code, rr.stderr)
+			r := decode[runJSON](t, rr)
+			if best == nil || r.Preemptions < best.Preemptions || (r.Preemptions == best.Preemptions && r.Steps < best.Steps) {
+				best = &r
+			}
 		}
+		require.NotNil(t, best)
+		require.Equal(t, best.Search, x.Search, "%s: the counterexample is not the smaller failure", cell.Strategy)
+		require.Equal(t, best.Seed, x.Seed)
+		require.Equal(t, best.Preemptions, x.FoundPreemptions)
 	}
 }
 
@@ -94,7 +111,9 @@ func TestMatrixUnexpected(t *testing.T) {
 	require.NoError(t, err)
 	wrong := strings.Replace(string(src), "expect fixed pass", "expect fixed fail", 1)
 	require.NotEqual(t, string(src), wrong)
-	file := filepath.Join(t.TempDir(), "wrong.scenario")
+	dir := filepath.Join(t.TempDir(), "my scenarios") // a path the shell must have quoted
+	require.NoError(t, os.Mkdir(dir, 0o755))
+	file := filepath.Join(dir, "wrong.scenario")
 	require.NoError(t, os.WriteFile(file, []byte(wrong), 0o644))
 
 	r := interleave(t, "matrix", "--scenario", file, "--strategy", "naive,fixed", "--budget", "20")
@@ -103,8 +122,9 @@ func TestMatrixUnexpected(t *testing.T) {
 	require.Regexp(t, `(?m)^out-of-order-durable +naive +fail +fail .*[^D]$`, r.stdout)
 	require.Contains(t, r.stdout, "1 UNEXPECTED")
 	require.Contains(t, r.stdout, "=== out-of-order-durable / fixed: pass (UNEXPECTED: the scenario expects fail; no failure in 40 schedules)")
-	// A scenario file's counterexample is rerun by its path.
-	require.Contains(t, r.stdout, "Rerun:        interleave run --scenario "+file+" --strategy naive ")
+	// A scenario file's counterexample is rerun by its path, quoted.
+	require.Contains(t, r.stdout, "Rerun:        interleave run --scenario '"+file+"' --strategy naive ")
+	require.Contains(t, r.stdout, "Debug:        interleave debug --scenario '"+file+"' --strategy naive ")
 
 	m := decode[matrixJSON](t, interleave(t, "matrix", "--scenario", file, "--strategy", "fixed", "--budget", "20", "--json"))
 	require.Equal(t, 1, m.Unexpected)

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -111,14 +114,32 @@ func TestReplay(t *testing.T) {
 // it (which needs the file again: a schedule records only the name).
 func TestScenarioFile(t *testing.T) {
 	t.Parallel()
-	file := filepath.Join(repoDir, "scenarios", "testdata", "scenarios", "out-of-order.scenario")
+	src, err := os.ReadFile(filepath.Join(repoDir, "scenarios", "testdata", "scenarios", "out-of-order.scenario"))
+	require.NoError(t, err)
+	dir := filepath.Join(t.TempDir(), "my scenarios") // a path the shell must have quoted
+	require.NoError(t, os.Mkdir(dir, 0o755))
+	file := filepath.Join(dir, "out-of-order.scenario")
+	require.NoError(t, os.WriteFile(file, src, 0o644))
 	save := t.TempDir()
 	r := interleave(t, "run", "--scenario", file, "--strategy", "naive", "--save", save)
 	require.Equal(t, 1, r.code, r.stderr)
 	require.Contains(t, r.stdout, "out-of-order-durable / naive / pct(d=3) seed 1: fail")
-	require.Contains(t, r.stdout, "Rerun:        interleave run --scenario "+file+" --strategy naive ")
+	require.Contains(t, r.stdout, "Rerun:        interleave run --scenario '"+file+"' --strategy naive ")
 	saved := filepath.Join(save, "out-of-order-durable", "naive-pct-seed1.schedule")
-	require.Contains(t, r.stdout, "schedule saved to "+saved+" (interleave replay "+saved+" --scenario "+file+")")
+	require.Contains(t, r.stdout, "schedule saved to "+saved+" (interleave replay "+saved+" --scenario '"+file+"')")
+
+	// The rerun line, pasted into bash (with interleave on the PATH),
+	// reruns the failure.
+	rerun := regexp.MustCompile(`(?m)^Rerun: +(.+)$`).FindStringSubmatch(r.stdout)
+	require.NotNil(t, rerun, r.stdout)
+	ctx, cancel := context.WithTimeout(context.Background(), hangLimit)
+	defer cancel()
+	sh := exec.CommandContext(ctx, "bash", "-c", rerun[1])
+	sh.Dir = t.TempDir()
+	sh.Env = append(os.Environ(), "PATH="+filepath.Dir(interleaveBin)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	got, err := sh.CombinedOutput()
+	require.Equal(t, 1, sh.ProcessState.ExitCode(), "%s: %v\n%s", rerun[1], err, got)
+	require.Contains(t, string(got), "out-of-order-durable / naive / pct(d=3) seed 1: fail")
 
 	without := interleave(t, "replay", saved)
 	require.Equal(t, 2, without.code)

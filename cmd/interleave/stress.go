@@ -31,11 +31,11 @@ const exitInterrupted = 130
 
 var stressCmd = &command{
 	name:     "stress",
-	synopsis: "interleave stress [-p N] [-count N] [-schedules K] [-mode controlled|wild] [-strategy X | -compare X,Y] [-race] [-o DIR] [-shard I/N] [flags] [scenario...]",
+	synopsis: "interleave stress [-backend mem|pg] [-p N] [-count N] [-schedules K] [-mode controlled|wild] [-strategy X | -compare X,Y] [-race] [-o DIR] [-shard I/N] [flags] [scenario...]",
 	flags: func(f *flags) func(*cli, []string) (int, error) {
 		var o stressOptions
-		f.IntVar(&o.parallel, "p", runtime.NumCPU(), "run `N` children in parallel")
-		f.IntVar(&o.count, "count", 0, "stop after `N` children in all (0: run until interrupted)")
+		f.IntVar(&o.parallel, "p", runtime.NumCPU(), "run `N` children (with -backend pg: chats) in parallel")
+		f.IntVar(&o.count, "count", 0, "stop after `N` children in all (0: run until interrupted); with -backend pg: N runs per strategy")
 		f.IntVar(&o.schedules, "schedules", 20, "seeds per child: child i runs seeds i*`K`+1 .. i*K+K")
 		f.StringVar(&o.mode, "mode", "controlled", "controlled (reproducible by seed) or wild (real goroutines)")
 		f.StringVar(&o.strategy, "strategy", "fixed", "merge `strategy` the children run")
@@ -52,10 +52,11 @@ var stressCmd = &command{
 		f.StringVar(&o.backend, "backend", "mem", "mem (the model's in-memory store and pubsub) or pg (a real PostgreSQL; see -dsn)")
 		f.StringVar(&o.dsn, "dsn", "", "with -backend pg: the PostgreSQL `DSN` (default $INTERLEAVE_PG_DSN; make pg-up prints one)")
 		f.IntVar(&o.pool, "pool", 0, "with -backend pg: the connection pool `size` (default 2*p+4)")
-		f.Float64Var(&o.jitter, "jitter", 0.3, "with -backend pg: the wild runs' jitter probability")
+		f.Float64Var(&o.jitter, "jitter", 0.3, "with -backend pg: the `probability` of a random yield (or short sleep) at each scheduling point")
 		return func(c *cli, args []string) (int, error) {
 			o.json = *f.json
 			o.scenarios = args
+			o.given = f.given
 			if o.backend == "pg" {
 				if err := o.validatePG(); err != nil {
 					return 0, err
@@ -84,6 +85,7 @@ type stressOptions struct {
 	backend, dsn                      string
 	pool                              int
 	jitter                            float64
+	given                             func(names ...string) []string // which of names were on the command line
 
 	strategies       []string // one, or the two of -compare
 	failureRE        *regexp.Regexp
@@ -96,7 +98,27 @@ type stressOptions struct {
 	binary, childDir string
 }
 
+// Flags only one backend takes: the child binaries' of mem, the
+// database's of pg.
+var (
+	memOnlyFlags = []string{"mode", "schedules", "search", "depth", "race", "timeout", "failure", "ignore", "o", "failfast", "shard"}
+	pgOnlyFlags  = []string{"dsn", "pool", "jitter"}
+)
+
+// rejectFlags is the bad input of flags the backend does not take, or nil
+// when none was given.
+func (o *stressOptions) rejectFlags(others []string, whose string) error {
+	given := o.given(others...)
+	if len(given) == 0 {
+		return nil
+	}
+	return badInput("-backend %s does not take -%s (%s)", o.backend, strings.Join(given, ", -"), whose)
+}
+
 func (o *stressOptions) validate() error {
+	if err := o.rejectFlags(pgOnlyFlags, "flags of -backend pg"); err != nil {
+		return err
+	}
 	if o.mode != "controlled" && o.mode != "wild" {
 		return badInput("unknown mode %q (known: controlled, wild)", o.mode)
 	}
@@ -240,13 +262,21 @@ func childEnv() []string {
 	return append(env, "GORACE="+gorace)
 }
 
-func (o *stressOptions) run(c *cli) (int, error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+// notifyInterrupt returns a context that the first Ctrl-C (or SIGTERM)
+// cancels; the second kills the process the default way. Call stop when
+// done.
+func notifyInterrupt() (ctx context.Context, stop context.CancelFunc) {
+	ctx, stop = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-ctx.Done()
-		stop() // a second Ctrl-C kills us the default way
+		stop() // restores the default handling: the next signal kills us
 	}()
+	return ctx, stop
+}
+
+func (o *stressOptions) run(c *cli) (int, error) {
+	ctx, stop := notifyInterrupt()
+	defer stop()
 
 	o.statusW, o.stderr = c.stdout, c.stderr
 	if o.json {
@@ -383,7 +413,7 @@ func (o *stressOptions) header(strategy string) {
 	}
 	fmt.Fprintf(w, "stress %s: %s%s, %d at a time, %s, %s mode, %s\n",
 		strategy, children, shard, o.parallel, seeds, o.mode, scs)
-	fmt.Fprintf(w, "first child: %s %s\n", o.binary, strings.Join(o.childArgs(strategy, o.seedOf(0)), " "))
+	fmt.Fprintf(w, "first child: %s\n", shellJoin(append([]string{o.binary}, o.childArgs(strategy, o.seedOf(0))...)))
 }
 
 // runEngine runs one strategy's children.
@@ -425,24 +455,28 @@ func (o *stressOptions) runEngine(ctx context.Context, strategy string) (*stress
 // isTerminal reports whether w is a terminal, for the live status bar.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return ok && fileIsTerminal(f)
 }
 
-// stressJSON is what stress prints with --json.
+// stressJSON is what stress prints with --json: the fields both backends
+// share (memStressJSON and pgStressJSON add their own).
 type stressJSON struct {
-	Mode        string             `json:"mode"`
-	Schedules   int                `json:"schedules"`
-	Shard       string             `json:"shard"`
-	Race        bool               `json:"race"`
+	Backend     string             `json:"backend"`
 	Scenarios   []string           `json:"scenarios"`
 	Interrupted bool               `json:"interrupted"`
 	Reports     []stressReportJSON `json:"reports"`
 	Comparison  string             `json:"comparison,omitempty"`
-	PValue      *float64           `json:"p_value,omitempty"`
+	// PValue is Fisher's exact test's, when two strategies are compared.
+	PValue *float64 `json:"p_value,omitempty"`
+}
+
+// memStressJSON is stressJSON with -backend mem's own fields.
+type memStressJSON struct {
+	stressJSON
+	Mode      string `json:"mode"`
+	Schedules int    `json:"schedules"`
+	Shard     string `json:"shard"`
+	Race      bool   `json:"race"`
 }
 
 // stressReportJSON is one strategy's report with its failure rate.
@@ -455,23 +489,39 @@ type stressReportJSON struct {
 	CILow  float64 `json:"ci_low"`
 	CIHigh float64 `json:"ci_high"`
 	Rate   string  `json:"rate"`
+	// pg's own measurements; nil for mem.
+	*pgReportJSON
 }
 
-func (o *stressOptions) toJSON(reports []*stress.Report, comparison string, interrupted bool) stressJSON {
-	out := stressJSON{Mode: o.mode, Schedules: o.schedules, Shard: fmt.Sprintf("%d/%d", o.shardI, o.shardN), Race: o.race,
-		Scenarios: o.scenarioArgs, Interrupted: interrupted, Reports: []stressReportJSON{}, Comparison: comparison}
-	if out.Scenarios == nil {
-		out.Scenarios = []string{}
-	}
-	for _, r := range reports {
+// reportsJSON renders the reports, with the p-value of Fisher's exact test
+// when there are two to compare; extra (nil, or one per report) adds pg's
+// measurements.
+func reportsJSON(reports []*stress.Report, extra []*pgReportJSON) ([]stressReportJSON, *float64) {
+	out := []stressReportJSON{}
+	for i, r := range reports {
 		rate := r.Rate()
 		lo, hi := rate.Interval()
-		out.Reports = append(out.Reports, stressReportJSON{Strategy: r.Name, Report: r, FailureRate: rate.Proportion(),
-			CILow: lo, CIHigh: hi, Rate: rate.String()})
+		j := stressReportJSON{Strategy: r.Name, Report: r, FailureRate: rate.Proportion(), CILow: lo, CIHigh: hi, Rate: rate.String()}
+		if extra != nil {
+			j.pgReportJSON = extra[i]
+		}
+		out = append(out, j)
 	}
 	if len(reports) == 2 && reports[0].Runs > 0 && reports[1].Runs > 0 {
 		p := stats.FisherExact(reports[0].Failures, reports[0].Runs, reports[1].Failures, reports[1].Runs)
-		out.PValue = &p
+		return out, &p
 	}
+	return out, nil
+}
+
+func (o *stressOptions) toJSON(reports []*stress.Report, comparison string, interrupted bool) memStressJSON {
+	out := memStressJSON{
+		stressJSON: stressJSON{Backend: "mem", Scenarios: o.scenarioArgs, Interrupted: interrupted, Comparison: comparison},
+		Mode:       o.mode, Schedules: o.schedules, Shard: fmt.Sprintf("%d/%d", o.shardI, o.shardN), Race: o.race,
+	}
+	if out.Scenarios == nil {
+		out.Scenarios = []string{}
+	}
+	out.Reports, out.PValue = reportsJSON(reports, nil)
 	return out
 }

@@ -1,11 +1,19 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
 	"regexp"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/interleave/interleave/internal/stress"
 	"github.com/interleave/interleave/pgstore"
 )
 
@@ -32,10 +40,74 @@ func TestStressPG(t *testing.T) {
 	}
 	t.Logf("%s", out)
 
+	// The report object has -backend mem's shape, with pg's measurements
+	// added.
 	j := interleave(t, "stress", "-backend", "pg", "-dsn", dsn, "-strategy", "fixed", "-count", "8", "-p", "2", "--json")
 	require.Equal(t, 0, j.code, j.stderr)
-	require.Regexp(t, `"backend": "pg"`, j.stdout)
-	require.Regexp(t, `"strategy": "fixed",\s+"runs": 8,\s+"violations": 0,\s+"errors": 0`, j.stdout)
+	obj := decode[map[string]any](t, j)
+	require.Equal(t, "pg", obj["backend"])
+	require.Equal(t, []any{"promote-while-requires-action"}, obj["scenarios"])
+	require.Equal(t, false, obj["interrupted"])
+	require.EqualValues(t, 2, obj["concurrency"])
+	reps := obj["reports"].([]any)
+	require.Len(t, reps, 1)
+	rep := reps[0].(map[string]any)
+	mem := stressReportJSON{Report: &stress.Report{}}
+	data, err := json.Marshal(mem)
+	require.NoError(t, err)
+	var memKeys map[string]any
+	require.NoError(t, json.Unmarshal(data, &memKeys))
+	for key := range memKeys {
+		require.Contains(t, rep, key, "a key of -backend mem's reports")
+	}
+	require.Equal(t, "fixed", rep["strategy"])
+	require.EqualValues(t, 8, rep["runs"])
+	require.EqualValues(t, 0, rep["failures"])
+	require.EqualValues(t, 0, rep["failure_rate"])
+	require.EqualValues(t, 0, rep["errors"])
+	require.Contains(t, rep, "publish_inversions")
+}
+
+// TestStressPGInterrupt interrupts a long naive run: the summary covers
+// the runs that finished, and the exit status is 1 if any of them violated
+// the oracle (it surely did in a few seconds of naive runs), 130 only if
+// none did.
+func TestStressPGInterrupt(t *testing.T) {
+	dsn := pgstore.TestDSN(t)
+	cmd := exec.Command(interleaveBin, "stress", "-backend", "pg", "-dsn", dsn, "-strategy", "naive", "-count", "100000", "-p", "4", "--json")
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	defer cmd.Process.Kill()
+	sc := bufio.NewScanner(stderr)
+	require.True(t, sc.Scan())
+	require.Contains(t, sc.Text(), "stress naive on PostgreSQL: 100000 runs")
+	time.Sleep(3 * time.Second) // let some runs finish: not a bound on anything
+	require.NoError(t, cmd.Process.Signal(os.Interrupt))
+	var rest strings.Builder
+	for sc.Scan() {
+		rest.WriteString(sc.Text() + "\n")
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	select {
+	case <-waited:
+	case <-time.After(hangLimit):
+		t.Fatal("stress -backend pg did not stop")
+	}
+	require.Contains(t, rest.String(), "interleave: interrupted: the summary covers the runs that finished\n")
+	out := decode[map[string]any](t, result{stdout: stdout.String(), stderr: rest.String()})
+	require.Equal(t, true, out["interrupted"])
+	rep := out["reports"].([]any)[0].(map[string]any)
+	require.Positive(t, rep["runs"])
+	t.Logf("%v runs, %v failures before the interrupt", rep["runs"], rep["failures"])
+	if rep["failures"].(float64) > 0 {
+		require.Equal(t, 1, cmd.ProcessState.ExitCode(), "violations exit 1, interrupted or not")
+	} else {
+		require.Equal(t, 130, cmd.ProcessState.ExitCode())
+	}
 }
 
 func TestStressPGBadInput(t *testing.T) {
@@ -47,7 +119,15 @@ func TestStressPGBadInput(t *testing.T) {
 			"interleave: postgres: open: pgstore: cannot reach PostgreSQL at 127.0.0.1:1: "},
 		{[]string{"-count", "0", "-dsn", "postgres://x@127.0.0.1:1/x"}, "interleave: -backend pg needs -count: the number of runs per strategy"},
 		{[]string{"-count", "5", "-dsn", "postgres://x@127.0.0.1:1/x", "out-of-order"}, "interleave: -backend pg runs promote-while-requires-action only, not \"out-of-order\""},
-		{[]string{"-count", "5", "-dsn", "postgres://x@127.0.0.1:1/x", "-race"}, "interleave: -race: with -backend pg the runs are in this process"},
+		{[]string{"-count", "5", "-dsn", "postgres://x@127.0.0.1:1/x", "-race"},
+			"interleave: -backend pg does not take -race (flags of the child binaries of -backend mem; the pg runs are in this process: build interleave itself with -race instead)\n"},
+		{[]string{"-count", "5", "-dsn", "postgres://x@127.0.0.1:1/x", "-mode", "wild", "-timeout", "1m", "-schedules", "3"},
+			"interleave: -backend pg does not take -mode, -schedules, -timeout (flags of the child binaries of -backend mem)\n"},
+		{[]string{"-count", "5", "-dsn", "postgres://x@127.0.0.1:1/x", "-failfast", "-search", "random", "-depth", "2"},
+			"interleave: -backend pg does not take -search, -depth, -failfast (flags of the child binaries of -backend mem)\n"},
+		{[]string{"-count", "5", "-dsn", "postgres://x@127.0.0.1:1/x", "-pool", "0"}, "interleave: -pool 0: want at least 1 connection\n"},
+		{[]string{"-count", "5", "-dsn", "postgres://x@127.0.0.1:1/x", "-pool", "-2"}, "interleave: -pool -2: want at least 1 connection\n"},
+		{[]string{"-count", "5", "-dsn", "postgres://x@127.0.0.1:1/x", "-jitter", "1.5"}, "interleave: -jitter 1.5: want a probability in [0, 1]\n"},
 	} {
 		r := interleave(t, append([]string{"stress", "-backend", "pg"}, c.args...)...)
 		require.Equal(t, 2, r.code, "%v: %s", c.args, r.stderr)

@@ -11,13 +11,13 @@ import (
 type outcome struct {
 	run      Run
 	output   []byte
-	cmdline  string
-	err      error // from Wait; nil when the child exited successfully
-	startErr error // the child could not be started: fatal for the engine
-	timedOut bool  // Timeout elapsed; quitChild was sent
-	killed   bool  // still running Grace after quitChild: process group killed
-	aborted  bool  // stopped by the engine (ctx done or fail-fast)
-	pipeHeld bool  // exited, but something kept its output pipe open
+	cmdline  string // the command, quoted to paste into a shell
+	err      error  // from Wait; nil when the child exited successfully
+	startErr error  // the child could not be started: fatal for the engine
+	timedOut bool   // Timeout elapsed; quitChild was sent
+	killed   bool   // still running Grace after quitChild: process group killed
+	aborted  bool   // stopped by the engine (ctx done or fail-fast)
+	pipeHeld bool   // exited, but something kept its output pipe open
 	elapsed  time.Duration
 }
 
@@ -46,7 +46,7 @@ func (e *Engine) runChild(ctx context.Context, run Run) (o outcome) {
 	if cmd.WaitDelay == 0 {
 		cmd.WaitDelay = e.cfg.Grace
 	}
-	o.cmdline = cmd.String()
+	o.cmdline = ShellJoin(append([]string{cmd.Path}, cmd.Args[1:]...))
 
 	start := time.Now()
 	if err := cmd.Start(); err != nil {

@@ -4,6 +4,7 @@ package stress
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -76,8 +77,9 @@ func helperMain(mode string) int {
 			time.Sleep(200 * time.Millisecond)
 			return fail()
 		}
-		time.Sleep(20 * time.Second)
-		return pass()
+		return hang() // only fail-fast's abort ends it
+	case "fail-in-reverse":
+		return failInReverse(seed)
 	case "mixed":
 		switch seed % 3 {
 		case 0:
@@ -142,6 +144,30 @@ func helperMain(mode string) int {
 	}
 	fmt.Fprintf(os.Stderr, "unknown helper mode %q\n", mode)
 	return 2
+}
+
+// failInReverse fails after the child of the next seed has ended and been
+// waited for, up to the seed STRESS_LASTSEED: with all of them running at
+// once, the highest seed ends first, the lowest last. The failure line
+// names the seed in its repro and debug lines.
+func failInReverse(seed int64) int {
+	dir := os.Getenv("STRESS_ORDERDIR")
+	last, _ := strconv.ParseInt(os.Getenv("STRESS_LASTSEED"), 10, 64)
+	self := strconv.Itoa(os.Getpid())
+	if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-%d", seed)), []byte(self), 0o644); err != nil {
+		fmt.Println("helper:", err)
+		return 2
+	}
+	deadline := time.Now().Add(time.Minute) // a hang guard, not an ordering
+	for seed < last && time.Now().Before(deadline) {
+		data, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("seed-%d", seed+1)))
+		if pid, _ := strconv.Atoi(string(data)); err == nil && pid > 0 && errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) {
+			break // gone, and reaped by its worker
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	fmt.Printf(`INTERLEAVE-FAILURE {"signature":"lost message 6","repro":"go test -seed %d","debug":"interleave debug --seed %d"}`+"\n", seed, seed)
+	return 1
 }
 
 func readDir(dir string) []os.DirEntry {

@@ -8,13 +8,59 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/interleave/interleave/internal/fsutil"
 )
 
 // maxGroupRuns is how many runs (and log paths) a Group lists.
 const maxGroupRuns = 5
+
+// groupState is a Group as the owner builds it. Runs end in whatever order
+// the scheduler of the machine lets them, so it keeps the failures with the
+// lowest run indexes, not the first to end: the report is the same however
+// the runs interleaved.
+type groupState struct {
+	signature string
+	count     int
+	lowest    []failedRun // at most maxGroupRuns, by run index
+}
+
+// failedRun is one failure of a group.
+type failedRun struct {
+	run          Run
+	log          string // "" if it could not be written
+	repro, debug string // from its INTERLEAVE-FAILURE line
+}
+
+// add counts f and keeps it if it is among the lowest-indexed failures.
+func (g *groupState) add(f failedRun) {
+	g.count++
+	i, _ := slices.BinarySearchFunc(g.lowest, f.run.Index, func(x failedRun, index int) int { return x.run.Index - index })
+	if i < maxGroupRuns {
+		g.lowest = slices.Insert(g.lowest, i, f)
+		g.lowest = g.lowest[:min(len(g.lowest), maxGroupRuns)]
+	}
+}
+
+// group renders g: its runs and logs by index, the repro and debug lines
+// of its lowest-indexed failure.
+func (g *groupState) group() Group {
+	out := Group{Signature: g.signature, Count: g.count, Runs: []Run{}, Logs: []string{}}
+	for _, f := range g.lowest {
+		out.Runs = append(out.Runs, f.run)
+		if f.log != "" {
+			out.Logs = append(out.Logs, f.log)
+		}
+	}
+	if len(g.lowest) > 0 {
+		out.Repro, out.Debug = g.lowest[0].repro, g.lowest[0].debug
+	}
+	return out
+}
 
 // owner is the single goroutine's state: counters, groups, logs and status.
 // Nothing in it is touched by the workers.
@@ -22,7 +68,7 @@ type owner struct {
 	cfg          *Config
 	start        time.Time
 	report       *Report
-	groups       map[string]*Group
+	groups       map[string]*groupState
 	active       int  // runs handed to workers and not reported yet
 	stopping     bool // hand out no more runs
 	interrupted  bool // ctx was done with work left
@@ -84,8 +130,7 @@ func (o *owner) record(res outcome) {
 
 	g := o.groups[sig]
 	if g == nil {
-		f, _ := ParseFailure(res.output)
-		g = &Group{Signature: sig, Runs: []Run{}, Logs: []string{}, Repro: f.Repro, Debug: f.Debug}
+		g = &groupState{signature: sig}
 		o.groups[sig] = g
 		msg := fmt.Sprintf("failure in run %d (seed %d): %s", res.run.Index, res.run.Seed, sig)
 		if logPath != "" {
@@ -93,13 +138,8 @@ func (o *owner) record(res outcome) {
 		}
 		o.note(msg)
 	}
-	g.Count++
-	if len(g.Runs) < maxGroupRuns {
-		g.Runs = append(g.Runs, res.run)
-		if logPath != "" {
-			g.Logs = append(g.Logs, logPath)
-		}
-	}
+	f, _ := ParseFailure(res.output)
+	g.add(failedRun{run: res.run, log: logPath, repro: f.Repro, debug: f.Debug})
 	if o.cfg.FailFast {
 		o.stop()
 	}
@@ -160,32 +200,10 @@ func (o *owner) writeLog(res outcome, sig string) (string, error) {
 	fmt.Fprintf(&buf, "# result: %s after %v\n", o.describe(res), res.elapsed.Round(time.Millisecond))
 	fmt.Fprintf(&buf, "# signature: %s\n\n", sig)
 	buf.Write(res.output)
-	if err := writeFileAtomic(path, buf.Bytes()); err != nil {
+	if err := fsutil.WriteFileAtomic(path, buf.Bytes()); err != nil {
 		return "", err
 	}
 	return path, nil
-}
-
-// writeFileAtomic writes data to a temporary file next to path and renames it
-// into place.
-func writeFileAtomic(path string, data []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
 
 // snapshot returns the report so far, groups sorted by count then signature.
@@ -194,10 +212,7 @@ func (o *owner) snapshot() *Report {
 	rep.Elapsed = time.Since(o.start)
 	rep.Groups = make([]Group, 0, len(o.groups))
 	for _, g := range o.groups {
-		c := *g
-		c.Runs = append([]Run{}, g.Runs...)
-		c.Logs = append([]string{}, g.Logs...)
-		rep.Groups = append(rep.Groups, c)
+		rep.Groups = append(rep.Groups, g.group())
 	}
 	sort.Slice(rep.Groups, func(i, j int) bool {
 		gi, gj := rep.Groups[i], rep.Groups[j]

@@ -38,12 +38,14 @@ type Report struct {
 type Group struct {
 	Signature string `json:"signature"`
 	Count     int    `json:"count"`
-	// Runs are the first few runs of the group, in the order they ended.
+	// Runs are the group's runs with the lowest indexes (at most five), by
+	// index: the same whatever order the runs ended in.
 	Runs []Run `json:"runs"`
-	// Logs are their log files (missing if a log could not be written).
+	// Logs are their log files, in the same order (missing if a log could
+	// not be written).
 	Logs []string `json:"logs"`
 	// Repro and Debug come from the INTERLEAVE-FAILURE line of the group's
-	// first failure, if it printed one.
+	// lowest-indexed failure, Runs[0], if it printed one.
 	Repro string `json:"repro,omitempty"`
 	Debug string `json:"debug,omitempty"`
 }
@@ -53,9 +55,13 @@ func (r *Report) Rate() stats.Rate {
 	return stats.Rate{Failures: r.Failures, Runs: r.Runs}
 }
 
+// plural renders a count of things: "1 run", "3 runs", "2 strategies".
 func plural(n int, word string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, word)
+	switch {
+	case n == 1:
+		return fmt.Sprintf("1 %s", word)
+	case strings.HasSuffix(word, "y") && !strings.ContainsAny(word[len(word)-2:len(word)-1], "aeiou"):
+		return fmt.Sprintf("%d %sies", n, word[:len(word)-1])
 	}
 	return fmt.Sprintf("%d %ss", n, word)
 }

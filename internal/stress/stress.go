@@ -178,7 +178,7 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 	o := &owner{
 		cfg:    cfg,
 		start:  time.Now(),
-		groups: map[string]*Group{},
+		groups: map[string]*groupState{},
 		report: &Report{Name: cfg.Name},
 	}
 	if cfg.OutDir != "" {

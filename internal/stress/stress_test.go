@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -123,19 +124,20 @@ func TestFailOnOddSeed(t *testing.T) {
 		// Default seeds are index+1: odd seeds are even indexes.
 		assert.Equal(t, int64(r.Index)+1, r.Seed)
 		assert.Equal(t, 0, r.Index%2)
-		assert.Equal(t, filepath.Join(out, "fail-"+itoa(r.Index)+"-seed"+itoa(int(r.Seed))+".log"), g.Logs[i])
+		assert.Equal(t, filepath.Join(out, "fail-"+strconv.Itoa(r.Index)+"-seed"+strconv.Itoa(int(r.Seed))+".log"), g.Logs[i])
 	}
 	// Every failure has a complete log, and only failures have one.
 	for i := 0; i < 10; i += 2 {
-		data, err := os.ReadFile(filepath.Join(out, "fail-"+itoa(i)+"-seed"+itoa(i+1)+".log"))
+		data, err := os.ReadFile(filepath.Join(out, "fail-"+strconv.Itoa(i)+"-seed"+strconv.Itoa(i+1)+".log"))
 		require.NoError(t, err)
 		log := string(data)
-		assert.True(t, strings.HasPrefix(log, "# interleave stress: run "+itoa(i)+", seed "+itoa(i+1)+"\n"), log)
+		assert.True(t, strings.HasPrefix(log, "# interleave stress: run "+strconv.Itoa(i)+", seed "+strconv.Itoa(i+1)+"\n"), log)
+		assert.Contains(t, log, "# command: "+ShellQuote(os.Args[0])+" '-test.run=^$'\n", "quoted, to paste into a shell")
 		assert.Contains(t, log, "# result: exit status 1 after ")
 		assert.Contains(t, log, "# signature: lost message 6\n")
-		assert.Contains(t, log, "helper start seed="+itoa(i+1)+"\n")
+		assert.Contains(t, log, "helper start seed="+strconv.Itoa(i+1)+"\n")
 		assert.Contains(t, log, failureLine+"\n")
-		assert.True(t, strings.HasSuffix(log, "helper end of output seed="+itoa(i+1)+"\n"), log)
+		assert.True(t, strings.HasSuffix(log, "helper end of output seed="+strconv.Itoa(i+1)+"\n"), log)
 	}
 	entries, err := os.ReadDir(out)
 	require.NoError(t, err)
@@ -156,7 +158,35 @@ func TestFailOnOddSeed(t *testing.T) {
 	assert.Equal(t, "5/10 = 50.00% (95% CI 23.66%–76.34%)", rep.Rate().String())
 }
 
-func itoa(i int) string { return strconv.Itoa(i) }
+// TestGroupsByIndex: runs end in reverse order of their indexes, yet the
+// group lists its lowest-indexed runs by index, with their logs, and takes
+// its repro and debug lines from run 0.
+func TestGroupsByIndex(t *testing.T) {
+	out := t.TempDir()
+	status := &syncBuffer{}
+	rep, err := run(t, context.Background(), Config{
+		Parallel: 6, Count: 6, OutDir: out, Status: status, StatusEvery: time.Hour,
+		NewCmd: helperCmd("fail-in-reverse", "STRESS_ORDERDIR="+t.TempDir(), "STRESS_LASTSEED=6"),
+	})
+	require.NoError(t, err)
+	// The first failure to be recorded was the last run's.
+	require.True(t, strings.HasPrefix(status.String(), "failure in run 5 (seed 6): lost message 6\n"), status.String())
+	require.Len(t, rep.Groups, 1)
+	g := rep.Groups[0]
+	assert.Equal(t, 6, g.Count)
+	assert.Equal(t, []Run{{0, 1}, {1, 2}, {2, 3}, {3, 4}, {4, 5}}, g.Runs)
+	var logs []string
+	for _, r := range g.Runs {
+		logs = append(logs, filepath.Join(out, fmt.Sprintf("fail-%d-seed%d.log", r.Index, r.Seed)))
+	}
+	assert.Equal(t, logs, g.Logs)
+	assert.Equal(t, "go test -seed 1", g.Repro)
+	assert.Equal(t, "interleave debug --seed 1", g.Debug)
+	assert.Contains(t, rep.Text(), "\n6× lost message 6\n"+
+		"    runs:  0 (seed 1), 1 (seed 2), 2 (seed 3), 3 (seed 4), 4 (seed 5), …\n"+
+		"    log:   "+logs[0]+"\n"+
+		"    repro: go test -seed 1\n")
+}
 
 func TestSeedOfAndTempOutDir(t *testing.T) {
 	rep, err := run(t, context.Background(), Config{
@@ -170,8 +200,8 @@ func TestSeedOfAndTempOutDir(t *testing.T) {
 	assert.Equal(t, filepath.Clean(os.TempDir()), filepath.Dir(rep.OutDir))
 	assert.Equal(t, 3, rep.Failures)
 	for i := range 3 {
-		seed := itoa(i*1000 + 1)
-		data, err := os.ReadFile(filepath.Join(rep.OutDir, "fail-"+itoa(i)+"-seed"+seed+".log"))
+		seed := strconv.Itoa(i*1000 + 1)
+		data, err := os.ReadFile(filepath.Join(rep.OutDir, "fail-"+strconv.Itoa(i)+"-seed"+seed+".log"))
 		require.NoError(t, err)
 		assert.Contains(t, string(data), "helper start seed="+seed+"\n")
 	}
@@ -238,7 +268,7 @@ func TestLeftoverProcessesAreKilled(t *testing.T) {
 			}
 			got := readPIDs(t, pids)
 			require.Len(t, got, 1)
-			deadline := time.Now().Add(30 * time.Second)
+			deadline := time.Now().Add(hangLimit)
 			for alive(got[0]) && time.Now().Before(deadline) {
 				time.Sleep(10 * time.Millisecond)
 			}
@@ -313,7 +343,8 @@ func TestFailureAndIgnore(t *testing.T) {
 }
 
 func TestFailFast(t *testing.T) {
-	// Seed 1 fails after 200ms; every other child would sleep 20s.
+	// Seed 1 fails after 200ms; every other child hangs until killed (if
+	// fail-fast left them running, run's hang guard would fail the test).
 	rep, err := run(t, context.Background(), Config{
 		Parallel: 2, Count: 50, FailFast: true, OutDir: t.TempDir(), NewCmd: helperCmd("failfast"),
 	})
@@ -322,7 +353,6 @@ func TestFailFast(t *testing.T) {
 	assert.GreaterOrEqual(t, rep.Runs, 1)
 	assert.Less(t, rep.Runs+rep.Aborted, 50, "fail-fast must stop launching children")
 	assert.GreaterOrEqual(t, rep.Aborted, 1, "the sleeping child is killed")
-	assert.Less(t, rep.Elapsed, 15*time.Second, "the sleeping child must not run to completion")
 	require.Len(t, rep.Groups, 1)
 	assert.Equal(t, []Run{{Index: 0, Seed: 1}}, rep.Groups[0].Runs)
 	assert.Contains(t, rep.Text(), "aborted")
@@ -346,7 +376,6 @@ func TestCancelKillsEverything(t *testing.T) {
 		}
 		cancel()
 	}()
-	start := time.Now()
 	rep, err := run(t, ctx, Config{
 		Parallel: 2, Count: 10, Timeout: 10 * time.Minute, OutDir: out,
 		NewCmd: helperCmd("fail-or-hang-tree", "STRESS_PIDDIR="+pids),
@@ -354,7 +383,6 @@ func TestCancelKillsEverything(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Contains(t, err.Error(), "interrupted after 2 runs")
-	assert.Less(t, time.Since(start), time.Minute)
 
 	assert.Equal(t, 2, rep.Runs)
 	assert.Equal(t, 2, rep.Failures)
@@ -377,7 +405,7 @@ func TestCancelKillsEverything(t *testing.T) {
 	// No child or grandchild survives.
 	got := readPIDs(t, pids)
 	require.Len(t, got, 4)
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(hangLimit)
 	for _, pid := range got {
 		for alive(pid) && time.Now().Before(deadline) {
 			time.Sleep(10 * time.Millisecond)
@@ -536,6 +564,25 @@ func TestReportTextGroups(t *testing.T) {
 		"    runs:  7 (seed 8), 9 (seed 10)\n" +
 		"    log:   /tmp/logs/fail-7-seed8.log\n"
 	assert.Equal(t, want, rep.Text())
+}
+
+func TestPlural(t *testing.T) {
+	assert.Equal(t, "1 run", plural(1, "run"))
+	assert.Equal(t, "0 runs", plural(0, "run"))
+	assert.Equal(t, "2 strategies", plural(2, "strategy"))
+	assert.Equal(t, "3 delays", plural(3, "delay"))
+	assert.Equal(t, "(2 timeouts)", "("+plural(2, "timeout")+")")
+}
+
+// TestShellJoin: a quoted command line reads back, through a shell, as the
+// arguments it was made of.
+func TestShellJoin(t *testing.T) {
+	args := []string{"/tmp/my dir/x.test", "-test.run=^TestStress$", "plain-arg_1.2,a:b@c+d", "it's", "", "$HOME", "a\\b", "*", "x;y", "a\nb"}
+	line := ShellJoin(args)
+	assert.Equal(t, "'/tmp/my dir/x.test' '-test.run=^TestStress$' plain-arg_1.2,a:b@c+d 'it'\\''s' '' '$HOME' 'a\\b' '*' 'x;y' 'a\nb'", line)
+	out, err := exec.Command("sh", "-c", "set -- "+line+`; for a in "$@"; do printf '%s\0' "$a"; done`).Output()
+	require.NoError(t, err)
+	assert.Equal(t, args, strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00"))
 }
 
 func TestCompare(t *testing.T) {

@@ -20,8 +20,9 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
-# The tests run against a throwaway PostgreSQL cluster, started (and
-# stopped) here unless one is already up (make pg-up).
+# The tests run against PostgreSQL: the one named by an exported
+# INTERLEAVE_PG_DSN, else the cluster of make pg-up, else a throwaway cluster
+# started here for this run alone and stopped after it (scripts/with-pg.sh).
 test-go:
 	GORACE=atexit_sleep_ms=0 bash scripts/with-pg.sh $(GO) test -race -count=1 ./...
 

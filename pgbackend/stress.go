@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -280,20 +281,11 @@ func inspectCommand(p int64) string {
 func (rep runReport) properties() []harness.Property {
 	var out []harness.Property
 	for _, v := range rep.violations {
-		if !containsProperty(out, v.Property) {
+		if !slices.Contains(out, v.Property) {
 			out = append(out, v.Property)
 		}
 	}
 	return out
-}
-
-func containsProperty(ps []harness.Property, p harness.Property) bool {
-	for _, q := range ps {
-		if q == p {
-			return true
-		}
-	}
-	return false
 }
 
 // stressRun runs the promote workload once as run id.

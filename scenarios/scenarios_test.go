@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -120,20 +121,11 @@ func signature(sc, strategy string, vs []harness.Violation, f *sched.Failure) st
 	props := []string{}
 	for _, v := range vs {
 		p := string(v.Property)
-		if !containsString(props, p) {
+		if !slices.Contains(props, p) {
 			props = append(props, p)
 		}
 	}
 	return fmt.Sprintf("%s/%s: %s", sc, strategy, strings.Join(props, ", "))
-}
-
-func containsString(xs []string, x string) bool {
-	for _, s := range xs {
-		if s == x {
-			return true
-		}
-	}
-	return false
 }
 
 // TestStress is the child that `interleave stress` runs, one process per

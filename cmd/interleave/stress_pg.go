@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/interleave/interleave/internal/stress"
 	"github.com/interleave/interleave/pgbackend"
@@ -60,6 +61,8 @@ func (o *stressOptions) validatePG() error {
 type pgReportJSON struct {
 	// Errors counts the runs that failed without the oracle's verdict.
 	Errors int `json:"errors"`
+	// Aborted counts the runs cut short by Ctrl-C: not in runs.
+	Aborted int `json:"aborted"`
 	// ByProperty counts violating runs by the property they broke.
 	ByProperty map[string]int `json:"by_property,omitempty"`
 	// The inversions count the runs in which something happened out of
@@ -100,7 +103,7 @@ func (o *stressOptions) runPG(c *cli) (int, error) {
 		fmt.Fprintf(status, "stress %s on PostgreSQL: %d runs of %s, %d chats at once, pool %d, jitter %v\n", name, o.count, pgScenario, o.parallel, o.pool, o.jitter)
 		res, err := pgbackend.StressPromote(ctx, b, pgbackend.StressConfig{Strategy: st, Runs: o.count, Concurrency: o.parallel, Jitter: o.jitter})
 		rep := &stress.Report{Name: name, Runs: res.Runs, Failures: res.Violations, Elapsed: res.Elapsed, Groups: []stress.Group{}}
-		x := &pgReportJSON{Errors: res.Errors, CommitInversions: res.CommitInversions, PublishInversions: res.PublishInversions,
+		x := &pgReportJSON{Errors: res.Errors, Aborted: res.Aborted, CommitInversions: res.CommitInversions, PublishInversions: res.PublishInversions,
 			NotifyInversions: res.NotifyInversions, FailureMessages: res.Failures}
 		for p, n := range res.ByProperty {
 			if x.ByProperty == nil {
@@ -110,8 +113,12 @@ func (o *stressOptions) runPG(c *cli) (int, error) {
 		}
 		reports, extra = append(reports, rep), append(extra, x)
 		failed = failed || res.Violations > 0 || res.Errors > 0
-		fmt.Fprintf(status, "%s: %s violated the oracle; %d errors; out of ID order: cache appends in %d runs, notifies in %d, commits in %d; %v\n",
-			name, rep.Rate(), res.Errors, res.PublishInversions, res.NotifyInversions, res.CommitInversions, res.Elapsed.Round(1e6))
+		aborted := ""
+		if res.Aborted > 0 {
+			aborted = fmt.Sprintf(" (%d runs in flight aborted, not counted)", res.Aborted)
+		}
+		fmt.Fprintf(status, "%s: %s violated the oracle%s; %d errors; out of ID order: cache appends in %d runs, notifies in %d, commits in %d; %v\n",
+			name, rep.Rate(), aborted, res.Errors, res.PublishInversions, res.NotifyInversions, res.CommitInversions, res.Elapsed.Round(time.Millisecond))
 		for _, f := range res.Failures {
 			fmt.Fprintf(status, "  %s\n", f)
 		}

@@ -72,3 +72,11 @@ func TestFindRepoInstall(t *testing.T) {
 	require.Regexp(t, `(?m)^Version: `+regexp.QuoteMeta(strings.TrimPrefix(DelveVersion, "v"))+`$`, string(out),
 		"bin/dlv is not %s %s: rerun 'make tools' after deleting it", DelveModule, DelveVersion)
 }
+
+// TestMakefilePinsThisDelve: make tools installs the Delve this package
+// names (DelveVersion, in its error messages), so the two cannot drift.
+func TestMakefilePinsThisDelve(t *testing.T) {
+	mk, err := os.ReadFile(filepath.Join(repoRoot(t), "Makefile"))
+	require.NoError(t, err)
+	require.Regexp(t, `(?m)^DLV_VERSION\s*:=\s*`+regexp.QuoteMeta(DelveVersion)+`\s*$`, string(mk))
+}

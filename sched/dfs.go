@@ -5,17 +5,24 @@ package sched
 // its next option. Options are tried in the order of Decision.Runnable, the
 // running task first, so the first run preempts nobody.
 //
-// With a preemption bound b >= 0 it explores only the runs that switch away
-// from a runnable task at most b times (Musuvathi and Qadeer's iterative
-// context bounding); b < 0 means no bound. Value choices cost nothing.
+// With a bound b >= 0 it explores only the runs that deviate from the
+// default run at most b times (Musuvathi and Qadeer's iterative context
+// bounding, extended to data as in delay bounding): a preemption (a switch
+// away from a runnable task) costs one, and so does a data choice other
+// than its first option (a Runtime.Choose other than 0, a select case other
+// than the first ready one; a timer firing is not a choice of its own: the
+// tasks it wakes are). b < 0 means no bound, and a search that may not end.
 type DFSStrategy struct {
-	bound    int
-	stack    []dfsFrame
-	pos      int
-	preempts int
-	started  bool
-	done     bool
-	runs     int
+	bound int
+	// freeValues makes data choices cost nothing against the bound
+	// (Shrink, which counts preemptions only).
+	freeValues bool
+	stack      []dfsFrame
+	pos        int
+	preempts   int
+	started    bool
+	done       bool
+	runs       int
 }
 
 type dfsFrame struct {
@@ -36,12 +43,26 @@ func (s *DFSStrategy) Runs() int { return s.runs }
 // Exhausted reports whether every schedule within the bound has been run.
 func (s *DFSStrategy) Exhausted() bool { return s.done }
 
+// Bound returns the bound on deviations (< 0: none).
+func (s *DFSStrategy) Bound() int { return s.bound }
+
+// costs reports whether option i of frame f counts against the bound.
+func (s *DFSStrategy) costs(f *dfsFrame, i int) bool {
+	if i == 0 {
+		return false
+	}
+	if f.kind == PickValue {
+		return !s.freeValues
+	}
+	return f.current
+}
+
 func (s *DFSStrategy) allowed(f *dfsFrame, i int) bool {
-	if s.bound < 0 || f.kind == PickValue {
+	if s.bound < 0 {
 		return true
 	}
 	p := f.preemptsBefore
-	if f.current && i != 0 {
+	if s.costs(f, i) {
 		p++
 	}
 	return p <= s.bound
@@ -85,7 +106,7 @@ func (s *DFSStrategy) Next(d *Decision) (int, error) {
 		}
 		s.pos++
 		s.preempts = f.preemptsBefore
-		if f.kind == PickTask && f.current && f.idx != 0 {
+		if s.costs(f, f.idx) {
 			s.preempts++
 		}
 		return f.idx, nil

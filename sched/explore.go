@@ -26,6 +26,7 @@ func Explore(body func(rt *Runtime), opts Options, budget int) *Report {
 	if opts.Strategy == nil {
 		opts.Strategy = Random(1)
 	}
+	calibrate(opts.Strategy, body, opts.MaxSteps)
 	rep := &Report{FailedRun: -1}
 	traced := opts.Trace
 	opts.Trace = false

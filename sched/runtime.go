@@ -95,6 +95,13 @@ type Runtime struct {
 	recRun   bool
 	names    map[string]int // only read by key, never iterated
 
+	// objects counts the synchronisation objects of the run (ObjectID);
+	// bound maps the primitives of the packages under std to their
+	// controlled objects (Bind); clock is the run's virtual clock.
+	objects int
+	bound   map[any]any
+	clock   clock
+
 	failure  *Failure
 	aborted  bool
 	detector *task
@@ -125,12 +132,13 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 	}
 	rt.schedule.Choices = make([]Choice, 0, 64)
 	res := &Result{Schedule: &rt.schedule}
+	calibrate(opts.Strategy, body, opts.MaxSteps)
 	if !rt.strat.Start() {
 		res.Failure = &Failure{Kind: StrategyError, Msg: "the strategy has no more runs to offer"}
 		res.Failure.Schedule = res.Schedule
 		return res
 	}
-	main := rt.newTask("main", func() { body(rt) })
+	main := rt.newTask("main", rt.tagged("main", func() { body(rt) }))
 	rt.cur = main
 	rt.step = 1
 	rt.traceStep(main)
@@ -254,6 +262,14 @@ func (rt *Runtime) pick() *task {
 				}
 			}
 		}
+		// Then let the virtual clock move to the next timer.
+		if len(rt.dec.Runnable) == 0 && rt.advance() {
+			for _, t := range rt.tasks {
+				if t.state == runnable {
+					rt.dec.Runnable = append(rt.dec.Runnable, t.id)
+				}
+			}
+		}
 	}
 	r := rt.dec.Runnable
 	if len(r) == 0 {
@@ -266,7 +282,7 @@ func (rt *Runtime) pick() *task {
 	rt.step++
 	if rt.step > rt.maxSteps {
 		rt.fail(&Failure{Kind: StepLimit, Task: cur.name,
-			Msg: fmt.Sprintf("exceeded %d steps (last task %s at %q): a spin loop, or a run that needs a higher step limit", rt.maxSteps, cur.name, cur.label)})
+			Msg: fmt.Sprintf("exceeded %d steps (last task %s at %q): a spin loop, or a run that needs a higher step limit%s", rt.maxSteps, cur.name, cur.label, rt.clockHint())})
 		return nil
 	}
 	idx := 0
@@ -406,8 +422,14 @@ func (rt *Runtime) Go(name string, fn func()) *Task {
 	if rt.aborted {
 		return &Task{rt: rt, t: &task{name: name, state: done}}
 	}
-	return &Task{rt: rt, t: rt.newTask(name, fn)}
+	return &Task{rt: rt, t: rt.newTask(name, rt.tagged(name, fn))}
 }
+
+// Spawn starts a task running fn, named "go file.go:line" after the line
+// of the program that started it (the caller of Spawn, or of chans.Go or
+// WaitGroup.Go, which use it): Go for code that does not name its
+// goroutines.
+func (rt *Runtime) Spawn(fn func()) *Task { return rt.Go("go "+callSite(), fn) }
 
 // Join waits until the task has finished. Waiting is not a scheduling point
 // of its own: if the task has finished, Join returns at once.

@@ -35,7 +35,7 @@ func Shrink(body func(rt *Runtime), s *Schedule, still func(*Result) bool, opts 
 		}
 	}
 	for b := 0; b < best.Preemptions; b++ {
-		rep := Explore(body, Options{Strategy: DFS(b), MaxSteps: opts.MaxSteps}, ShrinkBudget)
+		rep := Explore(body, Options{Strategy: &DFSStrategy{bound: b, freeValues: true}, MaxSteps: opts.MaxSteps}, ShrinkBudget)
 		if rep.Failure == nil {
 			if rep.Exhausted {
 				continue // no failure at all with b preemptions: try b+1

@@ -1,0 +1,178 @@
+package sched
+
+import (
+	"container/heap"
+	"fmt"
+	"time"
+)
+
+// Epoch is the time at which the virtual clock of every controlled run
+// starts: midnight UTC on 1 January 2000, as in testing/synctest.
+var Epoch = time.Date(2000, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+// clock is a run's virtual clock. It advances only when no task can run,
+// straight to the next timer (advance), so code takes no virtual time and
+// a sleep of an hour costs nothing real. It stops when main has returned.
+type clock struct {
+	now      time.Duration // since Epoch
+	pending  timerHeap
+	seq      uint64
+	advances int
+}
+
+// vtimer is one pending wake-up of the virtual clock.
+type vtimer struct {
+	when  time.Duration
+	seq   uint64 // order among timers due at the same instant: arming order
+	index int    // in the heap; -1 when not pending
+	fire  func()
+	// inert, when set, reports that firing now would change nothing (a
+	// ticker whose channel is full), so the clock need not advance for it.
+	inert func() bool
+}
+
+type timerHeap []*vtimer
+
+func (h timerHeap) Len() int { return len(h) }
+func (h timerHeap) Less(i, j int) bool {
+	if h[i].when != h[j].when {
+		return h[i].when < h[j].when
+	}
+	return h[i].seq < h[j].seq
+}
+func (h timerHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *timerHeap) Push(x any) {
+	t := x.(*vtimer)
+	t.index = len(*h)
+	*h = append(*h, t)
+}
+func (h *timerHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	t.index = -1
+	return t
+}
+
+// arm makes t due d from now (d <= 0: due now, fired at the next advance).
+func (c *clock) arm(t *vtimer, d time.Duration) {
+	if t.index >= 0 {
+		heap.Remove(&c.pending, t.index)
+	}
+	t.when = c.now + max(d, 0)
+	c.seq++
+	t.seq = c.seq
+	heap.Push(&c.pending, t)
+}
+
+// disarm takes t out of the pending timers and reports whether it was
+// pending.
+func (c *clock) disarm(t *vtimer) bool {
+	if t.index < 0 {
+		return false
+	}
+	heap.Remove(&c.pending, t.index)
+	return true
+}
+
+// advance is called by the scheduler when no task can run: it moves the
+// clock to the next pending timer and fires every timer due then, in the
+// order they were armed, and again while that makes no task runnable. It
+// reports whether a task became runnable. Firing a timer makes a sleeper
+// runnable, puts a tick in a timer's channel (waking a receiver) or starts
+// an AfterFunc's task, so the strategy sees the woken tasks as ordinary
+// runnable tasks: a timer firing is an event like any other, and a ticker
+// is never a task that could run forever. The clock stands still once main
+// has returned (the remaining tasks are then reported as blocked), and
+// when the only timers left are tickers nobody reads.
+func (rt *Runtime) advance() bool {
+	c := &rt.clock
+	if len(rt.tasks) == 0 || rt.tasks[0].state == done {
+		return false
+	}
+	for len(c.pending) > 0 {
+		inert := true
+		for _, t := range c.pending {
+			if t.inert == nil || !t.inert() {
+				inert = false
+				break
+			}
+		}
+		if inert {
+			return false
+		}
+		if next := c.pending[0].when; next > c.now {
+			c.now = next
+			c.advances++
+		}
+		for len(c.pending) > 0 && c.pending[0].when <= c.now {
+			t := heap.Pop(&c.pending).(*vtimer)
+			t.fire()
+		}
+		for _, t := range rt.tasks {
+			if t.state == runnable {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// clockHint adds to a step-limit failure what the clock did, when it moved:
+// a timer or ticker that keeps waking tasks is the usual cause of a run
+// that never ends under virtual time.
+func (rt *Runtime) clockHint() string {
+	if rt.clock.advances == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; the virtual clock advanced %d times, to +%v: a ticker or timer keeps waking tasks (a loop that never exits?)", rt.clock.advances, rt.clock.now)
+}
+
+// Now returns the run's virtual time: Epoch plus the time the clock has
+// advanced. In wild mode it is time.Now.
+func (rt *Runtime) Now() time.Time {
+	if rt.wild != nil {
+		return time.Now()
+	}
+	return Epoch.Add(rt.clock.now)
+}
+
+// Since returns the virtual time elapsed since t.
+func (rt *Runtime) Since(t time.Time) time.Duration { return rt.Now().Sub(t) }
+
+// Sleep blocks the running task for d of virtual time: it becomes runnable
+// again once every task is blocked and the clock has reached its wake-up
+// time. It is a scheduling point, also for d <= 0, which does not block.
+// In wild mode it is time.Sleep.
+func (rt *Runtime) Sleep(d time.Duration) {
+	if rt.wild != nil {
+		rt.jitter()
+		time.Sleep(d)
+		return
+	}
+	label := "sleep " + d.String()
+	if rt.trace != nil {
+		label = rt.sited(label, true)
+	}
+	rt.point(label)
+	if d <= 0 {
+		return
+	}
+	w := rt.waiter()
+	vt := &vtimer{index: -1, fire: func() { rt.wake(w) }}
+	rt.clock.arm(vt, d)
+	rt.block(sleepWait{rt, vt})
+}
+
+type sleepWait struct {
+	rt *Runtime
+	t  *vtimer
+}
+
+func (s sleepWait) describe() string {
+	return fmt.Sprintf("the clock (sleeping until +%v)", s.t.when)
+}

@@ -47,6 +47,7 @@ func (rt *Runtime) tagged(name string, fn func()) func() {
 		tg := &taskTag{rt: rt}
 		if rt.wild == nil {
 			tg.t = rt.cur
+			rt.beat(rt.cur)
 		}
 		tasksByTag.Store(key, tg)
 		defer tasksByTag.Delete(key)

@@ -28,6 +28,9 @@ const (
 	// Fatal: a misuse that is a fatal error in Go, which no recover can
 	// catch (unlock of an unlocked mutex).
 	Fatal
+	// Stall: the running task blocked outside the scheduler's view for
+	// Options.StallTimeout.
+	Stall
 )
 
 func (k FailureKind) String() string {
@@ -48,6 +51,8 @@ func (k FailureKind) String() string {
 		return "timeout"
 	case Fatal:
 		return "fatal error"
+	case Stall:
+		return "stall"
 	}
 	return fmt.Sprintf("FailureKind(%d)", uint8(k))
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"time"
 )
 
 // DefaultMaxSteps is the step limit of a run when Options.MaxSteps is 0.
@@ -22,6 +23,11 @@ type Options struct {
 	// Runnable also records the runnable set of every step in the trace, for
 	// the nondeterminism check.
 	Runnable bool
+	// StallTimeout is how long, in real time, the running task may stay
+	// away from the scheduler before the run fails as a Stall (it blocks
+	// where the scheduler cannot see); 0 means DefaultStallTimeout, < 0
+	// no watchdog.
+	StallTimeout time.Duration
 }
 
 // Result is the outcome of one run.
@@ -95,6 +101,7 @@ type Runtime struct {
 	recRun   bool
 	names    map[string]int // only read by key, never iterated
 
+	stall stallState
 	// objects counts the synchronisation objects of the run (ObjectID);
 	// bound maps the primitives of the packages under std to their
 	// controlled objects (Bind); clock is the run's virtual clock.
@@ -142,8 +149,24 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 	rt.cur = main
 	rt.step = 1
 	rt.traceStep(main)
+	rt.stall.given = make(chan struct{})
+	if opts.StallTimeout == 0 {
+		opts.StallTimeout = DefaultStallTimeout
+	}
+	if opts.StallTimeout > 0 {
+		go rt.watch(opts.StallTimeout)
+	}
 	main.wake <- struct{}{}
-	<-rt.done
+	select {
+	case <-rt.done:
+	case <-rt.stall.given:
+		res.Failure = rt.stall.failure.Load()
+		res.Failure.Schedule = res.Schedule
+		return res
+	}
+	if f := rt.stall.failure.Load(); f != nil && rt.failure == nil {
+		rt.failure = f // the stalled task came back and the run ended
+	}
 	res.Trace = rt.trace
 	res.Steps = rt.step
 	res.Preemptions = rt.preempts
@@ -349,8 +372,10 @@ func (rt *Runtime) point(label string) {
 	if rt.aborted {
 		runtime.Goexit()
 	}
+	rt.stalled()
 	rt.cur.label = label
 	rt.reschedule()
+	rt.beat(rt.cur)
 }
 
 // block parks the running task until a wake-up for its current epoch. The
@@ -364,6 +389,7 @@ func (rt *Runtime) block(on blocker) {
 	cur.blockedOn = on
 	cur.epoch++
 	rt.reschedule()
+	rt.beat(cur)
 }
 
 // waiter is a task waiting on a primitive, for one epoch of its waits.
@@ -397,6 +423,9 @@ func (rt *Runtime) wakeAll(ws *[]waiter) {
 // one at a time, so that their deferred functions run without racing. The
 // caller, the running task, must then exit.
 func (rt *Runtime) fail(f *Failure) {
+	if s := rt.stall.failure.Load(); s != nil {
+		f = s // a stall explains what follows it
+	}
 	if f.Step == 0 {
 		f.Step = rt.step
 	}

@@ -28,6 +28,7 @@ func ChanKey(p unsafe.Pointer) any { return *(*unsafe.Pointer)(p) }
 // BindChan makes ctl the controlled counterpart of c in rt.
 func BindChan[T any](rt *sched.Runtime, c chan T, ctl *sched.Chan[T]) {
 	rt.Bind(ChanKey(unsafe.Pointer(&c)), ctl)
+	rt.OnStall(func() { close(c) })
 }
 
 // Chan returns the controlled counterpart in rt of the channel at p (nil

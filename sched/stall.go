@@ -27,12 +27,12 @@ const DefaultStallTimeout = 10 * time.Second
 // anything else cannot be released: after a grace period Run returns the
 // failure and leaves the run's goroutines behind.
 type stallState struct {
-	beats    atomic.Uint64        // one per resumption of a task
-	running  atomic.Pointer[task] // the task that resumed last
-	failure  atomic.Pointer[Failure]
-	mu       sync.Mutex
-	closers  []func()
-	given    chan struct{}
+	beats   atomic.Uint64        // one per resumption of a task
+	running atomic.Pointer[task] // the task that resumed last
+	failure atomic.Pointer[Failure]
+	mu      sync.Mutex
+	closers []func()
+	given   chan struct{}
 }
 
 // beat records that the running task has come back from the scheduler.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/interleave/interleave/harness"
+	"github.com/interleave/interleave/internal/testconfig"
 )
 
 // Verdict is the outcome of a run or an exploration: Pass when the oracle
@@ -92,7 +93,7 @@ func LookupStrategy(name string) (harness.MergeStrategy, error) {
 }
 
 // SearchNames lists the searches.
-var SearchNames = []string{"random", "pct", "dfs"}
+var SearchNames = testconfig.Searches
 
 // Search is how schedules are chosen.
 type Search struct {

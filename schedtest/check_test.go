@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/interleave/interleave/schedtest"
 	"github.com/interleave/interleave/sched"
+	"github.com/interleave/interleave/schedtest"
 	"github.com/interleave/interleave/std/sync"
 )
 
@@ -196,9 +196,11 @@ type recorder struct {
 	fail string
 }
 
-func (r *recorder) Name() string                   { return r.name }
-func (r *recorder) Helper()                        {}
-func (r *recorder) Logf(format string, args ...any) { r.logs = append(r.logs, fmt.Sprintf(format, args...)) }
+func (r *recorder) Name() string { return r.name }
+func (r *recorder) Helper()      {}
+func (r *recorder) Logf(format string, args ...any) {
+	r.logs = append(r.logs, fmt.Sprintf(format, args...))
+}
 func (r *recorder) Fatalf(format string, args ...any) {
 	r.fail = fmt.Sprintf(format, args...)
 	runtime.Goexit()

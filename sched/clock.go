@@ -18,10 +18,16 @@ type clock struct {
 	pending  timerHeap
 	seq      uint64
 	advances int
+	// task is the clock's place among the tasks, made when the first
+	// timer is armed: runnable while a timer is due (its steps fire them,
+	// one per step), done otherwise. It has no goroutine: the scheduler
+	// fires the timer itself when the strategy picks it.
+	task *task
 }
 
 // vtimer is one pending wake-up of the virtual clock.
 type vtimer struct {
+	name  string // for the clock's step label
 	when  time.Duration
 	seq   uint64 // order among timers due at the same instant: arming order
 	index int    // in the heap; -1 when not pending
@@ -58,8 +64,10 @@ func (h *timerHeap) Pop() any {
 	return t
 }
 
-// arm makes t due d from now (d <= 0: due now, fired at the next advance).
-func (c *clock) arm(t *vtimer, d time.Duration) {
+// arm makes t due d from now (d <= 0: due now: the clock can fire it at
+// the next step).
+func (rt *Runtime) arm(t *vtimer, d time.Duration) {
+	c := &rt.clock
 	if t.index >= 0 {
 		heap.Remove(&c.pending, t.index)
 	}
@@ -67,56 +75,75 @@ func (c *clock) arm(t *vtimer, d time.Duration) {
 	c.seq++
 	t.seq = c.seq
 	heap.Push(&c.pending, t)
+	if c.task == nil {
+		name := "clock"
+		if _, dup := rt.names[name]; dup {
+			name = fmt.Sprintf("clock#%d", len(rt.tasks))
+		}
+		rt.names[name] = 1
+		c.task = &task{id: TaskID(len(rt.tasks)), name: name, state: done}
+		rt.tasks = append(rt.tasks, c.task)
+		if rt.trace != nil {
+			rt.trace.Tasks = append(rt.trace.Tasks, name)
+		}
+	}
+	rt.clockDue()
 }
 
 // disarm takes t out of the pending timers and reports whether it was
 // pending.
-func (c *clock) disarm(t *vtimer) bool {
+func (rt *Runtime) disarm(t *vtimer) bool {
 	if t.index < 0 {
 		return false
 	}
-	heap.Remove(&c.pending, t.index)
+	heap.Remove(&rt.clock.pending, t.index)
+	rt.clockDue()
 	return true
 }
 
+// clockDue makes the clock runnable exactly while a timer is due, with
+// the label of the timer it fires next.
+func (rt *Runtime) clockDue() {
+	c := &rt.clock
+	if len(c.pending) == 0 || c.pending[0].when > c.now {
+		c.task.state = done
+		return
+	}
+	c.task.state = runnable
+	c.task.label = "fire " + c.pending[0].name
+}
+
+// fire is a step of the clock: it fires the first timer due.
+func (rt *Runtime) fire() {
+	t := heap.Pop(&rt.clock.pending).(*vtimer)
+	t.fire()
+	rt.clockDue()
+}
+
 // advance is called by the scheduler when no task can run: it moves the
-// clock to the next pending timer and fires every timer due then, in the
-// order they were armed, and again while that makes no task runnable. It
-// reports whether a task became runnable. Firing a timer makes a sleeper
-// runnable, puts a tick in a timer's channel (waking a receiver) or starts
-// an AfterFunc's task, so the strategy sees the woken tasks as ordinary
-// runnable tasks: a timer firing is an event like any other, and a ticker
-// is never a task that could run forever. The clock stands still once main
-// has returned (the remaining tasks are then reported as blocked), and
-// when the only timers left are tickers nobody reads.
+// clock to the next pending timer and makes the clock runnable; it reports
+// whether it did. The clock then fires the timers due, one per step, each
+// step a choice of the strategy like any other: a timer's firing is an
+// event among the others (a deadline's cancel can run before or after a
+// tick due at the same instant is delivered), and a ticker is never a task
+// that could run forever. Firing makes a sleeper runnable, puts a tick in a
+// timer's channel (waking a receiver) or starts an AfterFunc's task. The
+// clock stands still once main has returned (the remaining tasks are then
+// reported as blocked), and when the only timers left are tickers nobody
+// reads.
 func (rt *Runtime) advance() bool {
 	c := &rt.clock
-	if len(rt.tasks) == 0 || rt.tasks[0].state == done {
+	if len(c.pending) == 0 || rt.tasks[0].state == done {
 		return false
 	}
-	for len(c.pending) > 0 {
-		inert := true
-		for _, t := range c.pending {
-			if t.inert == nil || !t.inert() {
-				inert = false
-				break
+	for _, t := range c.pending {
+		if t.inert == nil || !t.inert() {
+			if next := c.pending[0].when; next > c.now {
+				c.now = next
+				c.advances++
 			}
-		}
-		if inert {
-			return false
-		}
-		if next := c.pending[0].when; next > c.now {
-			c.now = next
-			c.advances++
-		}
-		for len(c.pending) > 0 && c.pending[0].when <= c.now {
-			t := heap.Pop(&c.pending).(*vtimer)
-			t.fire()
-		}
-		for _, t := range rt.tasks {
-			if t.state == runnable {
-				return true
-			}
+			rt.clockDue()
+			return true
 		}
 	}
 	return false
@@ -163,8 +190,8 @@ func (rt *Runtime) Sleep(d time.Duration) {
 		return
 	}
 	w := rt.waiter()
-	vt := &vtimer{index: -1, fire: func() { rt.wake(w) }}
-	rt.clock.arm(vt, d)
+	vt := &vtimer{name: "sleep of " + rt.cur.name, index: -1, fire: func() { rt.wake(w) }}
+	rt.arm(vt, d)
 	rt.block(sleepWait{rt, vt})
 }
 

@@ -120,16 +120,18 @@ func (rt *Runtime) Bind(key, obj any) {
 	rt.bound[key] = obj
 }
 
-// modulePrefix is the import path prefix of this module's packages, with a
-// trailing slash: frames in sched and std are skipped by callSite.
-var modulePrefix = func() string {
-	pc, _, _, _ := runtime.Caller(0)
-	name := runtime.FuncForPC(pc).Name() // .../sched.init or .../sched.glob..func1
-	i := strings.LastIndex(name, "/sched.")
+// moduleDir is the directory of this module's source (or its import path,
+// in a -trimpath build), with a trailing slash: callSite skips the frames
+// of files in its sched and std directories. Files, not function names,
+// tell them apart: a closure inlined into the program's code (the iterator
+// of chans.Range) carries the name of the function it was inlined into.
+var moduleDir = func() string {
+	_, file, _, _ := runtime.Caller(0) // .../sched/current.go
+	i := strings.LastIndex(file, "/sched/")
 	if i < 0 {
 		return "\x00" // matches nothing
 	}
-	return name[:i+1]
+	return file[:i+1]
 }()
 
 // callSite returns "file.go:line" of the first caller outside this module's
@@ -167,8 +169,9 @@ func framesOf(pc uintptr) []siteFrame {
 	frames := runtime.CallersFrames([]uintptr{pc})
 	for {
 		f, more := frames.Next()
-		rest, ours := strings.CutPrefix(f.Function, modulePrefix)
-		ours = ours && (strings.HasPrefix(rest, "sched.") || strings.HasPrefix(rest, "std/")) && !strings.Contains(rest, "_test.")
+		rest, ours := strings.CutPrefix(f.File, moduleDir)
+		ours = ours && (strings.HasPrefix(rest, "sched/") || strings.HasPrefix(rest, "std/")) && !strings.HasSuffix(rest, "_test.go")
+		ours = ours || strings.HasPrefix(f.Function, "runtime.") // goexit, under a task started by the run itself
 		site := "?"
 		if f.File != "" {
 			file := f.File
@@ -192,5 +195,9 @@ func (rt *Runtime) sited(label string, sites bool) string {
 	if !sites || rt.trace == nil {
 		return label
 	}
-	return label + " at " + callSite()
+	site := callSite()
+	if site == "?" { // no line of the program: the run's own doing (a deadline)
+		return label
+	}
+	return label + " at " + site
 }

@@ -250,8 +250,19 @@ func (rt *Runtime) taskExit(t *task) {
 
 // pick makes the decision of one scheduling step. It returns nil when the
 // run is over: every task finished, or the run failed (rt.aborted is set and
-// the other tasks have been unwound).
+// the other tasks have been unwound). A step of the clock (a timer firing)
+// is taken here and followed by the next decision.
 func (rt *Runtime) pick() *task {
+	for {
+		next := rt.pickStep()
+		if next == nil || next != rt.clock.task {
+			return next
+		}
+		rt.fire()
+	}
+}
+
+func (rt *Runtime) pickStep() *task {
 	cur := rt.cur
 	// The runnable set is built in place in rt.dec.Runnable: re-slicing a
 	// field to itself stores only its length, so the hot path writes no
@@ -269,10 +280,15 @@ func (rt *Runtime) pick() *task {
 		if t.state == done {
 			continue
 		}
-		live = true
+		if t != rt.clock.task {
+			live = true
+		}
 		if t.state == runnable && t != cur {
 			rt.dec.Runnable = append(rt.dec.Runnable, t.id)
 		}
+	}
+	if !live {
+		rt.dec.Runnable = rt.dec.Runnable[:0] // the clock alone does not keep a run going
 	}
 	if len(rt.dec.Runnable) == 0 && live {
 		// Nothing can run: wake the tasks waiting for exactly this

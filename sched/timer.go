@@ -41,8 +41,8 @@ func (rt *Runtime) newTimer(kind string, d time.Duration) *Timer {
 		return t
 	}
 	t.C.timer = true
-	t.vt = &vtimer{index: -1, fire: func() { t.C.offer(rt.Now()) }}
-	rt.clock.arm(t.vt, d)
+	t.vt = &vtimer{name: t.C.name, index: -1, fire: func() { t.C.offer(rt.Now()) }}
+	rt.arm(t.vt, d)
 	return t
 }
 
@@ -59,8 +59,8 @@ func (rt *Runtime) AfterFunc(d time.Duration, f func()) *Timer {
 		return t
 	}
 	name := objectName("afterfunc", t.id)
-	t.vt = &vtimer{index: -1, fire: func() { rt.newTask(name, rt.tagged(name, f)) }}
-	rt.clock.arm(t.vt, d)
+	t.vt = &vtimer{name: name, index: -1, fire: func() { rt.newTask(name, rt.tagged(name, f)) }}
+	rt.arm(t.vt, d)
 	return t
 }
 
@@ -78,7 +78,7 @@ func (t *Timer) Stop() bool {
 		}
 		return stopped
 	}
-	stopped := t.rt.clock.disarm(t.vt)
+	stopped := t.rt.disarm(t.vt)
 	if t.C != nil && t.C.drain() {
 		stopped = true
 	}
@@ -103,11 +103,11 @@ func (t *Timer) Reset(d time.Duration) bool {
 		}
 		return active
 	}
-	active := t.rt.clock.disarm(t.vt)
+	active := t.rt.disarm(t.vt)
 	if t.C != nil && t.C.drain() {
 		active = true
 	}
-	t.rt.clock.arm(t.vt, d)
+	t.rt.arm(t.vt, d)
 	return active
 }
 
@@ -170,7 +170,7 @@ func (rt *Runtime) NewTicker(period time.Duration) *Ticker {
 	vt := tk.t.vt
 	vt.fire = func() {
 		tk.C.offer(rt.Now())
-		rt.clock.arm(vt, tk.period)
+		rt.arm(vt, tk.period)
 	}
 	vt.inert = func() bool { return !tk.C.sendReady() }
 	return tk
@@ -198,7 +198,7 @@ func (tk *Ticker) Stop() {
 		tk.t.Stop()
 		return
 	}
-	tk.t.rt.clock.disarm(tk.t.vt)
+	tk.t.rt.disarm(tk.t.vt)
 	tk.C.drain()
 }
 
@@ -219,7 +219,7 @@ func (tk *Ticker) Reset(period time.Duration) {
 		t.real = time.AfterFunc(period, tk.wildTick(t.gen))
 		return
 	}
-	t.rt.clock.disarm(t.vt)
+	t.rt.disarm(t.vt)
 	tk.C.drain()
-	t.rt.clock.arm(t.vt, period)
+	t.rt.arm(t.vt, period)
 }

@@ -79,10 +79,47 @@ func load(s settings) (testconfig.Config, error) {
 	return testconfig.Load(s.cfg, keys, flagsSet, os.Getenv, nil)
 }
 
+// Outcome is what an exploration found.
+type Outcome struct {
+	// Schedules counts the schedules run (the saved ones replayed first
+	// not included).
+	Schedules int
+	// Exhausted is true when a DFS ran every schedule within its bound.
+	Exhausted bool
+	// Failure is the failing run reported: the shrunk one, for a failure
+	// found by the search. It is nil when every schedule passed.
+	Failure *sched.Failure
+	// Schedule replays Failure.
+	Schedule *sched.Schedule
+	// Report is what Check fails the test with: the failure, its story
+	// and the lines that rerun it.
+	Report string
+	// Saved is the path of the schedule file written for the failure, if
+	// one was.
+	Saved string
+	// Repro is the go test line that reruns the failure.
+	Repro     string
+	signature string
+}
+
 // Check explores the schedules of body, which runs as the main task of
 // each run, and fails t with the story and the reproduce lines of the first
 // schedule that fails (see the package documentation).
 func Check(t testing.TB, body func(rt *sched.Runtime), opts ...Option) {
+	t.Helper()
+	if o := Explore(t, body, opts...); o.Failure != nil {
+		emitFailure(o.signature, o.Repro, "")
+		t.Fatal(o.Report)
+	}
+}
+
+// Explore is Check without the verdict: it explores body in the same way
+// (saved schedules first, then the search; a failure is shrunk and saved)
+// and returns what it found, for tests that expect a failure or count
+// schedules. It fails t only for what is wrong with the test itself: bad
+// settings, an unreadable schedule file, a body that is not a function of
+// its schedule.
+func Explore(t testing.TB, body func(rt *sched.Runtime), opts ...Option) Outcome {
 	t.Helper()
 	s := settings{cfg: testconfig.Config{Schedules: 100, Search: "pct", Depth: 3, Preemptions: 2, Mode: "controlled"}, dir: DefaultDir}
 	for _, o := range opts {
@@ -103,9 +140,11 @@ func Check(t testing.TB, body func(rt *sched.Runtime), opts ...Option) {
 		c.wild()
 	default:
 		c.determinism()
-		c.replayCorpus()
-		c.explore()
+		if c.replayCorpus(); c.out.Failure == nil {
+			c.explore()
+		}
 	}
+	return c.out
 }
 
 type checker struct {
@@ -114,6 +153,7 @@ type checker struct {
 	cfg  testconfig.Config
 	set  settings
 	dir  string // this test's directory of saved schedules
+	out  Outcome
 }
 
 func (c *checker) opts(strat sched.Strategy, trace bool) sched.Options {
@@ -170,11 +210,12 @@ func (c *checker) explore() {
 			strat = sched.PCT(seed, c.cfg.Depth, steps)
 		}
 		res := sched.Run(c.body, c.opts(strat, false))
+		c.out.Schedules++
 		if res.Failure != nil {
 			c.fail(res, seed, len(seeds))
 			return
 		}
-		prog.tick(int(seed - seeds[0] + 1))
+		prog.tick(c.out.Schedules)
 	}
 	c.t.Logf("interleave: %d schedules of %s, no failure", len(seeds), c.searchName())
 }
@@ -196,6 +237,7 @@ func (c *checker) exploreDFS(prog *progress) {
 		if !dfs.Start() {
 			c.t.Fatalf("interleave: -interleave.seed=%d: %s has only %d schedules", c.cfg.Seed, c.searchName(), c.cfg.Seed)
 		}
+		c.out.Schedules++
 		if res := sched.Run(c.body, c.opts(started{dfs}, false)); res.Failure != nil {
 			c.fail(res, c.cfg.Seed, 1)
 			return
@@ -209,10 +251,12 @@ func (c *checker) exploreDFS(prog *progress) {
 	n := 0
 	for budget <= 0 || n < budget {
 		if !dfs.Start() {
+			c.out.Exhausted = true
 			c.t.Logf("interleave: %s exhausted: all %d schedules pass", c.searchName(), n)
 			return
 		}
 		res := sched.Run(c.body, c.opts(started{dfs}, false))
+		c.out.Schedules++
 		if res.Failure != nil {
 			c.fail(res, int64(n), n+1)
 			return
@@ -257,13 +301,14 @@ func (c *checker) wild() {
 	}
 	for _, seed := range seeds {
 		res := sched.RunWild(c.body, sched.WildOptions{Seed: seed, Jitter: 0.3})
+		c.out.Schedules++
 		if res.Failure == nil {
 			continue
 		}
 		line := c.goTest("-interleave.mode=wild", fmt.Sprintf("-interleave.seed=%d", seed), "-interleave.schedules=1")
-		emitFailure(c.signature(res.Failure), line, "")
-		c.t.Fatalf("interleave: wild run with seed %d fails: %v\n\nWild runs are not reproducible: the Go scheduler decides, and the seed only places the jitter. This reruns the seed, which may pass:\n  %s\nFor a schedule that fails every time, explore under control (without -interleave.mode=wild).",
-			seed, res.Failure, line)
+		c.found(res.Failure, nil, line, fmt.Sprintf("interleave: wild run with seed %d fails: %v\n\nWild runs are not reproducible: the Go scheduler decides, and the seed only places the jitter. This reruns the seed, which may pass:\n  %s\nFor a schedule that fails every time, explore under control (without -interleave.mode=wild).",
+			seed, res.Failure, line))
+		return
 	}
 	c.t.Logf("interleave: %d wild runs, no failure", len(seeds))
 }

@@ -102,7 +102,7 @@ func TestFailureIsFoundShrunkSavedAndReplayed(t *testing.T) {
 	saved, err := os.ReadFile(path)
 	require.NoError(t, err)
 	require.Contains(t, string(saved), "@test TestHelperLostUpdate\n@search pct\n")
-	require.Contains(t, string(saved), "@failure assertion\n@shrunk-from ")
+	require.Contains(t, string(saved), "@failure assertion\n")
 	hash := hashRE.FindStringSubmatch(out)[1]
 
 	// The replay flag reruns exactly the shrunk run.

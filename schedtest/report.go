@@ -13,9 +13,9 @@ import (
 	"github.com/interleave/interleave/sched"
 )
 
-// fail reports the failing run res, found as schedule seed of total: it
+// fail records the failing run res, found as schedule seed of total: it
 // replays it with its trace, shrinks it, saves the shrunk schedule and
-// fails the test.
+// writes the report.
 func (c *checker) fail(res *sched.Result, seed int64, total int) {
 	c.t.Helper()
 	found := sched.Run(c.body, c.opts(sched.Replay(res.Schedule), true))
@@ -42,7 +42,7 @@ func (c *checker) fail(res *sched.Result, seed int64, total int) {
 		s.Set("preemptions", fmt.Sprint(c.cfg.Preemptions))
 	}
 	s.Set("failure", small.Failure.Kind.String())
-	shrunk := small.Schedule.String() != found.Schedule.String()
+	shrunk := small.Preemptions < found.Preemptions || small.Steps < found.Steps
 	if shrunk {
 		s.Set("shrunk-from", fmt.Sprintf("%s, %d steps", plural(found.Preemptions, "preemption"), found.Steps))
 	}
@@ -74,9 +74,16 @@ func (c *checker) fail(res *sched.Result, seed int64, total int) {
 	repro := replayLine
 	if repro == "" {
 		repro = seedLine
+	} else {
+		c.out.Saved = path
 	}
-	emitFailure(c.signature(found.Failure), repro, "")
-	c.t.Fatal(b.String())
+	c.found(small.Failure, s, repro, b.String())
+}
+
+// found records the failure to report.
+func (c *checker) found(f *sched.Failure, s *sched.Schedule, repro, report string) {
+	c.out.Failure, c.out.Schedule, c.out.Repro, c.out.Report = f, s, repro, report
+	c.out.signature = c.signature(f)
 }
 
 // searchFlags are the flags that select schedule seed of the search.
@@ -133,13 +140,12 @@ func (c *checker) replayFile(path string) {
 		return
 	}
 	line := c.goTest("-interleave.replay=" + path)
-	emitFailure(c.signature(r.Failure), line, "")
-	c.t.Fatalf("interleave: replayed %s: %v\n%d steps, %d preemptions, trace hash %s\n\n%s\nTo rerun it: %s\n",
-		path, r.Failure, r.Steps, r.Preemptions, hash(r.Trace), story(r), line)
+	c.found(r.Failure, r.Schedule, line, fmt.Sprintf("interleave: replayed %s: %v\n%d steps, %d preemptions, trace hash %s\n\n%s\nTo rerun it: %s\n",
+		path, r.Failure, r.Steps, r.Preemptions, hash(r.Trace), story(r), line))
 }
 
-// replayCorpus replays every schedule saved for this test: one that still
-// fails fails the test; the others are logged.
+// replayCorpus replays every schedule saved for this test: the first that
+// still fails is the outcome; the others are logged.
 func (c *checker) replayCorpus() {
 	c.t.Helper()
 	paths, _ := filepath.Glob(filepath.Join(c.dir, "*.schedule"))
@@ -156,9 +162,10 @@ func (c *checker) replayCorpus() {
 			c.t.Logf("interleave: saved schedule %s no longer applies (%v); delete it if the code changed on purpose", path, r.Failure)
 		default:
 			line := c.goTest("-interleave.replay=" + path)
-			emitFailure(c.signature(r.Failure), line, "")
-			c.t.Fatalf("interleave: saved schedule %s still fails: %v\n%d steps, trace hash %s\n\n%s\nTo rerun it: %s\n",
-				path, r.Failure, r.Steps, hash(r.Trace), story(r), line)
+			c.found(r.Failure, r.Schedule, line, fmt.Sprintf("interleave: saved schedule %s still fails: %v\n%d steps, trace hash %s\n\n%s\nTo rerun it: %s\n",
+				path, r.Failure, r.Steps, hash(r.Trace), story(r), line))
+			c.out.Saved = path
+			return
 		}
 	}
 }

@@ -86,7 +86,7 @@ func WithDeadlineCause(parent Context, d time.Time, cause error) (Context, Cance
 		if dur := d.Sub(rt.Now()); dur <= 0 {
 			c.cancel(false, DeadlineExceeded, cause)
 		} else {
-			c.timer = rt.AfterFunc(dur, func() { c.cancel(true, DeadlineExceeded, cause) })
+			c.timer = rt.AfterFunc(dur, func() { c.cancelAtDeadline(cause) })
 		}
 	}
 	return c, func() { c.cancel(true, Canceled, nil) }
@@ -214,8 +214,14 @@ func (c *cancelCtx) Err() error {
 
 func (c *cancelCtx) String() string { return c.obj.Name() }
 
+// cancelAtDeadline is the deadline's cancel, in the task of its timer.
+func (c *cancelCtx) cancelAtDeadline(cause error) {
+	c.obj.Op("deadline of")
+	c.cancel(false, DeadlineExceeded, cause)
+}
+
 // cancel cancels c and its children: a scheduling point when point is set
-// (a cancel function, the deadline) and the caller is a task of the run.
+// (a cancel function) and the caller is a task of the run.
 func (c *cancelCtx) cancel(point bool, err, cause error) {
 	inRun := sched.Current() == c.rt
 	if point && inRun {

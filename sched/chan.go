@@ -31,6 +31,9 @@ type Chan[T any] struct {
 	// first. An entry of a select that another case has completed is
 	// stale: it is skipped, and removed when its select resumes.
 	recvq, sendq []*sudog[T]
+	// spare is a sudog of a finished Send or Recv, for the next one.
+	spare    *sudog[T]
+	blockers [2]*chanWait[T]
 	// timer makes Len and Cap report 0, as for the channel of a Go timer.
 	timer bool
 	ch    chan T // wild mode
@@ -136,7 +139,7 @@ func first[T any](q *[]*sudog[T]) *sudog[T] {
 		if s.live() {
 			return s
 		}
-		*q = (*q)[1:]
+		popFront(q)
 	}
 	return nil
 }
@@ -144,10 +147,20 @@ func first[T any](q *[]*sudog[T]) *sudog[T] {
 func dequeue[T any](q *[]*sudog[T]) *sudog[T] {
 	s := first(q)
 	if s != nil {
-		(*q)[0] = nil
-		*q = (*q)[1:]
+		popFront(q)
 	}
 	return s
+}
+
+// popFront drops the first entry; a queue that empties keeps the start of
+// its array, so that the next append does not allocate.
+func popFront[T any](q *[]*sudog[T]) {
+	(*q)[0] = nil
+	if len(*q) == 1 {
+		*q = (*q)[:0]
+		return
+	}
+	*q = (*q)[1:]
 }
 
 func remove[T any](q *[]*sudog[T], s *sudog[T]) {
@@ -241,12 +254,33 @@ func (c *Chan[T]) Send(v T) {
 		c.sendNow(v)
 		return
 	}
-	s := &sudog[T]{w: rt.waiter(), v: v}
+	s := c.sudog(rt.waiter())
+	s.v = v
 	c.sendq = append(c.sendq, s)
-	rt.block(chanWait[T]{c, true})
-	if !s.done {
+	rt.block(c.waits(true))
+	done := s.done
+	c.release(s)
+	if !done {
 		panic(runtimeError("send on closed channel"))
 	}
+}
+
+// sudog returns a sudog for a blocking Send or Recv, the spare one if
+// there is one.
+func (c *Chan[T]) sudog(w waiter) *sudog[T] {
+	s := c.spare
+	if s == nil {
+		return &sudog[T]{w: w}
+	}
+	c.spare = nil
+	s.w = w
+	return s
+}
+
+// release keeps a sudog whose operation is over as the spare.
+func (c *Chan[T]) release(s *sudog[T]) {
+	*s = sudog[T]{}
+	c.spare = s
 }
 
 // Recv receives a value, blocking until one is sent. ok is false when the
@@ -266,10 +300,12 @@ func (c *Chan[T]) Recv() (v T, ok bool) {
 	if c.recvReady() {
 		return c.recvNow()
 	}
-	s := &sudog[T]{w: rt.waiter()}
+	s := c.sudog(rt.waiter())
 	c.recvq = append(c.recvq, s)
-	rt.block(chanWait[T]{c, false})
-	return s.v, s.ok
+	rt.block(c.waits(false))
+	v, ok = s.v, s.ok
+	c.release(s)
+	return v, ok
 }
 
 // Range returns an iterator over the values received until the channel is
@@ -338,7 +374,19 @@ type chanWait[T any] struct {
 	send bool
 }
 
-func (w chanWait[T]) describe() string {
+// waits returns what a blocked sender or receiver waits for, made once per
+// channel (a blocker made at each wait would be an allocation per wait).
+func (c *Chan[T]) waits(send bool) blocker {
+	if c.blockers[0] == nil {
+		c.blockers = [2]*chanWait[T]{{c, false}, {c, true}}
+	}
+	if send {
+		return c.blockers[1]
+	}
+	return c.blockers[0]
+}
+
+func (w *chanWait[T]) describe() string {
 	c := w.c
 	switch {
 	case w.send && len(c.buf) == 0:
@@ -353,40 +401,70 @@ func (w chanWait[T]) describe() string {
 // ok, false when c is closed) to f (f may be nil).
 func (c *Chan[T]) RecvCase(f func(v T, ok bool)) Case { return &chanRecvCase[T]{c: c, f: f} }
 
+// RecvInto is a Select arm that receives from c into *v and *ok (either
+// may be nil).
+func (c *Chan[T]) RecvInto(v *T, ok *bool) Case { return &chanRecvCase[T]{c: c, v: v, ok: ok} }
+
+// RecvArm is a receive arm held by value, for code that builds Select
+// cases in structures of its own without allocating (std/chans): Set it,
+// and pass the Case it returns (the arm itself) to Select.
+type RecvArm[T any] struct{ chanRecvCase[T] }
+
+// Set makes the arm a receive from c into *v and *ok (either may be nil)
+// and returns it as a Case.
+func (a *RecvArm[T]) Set(c *Chan[T], v *T, ok *bool) Case {
+	a.chanRecvCase = chanRecvCase[T]{c: c, v: v, ok: ok}
+	return a
+}
+
+// SendArm is a send arm held by value; see RecvArm.
+type SendArm[T any] struct{ chanSendCase[T] }
+
+// Set makes the arm a send of v to c and returns it as a Case.
+func (a *SendArm[T]) Set(c *Chan[T], v T) Case {
+	a.chanSendCase = chanSendCase[T]{c: c, v: v}
+	return a
+}
+
 // SendCase is a Select arm that sends v to c and then calls f (f may be
 // nil). Selecting it on a closed channel panics.
 func (c *Chan[T]) SendCase(v T, f func()) Case { return &chanSendCase[T]{c: c, v: v, f: f} }
 
 type chanRecvCase[T any] struct {
-	c *Chan[T]
-	f func(T, bool)
-	s *sudog[T]
+	c  *Chan[T]
+	f  func(T, bool)
+	v  *T    // or the value goes here,
+	ok *bool // and ok here
+	s  sudog[T]
 }
 
-func (k *chanRecvCase[T]) ready() bool { return k.c != nil && k.c.recvReady() }
-func (k *chanRecvCase[T]) commit() {
-	v, ok := k.c.recvNow()
+func (k *chanRecvCase[T]) deliver(v T, ok bool) {
 	if k.f != nil {
 		k.f(v, ok)
 	}
+	if k.v != nil {
+		*k.v = v
+	}
+	if k.ok != nil {
+		*k.ok = ok
+	}
 }
+
+func (k *chanRecvCase[T]) ready() bool { return k.c != nil && k.c.recvReady() }
+func (k *chanRecvCase[T]) commit()     { k.deliver(k.c.recvNow()) }
 func (k *chanRecvCase[T]) register(sel *selecting, idx int, w waiter) {
 	if k.c == nil {
 		return
 	}
-	k.s = &sudog[T]{w: w, sel: sel, idx: idx}
-	k.c.recvq = append(k.c.recvq, k.s)
+	k.s = sudog[T]{w: w, sel: sel, idx: idx}
+	k.c.recvq = append(k.c.recvq, &k.s)
 }
 func (k *chanRecvCase[T]) unregister() {
-	if k.s != nil {
-		remove(&k.c.recvq, k.s)
+	if k.s.sel != nil {
+		remove(&k.c.recvq, &k.s)
 	}
 }
-func (k *chanRecvCase[T]) finish() {
-	if k.f != nil {
-		k.f(k.s.v, k.s.ok)
-	}
-}
+func (k *chanRecvCase[T]) finish()      { k.deliver(k.s.v, k.s.ok) }
 func (k *chanRecvCase[T]) what() string { return "recv " + chanName(k.c) }
 func (k *chanRecvCase[T]) sited() bool  { return k.c != nil && k.c.sites }
 func (k *chanRecvCase[T]) selectCase() reflect.SelectCase {
@@ -397,21 +475,18 @@ func (k *chanRecvCase[T]) selectCase() reflect.SelectCase {
 	return sc
 }
 func (k *chanRecvCase[T]) wildDone(v reflect.Value, ok bool) {
-	if k.f == nil {
-		return
-	}
 	var t T
 	if ok {
 		t = v.Interface().(T)
 	}
-	k.f(t, ok)
+	k.deliver(t, ok)
 }
 
 type chanSendCase[T any] struct {
 	c *Chan[T]
 	v T
 	f func()
-	s *sudog[T]
+	s sudog[T]
 }
 
 func (k *chanSendCase[T]) ready() bool { return k.c != nil && k.c.sendReady() }
@@ -425,12 +500,12 @@ func (k *chanSendCase[T]) register(sel *selecting, idx int, w waiter) {
 	if k.c == nil {
 		return
 	}
-	k.s = &sudog[T]{w: w, sel: sel, idx: idx, v: k.v}
-	k.c.sendq = append(k.c.sendq, k.s)
+	k.s = sudog[T]{w: w, sel: sel, idx: idx, v: k.v}
+	k.c.sendq = append(k.c.sendq, &k.s)
 }
 func (k *chanSendCase[T]) unregister() {
-	if k.s != nil {
-		remove(&k.c.sendq, k.s)
+	if k.s.sel != nil {
+		remove(&k.c.sendq, &k.s)
 	}
 }
 func (k *chanSendCase[T]) finish() {
@@ -471,11 +546,12 @@ func (e runtimeError) Error() string { return string(e) }
 func (runtimeError) RuntimeError()   {}
 
 // wake makes one waiter runnable if it is still in the wait it registered
-// for.
+// for: wakeAll for one waiter, without a slice to allocate.
 func (rt *Runtime) wake(w waiter) {
-	ws := [1]waiter{w}
-	s := ws[:]
-	rt.wakeAll(&s)
+	if w.t.state == blocked && w.t.epoch == w.epoch {
+		w.t.state = runnable
+		w.t.blockedOn = nil
+	}
 }
 
 // blockForever blocks the running task for good: an operation on a nil

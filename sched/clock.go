@@ -27,7 +27,7 @@ type clock struct {
 
 // vtimer is one pending wake-up of the virtual clock.
 type vtimer struct {
-	name  string // for the clock's step label
+	label string // the clock's step label: "fire <name>"
 	when  time.Duration
 	seq   uint64 // order among timers due at the same instant: arming order
 	index int    // in the heap; -1 when not pending
@@ -110,7 +110,7 @@ func (rt *Runtime) clockDue() {
 		return
 	}
 	c.task.state = runnable
-	c.task.label = "fire " + c.pending[0].name
+	c.task.label = c.pending[0].label
 }
 
 // fire is a step of the clock: it fires the first timer due.
@@ -190,7 +190,7 @@ func (rt *Runtime) Sleep(d time.Duration) {
 		return
 	}
 	w := rt.waiter()
-	vt := &vtimer{name: "sleep of " + rt.cur.name, index: -1, fire: func() { rt.wake(w) }}
+	vt := &vtimer{label: "fire sleep of " + rt.cur.name, index: -1, fire: func() { rt.wake(w) }}
 	rt.arm(vt, d)
 	rt.block(sleepWait{rt, vt})
 }

@@ -105,9 +105,10 @@ type Runtime struct {
 	// objects counts the synchronisation objects of the run (ObjectID);
 	// bound maps the primitives of the packages under std to their
 	// controlled objects (Bind); clock is the run's virtual clock.
-	objects int
-	bound   map[any]any
-	clock   clock
+	objects  int
+	bound    map[any]any
+	clock    clock
+	spareSel *selecting
 
 	failure  *Failure
 	aborted  bool

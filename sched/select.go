@@ -31,8 +31,34 @@ type Case interface {
 }
 
 // selecting is a blocked select: fired is the index of the case a channel
-// completed, or -1.
-type selecting struct{ fired int }
+// completed, or -1; cases describes the wait in a deadlock report.
+type selecting struct {
+	fired int
+	cases []Case
+	buf   [4]Case
+}
+
+func (s *selecting) describe() string {
+	if len(s.cases) == 0 {
+		return "select with no cases (blocks forever)"
+	}
+	parts := make([]string, len(s.cases))
+	for i, c := range s.cases {
+		parts[i] = c.what()
+	}
+	return fmt.Sprintf("select on [%s]", strings.Join(parts, ", "))
+}
+
+// selecting returns a selecting for a select that blocks: the spare one of
+// the run when there is one (a select that resumed gives its own back).
+func (rt *Runtime) selecting() *selecting {
+	if s := rt.spareSel; s != nil {
+		rt.spareSel = nil
+		s.fired = -1
+		return s
+	}
+	return &selecting{fired: -1}
+}
 
 // Select waits until one of the cases can proceed, performs it and returns
 // its index. When several are ready, the strategy chooses (as Go's select
@@ -78,31 +104,23 @@ func (rt *Runtime) selectCases(cases []Case, hasDefault bool) int {
 		if hasDefault {
 			return -1
 		}
-		sel := &selecting{fired: -1}
+		// Copied, so that the cases of a select that does not block stay
+		// where its caller put them (on the stack).
+		sel := rt.selecting()
+		sel.cases = append(sel.buf[:0], cases...)
 		w := rt.waiter()
 		for i, c := range cases {
 			c.register(sel, i, w)
 		}
-		rt.block(selectWait(cases))
+		rt.block(sel)
 		for _, c := range cases {
 			c.unregister()
 		}
-		if sel.fired >= 0 {
-			cases[sel.fired].finish()
-			return sel.fired
+		fired := sel.fired
+		rt.spareSel, sel.cases, sel.buf = sel, nil, [4]Case{}
+		if fired >= 0 {
+			cases[fired].finish()
+			return fired
 		}
 	}
-}
-
-type selectWait []Case
-
-func (s selectWait) describe() string {
-	if len(s) == 0 {
-		return "select with no cases (blocks forever)"
-	}
-	parts := make([]string, len(s))
-	for i, c := range s {
-		parts[i] = c.what()
-	}
-	return fmt.Sprintf("select on [%s]", strings.Join(parts, ", "))
 }

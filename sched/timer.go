@@ -41,7 +41,7 @@ func (rt *Runtime) newTimer(kind string, d time.Duration) *Timer {
 		return t
 	}
 	t.C.timer = true
-	t.vt = &vtimer{name: t.C.name, index: -1, fire: func() { t.C.offer(rt.Now()) }}
+	t.vt = &vtimer{label: "fire " + t.C.name, index: -1, fire: func() { t.C.offer(rt.Now()) }}
 	rt.arm(t.vt, d)
 	return t
 }
@@ -59,7 +59,7 @@ func (rt *Runtime) AfterFunc(d time.Duration, f func()) *Timer {
 		return t
 	}
 	name := objectName("afterfunc", t.id)
-	t.vt = &vtimer{name: name, index: -1, fire: func() { rt.newTask(name, rt.tagged(name, f)) }}
+	t.vt = &vtimer{label: "fire " + name, index: -1, fire: func() { rt.newTask(name, rt.tagged(name, f)) }}
 	rt.arm(t.vt, d)
 	return t
 }

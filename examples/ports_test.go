@@ -76,7 +76,8 @@ func lines(t *testing.T, path string) []string {
 	return strings.Split(strings.TrimRight(string(b), "\n"), "\n")
 }
 
-// row is the README table's row of a port.
+// row is the start of the README table's row of a port (the columns that
+// follow describe the bug and the proof).
 func (d diff) row(name string) string {
 	return fmt.Sprintf("| `%s` | %d | %d | %d | %d |", name, d.original, d.added, d.removed, d.imports)
 }
@@ -91,7 +92,7 @@ func TestPortsTableMatchesTheCode(t *testing.T) {
 		d := count(lines(t, filepath.Join(p, "original", p+".go")), lines(t, filepath.Join(p, p+".go")))
 		row := d.row(p)
 		t.Log(row)
-		if !strings.Contains(readme, row+"\n") {
+		if !strings.Contains(readme, row+" ") {
 			t.Errorf("README.md lacks the row %q (port %s changed %d lines, %d of them imports, and removed %d)", row, p, d.added, d.imports, d.removed)
 		}
 	}

@@ -108,7 +108,9 @@ type Outcome struct {
 func Check(t testing.TB, body func(rt *sched.Runtime), opts ...Option) {
 	t.Helper()
 	if o := Explore(t, body, opts...); o.Failure != nil {
-		emitFailure(o.signature, o.Repro, "")
+		if os.Getenv("INTERLEAVE_STRESS") == "1" {
+			emitFailure(o.signature, o.Repro, "")
+		}
 		t.Fatal(o.Report)
 	}
 }

@@ -72,7 +72,7 @@ func TestHelperSubtests(t *testing.T) {
 // child runs this test binary on one helper test and returns its output.
 func child(t *testing.T, args ...string) (string, error) {
 	cmd := exec.Command(os.Args[0], append([]string{"-test.v", "-test.count=1"}, args...)...)
-	cmd.Env = append(os.Environ(), "SCHEDTEST_HELPER=1")
+	cmd.Env = append(os.Environ(), "SCHEDTEST_HELPER=1", "INTERLEAVE_STRESS=1")
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }

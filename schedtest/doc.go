@@ -51,8 +51,9 @@
 // directory level per subtest) and reported with t.Fatal: the failure, the
 // timeline of the shrunk run with the notes, and the lines that rerun the
 // shrunk schedule (-interleave.replay) and the schedule as found
-// (-interleave.seed). A line "INTERLEAVE-FAILURE {json}" on stdout carries
-// the same for interleave stress. Every later run of the test replays the
+// (-interleave.seed). When INTERLEAVE_STRESS=1 (interleave stress sets it
+// for its children), a line "INTERLEAVE-FAILURE {json}" on stdout carries
+// the same for the stress report. Every later run of the test replays the
 // saved schedules first: one that still fails fails the test at once; one
 // that passes (the bug is fixed) or no longer applies (the code changed)
 // is logged and kept until you delete it.

@@ -101,7 +101,7 @@ func TestBrowser(t *testing.T) {
 		// Each step is drawn in its task's lane, at its position.
 		for n, lane := range []int{0, 0, 1, 1, 2, 2, 1, 2, 0, 0} {
 			_, y, _ := stepAt(t, tab, 0, n+1)
-			top := browsertest.Eval[float64](t, tab, fmt.Sprintf(`document.querySelectorAll(".names div")[%d].getBoundingClientRect().top`, lane+1))
+			top := browsertest.Eval[float64](t, tab, fmt.Sprintf(`document.querySelectorAll(".lname")[%d].getBoundingClientRect().top`, lane))
 			if y < top || y > top+26 {
 				t.Errorf("step %d drawn at y=%.0f, outside lane %d (%.0f..%.0f)", n+1, y, lane, top, top+26)
 			}
@@ -185,7 +185,7 @@ func TestBrowser(t *testing.T) {
 		if _, _, ok := stepAt(t, tab, 0, 7); !ok {
 			t.Error("alice's step 7 is hidden with bob hidden")
 		}
-		if got := browsertest.Eval[string](t, tab, `[...document.querySelectorAll(".names div")].filter(d => !d.hidden).map(d => d.textContent).join(",")`); got != "step,main,alice" {
+		if got := browsertest.Eval[string](t, tab, `[...document.querySelectorAll(".axisname, .lname")].filter(d => !d.hidden).map(d => d.textContent).join(",")`); got != "step,main,alice" {
 			t.Errorf("lanes shown with bob hidden: %s", got)
 		}
 		if got := text(t, tab, ".log summary"); got != "events (2 of 4)" {
@@ -261,7 +261,7 @@ func TestBrowser(t *testing.T) {
 		if n := count(t, tab, "img, style:not(head style)"); n != 0 {
 			t.Errorf("%d injected elements", n)
 		}
-		if got := text(t, tab, `.names div:nth-child(3)`); got != hostile[0] {
+		if got := text(t, tab, `.lname:nth-child(2)`); got != hostile[0] {
 			t.Errorf("lane name shown as %q, want it as text", got)
 		}
 		hoverStep(t, tab, 0, 4)

@@ -8,6 +8,7 @@
   var t0 = performance.now();
   var D = JSON.parse(document.getElementById("timeline-data").textContent);
   var CW_MIN = 4, CW_MAX = 22, LANE_H = 26, AXIS_H = 20, PAD = 4, ROW_H = 19, LIST_MAX = 40;
+  var VIOLATIONS_SHOWN = 8, FOLLOW_BUTTONS = 8, TASKS_SHOWN = 16;
   var GREY = "#7d8799", IDLE = "#cfd6df", FOLLOW = "#ff6d00", PRE = "#e53935";
 
   function el(tag, cls, text) {
@@ -47,7 +48,7 @@
   function laneName(r, n) { return r.lanes[r.steps[n - 1].lane].name; }
 
   var runs = D.runs.map(prepare);
-  var maxN = Math.max.apply(null, runs.map(function (r) { return r.n; }));
+    var maxN = Math.max.apply(null, runs.map(function (r) { return r.n; }));
   var views = [];
   var cur = 1;
 
@@ -67,7 +68,7 @@
   var tip = el("div", "tip"); tip.hidden = true; add(document.body, tip);
 
   runs.forEach(function (r, i) { views.push(buildRun(r, i)); });
-
+  
   // ---- one run ----
   function buildRun(r, ri) {
     var v = { r: r, hiddenLanes: {}, hiddenKinds: {}, follow: null, cw: 10, rows: [] };
@@ -79,8 +80,10 @@
     // The violations tell the story; the summary says it in one line.
     if (r.verdict.summary && !r.verdict.violations.length) add(sec, el("div", "summary", r.verdict.summary));
     if (r.verdict.violations.length) {
-      var ul = el("ul", "violations");
-      r.verdict.violations.forEach(function (x) {
+      // The first few violations are listed; the rest wait in a fold, drawn
+      // when it opens.
+      var ul = el("ul", "violations"), vs = r.verdict.violations;
+      var item = function (x) {
         var li = el("li");
         if (x.step > 0) {
           var a = el("a", "vstep", "step " + x.step);
@@ -93,15 +96,29 @@
         }
         add(li, el("span", null, x.text));
         (x.items || []).forEach(function (k) { if (r.thread[k]) add(li, followButton(v, k)); });
-        add(ul, li);
-      });
+        return li;
+      };
+      vs.slice(0, VIOLATIONS_SHOWN).forEach(function (x) { add(ul, item(x)); });
       add(sec, ul);
+      if (vs.length > VIOLATIONS_SHOWN) {
+        var more = el("details", "more-violations"), rest = el("ul", "violations");
+        add(more, el("summary", null, (vs.length - VIOLATIONS_SHOWN) + " more violations"), rest);
+        more.addEventListener("toggle", function () {
+          if (more.open && !rest.firstChild) vs.slice(VIOLATIONS_SHOWN).forEach(function (x) { add(rest, item(x)); });
+        });
+        add(sec, more);
+      }
     }
     // filters
-    var fl = el("div", "filters");
-    add(fl, el("b", null, "tasks"));
+    var fl = el("div", "filters"), tasks = fl;
+    if (r.lanes.length > TASKS_SHOWN) {
+      // Many tasks: their boxes wait in a fold.
+      var fold = put(fl, el("details", "tasks"));
+      add(fold, el("summary", null, "tasks (" + r.lanes.length + ")"));
+      tasks = put(fold, el("div", "filters"));
+    } else add(fl, el("b", null, "tasks"));
     r.lanes.forEach(function (l, li) {
-      add(fl, checkbox("lane", l.name, null, function (on) { v.hiddenLanes[li] = !on; applyFilters(v); }));
+      add(tasks, checkbox("lane", l.name, null, function (on) { v.hiddenLanes[li] = !on; applyFilters(v); }));
     });
     if (r.events.length) {
       add(fl, el("b", null, "events"));
@@ -111,13 +128,23 @@
     }
     if (r.threads.length) {
       add(fl, el("b", null, "follow"));
-      r.threads.forEach(function (t) { add(fl, followButton(v, t.item)); });
+      if (r.threads.length <= FOLLOW_BUTTONS) r.threads.forEach(function (t) { add(fl, followButton(v, t.item)); });
+      else {
+        // Many threads: a menu instead of a row of buttons.
+        var menu = put(fl, el("select", "follow-menu"));
+        add(menu, el("option", null, "(none)"));
+        r.threads.forEach(function (t) { var o = el("option", null, t.item + (t.title ? ": " + t.title : "")); o.value = t.item; add(menu, o); });
+        menu.onchange = function () { setFollow(v, menu.selectedIndex > 0 ? menu.value : null); };
+        v.menu = menu;
+      }
     }
     add(sec, fl);
     // lanes: names, and a canvas that stays in view while the grid scrolls
     var lanes = el("div", "lanes"), names = el("div", "names"), scroll = el("div", "scroll"), grid = el("div", "grid");
     add(names, el("div", "axisname", "step"));
-    v.nameRows = r.lanes.map(function (l) { var d = el("div", null, l.name); d.title = l.name; return put(names, d); });
+    // The names scroll with the lanes (a run can have hundreds of tasks).
+    v.nameList = put(names, el("div", "namelist"));
+    v.nameRows = r.lanes.map(function (l) { var d = el("div", "lname", l.name); d.title = l.name; return put(v.nameList, d); });
     v.canvas = put(grid, el("canvas"));
     var vsteps = [], vitems = {};
     r.verdict.violations.forEach(function (x) {
@@ -136,7 +163,7 @@
     v.scroll = scroll; v.grid = grid;
     add(sec, lanes);
     v.threadPanel = put(sec, el("div", "thread-panel")); v.threadPanel.hidden = true;
-    scroll.addEventListener("scroll", function () { paint(v); });
+    scroll.addEventListener("scroll", function () { v.nameList.scrollTop = scroll.scrollTop; paint(v); });
     grid.addEventListener("mousemove", function (e) { hover(v, e); });
     grid.addEventListener("mouseleave", function () { tip.hidden = true; });
     grid.addEventListener("click", function (e) { var n = stepAtPoint(v, e); if (n) select(n); });
@@ -210,13 +237,19 @@
   function laneY(v, lane) { var i = v.shown.indexOf(lane); return i < 0 ? -1 : AXIS_H + i * LANE_H; }
 
   function layout(v) {
-    var r = v.r, avail = v.scroll.clientWidth - 2 * PAD;
+    // Read the geometry, write, read once more: two layouts of the page,
+    // not one per property; paint and render use what was read.
+    var r = v.r, sc = v.scroll;
+    v.viewW = sc.clientWidth;
+    var avail = v.viewW - 2 * PAD;
     v.cw = Math.max(CW_MIN, Math.min(CW_MAX, avail / r.n));
     v.shown = shownLanes(v);
     v.width = r.n * v.cw + 2 * PAD;
     v.height = AXIS_H + v.shown.length * LANE_H;
     v.grid.style.width = v.width + "px";
     v.grid.style.height = v.height + "px";
+    v.viewW = sc.clientWidth; v.viewH = sc.clientHeight;
+    v.nameList.style.height = Math.max(0, Math.min(v.viewH, v.height) - AXIS_H) + "px";
     v.vmarks.forEach(function (m) { m.style.left = x(v, +m.dataset.step) + "px"; });
     r.lanes.forEach(function (l, i) { v.nameRows[i].hidden = !!v.hiddenLanes[i]; });
     drawThread(v);
@@ -235,30 +268,28 @@
     return cols;
   }
 
-  // paint draws the steps in view on the canvas, which sits at the scroll
-  // position (sticky) and is as wide as the view.
+  // paint draws the part of the lanes in view on the canvas, which is as
+  // big as the view and stays at the scroll position (sticky): a run of any
+  // length and any number of tasks costs the same to draw.
   function paint(v) {
-    var r = v.r, cv = v.canvas, w = v.scroll.clientWidth, h = v.height, dpr = window.devicePixelRatio || 1;
+    var r = v.r, cv = v.canvas, sc = v.scroll, w = v.viewW, h = Math.min(v.viewH, v.height), dpr = window.devicePixelRatio || 1;
     if (cv.width !== Math.round(w * dpr) || cv.height !== Math.round(h * dpr)) {
       cv.width = Math.round(w * dpr); cv.height = Math.round(h * dpr);
       cv.style.width = w + "px"; cv.style.height = h + "px";
     }
-    var g = cv.getContext("2d"), left = v.scroll.scrollLeft, cw = v.cw;
-    g.setTransform(dpr, 0, 0, dpr, -left * dpr, 0);
-    g.clearRect(left, 0, w, h);
-    for (var i = 0; i < v.shown.length; i++) {
+    var g = cv.getContext("2d"), left = sc.scrollLeft, top = sc.scrollTop, cw = v.cw;
+    g.setTransform(dpr, 0, 0, dpr, -left * dpr, -top * dpr);
+    g.clearRect(left, top, w, h);
+    var lo = Math.max(0, Math.floor((top - AXIS_H) / LANE_H)), hi = Math.min(v.shown.length, Math.ceil((top + h - AXIS_H) / LANE_H));
+    for (var i = lo; i < hi; i++) {
       if (i % 2) { g.fillStyle = "#fbfcfd"; g.fillRect(left, AXIS_H + i * LANE_H, w, LANE_H); }
       g.fillStyle = "#eef1f5"; g.fillRect(left, AXIS_H + i * LANE_H, w, 1);
     }
     var first = Math.max(1, Math.floor((left - PAD) / cw)), last = Math.min(r.n, Math.ceil((left + w) / cw) + 1);
-    // axis
-    g.fillStyle = "#8a93a5"; g.font = "10px system-ui, sans-serif"; g.textAlign = "center"; g.textBaseline = "middle";
-    var every = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000].filter(function (k) { return k * cw >= 34; })[0] || 10000;
-    for (var k = Math.ceil(first / every) * every; k <= last; k += every) g.fillText(String(k), x(v, k), AXIS_H / 2);
     var bw = Math.max(1, cw - (cw > 6 ? 2 : 1)), on = v.followSteps || {};
     for (var n = first; n <= last; n++) {
       var s = r.steps[n - 1], y = laneY(v, s.lane);
-      if (y < 0) continue;
+      if (y < 0 || y + LANE_H < top || y > top + h) continue;
       var bx = (n - 1) * cw + PAD + (cw - bw) / 2, cols = stripes(v, n);
       if (on[n]) { g.fillStyle = FOLLOW; g.fillRect(bx - 2, y + 2, bw + 4, LANE_H - 4); g.fillStyle = "#fff"; g.fillRect(bx - 1, y + 3, bw + 2, LANE_H - 6); }
       if (!cols.length) { g.fillStyle = IDLE; g.fillRect(bx, y + 9, bw, 8); }
@@ -270,6 +301,11 @@
         g.moveTo(bx + bw / 2 - 4, y - 1); g.lineTo(bx + bw / 2 + 4, y - 1); g.lineTo(bx + bw / 2, y + 5); g.closePath(); g.fill();
       }
     }
+    // The axis stays at the top of the view.
+    g.fillStyle = "#fff"; g.fillRect(left, top, w, AXIS_H);
+    g.fillStyle = "#8a93a5"; g.font = "10px system-ui, sans-serif"; g.textAlign = "center"; g.textBaseline = "middle";
+    var every = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000].filter(function (k) { return k * cw >= 34; })[0] || 10000;
+    for (var k = Math.ceil(first / every) * every; k <= last; k += every) g.fillText(String(k), x(v, k), top + AXIS_H / 2);
   }
 
   // ---- filters ----
@@ -286,6 +322,7 @@
     v.followSteps = {};
     if (t) t.steps.forEach(function (s) { v.followSteps[s.step] = true; });
     v.sec.querySelectorAll("button.follow").forEach(function (b) { b.classList.toggle("on", b.dataset.item === k); });
+    if (v.menu) v.menu.value = t ? k : "(none)";
     v.threadPanel.hidden = !t;
     v.threadPanel.textContent = "";
     if (t) {
@@ -328,7 +365,7 @@
   function stepAtPoint(v, e) {
     var b = v.grid.getBoundingClientRect(), gx = e.clientX - b.left, gy = e.clientY - b.top;
     var n = Math.floor((gx - PAD) / v.cw) + 1;
-    return gy >= AXIS_H && n >= 1 && n <= v.r.n && !v.hiddenLanes[v.r.steps[n - 1].lane] ? n : 0;
+    return gy - v.scroll.scrollTop >= AXIS_H && n >= 1 && n <= v.r.n && !v.hiddenLanes[v.r.steps[n - 1].lane] ? n : 0;
   }
   function hover(v, e) {
     var n = stepAtPoint(v, e);
@@ -471,8 +508,9 @@
     add(v.infoBody, stepInfo(v, n, false));
     v.threadPanel.querySelectorAll("li").forEach(function (li) { li.classList.toggle("at", +li.dataset.step === n); });
     scrollRows(v, n);
-    var cx = x(v, n), sc = v.scroll;
-    if (cx < sc.scrollLeft + 20 || cx > sc.scrollLeft + sc.clientWidth - 20) sc.scrollLeft = cx - sc.clientWidth / 2;
+    var cx = x(v, n), sc = v.scroll, y = laneY(v, r.steps[n - 1].lane);
+    if (cx < sc.scrollLeft + 20 || cx > sc.scrollLeft + v.viewW - 20) sc.scrollLeft = cx - v.viewW / 2;
+    if (y >= 0 && (y < sc.scrollTop + AXIS_H || y + LANE_H > sc.scrollTop + v.viewH)) sc.scrollTop = y - v.viewH / 2;
   }
 
   function select(n) {
@@ -543,6 +581,7 @@
       if (y < 0) return null;
       var cx = x(v, n), sc = v.scroll;
       if (cx < sc.scrollLeft || cx > sc.scrollLeft + sc.clientWidth) sc.scrollLeft = cx - sc.clientWidth / 2;
+      if (y < sc.scrollTop + AXIS_H || y + LANE_H > sc.scrollTop + sc.clientHeight) sc.scrollTop = y - sc.clientHeight / 2;
       var b = v.grid.getBoundingClientRect();
       return { x: b.left + cx, y: b.top + y + LANE_H / 2, w: v.cw, h: LANE_H };
     }

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/interleave/interleave/internal/browsertest"
+	"github.com/interleave/interleave/sched"
 	"github.com/interleave/interleave/timeline"
 )
 
@@ -98,13 +99,22 @@ func TestBrowser(t *testing.T) {
 		if got := text(t, tab, ".names"); got != "stepmainalicebob" {
 			t.Errorf("lane names %q", got)
 		}
-		// Each step is drawn in its task's lane, at its position.
-		for n, lane := range []int{0, 0, 1, 1, 2, 2, 1, 2, 0, 0} {
-			_, y, _ := stepAt(t, tab, 0, n+1)
-			top := browsertest.Eval[float64](t, tab, fmt.Sprintf(`document.querySelectorAll(".lname")[%d].getBoundingClientRect().top`, lane))
-			if y < top || y > top+26 {
-				t.Errorf("step %d drawn at y=%.0f, outside lane %d (%.0f..%.0f)", n+1, y, lane, top, top+26)
+		// Each step is drawn in its task's lane (the lane whose name is
+		// level with it), left to right in step order.
+		where := browsertest.Eval[[]string](t, tab, `[1,2,3,4,5,6,7,8,9,10].map(n => {
+			const b = window.timeline.stepBox(0, n);
+			const lane = [...document.querySelectorAll(".lname")].find(d => { const r = d.getBoundingClientRect(); return b.y >= r.top && b.y < r.bottom; });
+			return (lane ? lane.textContent : "?") + " " + Math.round(b.x);
+		})`)
+		lastX := -1
+		for n, want := range []string{"main", "main", "alice", "alice", "bob", "bob", "alice", "bob", "main", "main"} {
+			var lane string
+			var x int
+			fmt.Sscanf(where[n], "%s %d", &lane, &x)
+			if lane != want || x <= lastX {
+				t.Errorf("step %d drawn at %q, want in lane %s right of x=%d", n+1, where[n], want, lastX)
 			}
+			lastX = x
 		}
 		if got := text(t, tab, ".violations li"); !strings.Contains(got, "step 8") || !strings.Contains(got, "deposit of alice lost") {
 			t.Errorf("violation %q", got)
@@ -267,6 +277,26 @@ func TestBrowser(t *testing.T) {
 		hoverStep(t, tab, 0, 4)
 		if got := text(t, tab, ".tip"); !strings.Contains(got, hostile[1]) {
 			t.Errorf("tooltip %q does not show the note as text", got)
+		}
+		noProblems(t, tab, url)
+	})
+
+	t.Run("trace only", func(t *testing.T) {
+		// A run with nothing but FromTrace's lanes and steps.
+		res := sched.Run(func(rt *sched.Runtime) {
+			a := rt.Go("a", func() { rt.Yield("a works"); rt.Notef("a noted") })
+			a.Join()
+		}, sched.Options{Trace: true, Runnable: true})
+		tab, url := open(t, b, timeline.FromTrace(res.Trace))
+		if got := browsertest.Eval[string](t, tab, `[...document.querySelectorAll(".lname")].map(d => d.textContent).join(",")`); got != "main,a" {
+			t.Errorf("lanes %q", got)
+		}
+		if got := text(t, tab, ".state"); !strings.Contains(got, "no model state recorded") {
+			t.Errorf("state %q", got)
+		}
+		hoverStep(t, tab, 0, 3)
+		if got := text(t, tab, ".tip"); !strings.Contains(got, "step 3 · a · a works") || !strings.Contains(got, "a noted") {
+			t.Errorf("tooltip %q", got)
 		}
 		noProblems(t, tab, url)
 	})

@@ -22,7 +22,14 @@
 // run; hovering a step shows its label, events and notes; checkboxes hide
 // tasks and event kinds; "follow" highlights an item's thread in the lanes,
 // the state and the event list; each command line and the schedule has a
-// copy button.
+// copy button. An address ending in "#step=N" opens the page at step N.
+// Scripts and tests can drive it through window.timeline: step() is the
+// selected step, select(n) selects one, and stepBox(run, n) tells where
+// step n of a run is on the screen.
+//
+// The lanes are painted on a canvas the size of the view and the event
+// list draws only the rows in view, so a page of ten thousand steps and
+// hundreds of tasks draws about as fast as a small one.
 //
 // # The input model
 //
@@ -32,10 +39,12 @@
 //   - Events: typed things that happened in a step, with a free Kind. The
 //     package knows no kinds: Run.Kinds gives each its label and colour,
 //     and the page filters by them.
-//   - State: the model's state over time as Changes, each setting a field
-//     of a named group at a step to a Value, a scalar text or a list of
-//     Items; an item can carry a Key (to follow it) and a Mark (such as
-//     "lost" or "late", displayed as Run.Marks says).
+//   - State: the model's state over time, as Fields (a group such as
+//     "replica1 cache" and a name such as "cache"), each with its Changes
+//     by step: a Value set (a scalar text, or a list of Items), or a list
+//     edited (items removed by key, items appended), which keeps a long
+//     run's page small. An item can carry a Key (to follow it) and a Mark
+//     (such as "lost" or "late", displayed as Run.Marks says).
 //   - Verdict: failed or not, a summary, and Violations with the step where
 //     each arose and the items it concerns.
 //   - Threads: an item followed through the run, as a list of steps.

@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/interleave/interleave/harness"
-	"github.com/interleave/interleave/internal/stress"
+	"github.com/interleave/interleave/internal/shell"
 	"github.com/interleave/interleave/scenarios"
 )
 
@@ -279,8 +279,8 @@ func replayLine(path string, sc *scenarios.Scenario) string {
 // quotes each argument of a command line: the same quoting as the stress
 // logs' command lines.
 var (
-	shellQuote = stress.ShellQuote
-	shellJoin  = stress.ShellJoin
+	shellQuote = shell.Quote
+	shellJoin  = func(args []string) string { return shell.Join(args...) }
 )
 
 // checkDir checks that a --save or -o directory can be used, before

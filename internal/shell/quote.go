@@ -12,8 +12,12 @@ const safe = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./
 // Quote quotes s for a POSIX shell when it needs it: s as it is when it
 // holds only letters, digits and -_./=,:@+ (and does not start with '=',
 // which zsh expands), else s in single quotes, a single quote inside closed,
-// escaped and reopened ('it'\”s'). The shell reads the result back as
-// exactly s: nothing in it is expanded, substituted or split.
+// escaped and reopened:
+//
+//	it's  ->  'it'\''s'
+//
+// The shell reads the result back as exactly s: nothing in it is expanded,
+// substituted or split.
 func Quote(s string) string {
 	if s != "" && s[0] != '=' && strings.Trim(s, safe) == "" {
 		return s

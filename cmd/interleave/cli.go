@@ -235,49 +235,8 @@ func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
-// scenarioArg is how a command line names a scenario: the file it came
-// from, or its name.
-func scenarioArg(sc *scenarios.Scenario) string {
-	if sc.Source != "" {
-		return sc.Source
-	}
-	return sc.Name
-}
-
-// cliLine is the interleave command that reruns r, the scenario named as
-// scenarioArg names it and quoted for the shell (RunResult.CLI leaves a
-// scenario file's path as it is).
-func cliLine(r *scenarios.RunResult) string {
-	sp := r.Spec
-	return fmt.Sprintf("interleave run --scenario %s --strategy %s --search %s --depth %d --preemptions %d --seed %d --trace",
-		shellQuote(scenarioArg(sp.Scenario)), sp.Strategy.Name(), sp.Search.Kind, sp.Search.Depth, sp.Search.Preemptions, sp.Seed)
-}
-
-// debugLine is the interleave debug command that opens r's schedule under
-// the debugger.
-func debugLine(r *scenarios.RunResult) string {
-	sp := r.Spec
-	depth := sp.Search.Depth
-	if depth <= 0 {
-		depth = 3 // a replayed DFS run records none; DFS ignores it
-	}
-	return fmt.Sprintf("interleave debug --scenario %s --strategy %s --search %s --depth %d --preemptions %d --seed %d",
-		shellQuote(scenarioArg(sp.Scenario)), sp.Strategy.Name(), sp.Search.Kind, depth, sp.Search.Preemptions, sp.Seed)
-}
-
-// replayLine is the interleave command that replays a saved schedule of
-// sc: a schedule records a scenario file's name, not its path.
-func replayLine(path string, sc *scenarios.Scenario) string {
-	line := "interleave replay " + shellQuote(path)
-	if sc.Source != "" {
-		line += " --scenario " + shellQuote(sc.Source)
-	}
-	return line
-}
-
 // shellQuote quotes s for a POSIX shell when it needs it, and shellJoin
-// quotes each argument of a command line: the same quoting as the stress
-// logs' command lines.
+// quotes each argument of a command line (internal/shell).
 var (
 	shellQuote = shell.Quote
 	shellJoin  = func(args []string) string { return shell.Join(args...) }
@@ -373,8 +332,9 @@ func toRunJSON(r *scenarios.RunResult) runJSON {
 		Steps:       r.Steps,
 		Preemptions: r.Preemptions,
 		Repro:       r.Repro(),
-		CLI:         cliLine(r),
-		Debug:       debugLine(r),
+		CLI:         r.CLI(),
+		Debug:       r.DebugLine(),
+		TraceHash:   r.TraceHash(),
 	}
 	for _, v := range r.Violations {
 		out.Violations = append(out.Violations, violationJSON{Subscriber: v.Subscriber, Property: string(v.Property),
@@ -383,9 +343,6 @@ func toRunJSON(r *scenarios.RunResult) runJSON {
 	if r.Failure != nil {
 		out.Failure = oneLine(r.Failure)
 	}
-	if r.Trace != nil {
-		out.TraceHash = r.Trace.Hash()
-	}
 	if r.Schedule != nil {
 		out.Schedule = r.Schedule.String()
 	}
@@ -393,12 +350,8 @@ func toRunJSON(r *scenarios.RunResult) runJSON {
 }
 
 // printRun prints a run for people: the summary line, and for a failure
-// the story and the lines that reproduce it (rerun is the interleave line;
-// empty: cliLine(r)); with trace, the timeline.
-func printRun(w io.Writer, r *scenarios.RunResult, rerun string, trace bool) {
-	if rerun == "" {
-		rerun = cliLine(r)
-	}
+// the story and the lines that reproduce it; with trace, the timeline.
+func printRun(w io.Writer, r *scenarios.RunResult, trace bool) {
 	if r.Failure == nil {
 		fmt.Fprintln(w, r.Summary())
 		if r.Trace != nil {
@@ -406,8 +359,10 @@ func printRun(w io.Writer, r *scenarios.RunResult, rerun string, trace bool) {
 		}
 	} else {
 		fmt.Fprint(w, r.Report())
-		fmt.Fprintf(w, "Rerun:        %s\n", rerun)
-		fmt.Fprintf(w, "Debug:        %s\n", debugLine(r))
+		if line := r.CLI(); line != "" {
+			fmt.Fprintf(w, "Rerun:        %s\n", line)
+			fmt.Fprintf(w, "Debug:        %s\n", r.DebugLine())
+		}
 	}
 	if trace && r.Trace != nil {
 		fmt.Fprintf(w, "\n%s", r.Trace)

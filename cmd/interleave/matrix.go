@@ -53,6 +53,9 @@ var matrixCmd = &command{
 	},
 }
 
+// matrixIsTerminal is isTerminal (a hook for the tests).
+var matrixIsTerminal = isTerminal
+
 // matrixRun is a matrix being run by the command: where its counterexamples
 // go and how its progress is shown.
 type matrixRun struct {
@@ -74,7 +77,7 @@ func runMatrixCmd(c *cli, cfg scenarios.MatrixConfig, save string, asJSON bool) 
 	ctx, stop := notifyInterrupt()
 	defer stop()
 	mr := &matrixRun{c: c, save: save, status: c.stderr, all: len(cfg.Scenarios) * len(cfg.Strategies), saved: map[*scenarios.Cell]string{}}
-	if !asJSON && isTerminal(c.stdout) {
+	if !asJSON && matrixIsTerminal(c.stdout) {
 		mr.status, mr.live = c.stdout, true
 	}
 	cfg.OnCell = mr.cellDone

@@ -37,8 +37,10 @@ which no seed names, is debugged from the file the matrix saved. With
 'interleave replay'.
 
 The test binary is built with go test -c -gcflags='all=-N -l' into a
-temporary directory, removed afterwards. dlv is taken from the repository's
-bin/ (installed by 'make tools', Delve v1.27.2), else from PATH.
+temporary directory, removed afterwards (or taken as it is from
+$INTERLEAVE_DEBUG_BINARY, a binary built that way). dlv is taken from the
+repository's bin/ (installed by 'make tools', Delve v1.27.2), else from
+PATH.
 
 Without --trace, the list of breakpoints is printed and the terminal is
 handed to dlv's own prompt ('continue', 'print m.ID', 'exit', ...). Without a
@@ -105,6 +107,23 @@ type dbgOptions struct {
 	seed        int64
 	trace, json bool
 	timeout     time.Duration
+}
+
+// debugBinaryEnv names a scenarios test binary built with
+// -gcflags='all=-N -l' (dlv.BuildTestBinary) for debug to use instead of
+// building one: the tests build it once.
+const debugBinaryEnv = "INTERLEAVE_DEBUG_BINARY"
+
+// dbgBuildBinary builds the scenarios test binary for the debugger.
+func dbgBuildBinary(ctx context.Context, root, binary string, stderr io.Writer) error {
+	fmt.Fprintf(stderr, "interleave: building the scenarios test binary (go test -c -gcflags='all=-N -l') ...\n")
+	if err := dbgBuild(ctx, filepath.Join(root, "scenarios"), binary, false); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w while building the scenarios test binary", errDbgInterrupted)
+		}
+		return &dbgToolError{err}
+	}
+	return nil
 }
 
 // debugMain runs `interleave debug` with args (those after "debug") and
@@ -349,12 +368,13 @@ func (o *dbgOptions) run(stdout, stderr io.Writer) error {
 	}
 	defer os.RemoveAll(tmp)
 	binary := filepath.Join(tmp, "scenarios.test")
-	fmt.Fprintf(stderr, "interleave: building the scenarios test binary (go test -c -gcflags='all=-N -l') ...\n")
-	if err := dbgBuild(ctx, filepath.Join(root, "scenarios"), binary, false); err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("%w while building the scenarios test binary", errDbgInterrupted)
+	if prebuilt := os.Getenv(debugBinaryEnv); prebuilt != "" {
+		if _, err := os.Stat(prebuilt); err != nil {
+			return badInput("%s=%s: %v", debugBinaryEnv, prebuilt, err)
 		}
-		return &dbgToolError{err}
+		binary = prebuilt
+	} else if err := dbgBuildBinary(ctx, root, binary, stderr); err != nil {
+		return err
 	}
 	if o.trace {
 		return o.runTrace(ctx, dlvPath, root, binary, stdout, stderr)

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,18 +65,20 @@ func shimPath(t *testing.T) string {
 
 // pasted is how a pasted line ended.
 type pasted struct {
-	out  string // stdout and stderr
-	code int
+	out    string // stdout and stderr
+	stdout string
+	code   int
 }
 
 // paste runs line as a person would paste it into bash at the repository
-// root, with the go shim first on the PATH.
-func paste(t *testing.T, line string) pasted {
+// root, with the go shim first on the PATH; env is added to the
+// environment.
+func paste(t *testing.T, line string, env ...string) pasted {
 	t.Helper()
 	realGo, err := exec.LookPath("go")
 	require.NoError(t, err)
-	return pasteEnv(t, line, "PATH="+shimPath(t)+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"SHIM_INTERLEAVE="+interleaveBin, "SHIM_SCENARIOS="+scenariosBin, "SHIM_REPO="+repoDir, "SHIM_GO="+realGo)
+	return pasteEnv(t, line, append([]string{"PATH=" + shimPath(t) + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"SHIM_INTERLEAVE=" + interleaveBin, "SHIM_SCENARIOS=" + scenariosBin, "SHIM_REPO=" + repoDir, "SHIM_GO=" + realGo}, env...)...)
 }
 
 // pasteReal runs line in bash at the repository root with the real go.
@@ -90,13 +94,16 @@ func pasteEnv(t *testing.T, line string, env ...string) pasted {
 	cmd := exec.CommandContext(ctx, "bash", "-c", line)
 	cmd.Dir = repoDir
 	cmd.Env = append(os.Environ(), env...)
-	out, err := cmd.CombinedOutput()
+	var stdout bytes.Buffer
+	var both syncBuffer
+	cmd.Stdout, cmd.Stderr = io.MultiWriter(&stdout, &both), &both
+	err := cmd.Run()
 	require.NoError(t, ctx.Err(), "hung: %s", line)
 	var ee *exec.ExitError
 	if err != nil && !errors.As(err, &ee) {
 		require.NoError(t, err, line)
 	}
-	return pasted{out: string(out), code: cmd.ProcessState.ExitCode()}
+	return pasted{out: both.String(), stdout: stdout.String(), code: cmd.ProcessState.ExitCode()}
 }
 
 // argvOf returns the arguments bash reads out of a printed line: the line

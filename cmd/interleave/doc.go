@@ -86,12 +86,15 @@
 //
 //	interleave replay FILE [--strategy X] [--scenario S] [--trace] [--json]
 //
-// Replays a schedule file (saved by run, explore or a test's
+// Replays a schedule file (saved by run, explore, matrix or a test's
 // -interleave.save, or kept in a corpus) under the strategy that recorded
 // it, strictly: a run that departs from the schedule fails as a divergence.
 // Under another --strategy the schedule guides the run as far as it
-// applies. --scenario overrides the schedule's @scenario (needed for a
-// schedule of a scenario file, which records only the scenario's name).
+// applies. The schedule names its scenario (@scenario, and for a scenario
+// file @scenario-file); --scenario overrides it (a version 1 schedule of a
+// scenario file recorded only the name). A failing replay prints the lines
+// that rerun it: go test with TestReplay and -interleave.replay=FILE,
+// interleave replay and interleave debug --schedule.
 //
 // # explore
 //
@@ -105,7 +108,10 @@
 // exhausted). It
 // prints how many schedules ran and failed, the first failure's story and
 // reproduction lines, and for dfs whether the space was exhausted. --stop
-// stops at the first failure; --save DIR saves its schedule.
+// stops at the first failure; --save DIR saves its schedule. Without
+// --stop, the first failure is announced on stderr as it is found; Ctrl-C
+// then prints the report so far, marked interrupted, saves the first
+// failure (with --save) and exits 130.
 //
 // # stress
 //

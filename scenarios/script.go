@@ -452,6 +452,3 @@ func (t *txTask) run(w *harness.World, msgs map[int64]harness.Message) {
 	}
 	t.acks.Send(err)
 }
-
-// scriptTestName is a scripted scenario's subtest name in TestScripts.
-func scriptTestName(sc *Scenario) string { return filepath.Base(sc.Source) }

@@ -235,12 +235,9 @@ func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
-// shellQuote quotes s for a POSIX shell when it needs it, and shellJoin
-// quotes each argument of a command line (internal/shell).
-var (
-	shellQuote = shell.Quote
-	shellJoin  = func(args []string) string { return shell.Join(args...) }
-)
+// shellJoin quotes each argument of a command line for a POSIX shell
+// (internal/shell).
+func shellJoin(args []string) string { return shell.Join(args...) }
 
 // checkDir checks that a --save or -o directory can be used, before
 // anything runs: it may exist (as a directory) or not yet.

@@ -45,7 +45,16 @@ func TestMatrixJSON(t *testing.T) {
 		require.Equal(t, cell.Expected, cell.Verdict)
 		require.False(t, cell.Unexpected)
 		require.Len(t, cell.Searches, 2)
+		require.True(t, cell.Complete)
+		// The cell's time is its searches' and its shrinking's.
+		require.GreaterOrEqual(t, cell.ElapsedMS, cell.SearchMS+cell.ShrinkMS)
+		searches := int64(0)
+		for _, s := range cell.Searches {
+			searches += s.ElapsedMS
+		}
+		require.GreaterOrEqual(t, cell.SearchMS, searches)
 		if cell.Verdict == "pass" {
+			require.Zero(t, cell.ShrinkMS)
 			require.Equal(t, 100, cell.Schedules, "50 pct + 50 random")
 			require.Nil(t, cell.FirstFailure)
 			require.Nil(t, cell.Shrunk)
@@ -121,6 +130,22 @@ func TestMatrixText(t *testing.T) {
 	require.Contains(t, story, "Rerun:        go run ./cmd/interleave replay "+file+" --trace\n")
 	require.Contains(t, story, "Debug:        go run ./cmd/interleave debug --schedule "+file+"\n")
 	require.FileExists(t, file)
+
+	// Replaying the shrunk schedule prints the same lines: the file's, not
+	// a seed's (no -interleave.search= or --search without a value).
+	rep := interleave(t, "replay", file)
+	require.Equal(t, 1, rep.code, rep.stderr)
+	for _, line := range []string{
+		"To reproduce: go test ./scenarios -run '^TestReplay$' -interleave.replay=" + file + "\n",
+		"Rerun:        go run ./cmd/interleave replay " + file + " --trace\n",
+		"Debug:        go run ./cmd/interleave debug --schedule " + file + "\n",
+	} {
+		require.Contains(t, rep.stdout, line)
+	}
+	require.NotContains(t, rep.stdout, "-interleave.search= ")
+	require.NotContains(t, rep.stdout, "--search  ")
+	hash := regexp.MustCompile(`(?m)^\d+ steps, \d+ preemptions, trace hash (\S+)$`)
+	require.Equal(t, hash.FindStringSubmatch(story)[1], hash.FindStringSubmatch(rep.stdout)[1])
 	require.NotContains(t, out, "=== out-of-order / fixed")
 }
 

@@ -21,7 +21,7 @@ func interruptAt(t *testing.T, at *regexp.Regexp, args ...string) (result, strin
 	t.Helper()
 	cmd := exec.Command(interleaveBin, args...)
 	cmd.Dir = t.TempDir()
-	var stdout bytes.Buffer
+	var stdout syncBuffer // read below while the command writes it
 	cmd.Stdout = &stdout
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)

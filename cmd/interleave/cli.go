@@ -331,7 +331,6 @@ func toRunJSON(r *scenarios.RunResult) runJSON {
 		Repro:       r.Repro(),
 		CLI:         r.CLI(),
 		Debug:       r.DebugLine(),
-		TraceHash:   r.TraceHash(),
 	}
 	for _, v := range r.Violations {
 		out.Violations = append(out.Violations, violationJSON{Subscriber: v.Subscriber, Property: string(v.Property),
@@ -339,6 +338,9 @@ func toRunJSON(r *scenarios.RunResult) runJSON {
 	}
 	if r.Failure != nil {
 		out.Failure = oneLine(r.Failure)
+	}
+	if r.Trace != nil {
+		out.TraceHash = r.Trace.Hash()
 	}
 	if r.Schedule != nil {
 		out.Schedule = r.Schedule.String()

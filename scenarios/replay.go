@@ -70,7 +70,7 @@ func readOrigin(s *sched.Schedule) (origin, error) {
 			return false, nil
 		}
 		x, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || x < min {
+		if err != nil || x < min || (key != "seed" && key != "workload-seed" && x > 1<<31) {
 			return false, fmt.Errorf("@%s %q: want %s", key, clipText(v), want)
 		}
 		*n = x
@@ -93,9 +93,6 @@ func readOrigin(s *sched.Schedule) (origin, error) {
 	}
 	if !hasPreempt {
 		b = 2 // DFS's default bound
-	}
-	if d > 1<<31 || b > 1<<31 {
-		return o, fmt.Errorf("@depth %d, @preemptions %d: too large", d, b)
 	}
 	o.depth, o.preempt = int(d), int(b)
 	if s.Version == 1 {

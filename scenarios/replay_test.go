@@ -170,6 +170,7 @@ func TestReplayRejectsMalformedMetadata(t *testing.T) {
 		{"@workload-seed 1.5", `@workload-seed "1.5": want a non-negative whole number`},
 		{"@depth 0", `@depth "0": want a whole number >= 1`},
 		{"@depth three", `@depth "three": want a whole number >= 1`},
+		{"@depth 9999999999", `@depth "9999999999": want a whole number >= 1`},
 		{"@preemptions two", `@preemptions "two": want a whole number (negative: unbounded)`},
 		{"@search bfs", `@search "bfs": want one of random, pct, dfs, shrunk, guided`},
 	} {

@@ -41,6 +41,7 @@ func TestREADMECommands(t *testing.T) {
 		"go run ./cmd/interleave stress -p 4 -count 40 -compare naive,fixed -mode controlled": "the stress tests run smaller ones",
 		"go run ./cmd/interleave stress -backend pg -compare naive,fixed -count 2000 -p 8":    "needs PostgreSQL; the pg stress tests run smaller ones",
 		"go test -run '^$' -bench 'PingPong|Switch|3x10' ./sched/":                            "benchmarks",
+		"go test ./scenarios -run 'TestTimelineInBrowser/(naive|fixed)$' -update-screenshots": "rewrites the committed screenshots; TestTimelineInBrowser runs the same pages",
 		"go test -run '^$' -bench 'FindNaive|ScheduleThroughput' -cpu 1 ./scenarios/":         "benchmarks",
 	}
 	want := map[string]int{ // the exit status of those that fail on purpose

@@ -63,6 +63,7 @@ func ParseScript(r io.Reader, file string) (*Scenario, error) {
 	s := &script{replicas: 1, expect: map[string]Verdict{}}
 	base := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
 	s.name = base
+	named := false // a name line was read
 	sc := bufio.NewScanner(r)
 	line := 0
 	header := false
@@ -128,7 +129,10 @@ func ParseScript(r io.Reader, file string) (*Scenario, error) {
 			if err := need(1, "NAME"); err != nil {
 				return nil, err
 			}
-			s.name = args[0]
+			if err := CheckName(args[0]); err != nil {
+				return nil, errf("name: %v", err)
+			}
+			s.name, named = args[0], true
 			continue
 		case "doc":
 			s.doc = strings.TrimSpace(strings.TrimPrefix(text, "doc"))
@@ -301,6 +305,9 @@ func ParseScript(r io.Reader, file string) (*Scenario, error) {
 	if len(subs) == 0 {
 		return nil, fmt.Errorf("%s: no subscriber: a scenario needs at least one 'subscribe' line", file)
 	}
+	if err := CheckName(s.name); !named && err != nil {
+		return nil, fmt.Errorf("%s: the file name does not make a scenario name (%v): add a 'name' line", file, err)
+	}
 	return &Scenario{Name: s.name, Doc: s.doc, Small: s.small, Source: file, Expect: s.expect,
 		Build: func(Gen) harness.Workload { return s.workload() }}, nil
 }
@@ -445,6 +452,3 @@ func (t *txTask) run(w *harness.World, msgs map[int64]harness.Message) {
 	}
 	t.acks.Send(err)
 }
-
-// scriptTestName is a scripted scenario's subtest name in TestScripts.
-func scriptTestName(sc *Scenario) string { return filepath.Base(sc.Source) }

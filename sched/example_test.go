@@ -31,7 +31,7 @@ func ExampleExplore() {
 	fmt.Println("replayed:", again.Failure)
 	// Output:
 	// assertion at step 6: lost update: n = 1
-	// interleave-schedule v1
+	// interleave-schedule v2
 	// t1 t2 t2
 	// replayed: assertion at step 6: lost update: n = 1
 }

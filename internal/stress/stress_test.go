@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/interleave/interleave/internal/shell"
 	"github.com/interleave/interleave/internal/stats"
 )
 
@@ -132,7 +133,7 @@ func TestFailOnOddSeed(t *testing.T) {
 		require.NoError(t, err)
 		log := string(data)
 		assert.True(t, strings.HasPrefix(log, "# interleave stress: run "+strconv.Itoa(i)+", seed "+strconv.Itoa(i+1)+"\n"), log)
-		assert.Contains(t, log, "# command: "+ShellQuote(os.Args[0])+" '-test.run=^$'\n", "quoted, to paste into a shell")
+		assert.Contains(t, log, "# command: "+shell.Quote(os.Args[0])+" '-test.run=^$'\n", "quoted, to paste into a shell")
 		assert.Contains(t, log, "# result: exit status 1 after ")
 		assert.Contains(t, log, "# signature: lost message 6\n")
 		assert.Contains(t, log, "helper start seed="+strconv.Itoa(i+1)+"\n")
@@ -431,6 +432,10 @@ func TestUnlimitedCount(t *testing.T) {
 	assert.Zero(t, rep.Failures)
 }
 
+// failureNote is the status line that announces the first failure of a
+// signature, from any run of the slow-fail-on-odd-seed helper.
+var failureNote = regexp.MustCompile(`failure in run [024] \(seed [135]\): lost message 6\n?`)
+
 func TestStatusLines(t *testing.T) {
 	status := &syncBuffer{}
 	rep, err := run(t, context.Background(), Config{
@@ -446,7 +451,8 @@ func TestStatusLines(t *testing.T) {
 		switch {
 		case lineRE.MatchString(line):
 			statusLines++
-		case strings.HasPrefix(line, "failure in run 0 (seed 1): lost message 6"):
+		case failureNote.MatchString(line):
+			// Runs 0, 2 and 4 fail; under load any of them may end first.
 			notes++
 		case strings.HasPrefix(line, "  log: "+rep.OutDir):
 		default:
@@ -467,7 +473,9 @@ func TestStatusLive(t *testing.T) {
 	require.NoError(t, err)
 	text := status.String()
 	assert.Contains(t, text, "\r[")
-	assert.Contains(t, text, "failure in run 0 (seed 1): lost message 6\n")
+	// Runs 0 and 2 fail; under load either may end first, and the
+	// signature is announced once, by whichever does.
+	assert.Len(t, failureNote.FindAllString(text, -1), 1, text)
 	assert.Regexp(t, `\r\[=+\] 4/4 runs, 2 failures \(50\.00%\), 0 ignored, 0 active, \S+ *\n$`, text)
 }
 
@@ -572,17 +580,6 @@ func TestPlural(t *testing.T) {
 	assert.Equal(t, "2 strategies", plural(2, "strategy"))
 	assert.Equal(t, "3 delays", plural(3, "delay"))
 	assert.Equal(t, "(2 timeouts)", "("+plural(2, "timeout")+")")
-}
-
-// TestShellJoin: a quoted command line reads back, through a shell, as the
-// arguments it was made of.
-func TestShellJoin(t *testing.T) {
-	args := []string{"/tmp/my dir/x.test", "-test.run=^TestStress$", "plain-arg_1.2,a:b@c+d", "it's", "", "$HOME", "a\\b", "*", "x;y", "a\nb"}
-	line := ShellJoin(args)
-	assert.Equal(t, "'/tmp/my dir/x.test' '-test.run=^TestStress$' plain-arg_1.2,a:b@c+d 'it'\\''s' '' '$HOME' 'a\\b' '*' 'x;y' 'a\nb'", line)
-	out, err := exec.Command("sh", "-c", "set -- "+line+`; for a in "$@"; do printf '%s\0' "$a"; done`).Output()
-	require.NoError(t, err)
-	assert.Equal(t, args, strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00"))
 }
 
 func TestCompare(t *testing.T) {

@@ -97,8 +97,10 @@ type Outcome struct {
 	// Saved is the path of the schedule file written for the failure, if
 	// one was.
 	Saved string
-	// Repro is the go test line that reruns the failure.
+	// Repro is the go test line that reruns the failure; Debug is the
+	// interleave debug line that opens it in the debugger.
 	Repro     string
+	Debug     string
 	signature string
 }
 
@@ -109,7 +111,7 @@ func Check(t testing.TB, body func(rt *sched.Runtime), opts ...Option) {
 	t.Helper()
 	if o := Explore(t, body, opts...); o.Failure != nil {
 		if os.Getenv("INTERLEAVE_STRESS") == "1" {
-			emitFailure(o.signature, o.Repro, "")
+			emitFailure(o.signature, o.Repro, o.Debug)
 		}
 		t.Fatal(o.Report)
 	}
@@ -134,12 +136,14 @@ func Explore(t testing.TB, body func(rt *sched.Runtime), opts ...Option) Outcome
 	if cfg.Save != "" {
 		s.dir = cfg.Save
 	}
-	c := &checker{t: t, body: body, cfg: cfg, set: s, dir: testDir(s.dir, t.Name())}
+	c := &checker{t: t, body: body, cfg: cfg, set: s, dir: testDir(s.dir, t.Name()), debugging: os.Getenv(debugEnv) == "1"}
 	switch {
 	case cfg.Replay != "":
 		c.replayFile(cfg.Replay)
 	case cfg.Mode == "wild":
 		c.wild()
+	case c.debugging:
+		c.explore()
 	default:
 		c.determinism()
 		if c.replayCorpus(); c.out.Failure == nil {
@@ -156,7 +160,16 @@ type checker struct {
 	set  settings
 	dir  string // this test's directory of saved schedules
 	out  Outcome
+	// debugging is set under interleave debug (INTERLEAVE_DEBUG=1): the
+	// schedule asked for is the only run, so that the debugger's
+	// breakpoints stop in it alone.
+	debugging bool
 }
+
+// debugEnv, set to 1 by interleave debug, makes Check run the one
+// schedule it is given and nothing else: no determinism check, no saved
+// schedules, and a failure reported as found, neither replayed nor shrunk.
+const debugEnv = "INTERLEAVE_DEBUG"
 
 func (c *checker) opts(strat sched.Strategy, trace bool) sched.Options {
 	return sched.Options{Strategy: strat, MaxSteps: c.set.maxSteps, Trace: trace, StallTimeout: c.set.stall}
@@ -171,6 +184,24 @@ func (c *checker) determinism() {
 	if f := sched.CheckDeterminism(c.body, opts); f != nil {
 		c.t.Fatalf("interleave: the test body is not a function of its schedule (state kept between runs, or something the scheduler does not control: the clock, the global rand, a goroutine of its own): %v", f)
 	}
+}
+
+// seeds are the schedules to run: 1..Schedules; the one -interleave.seed
+// names; or, with -interleave.schedules too, Schedules of them from that
+// one on (how interleave stress gives each child its seeds).
+func (c *checker) seeds() []int64 {
+	first, n := int64(1), c.cfg.Schedules
+	if c.cfg.SeedSet {
+		first = c.cfg.Seed
+		if !c.cfg.SchedulesSet {
+			n = 1
+		}
+	}
+	out := make([]int64, 0, n)
+	for i := 0; i < n; i++ {
+		out = append(out, first+int64(i))
+	}
+	return out
 }
 
 // searchName describes the search, as in reports.
@@ -195,13 +226,7 @@ func (c *checker) explore() {
 		c.exploreDFS(&prog)
 		return
 	}
-	seeds := []int64{c.cfg.Seed}
-	if !c.cfg.SeedSet {
-		seeds = seeds[:0]
-		for i := 1; i <= c.cfg.Schedules; i++ {
-			seeds = append(seeds, int64(i))
-		}
-	}
+	seeds := c.seeds()
 	steps := 0
 	if c.cfg.Search == "pct" {
 		steps = sched.Calibrate(c.body, c.set.maxSteps)
@@ -294,13 +319,7 @@ func (p *progress) tick(n int) {
 // wild runs the body on real goroutines with jitter, seeds as random's.
 func (c *checker) wild() {
 	c.t.Helper()
-	seeds := []int64{c.cfg.Seed}
-	if !c.cfg.SeedSet {
-		seeds = seeds[:0]
-		for i := 1; i <= c.cfg.Schedules; i++ {
-			seeds = append(seeds, int64(i))
-		}
-	}
+	seeds := c.seeds()
 	for _, seed := range seeds {
 		res := sched.RunWild(c.body, sched.WildOptions{Seed: seed, Jitter: 0.3})
 		c.out.Schedules++

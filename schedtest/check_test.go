@@ -93,7 +93,9 @@ func TestFailureIsFoundShrunkSavedAndReplayed(t *testing.T) {
 	require.Regexp(t, `(shrunk from \d+ preemptions? and \d+ steps to )?1 preemption and \d+ steps, trace hash`, out, "one preemption is all it takes")
 	require.Regexp(t, `lock mutex#\d+ at check_test\.go:\d+`, out, "the story names the lines")
 	require.Contains(t, out, "· counter = 1", "the story carries the notes")
-	require.Contains(t, out, `INTERLEAVE-FAILURE {"debug":"","repro":"go test ./schedtest -run '^TestHelperLostUpdate$' -count=1 -interleave.replay=`)
+	require.Contains(t, out, `INTERLEAVE-FAILURE {"debug":"go run github.com/interleave/interleave/cmd/interleave debug -pkg ./schedtest -run '^TestHelperLostUpdate$' -schedule `)
+	require.Contains(t, out, `","repro":"go test ./schedtest -run '^TestHelperLostUpdate$' -count=1 -interleave.replay=`)
+	require.Contains(t, out, `To debug it: go run github.com/interleave/interleave/cmd/interleave debug -pkg ./schedtest -run '^TestHelperLostUpdate$' -schedule `)
 
 	m := replayRE.FindStringSubmatch(out)
 	require.NotNil(t, m, out)
@@ -241,4 +243,24 @@ func TestUnboundedDFSSaysSoAndExhausts(t *testing.T) {
 func TestDFSBudgetAndSeed(t *testing.T) {
 	r := check(t, "TestCapped", twoIncrements((*counter).inc), schedtest.Search("dfs"), schedtest.Schedules(3), schedtest.SaveDir(t.TempDir()))
 	require.Equal(t, []string{"interleave: 3 schedules of dfs(bound 2), no failure; the budget ran out before the search did"}, r.logs)
+}
+
+func TestDebugModeRunsTheOneSchedule(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.v", "-test.count=1", "-test.run=^TestHelperLostUpdate$", "-interleave.seed=3", "-interleave.save="+t.TempDir())
+	cmd.Env = append(os.Environ(), "SCHEDTEST_HELPER=1", "INTERLEAVE_DEBUG=1")
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err)
+	require.Contains(t, string(out), "interleave: schedule 3 of pct(d=3) fails: assertion at step")
+	require.NotContains(t, string(out), "saved to", "neither shrunk nor saved: the debugger sees one run")
+}
+
+func TestSeedAndSchedulesAreARange(t *testing.T) {
+	t.Setenv("INTERLEAVE_SEED", "5")
+	t.Setenv("INTERLEAVE_SCHEDULES", "3")
+	o := schedtest.Explore(t, twoIncrements((*counter).inc), schedtest.SaveDir(t.TempDir()))
+	require.Nil(t, o.Failure)
+	require.Equal(t, 3, o.Schedules)
+	t.Setenv("INTERLEAVE_SCHEDULES", "")
+	o = schedtest.Explore(t, twoIncrements((*counter).inc), schedtest.SaveDir(t.TempDir()))
+	require.Equal(t, 1, o.Schedules, "a seed alone is one schedule")
 }

@@ -39,7 +39,9 @@
 //	-interleave.replay FILE    INTERLEAVE_REPLAY       rerun the schedule in FILE, alone
 //
 // Schedule N of random and PCT uses seed N, so -interleave.seed=N reruns
-// it; PCT calibrates its step count from a run of the body. A DFS without a
+// it (with -interleave.schedules=K as well, schedules N to N+K-1: how
+// interleave stress gives each child its seeds); PCT calibrates its step
+// count from a run of the body. A DFS without a
 // bound says so when it starts, and every search reports its progress on
 // stderr every ten seconds.
 //
@@ -51,7 +53,10 @@
 // directory level per subtest) and reported with t.Fatal: the failure, the
 // timeline of the shrunk run with the notes, and the lines that rerun the
 // shrunk schedule (-interleave.replay) and the schedule as found
-// (-interleave.seed). When INTERLEAVE_STRESS=1 (interleave stress sets it
+// (-interleave.seed), and the interleave debug line that opens the shrunk
+// schedule under Delve (interleave debug sets INTERLEAVE_DEBUG=1, under
+// which Check runs the one schedule it is given and nothing else). When
+// INTERLEAVE_STRESS=1 (interleave stress sets it
 // for its children), a line "INTERLEAVE-FAILURE {json}" on stdout carries
 // the same for the stress report. Every later run of the test replays the
 // saved schedules first: one that still fails fails the test at once; one

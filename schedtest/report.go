@@ -18,6 +18,11 @@ import (
 // writes the report.
 func (c *checker) fail(res *sched.Result, seed int64, total int) {
 	c.t.Helper()
+	if c.debugging {
+		line := c.goTest(c.searchFlags(seed)...)
+		c.found(res.Failure, res.Schedule, line, fmt.Sprintf("interleave: schedule %d of %s fails: %v\n", seed, c.searchName(), res.Failure))
+		return
+	}
 	found := sched.Run(c.body, c.opts(sched.Replay(res.Schedule), true))
 	if found.Failure == nil { // cannot happen for a deterministic body
 		found = res
@@ -76,9 +81,23 @@ func (c *checker) fail(res *sched.Result, seed int64, total int) {
 		repro = seedLine
 	} else {
 		c.out.Saved = path
+		fmt.Fprintf(&b, "To debug it: %s\n", c.debugLine(path))
 	}
 	c.found(small.Failure, s, repro, b.String())
+	if c.out.Saved != "" {
+		c.out.Debug = c.debugLine(path)
+	}
 }
+
+// debugLine is the interleave debug line that opens the schedule in path
+// (relative to the package, as go test takes it) under the debugger. It is
+// a go run line, which works in any module that requires interleave.
+func (c *checker) debugLine(path string) string {
+	return shell.Join("go", "run", cliPackage, "debug", "-pkg", packageDir(), "-run", runPattern(c.t.Name()), "-schedule", path)
+}
+
+// cliPackage is the import path of the interleave command.
+const cliPackage = "github.com/interleave/interleave/cmd/interleave"
 
 // found records the failure to report.
 func (c *checker) found(f *sched.Failure, s *sched.Schedule, repro, report string) {
@@ -140,8 +159,9 @@ func (c *checker) replayFile(path string) {
 		return
 	}
 	line := c.goTest("-interleave.replay=" + path)
-	c.found(r.Failure, r.Schedule, line, fmt.Sprintf("interleave: replayed %s: %v\n%d steps, %d preemptions, trace hash %s\n\n%s\nTo rerun it: %s\n",
-		path, r.Failure, r.Steps, r.Preemptions, hash(r.Trace), story(r), line))
+	c.found(r.Failure, r.Schedule, line, fmt.Sprintf("interleave: replayed %s: %v\n%d steps, %d preemptions, trace hash %s\n\n%s\nTo rerun it: %s\nTo debug it: %s\n",
+		path, r.Failure, r.Steps, r.Preemptions, hash(r.Trace), story(r), line, c.debugLine(path)))
+	c.out.Debug = c.debugLine(path)
 }
 
 // replayCorpus replays every schedule saved for this test: the first that
@@ -162,9 +182,9 @@ func (c *checker) replayCorpus() {
 			c.t.Logf("interleave: saved schedule %s no longer applies (%v); delete it if the code changed on purpose", path, r.Failure)
 		default:
 			line := c.goTest("-interleave.replay=" + path)
-			c.found(r.Failure, r.Schedule, line, fmt.Sprintf("interleave: saved schedule %s still fails: %v\n%d steps, trace hash %s\n\n%s\nTo rerun it: %s\n",
-				path, r.Failure, r.Steps, hash(r.Trace), story(r), line))
-			c.out.Saved = path
+			c.found(r.Failure, r.Schedule, line, fmt.Sprintf("interleave: saved schedule %s still fails: %v\n%d steps, trace hash %s\n\n%s\nTo rerun it: %s\nTo debug it: %s\n",
+				path, r.Failure, r.Steps, hash(r.Trace), story(r), line, c.debugLine(path)))
+			c.out.Saved, c.out.Debug = path, c.debugLine(path)
 			return
 		}
 	}

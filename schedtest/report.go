@@ -159,8 +159,8 @@ func (c *checker) replayFile(path string) {
 		return
 	}
 	line := c.goTest("-interleave.replay=" + path)
-	c.found(r.Failure, r.Schedule, line, fmt.Sprintf("interleave: replayed %s: %v\n%d steps, %d preemptions, trace hash %s\n\n%s\nTo rerun it: %s\nTo debug it: %s\n",
-		path, r.Failure, r.Steps, r.Preemptions, hash(r.Trace), story(r), line, c.debugLine(path)))
+	c.found(r.Failure, r.Schedule, line, fmt.Sprintf("interleave: replayed %s: %v\n%d steps, %s, trace hash %s\n\n%s\nTo rerun it: %s\nTo debug it: %s\n",
+		path, r.Failure, r.Steps, plural(r.Preemptions, "preemption"), hash(r.Trace), story(r), line, c.debugLine(path)))
 	c.out.Debug = c.debugLine(path)
 }
 

@@ -53,10 +53,20 @@ var stressCmd = &command{
 		f.StringVar(&o.dsn, "dsn", "", "with -backend pg: the PostgreSQL `DSN` (default $INTERLEAVE_PG_DSN; make pg-up prints one)")
 		f.IntVar(&o.pool, "pool", 0, "with -backend pg: the connection pool `size` (default 2*p+4)")
 		f.Float64Var(&o.jitter, "jitter", 0.3, "with -backend pg: the `probability` of a random yield (or short sleep) at each scheduling point")
+		f.StringVar(&o.pkg, "pkg", "", "stress the go tests of package `DIR` that use schedtest (with -run) instead of the scenarios")
+		f.StringVar(&o.runRE, "run", "", "with -pkg: the tests to run, a go test -run `regexp`")
 		return func(c *cli, args []string) (int, error) {
 			o.json = *f.json
 			o.scenarios = args
 			o.given = f.given
+			if o.pkg != "" || f.isSet("run") {
+				if err := o.validatePkg(); err != nil {
+					return 0, err
+				}
+				code, err := o.run(c)
+				o.keepSchedules(c, code)
+				return code, err
+			}
 			if o.backend == "pg" {
 				if err := o.validatePG(); err != nil {
 					return 0, err
@@ -86,6 +96,8 @@ type stressOptions struct {
 	pool                              int
 	jitter                            float64
 	given                             func(names ...string) []string // which of names were on the command line
+	pkg, runRE                        string                         // -pkg mode: a package's tests
+	pkgDir, schedDir                  string                         // -pkg mode: the package, and where children save schedules
 
 	strategies       []string // one, or the two of -compare
 	failureRE        *regexp.Regexp
@@ -125,12 +137,6 @@ func (o *stressOptions) validate() error {
 	if err := o.parseStrategies(); err != nil {
 		return err
 	}
-	if _, err := parseSearch(o.search, o.depth, 2); err != nil {
-		return err
-	}
-	if o.search == "dfs" {
-		return badInput("-search dfs: a stress child runs seeds; use random or pct (or interleave explore --search dfs)")
-	}
 	for _, name := range o.scenarios {
 		sc, err := lookupScenario(name)
 		if err != nil {
@@ -145,6 +151,21 @@ func (o *stressOptions) validate() error {
 			arg = abs // the children run in another directory
 		}
 		o.scenarioArgs = append(o.scenarioArgs, arg)
+	}
+	return o.validateChildren()
+}
+
+// validateChildren checks what every kind of child takes: the mode and
+// search of its seeds, the counts, the regexps, the shard and -o.
+func (o *stressOptions) validateChildren() error {
+	if o.mode != "controlled" && o.mode != "wild" {
+		return badInput("unknown mode %q (known: controlled, wild)", o.mode)
+	}
+	if _, err := parseSearch(o.search, o.depth, 2); err != nil {
+		return err
+	}
+	if o.search == "dfs" {
+		return badInput("-search dfs: a stress child runs seeds; use random or pct (or interleave explore --search dfs)")
 	}
 	switch {
 	case o.parallel < 1:
@@ -223,6 +244,9 @@ func (o *stressOptions) seedOf(j int) int64 {
 // childArgs are the test binary's arguments for a child whose first seed
 // is seed.
 func (o *stressOptions) childArgs(strategy string, seed int64) []string {
+	if o.pkg != "" {
+		return o.pkgChildArgs(seed)
+	}
 	args := []string{
 		"-test.run=^TestStress$", "-test.count=1", "-test.timeout=0",
 		"-interleave.strategy=" + strategy,
@@ -350,6 +374,9 @@ func (o *stressOptions) run(c *cli) (int, error) {
 // prepareBinary builds the scenarios test binary, or takes the one named by
 // INTERLEAVE_TEST_BINARY.
 func (o *stressOptions) prepareBinary(ctx context.Context) error {
+	if o.pkg != "" {
+		return o.preparePkgBinary(ctx)
+	}
 	root, rootErr := repoRoot()
 	if rootErr == nil {
 		o.childDir = filepath.Join(root, "scenarios") // where go test runs them
@@ -407,6 +434,12 @@ func (o *stressOptions) header(strategy string) {
 	if len(o.scenarios) > 0 {
 		scs = strings.Join(o.scenarios, ", ")
 	}
+	if o.pkg != "" {
+		scs = fmt.Sprintf("%s (%s search)", o.search, o.mode)
+		if o.search == "pct" {
+			scs = fmt.Sprintf("pct(d=%d)", o.depth)
+		}
+	}
 	seeds := fmt.Sprintf("%d seeds each (child i: seeds i*%d+1..i*%d+%d)", o.schedules, o.schedules, o.schedules, o.schedules)
 	if o.schedules == 1 {
 		seeds = "1 seed each (child i: seed i+1)"
@@ -423,6 +456,9 @@ func (o *stressOptions) runEngine(ctx context.Context, strategy string) (*stress
 		outDir = filepath.Join(outDir, strategy)
 	}
 	env := childEnv()
+	if o.pkg != "" {
+		env = append(env, "INTERLEAVE_STRESS=1") // schedtest's failure lines
+	}
 	eng, err := stress.New(stress.Config{
 		Name:     strategy,
 		Parallel: o.parallel,

@@ -6,8 +6,8 @@ import (
 	"reflect"
 	stdsync "sync"
 	stdatomic "sync/atomic"
-	stdtime "time"
 	"testing"
+	stdtime "time"
 
 	"github.com/interleave/interleave/std/chans"
 	"github.com/interleave/interleave/std/sync"

@@ -3,6 +3,7 @@ package schedtest
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"
@@ -299,21 +300,29 @@ type started struct{ sched.Strategy }
 
 func (started) Start() bool { return true }
 
-// progress reports a long search on stderr every progressEvery.
+// progress reports a long search on stderr every progressEvery (on w and
+// every `every` in tests). Wall time decides only when a line is printed,
+// never what runs.
 type progress struct {
 	name, search string
 	start, last  time.Time
+	w            io.Writer
+	every        time.Duration
 }
 
 func (p *progress) tick(n int) {
 	if p.start.IsZero() {
 		p.start = p.last
 	}
-	if time.Since(p.last) < progressEvery {
+	every, w := p.every, p.w
+	if every == 0 {
+		every, w = progressEvery, os.Stderr
+	}
+	if time.Since(p.last) < every {
 		return
 	}
 	p.last = time.Now()
-	fmt.Fprintf(os.Stderr, "interleave: %s: %s: %d schedules in %v, no failure yet\n", p.name, p.search, n, time.Since(p.start).Round(time.Second))
+	fmt.Fprintf(w, "interleave: %s: %s: %d schedules in %v, no failure yet\n", p.name, p.search, n, time.Since(p.start).Round(time.Second))
 }
 
 // wild runs the body on real goroutines with jitter, seeds as random's.

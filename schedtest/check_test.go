@@ -59,6 +59,11 @@ func TestHelperLostUpdate(t *testing.T) {
 	schedtest.Check(t, twoIncrements((*counter).incRacy))
 }
 
+func TestHelperFixed(t *testing.T) {
+	helper(t)
+	schedtest.Check(t, twoIncrements((*counter).inc))
+}
+
 func TestHelperSubtests(t *testing.T) {
 	helper(t)
 	for _, name := range []string{"a b", "../up"} {
@@ -263,4 +268,11 @@ func TestSeedAndSchedulesAreARange(t *testing.T) {
 	t.Setenv("INTERLEAVE_SCHEDULES", "")
 	o = schedtest.Explore(t, twoIncrements((*counter).inc), schedtest.SaveDir(t.TempDir()))
 	require.Equal(t, 1, o.Schedules, "a seed alone is one schedule")
+}
+
+func TestUnboundedDFSSaysSoUpFront(t *testing.T) {
+	out, err := child(t, "-test.run=^TestHelperFixed$", "-interleave.search=dfs", "-interleave.preemptions=-1", "-interleave.save="+t.TempDir())
+	require.NoError(t, err, out)
+	require.Contains(t, out, "interleave: TestHelperFixed: dfs without a bound and without a budget: the search may not end; progress every 10s (-interleave.preemptions=N bounds it, -interleave.schedules=N caps it)\n")
+	require.Regexp(t, `interleave: dfs\(unbounded\) exhausted: all \d+ schedules pass`, out)
 }

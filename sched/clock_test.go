@@ -188,3 +188,32 @@ func TestTimersInWildMode(t *testing.T) {
 	}, sched.WildOptions{Jitter: 0.2})
 	require.Equal(t, "fired after start: true, stopped: true", res.Failure.Msg)
 }
+
+// TestPCTAndDFSEndOnATickerProgram: timer firings are events, not a task
+// that could always run, so every PCT run of a ticker loop ends, and a
+// bounded DFS of a ticker and a racing task exhausts.
+func TestPCTAndDFSEndOnATickerProgram(t *testing.T) {
+	rep := sched.Explore(tickerLoop(200), sched.Options{Strategy: sched.PCT(1, 3, 0), MaxSteps: 5000}, 200)
+	require.Nil(t, rep.Failure)
+	require.Equal(t, 200, rep.Schedules)
+
+	body := func(rt *sched.Runtime) {
+		tk := rt.NewTicker(time.Second)
+		defer tk.Stop()
+		done := sched.NewChan[struct{}](rt, "done", 0)
+		rt.Go("worker", func() {
+			rt.Sleep(2500 * time.Millisecond)
+			done.Close()
+		})
+		for {
+			if rt.Select(tk.C.RecvCase(nil), done.RecvCase(nil)) == 1 {
+				return
+			}
+		}
+	}
+	dfs := sched.DFS(2)
+	rep = sched.Explore(body, sched.Options{Strategy: dfs}, 0)
+	require.Nil(t, rep.Failure)
+	require.True(t, rep.Exhausted)
+	t.Logf("dfs(2) over a ticker loop: %d schedules", rep.Schedules)
+}

@@ -2,6 +2,7 @@ package sync_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -226,4 +227,29 @@ func TestPoolAndMapUnderControl(t *testing.T) {
 	}, sched.Options{Trace: true})
 	require.Equal(t, "pool gave 2 after 2 News; map 1 true 1 false", res.Failure.Msg)
 	require.Contains(t, res.Failure.Trace.String(), "map loadorstore atomic#1 at sync_test.go:")
+}
+
+// TestEveryStrategyDrivesTheDropIns: the check-then-act race of the
+// drop-in primitives is found by random, PCT, DFS and an outside chooser,
+// and its schedule replays (strictly and guided) to the same failure.
+func TestEveryStrategyDrivesTheDropIns(t *testing.T) {
+	racy := twoWithdrawals((*account).withdrawRacy)
+	var found *sched.Failure
+	for name, strat := range map[string]sched.Strategy{
+		"random":  sched.Random(1),
+		"pct":     sched.PCT(1, 3, 0),
+		"dfs":     sched.DFS(1),
+		"chooser": sched.Chooser(rand.New(rand.NewPCG(1, 2)).IntN), // an outside source of decisions
+	} {
+		rep := sched.Explore(racy, sched.Options{Strategy: strat}, 500)
+		require.NotNil(t, rep.Failure, name)
+		require.Equal(t, "balance -60", rep.Failure.Msg, name)
+		found = rep.Failure
+	}
+	for name, strat := range map[string]sched.Strategy{"replay": sched.Replay(found.Schedule), "guided": sched.Guided(found.Schedule)} {
+		res := sched.Run(racy, sched.Options{Strategy: strat})
+		require.NotNil(t, res.Failure, name)
+		require.Equal(t, found.Msg, res.Failure.Msg, name)
+		require.Equal(t, found.Schedule.String(), res.Schedule.String(), name)
+	}
 }

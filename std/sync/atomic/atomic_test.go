@@ -92,3 +92,22 @@ func TestEveryTypeAndFunction(t *testing.T) {
 	require.Equal(t, want, check())
 	require.Greater(t, res.Steps, 20, "each operation is a scheduling point")
 }
+
+func TestAtomicsInWildMode(t *testing.T) {
+	res := sched.RunWild(func(rt *sched.Runtime) {
+		var n atomic.Int64
+		var wg sync.WaitGroup
+		for i := 0; i < 8; i++ {
+			wg.Go(func() {
+				for j := 0; j < 100; j++ {
+					n.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if n.Load() != 800 {
+			rt.Failf("n = %d", n.Load())
+		}
+	}, sched.WildOptions{Jitter: 0.2})
+	require.Nil(t, res.Failure)
+}

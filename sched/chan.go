@@ -14,8 +14,10 @@ import (
 // Receivers and senders are served in the order they blocked, as the Go
 // runtime serves them.
 //
-// A nil *Chan is the nil channel: Send and Recv block forever, a Select case
-// on it is never ready, and Close panics.
+// A nil *Chan is the nil channel: Send and Recv block forever (finding
+// their run with Current, so in a program that calls UseCurrent, as the std
+// packages do; elsewhere they panic, having no run to block in), a Select
+// case on it is never ready, and Close panics.
 //
 // In wild mode a Chan is a Go channel.
 type Chan[T any] struct {
@@ -240,7 +242,7 @@ func (c *Chan[T]) drain() bool {
 // while Send waits.
 func (c *Chan[T]) Send(v T) {
 	if c == nil {
-		Current().blockForever("send on a nil channel")
+		nilChanRun("send on").blockForever("send on a nil channel")
 		return
 	}
 	rt := c.rt
@@ -287,7 +289,7 @@ func (c *Chan[T]) release(s *sudog[T]) {
 // channel is closed and drained (v is then the zero value).
 func (c *Chan[T]) Recv() (v T, ok bool) {
 	if c == nil {
-		Current().blockForever("receive from a nil channel")
+		nilChanRun("receive from").blockForever("receive from a nil channel")
 		return v, false
 	}
 	rt := c.rt
@@ -552,6 +554,17 @@ func (rt *Runtime) wake(w waiter) {
 		w.t.state = runnable
 		w.t.blockedOn = nil
 	}
+}
+
+// nilChanRun is the run of a task that operates on a nil *Chan.
+func nilChanRun(op string) *Runtime {
+	if rt := Current(); rt != nil {
+		return rt
+	}
+	if !currentUsed.Load() {
+		panic("sched: " + op + " a nil *Chan, which blocks forever: the operation finds its run with Current, which needs UseCurrent (the std packages call it)")
+	}
+	return nil // outside any run: block the goroutine, as Go does
 }
 
 // blockForever blocks the running task for good: an operation on a nil

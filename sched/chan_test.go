@@ -115,6 +115,7 @@ func TestChanMisusePanicsAsGoDoes(t *testing.T) {
 }
 
 func TestNilChanBlocksForever(t *testing.T) {
+	sched.UseCurrent()
 	f := run(func(rt *sched.Runtime) {
 		var c *sched.Chan[int]
 		c.Recv()

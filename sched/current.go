@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -21,8 +22,8 @@ import (
 // the pointer to that label set, read back through the accessor the runtime
 // keeps for that purpose (runtime/pprof.runtime_getProfLabel, which the Go
 // team keeps stable for the packages that use it; go.dev/issue/67401), is
-// the key of the task in tasksByTag. A lookup is a pointer load and a
-// sync.Map hit; a goroutine without labels, which is every goroutine of a
+// the key of the task in tasksByTag (in a program that called UseCurrent).
+// A lookup is a pointer load and a sync.Map hit; a goroutine without labels, which is every goroutine of a
 // program that is not under test, answers nil after the pointer load alone.
 // As a side effect CPU profiles of a run show each sample's task as the
 // label interleave.task.
@@ -38,21 +39,50 @@ type taskTag struct {
 
 var tasksByTag sync.Map // unsafe.Pointer (the goroutine's label set) -> *taskTag
 
+// currentUsed is set by UseCurrent: tasks tag their goroutines only in a
+// program that finds runs with Current, so that one that passes its
+// *Runtime (the harness) pays nothing for it.
+var currentUsed atomic.Bool
+
+// UseCurrent makes the tasks of every later run findable by Current. The
+// packages under std call it from their init; a program that calls Current
+// without them must call it first.
+func UseCurrent() { currentUsed.Store(true) }
+
 // tagged wraps a task's function so that the task's goroutine can be found
 // by Current while fn runs.
 func (rt *Runtime) tagged(name string, fn func()) func() {
-	return func() {
-		pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("interleave.task", name)))
-		key := goroutineLabels()
-		tg := &taskTag{rt: rt}
+	if !currentUsed.Load() {
 		if rt.wild == nil {
-			tg.t = rt.cur
-			rt.beat(rt.cur)
+			return func() { rt.beat(rt.cur); fn() }
 		}
-		tasksByTag.Store(key, tg)
+		return fn
+	}
+	// The label set is made here, on the starting side; the new goroutine
+	// only installs it and registers, in a call of its own, so that the
+	// task's stack is not grown for the sake of the tag.
+	labels := pprof.WithLabels(context.Background(), pprof.Labels("interleave.task", name))
+	return func() {
+		key := rt.tag(labels)
 		defer tasksByTag.Delete(key)
 		fn()
 	}
+}
+
+// tag installs labels on the calling goroutine, a task of rt, and
+// registers it for Current.
+//
+//go:noinline
+func (rt *Runtime) tag(labels context.Context) unsafe.Pointer {
+	pprof.SetGoroutineLabels(labels)
+	key := goroutineLabels()
+	tg := &taskTag{rt: rt}
+	if rt.wild == nil {
+		tg.t = rt.cur
+		rt.beat(rt.cur)
+	}
+	tasksByTag.Store(key, tg)
+	return key
 }
 
 // Current returns the run the calling goroutine is a task of (a task

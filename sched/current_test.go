@@ -10,6 +10,7 @@ import (
 )
 
 func TestCurrentFindsTheRunOfATask(t *testing.T) {
+	sched.UseCurrent()
 	require.Nil(t, sched.Current(), "the test's goroutine is no task")
 	var inMain, inTask, inWild *sched.Runtime
 	var self *sched.Runtime
@@ -31,6 +32,7 @@ func TestCurrentFindsTheRunOfATask(t *testing.T) {
 }
 
 func TestCurrentTellsParallelRunsApart(t *testing.T) {
+	sched.UseCurrent()
 	var wg sync.WaitGroup
 	for i := 0; i < 8; i++ {
 		wg.Add(1)
@@ -54,6 +56,7 @@ func TestCurrentTellsParallelRunsApart(t *testing.T) {
 }
 
 func TestCurrentRejectsAGoroutineTheSchedulerDidNotStart(t *testing.T) {
+	sched.UseCurrent()
 	var msg any
 	res := sched.Run(func(rt *sched.Runtime) {
 		stray := make(chan struct{})

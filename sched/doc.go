@@ -64,11 +64,14 @@
 // channel statements and go statements, which no import can intercept
 // (examples/ counts the lines).
 //
-// They find their run themselves, with [Current]: every task of a run sets
-// its own profiler label set on its goroutine when it starts, and Current
-// looks up the pointer to the calling goroutine's label set, which costs a
-// pointer load and a map hit, where learning a goroutine's ID by parsing
-// runtime.Stack costs microseconds. A goroutine that is no task of any run
+// They find their run themselves, with [Current]: in a program that uses
+// it ([UseCurrent]; the std packages call it when they are linked in), every
+// task of a run sets its own profiler label set on its goroutine when it
+// starts, and Current looks up the pointer to the calling goroutine's label
+// set, which costs a pointer load and a map hit, where learning a
+// goroutine's ID by parsing runtime.Stack costs microseconds. (Tagging
+// costs a few microseconds per task; a program that passes its *Runtime,
+// as the harness does, does not pay it.) A goroutine that is no task of any run
 // answers nil after the pointer load alone, and the std packages then are
 // the standard library's primitives; built with the tag interleave_off
 // they are aliases of them, at no cost at all. Under control each

@@ -150,16 +150,11 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 	rt.cur = main
 	rt.step = 1
 	rt.traceStep(main)
-	rt.stall.given = make(chan struct{})
-	if opts.StallTimeout == 0 {
-		opts.StallTimeout = DefaultStallTimeout
-	}
-	if opts.StallTimeout > 0 {
-		go rt.watch(opts.StallTimeout)
-	}
+	rt.watch(opts.StallTimeout)
 	main.wake <- struct{}{}
 	select {
 	case <-rt.done:
+		rt.unwatch()
 	case <-rt.stall.given:
 		res.Failure = rt.stall.failure.Load()
 		res.Failure.Schedule = res.Schedule

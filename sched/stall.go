@@ -30,9 +30,18 @@ type stallState struct {
 	beats   atomic.Uint64        // one per resumption of a task
 	running atomic.Pointer[task] // the task that resumed last
 	failure atomic.Pointer[Failure]
-	mu      sync.Mutex
-	closers []func()
 	given   chan struct{}
+
+	// The watchdog is a timer that checks the beats every `every`; it
+	// starts no goroutine until it fires, so a run shorter than that
+	// costs a timer and nothing more.
+	mu             sync.Mutex
+	closers        []func()
+	timer          *time.Timer
+	every, timeout time.Duration
+	last           uint64
+	quiet          time.Duration
+	stopped        bool
 }
 
 // beat records that the running task has come back from the scheduler.
@@ -63,51 +72,77 @@ func (rt *Runtime) stalled() {
 	}
 }
 
-// watch is the watchdog of one run; it returns when the run is done.
+// watch arms the watchdog of the run (timeout 0: DefaultStallTimeout; < 0:
+// none).
 func (rt *Runtime) watch(timeout time.Duration) {
-	every := min(timeout/4, time.Second)
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	last, quiet := rt.stall.beats.Load(), time.Duration(0)
-	for {
-		select {
-		case <-rt.done:
-			return
-		case <-tick.C:
-		}
-		if b := rt.stall.beats.Load(); b != last {
-			last, quiet = b, 0
-			continue
-		}
-		if quiet += every; quiet < timeout {
-			continue
-		}
-		t := rt.stall.running.Load()
-		name := "main"
-		if t != nil {
-			name = t.name
-		}
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		f := &Failure{Kind: Stall, Task: name, Stack: string(buf),
-			Msg: fmt.Sprintf("task %s has not come back to the scheduler for %v: it blocks outside the scheduler's view (a plain channel statement on a channel of the run instead of chans, a select statement, a sync primitive of the standard library instead of std/sync, a real sleep, or I/O?); every goroutine's stack is in the failure's Stack", name, timeout)}
-		rt.stall.failure.Store(f)
-		rt.stall.mu.Lock()
-		closers := rt.stall.closers
-		rt.stall.mu.Unlock()
-		for _, c := range closers {
-			func() {
-				defer func() { recover() }() // already closed (a cancelled context)
-				c()
-			}()
-		}
-		select {
-		case <-rt.done:
-		case <-time.After(timeout):
-			// The task is stuck on something no close releases: give the
-			// failure back and leave the run's goroutines behind.
-			close(rt.stall.given)
-		}
+	st := &rt.stall
+	st.given = make(chan struct{})
+	if timeout == 0 {
+		timeout = DefaultStallTimeout
+	}
+	if timeout < 0 {
 		return
+	}
+	st.timeout, st.every = timeout, min(timeout/4, time.Second)
+	st.timer = time.AfterFunc(st.every, rt.check)
+}
+
+// unwatch disarms the watchdog once the run is done.
+func (rt *Runtime) unwatch() {
+	st := &rt.stall
+	if st.timer == nil {
+		return
+	}
+	st.mu.Lock()
+	st.stopped = true
+	st.mu.Unlock()
+	st.timer.Stop()
+}
+
+// check is the watchdog's tick, on the timer's goroutine.
+func (rt *Runtime) check() {
+	st := &rt.stall
+	st.mu.Lock()
+	if st.stopped {
+		st.mu.Unlock()
+		return
+	}
+	if b := st.beats.Load(); b != st.last || st.quiet+st.every < st.timeout {
+		if b != st.last {
+			st.last, st.quiet = b, 0
+		} else {
+			st.quiet += st.every
+		}
+		st.timer.Reset(st.every)
+		st.mu.Unlock()
+		return
+	}
+	closers := st.closers
+	st.mu.Unlock()
+
+	t := st.running.Load()
+	name := "main"
+	if t != nil {
+		name = t.name
+	}
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	f := &Failure{Kind: Stall, Task: name, Stack: string(buf),
+		Msg: fmt.Sprintf("task %s has not come back to the scheduler for %v: it blocks outside the scheduler's view (a plain channel statement on a channel of the run instead of chans, a select statement, a sync primitive of the standard library instead of std/sync, a real sleep, or I/O?); every goroutine's stack is in the failure's Stack", name, st.timeout)}
+	st.failure.Store(f)
+	for _, c := range closers {
+		func() {
+			defer func() { recover() }() // already closed (a cancelled context)
+			c()
+		}()
+	}
+	grace := time.NewTimer(st.timeout)
+	defer grace.Stop()
+	select {
+	case <-rt.done:
+	case <-grace.C:
+		// The task is stuck on something no close releases: give the
+		// failure back and leave the run's goroutines behind.
+		close(st.given)
 	}
 }

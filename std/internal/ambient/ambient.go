@@ -9,6 +9,10 @@ import (
 	"github.com/interleave/interleave/sched"
 )
 
+// Every package under std imports this one: the tasks of every run then
+// tag their goroutines, so that sched.Current finds them.
+func init() { sched.UseCurrent() }
+
 // Controlled returns the object of run rt bound to key (a primitive's
 // address), made by mk and bound on first use.
 func Controlled[T any](rt *sched.Runtime, key any, mk func(rt *sched.Runtime) *T) *T {

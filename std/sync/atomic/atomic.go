@@ -7,20 +7,16 @@ import (
 	"unsafe"
 
 	"github.com/interleave/interleave/sched"
+	"github.com/interleave/interleave/std/internal/ambient"
 )
+
+func newAtomic(rt *sched.Runtime) *sched.Atomic { return sched.NewAtomic(rt, "") }
 
 // op is the scheduling point before an operation on the value at key.
 func op(key any, name string) {
 	if rt := sched.Current(); rt != nil {
 		if !rt.Wild() {
-			var a *sched.Atomic
-			if v := rt.Bound(key); v != nil {
-				a = v.(*sched.Atomic)
-			} else {
-				a = sched.NewAtomic(rt, "")
-				rt.Bind(key, a)
-			}
-			a.Op(name)
+			ambient.Controlled(rt, key, newAtomic).Op(name)
 			return
 		}
 		rt.Yield(name)

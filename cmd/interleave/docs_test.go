@@ -43,6 +43,7 @@ func TestREADMECommands(t *testing.T) {
 		"go test -run '^$' -bench 'PingPong|Switch|3x10' ./sched/":                            "benchmarks",
 		"go test ./scenarios -run 'TestTimelineInBrowser/(naive|fixed)$' -update-screenshots": "rewrites the committed screenshots; TestTimelineInBrowser runs the same pages",
 		"go test -run '^$' -bench 'FindNaive|ScheduleThroughput' -cpu 1 ./scenarios/":         "benchmarks",
+		"go test -run '^$' -bench . -benchtime 2s ./std/...":                                  "benchmarks",
 	}
 	want := map[string]int{ // the exit status of those that fail on purpose
 		"go run ./cmd/interleave run --scenario out-of-order --strategy naive --seed 31 --trace": 1,

@@ -5,12 +5,15 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/interleave/interleave/examples/bank"
 	fixed "github.com/interleave/interleave/examples/bank/fixed"
 	"github.com/interleave/interleave/sched"
 	"github.com/interleave/interleave/schedtest"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // twoTransfers applies two transfers of 80 from an account of 100, at
 // once: one must go through and one be refused, and no money may appear

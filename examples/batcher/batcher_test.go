@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/interleave/interleave/examples/batcher"
 	fixed "github.com/interleave/interleave/examples/batcher/fixed"
@@ -14,6 +15,8 @@ import (
 	"github.com/interleave/interleave/std/context"
 	"github.com/interleave/interleave/std/time"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // batching is what the test needs of a batcher, fixed or not.
 type batching interface {

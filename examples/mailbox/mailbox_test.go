@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/interleave/interleave/examples/mailbox"
 	fixed "github.com/interleave/interleave/examples/mailbox/fixed"
@@ -12,6 +13,8 @@ import (
 	"github.com/interleave/interleave/schedtest"
 	"github.com/interleave/interleave/std/sync"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // box is what the test needs of a mailbox, fixed or not.
 type box interface {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/interleave/interleave/examples/workerpool"
 	fixed "github.com/interleave/interleave/examples/workerpool/fixed"
@@ -15,6 +16,8 @@ import (
 )
 
 type process func(ctx context.Context, jobs []int, n int, work func(ctx context.Context, job int) int) ([]int, error)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // twoJobsTwoWorkers: two workers, two jobs of one second each, and a
 // timeout of one second: the jobs end as the deadline comes. Process must

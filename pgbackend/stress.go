@@ -141,7 +141,7 @@ func StressPromote(ctx context.Context, b *Backend, cfg StressConfig) (StressRes
 		return StressResult{}, fmt.Errorf("pgbackend: stress: %d runs: want at least 1", cfg.Runs)
 	case cfg.Concurrency < 0:
 		return StressResult{}, fmt.Errorf("pgbackend: stress: concurrency %d: want at least 1", cfg.Concurrency)
-	case cfg.Jitter < 0 || cfg.Jitter > 1:
+	case !(cfg.Jitter >= 0 && cfg.Jitter <= 1): // NaN too
 		return StressResult{}, fmt.Errorf("pgbackend: stress: jitter %v: want a probability in [0, 1]", cfg.Jitter)
 	case cfg.FirstRunID < 0 || cfg.FirstRunID > MaxRunID-int64(cfg.Runs)+1:
 		return StressResult{}, fmt.Errorf("pgbackend: stress: first run ID %d: want 1..%d for %d runs (or 0 to allocate)", cfg.FirstRunID, MaxRunID-int64(cfg.Runs)+1, cfg.Runs)

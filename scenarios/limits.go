@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/interleave/interleave/sched"
 )
@@ -35,6 +36,9 @@ const (
 	MaxStressCount = 1_000_000_000
 	// MaxPool bounds stress -pool, the PostgreSQL connection pool.
 	MaxPool = 4096
+	// MaxTimeout bounds a time limit: stress -timeout (per child) and
+	// debug --timeout.
+	MaxTimeout = 7 * 24 * time.Hour
 
 	// MaxScriptBytes bounds the size of a scenario file.
 	MaxScriptBytes = 1 << 20

@@ -117,6 +117,8 @@ func debugMain(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case err == nil:
 		return exitPass
+	case outputContext().Err() != nil:
+		return exitError // the output broke: Main says so
 	case errors.As(err, &ue):
 		fmt.Fprintln(stderr, usageLine("debug", ue))
 	case errors.As(err, &te):
@@ -177,8 +179,8 @@ func dbgParse(args []string) (*dbgOptions, error) {
 	if o.json && !o.trace {
 		return nil, badInput("debug: --json needs --trace")
 	}
-	if set["timeout"] && (!o.trace || o.timeout <= 0) {
-		return nil, badInput("debug: --timeout needs --trace and a positive duration")
+	if set["timeout"] && (!o.trace || o.timeout <= 0 || o.timeout > scenarios.MaxTimeout) {
+		return nil, badInput("debug: --timeout needs --trace and a positive duration up to %v", scenarios.MaxTimeout)
 	}
 	if *schedule != "" {
 		for _, f := range []string{"scenario", "strategy", "seed", "search", "depth", "preemptions"} {
@@ -244,17 +246,28 @@ func (o *dbgOptions) resolve(scenario, strategy, seed, search, depth, preemption
 	}
 	d, b := 3, 2
 	if depth != "" {
-		if d, err = strconv.Atoi(depth); err != nil || d < 1 {
-			return badInput("--depth %q: want a whole number >= 1", depth)
+		if d, err = strconv.Atoi(depth); err != nil || d < 1 || d > scenarios.MaxDepth {
+			return badInput("--depth %q: want a whole number from 1 to %d", depth, scenarios.MaxDepth)
 		}
 	}
 	if preemptions != "" {
-		if b, err = strconv.Atoi(preemptions); err != nil {
-			return badInput("--preemptions %q: want a whole number (negative: unbounded)", preemptions)
+		if b, err = strconv.Atoi(preemptions); err != nil || b > scenarios.MaxPreemptions {
+			return badInput("--preemptions %q: want a whole number up to %d (negative: unbounded)", preemptions, scenarios.MaxPreemptions)
 		}
 	}
 	if o.search, err = scenarios.ParseSearch(search, d, b); err != nil {
 		return badInput("--search: %s", oneLine(err))
+	}
+	if o.search.Kind == "dfs" {
+		// The index of a DFS schedule: check it names one before anything
+		// is built (reaching it runs the schedules before it).
+		if o.seed >= scenarios.MaxSchedules {
+			return badInput("--seed %d: a dfs seed is the schedule's index, from 0 to %d", o.seed, scenarios.MaxSchedules-1)
+		}
+		st, _ := scenarios.LookupStrategy(strategy)
+		if r := scenarios.Run(scenarios.Spec{Scenario: sc, Strategy: st, Search: o.search, Seed: o.seed}); r.PastEnd() {
+			return badInput("--seed %d: %s", o.seed, r.Failure.Msg)
+		}
 	}
 	return nil
 }
@@ -304,7 +317,7 @@ func (o *dbgOptions) run(stdout, stderr io.Writer) error {
 
 	// Ctrl-C (or a TERM or HUP) cancels ctx: the build or the trace stops,
 	// dlv and the program are killed, the temporary directory removed.
-	ctx, stop := dbgNotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, stop := dbgNotifyContext(outputContext(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 
 	tmp, err := os.MkdirTemp("", "interleave-debug-*")
@@ -349,8 +362,8 @@ func (o *dbgOptions) run(stdout, stderr io.Writer) error {
 		Env:         dbgTestEnv(),
 		Breakpoints: bps,
 		Stdin:       dbgStdin,
-		Stdout:      stdout,
-		Stderr:      stderr,
+		Stdout:      unwrap(stdout), // dlv's prompt needs to see the terminal
+		Stderr:      unwrap(stderr),
 	})
 	switch {
 	case err != nil && ictx.Err() != nil:

@@ -79,7 +79,7 @@ func TestDebugBadInput(t *testing.T) {
 		{"unknown scenario", []string{"--scenario", "nosuch", "--strategy", "naive", "--seed", "1"}, `^interleave: unknown scenario "nosuch" \(known: .*promote-while-requires-action.*\)$`},
 		{"unknown strategy", []string{"--scenario", "promote-while-requires-action", "--strategy", "nosuch", "--seed", "1"}, `^interleave: unknown strategy "nosuch" \(known: naive, fixed-r1, fixed, producer-lock\)$`},
 		{"unknown search", append(sched, "--seed", "1", "--search", "bfs"), `^interleave: --search: unknown search "bfs" \(known: random, pct, dfs\)$`},
-		{"bad depth", append(sched, "--seed", "1", "--depth", "0"), `^interleave: --depth "0": want a whole number >= 1$`},
+		{"bad depth", append(sched, "--seed", "1", "--depth", "0"), `^interleave: --depth "0": want a whole number from 1 to 100$`},
 		{"bad preemptions", append(sched, "--seed", "1", "--preemptions", "two"), `^interleave: --preemptions "two": want a whole number`},
 		{"json without trace", append(sched, "--seed", "1", "--json"), `^interleave: debug: --json needs --trace$`},
 		{"unknown flag", append(sched, "--seed", "1", "--frobnicate"), `^interleave debug: flag provided but not defined: -frobnicate \(see 'interleave help debug'\)$`},

@@ -40,11 +40,14 @@ var matrixCmd = &command{
 			if err != nil {
 				return 0, err
 			}
-			if *budget < 1 {
-				return 0, badInput("--budget %d: want a number of schedules >= 1", *budget)
+			if err := checkRange("--budget", *budget, 1, scenarios.MaxSchedules); err != nil {
+				return 0, err
 			}
-			if *parallel < 1 {
-				return 0, badInput("-p %d: want at least 1", *parallel)
+			if err := checkSeeds("--seed", first, *budget); err != nil {
+				return 0, err
+			}
+			if err := checkRange("-p", *parallel, 1, scenarios.MaxParallel); err != nil {
+				return 0, err
 			}
 			m := runMatrix(scs, sts, *budget, first, *parallel)
 			code := exitPass
@@ -170,7 +173,7 @@ func runMatrix(scs []*scenarios.Scenario, sts []harness.MergeStrategy, budget in
 
 	cells := make(chan *matrixCell)
 	var swg sync.WaitGroup
-	for i := 0; i < parallel; i++ {
+	for range min(parallel, len(m.Cells)) {
 		swg.Add(1)
 		go func() {
 			defer swg.Done()

@@ -10,6 +10,7 @@ import (
 	"github.com/interleave/interleave/internal/stress"
 	"github.com/interleave/interleave/pgbackend"
 	"github.com/interleave/interleave/pgstore"
+	"github.com/interleave/interleave/scenarios"
 )
 
 // pgScenario is the one workload the pg backend runs.
@@ -38,12 +39,15 @@ func (o *stressOptions) validatePG() error {
 	switch {
 	case o.count < 1:
 		return badInput("-backend pg needs -count: the number of runs per strategy")
-	case o.parallel < 1:
-		return badInput("-p %d: want at least 1", o.parallel)
-	case len(o.given("pool")) > 0 && o.pool < 1:
-		return badInput("-pool %d: want at least 1 connection", o.pool)
-	case o.jitter < 0 || o.jitter > 1:
+	case o.count > scenarios.MaxStressCount:
+		return badInput("-count %d: want a number of runs from 1 to %d", o.count, scenarios.MaxStressCount)
+	case len(o.given("pool")) > 0 && (o.pool < 1 || o.pool > scenarios.MaxPool):
+		return badInput("-pool %d: want a number of connections from 1 to %d", o.pool, scenarios.MaxPool)
+	case !(o.jitter >= 0 && o.jitter <= 1): // NaN too
 		return badInput("-jitter %v: want a probability in [0, 1]", o.jitter)
+	}
+	if err := checkRange("-p", o.parallel, 1, scenarios.MaxParallel); err != nil {
+		return err
 	}
 	if o.dsn == "" {
 		o.dsn = os.Getenv(pgstore.DSNEnv)

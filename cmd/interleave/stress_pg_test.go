@@ -125,8 +125,8 @@ func TestStressPGBadInput(t *testing.T) {
 			"interleave: -backend pg does not take -mode, -schedules, -timeout (flags of the child binaries of -backend mem)\n"},
 		{[]string{"-count", "5", "-dsn", "postgres://x@127.0.0.1:1/x", "-failfast", "-search", "random", "-depth", "2"},
 			"interleave: -backend pg does not take -search, -depth, -failfast (flags of the child binaries of -backend mem)\n"},
-		{[]string{"-count", "5", "-dsn", "postgres://x@127.0.0.1:1/x", "-pool", "0"}, "interleave: -pool 0: want at least 1 connection\n"},
-		{[]string{"-count", "5", "-dsn", "postgres://x@127.0.0.1:1/x", "-pool", "-2"}, "interleave: -pool -2: want at least 1 connection\n"},
+		{[]string{"-count", "5", "-dsn", "postgres://x@127.0.0.1:1/x", "-pool", "0"}, "interleave: -pool 0: want a number of connections from 1 to 4096\n"},
+		{[]string{"-count", "5", "-dsn", "postgres://x@127.0.0.1:1/x", "-pool", "-2"}, "interleave: -pool -2: want a number of connections from 1 to 4096\n"},
 		{[]string{"-count", "5", "-dsn", "postgres://x@127.0.0.1:1/x", "-jitter", "1.5"}, "interleave: -jitter 1.5: want a probability in [0, 1]\n"},
 	} {
 		r := interleave(t, append([]string{"stress", "-backend", "pg"}, c.args...)...)

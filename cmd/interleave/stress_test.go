@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,7 +46,7 @@ func TestStressFailing(t *testing.T) {
 	require.ElementsMatch(t, []string{"fail-0-seed1.log", "fail-1-seed6.log", "fail-2-seed11.log", "fail-3-seed16.log"}, names)
 	log, err := os.ReadFile(filepath.Join(logs, "fail-1-seed6.log"))
 	require.NoError(t, err)
-	require.Contains(t, string(log), "\n# command: "+scenariosBin+" '-test.run=^TestStress$' -test.count=1 -test.timeout=0 -interleave.strategy=naive -interleave.seed=6 -interleave.schedules=5 ")
+	require.Contains(t, string(log), "\n# command: "+scenariosBin+" '-test.run=^TestStress$' -test.count=1 -test.timeout=11m0s -interleave.strategy=naive -interleave.seed=6 -interleave.schedules=5 ")
 	require.Contains(t, string(log), "INTERLEAVE-FAILURE {")
 
 	// The first child's line, pasted into a shell in the scenarios
@@ -226,12 +227,15 @@ func TestStressInterrupt(t *testing.T) {
 }
 
 // TestSecondInterrupt: after the first Ctrl-C, which stress handles, the
-// next one kills the process the default way (it would block forever
-// otherwise; the test sends interrupts until it dies).
+// next one ends the process at once (it would block forever otherwise; the
+// test sends interrupts until it ends), with exit status 130, having killed
+// the process groups and removed the directories it registered for
+// cleanup: a build's go command and its work directory, say.
 func TestSecondInterrupt(t *testing.T) {
 	t.Parallel()
+	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"=interrupt")
+	cmd.Env = append(os.Environ(), helperEnv+"=interrupt", "HELPER_DIR="+dir)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
@@ -239,6 +243,8 @@ func TestSecondInterrupt(t *testing.T) {
 	sc := bufio.NewScanner(stdout)
 	require.True(t, sc.Scan())
 	require.Equal(t, "ready", sc.Text())
+	child, err := strconv.Atoi(string(readFileOr(filepath.Join(dir, "child"))))
+	require.NoError(t, err)
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
 	require.True(t, sc.Scan())
 	require.Equal(t, "interrupted", sc.Text())
@@ -260,10 +266,27 @@ func TestSecondInterrupt(t *testing.T) {
 		break
 	}
 	require.Error(t, err)
-	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	require.True(t, ok)
-	require.True(t, ws.Signaled(), "%v", cmd.ProcessState)
-	require.Equal(t, syscall.SIGINT, ws.Signal())
+	require.Equal(t, 130, cmd.ProcessState.ExitCode(), "%v", cmd.ProcessState)
+	_, err = os.Stat(dir)
+	require.True(t, os.IsNotExist(err), "the directory is still there")
+	require.Eventually(t, func() bool { return syscall.Kill(child, 0) != nil || zombie(child) }, hangLimit, 10*time.Millisecond, "the child runs on")
+}
+
+// readFileOr returns the file's content, or nil.
+func readFileOr(path string) []byte {
+	b, _ := os.ReadFile(path)
+	return b
+}
+
+// zombie reports whether pid has exited and not been waited for.
+func zombie(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')')
+	return i >= 0 && i+2 < len(s) && s[i+2] == 'Z'
 }
 
 // children lists the processes running the scenarios test binary with

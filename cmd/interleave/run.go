@@ -50,10 +50,10 @@ func buildSpec(scenario, strategy, search, seed string, depth, preemptions int) 
 	if sp.Strategy, err = lookupStrategy(strategy); err != nil {
 		return sp, err
 	}
-	if sp.Search, err = parseSearch(search, depth, preemptions); err != nil {
+	if err := checkSearchFlags("--", depth, preemptions); err != nil {
 		return sp, err
 	}
-	if err := checkSearchFlags("--", depth, preemptions); err != nil {
+	if sp.Search, err = parseSearch(search, depth, preemptions); err != nil {
 		return sp, err
 	}
 	if sp.Seed, err = parseSeed(seed); err != nil {

@@ -129,11 +129,11 @@ func (o *stressOptions) validate() error {
 	if err := o.parseStrategies(); err != nil {
 		return err
 	}
-	if _, err := parseSearch(o.search, o.depth, 2); err != nil {
-		return err
-	}
 	if err := checkSearchFlags("-", o.depth, 0); err != nil {
 		return err // a child would reject it: 100% false failures
+	}
+	if _, err := parseSearch(o.search, o.depth, 2); err != nil {
+		return err
 	}
 	if o.search == "dfs" {
 		return badInput("-search dfs: a stress child runs seeds; use random or pct (or interleave explore --search dfs)")

@@ -57,6 +57,12 @@ type StressConfig struct {
 	// looked at).
 	Keep bool
 
+	// Progress, if set, is called after each run ends with the counts so
+	// far (Elapsed included), from the one goroutine that counts: it must
+	// not block, and must copy what it keeps (ByProperty and Failures are
+	// the result's own).
+	Progress func(StressResult)
+
 	// prepare, if set, is called on each run before it starts (tests
 	// inject faults with it).
 	prepare func(*Run)
@@ -67,8 +73,8 @@ type StressResult struct {
 	// FirstRunID is the ID of the first run.
 	FirstRunID int64
 	// Runs is the number of runs that finished: with the oracle's
-	// verdict, or with an error of their own. Aborted runs are not
-	// counted.
+	// verdict, or with an error of their own (Runs-Errors had a verdict,
+	// the denominator of a violation rate). Aborted runs are not counted.
 	Runs int
 	// Violations is the number of runs the oracle failed (or the stored
 	// history order, harness.HistoryOrder).
@@ -219,6 +225,10 @@ func StressPromote(ctx context.Context, b *Backend, cfg StressConfig) (StressRes
 			}
 			if msg := rep.failure(); msg != "" && len(res.Failures) < maxFailures {
 				res.Failures = append(res.Failures, msg)
+			}
+			if cfg.Progress != nil {
+				res.Elapsed = time.Since(start)
+				cfg.Progress(res)
 			}
 		case <-done:
 			done = nil

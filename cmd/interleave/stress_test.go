@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -192,7 +193,7 @@ func TestStressInterrupt(t *testing.T) {
 			t.Fatalf("no header line: %s", out.String())
 		}
 	}
-	require.Eventually(t, func() bool { return len(children(t)) == 2 }, hangLimit, 10*time.Millisecond, "two children running")
+	require.Eventually(t, func() bool { return len(children(t, "100000")) == 2 }, hangLimit, 10*time.Millisecond, "two children running")
 	// The status line, every 5 seconds, while the children run.
 	status := regexp.MustCompile(`^5s: 0 runs so far, 0 failures \(0\.00%\), 0 ignored, 2 active$`)
 	for seen := false; !seen; {
@@ -222,8 +223,40 @@ func TestStressInterrupt(t *testing.T) {
 	require.Equal(t, 130, cmd.ProcessState.ExitCode(), "%s%s", out.String(), stderr.String())
 	require.Contains(t, out.String(), "\ninterrupted: this report covers the children that finished; every log is kept\n")
 	require.Regexp(t, `fixed: 0 runs in \S+: 0 failures, 2 aborted\n`, out.String())
-	require.Empty(t, children(t), "children left behind")
+	require.Empty(t, children(t, "100000"), "children left behind")
 	requireEmptyDir(t, logs)
+}
+
+// TestStressInterruptJSON: interrupted, the JSON report counts the
+// children it aborted (it once never had "aborted"), says it was
+// interrupted, and the exit status is 130.
+func TestStressInterruptJSON(t *testing.T) {
+	t.Parallel()
+	if procs, err := filepath.Glob("/proc/[0-9]*/cmdline"); err != nil || len(procs) == 0 {
+		t.Skip("no /proc to look for children in")
+	}
+	cmd := exec.Command(interleaveBin, "stress", "-strategy", "fixed", "-mode", "wild", "-p", "2", "-count", "6", "-schedules", "100001", "-o", t.TempDir(), "--json")
+	cmd.Env = append(os.Environ(), prebuilt()...)
+	var stdout, stderr syncBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Start())
+	defer cmd.Process.Kill()
+	require.Eventually(t, func() bool { return len(children(t, "100001")) == 2 }, hangLimit, 10*time.Millisecond, "two children running: %s", stderr.String())
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	select {
+	case <-waited:
+	case <-time.After(hangLimit):
+		t.Fatal("stress did not stop")
+	}
+	require.Equal(t, 130, cmd.ProcessState.ExitCode(), stderr.String())
+	out := decode[map[string]any](t, result{stdout: stdout.String(), stderr: stderr.String()})
+	require.Equal(t, true, out["interrupted"])
+	rep := out["reports"].([]any)[0].(map[string]any)
+	require.EqualValues(t, 2, rep["aborted"])
+	require.EqualValues(t, 0, rep["runs"])
+	require.Empty(t, children(t, "100001"), "children left behind")
 }
 
 // TestSecondInterrupt: after the first Ctrl-C, which stress handles, the
@@ -290,8 +323,8 @@ func zombie(pid int) bool {
 }
 
 // children lists the processes running the scenarios test binary with
-// TestStressInterrupt's arguments.
-func children(t *testing.T) []string {
+// -interleave.schedules=schedules (each interrupt test has its own).
+func children(t *testing.T, schedules string) []string {
 	t.Helper()
 	procs, err := filepath.Glob("/proc/[0-9]*/cmdline")
 	require.NoError(t, err)
@@ -302,7 +335,7 @@ func children(t *testing.T) []string {
 			continue // gone
 		}
 		args := strings.Split(string(b), "\x00")
-		if args[0] == scenariosBin && strings.Contains(string(b), "-interleave.schedules=100000") {
+		if args[0] == scenariosBin && slices.Contains(args, "-interleave.schedules="+schedules) {
 			out = append(out, p)
 		}
 	}

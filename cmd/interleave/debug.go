@@ -63,7 +63,9 @@ Flags:
 Exit status: 0 when the session or trace ran to its end (whatever the
 oracle's verdict); 2 when it could not: bad input, a missing dlv, a working
 directory outside the repository, a failed build, a debugger failure or
-timeout; 130 when interrupted (Ctrl-C, or SIGTERM or SIGHUP).
+timeout, or (--trace) a program that died without the oracle's verdict (a
+crash, a kill: the account says so, and JSON's verdict is "died"); 130 when
+interrupted (Ctrl-C, or SIGTERM or SIGHUP).
 `
 
 // Hooks, replaced by the tests.
@@ -447,6 +449,15 @@ func (o *dbgOptions) runTrace(ctx context.Context, dlvPath, root, binary string,
 	if err != nil {
 		return err
 	}
+	// A program that died has no verdict: say so, and exit 2.
+	var died error
+	if v.Verdict == dbgDied {
+		msg := "the program died before the oracle's verdict: " + v.Died
+		if v.Output != "" && !o.json {
+			msg += "; the end of its output:\n" + v.Output
+		}
+		died = &dbgToolError{errors.New(msg)}
+	}
 	if o.json {
 		out := dbgJSON{Scenario: o.scenario.Name, Strategy: o.strategy, Search: o.search.Kind, Depth: o.search.Depth,
 			Preemptions: o.search.Preemptions, Seed: o.seed, Args: o.testArgs(), Breakpoints: bps,
@@ -454,21 +465,24 @@ func (o *dbgOptions) runTrace(ctx context.Context, dlvPath, root, binary string,
 		if out.Hits == nil {
 			out.Hits = []dbgHit{}
 		}
-		return writeJSONTo(stdout, out)
+		if err := writeJSONTo(stdout, out); err != nil {
+			return err
+		}
+		return died
 	}
 	if len(acc.hits) == 0 {
 		fmt.Fprintf(stdout, "(no breakpoint was hit in the schedule's run)\n")
 	}
 	fmt.Fprintf(stdout, "\n%d hits in the schedule's run (%d in the other runs of the workload left out)\n", len(acc.hits), acc.skipped)
+	if died != nil {
+		fmt.Fprintf(stdout, "oracle: no verdict: the program died (%s)\n", v.Died)
+		return died
+	}
 	if v.Verdict == "pass" {
 		fmt.Fprintf(stdout, "oracle: pass\n")
 		return nil
 	}
-	if v.Summary != "" {
-		fmt.Fprintf(stdout, "oracle: %s\n", v.Summary)
-	} else {
-		fmt.Fprintf(stdout, "oracle: fail (the test binary exited with status %d without a report)\n%s\n", v.ExitStatus, v.Output)
-	}
+	fmt.Fprintf(stdout, "oracle: %s\n", v.Summary)
 	for _, l := range v.Violations {
 		fmt.Fprintf(stdout, "=> %s\n", l)
 	}

@@ -61,8 +61,10 @@ type MetaField struct {
 //
 // The header comes first. A line starting with @ is a metadata field: a key
 // of letters, digits, '.', '_' or '-', one space, and a value running to the
-// end of the line (no surrounding spaces). Other lines hold choices
-// separated by spaces: t<id> picks task <id>, v<n> is value n of a Choose.
+// end of the line (no surrounding spaces, no control characters but tabs).
+// Other lines hold choices separated by spaces: t<id> picks task <id>, v<n>
+// is value n of a Choose. A schedule holds at most MaxScheduleChoices
+// choices in at most MaxScheduleBytes.
 type Schedule struct {
 	Meta    []MetaField
 	Choices []Choice

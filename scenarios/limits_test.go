@@ -109,3 +109,21 @@ func TestConfigLimits(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []int64{math.MaxInt64}, c.Seeds())
 }
+
+// BenchmarkScriptRows runs a scenario file whose subscriber receives
+// 'rows N' rows: the time per row must not grow with N (with a linear
+// search per delivered row, the oracle made it quadratic: rows 100000
+// took 11 s).
+func BenchmarkScriptRows(b *testing.B) {
+	for _, rows := range []int{1000, 10000, 100000} {
+		b.Run(fmt.Sprintf("rows=%d", rows), func(b *testing.B) {
+			sc, err := scenarios.ParseScript(strings.NewReader(fmt.Sprintf("interleave-scenario v1\nrows %d\nsubscribe s replica1 after=0\n", rows)), "rows.scenario")
+			require.NoError(b, err)
+			for b.Loop() {
+				r := scenarios.Run(scenarios.Spec{Scenario: sc, Strategy: harness.Fixed{}, Search: scenarios.Search{Kind: "random"}, Seed: 1})
+				require.Nil(b, r.Failure)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(rows), "ns/row")
+		})
+	}
+}

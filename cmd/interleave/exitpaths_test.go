@@ -185,3 +185,34 @@ func TestInterruptDuringBuild(t *testing.T) {
 		}
 	}
 }
+
+// TestStressInterruptAfterFailures: a wild run interrupted after it found
+// failures reports them, marked interrupted, and exits 130 as documented
+// (it exited 1).
+func TestStressInterruptAfterFailures(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command(interleaveBin, "stress", "-strategy", "naive", "-mode", "wild", "-p", "2", "-count", "100000", "-schedules", "20", "-o", t.TempDir(), "promote-while-requires-action")
+	cmd.Env = append(os.Environ(), prebuilt()...)
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	defer cmd.Process.Kill()
+	sc := bufio.NewScanner(out)
+	var text strings.Builder
+	for sc.Scan() {
+		text.WriteString(sc.Text() + "\n")
+		if strings.HasPrefix(sc.Text(), "failure in run ") {
+			break
+		}
+	}
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	for sc.Scan() {
+		text.WriteString(sc.Text() + "\n")
+	}
+	require.Error(t, cmd.Wait())
+	require.Equal(t, 130, cmd.ProcessState.ExitCode(), "%s%s", text.String(), stderr.String())
+	require.Contains(t, text.String(), "\ninterrupted: this report covers the children that finished; every log is kept\n")
+	require.Regexp(t, `(?m)^naive: \d+ runs in \S+: [1-9]\d* failures`, text.String())
+}

@@ -57,7 +57,7 @@ func TestBuildLeavesNothing(t *testing.T) {
 func fakeGo(t *testing.T, pids string) {
 	t.Helper()
 	bin := t.TempDir()
-	script := "#!/bin/sh\nmkdir \"$GOTMPDIR/go-build1\" || exit 1\nsleep 3600 &\necho $! > \"" + pids + "/child\"\necho $$ > \"" + pids + "/go\"\nwait\n"
+	script := "#!/bin/sh\nmkdir \"$GOTMPDIR/go-build1\" || exit 1\nsleep 3600 &\necho $! > \"" + pids + "/child\"\necho $$ > \"" + pids + "/go.tmp\"\nmv \"" + pids + "/go.tmp\" \"" + pids + "/go\"\nwait\n"
 	require.NoError(t, os.WriteFile(filepath.Join(bin, "go"), []byte(script), 0o755))
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 }

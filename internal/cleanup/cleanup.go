@@ -11,6 +11,7 @@ package cleanup
 
 import (
 	"os"
+	"os/exec"
 	"slices"
 	"sync"
 )
@@ -50,6 +51,24 @@ func Group(pgid int) (unregister func()) {
 		groups = slices.DeleteFunc(groups, func(x *int) bool { return x == p })
 		mu.Unlock()
 	}
+}
+
+// StartGroup starts cmd, which must be set up to lead a process group of
+// its own, and registers the group as Group does. Now cannot run between
+// the start and the registration: a group is never started unseen.
+func StartGroup(cmd *exec.Cmd) (unregister func(), err error) {
+	mu.Lock()
+	defer mu.Unlock()
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p := &cmd.Process.Pid
+	groups = append(groups, p)
+	return func() {
+		mu.Lock()
+		groups = slices.DeleteFunc(groups, func(x *int) bool { return x == p })
+		mu.Unlock()
+	}, nil
 }
 
 // Now kills every registered process group, then removes every

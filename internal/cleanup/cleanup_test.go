@@ -33,16 +33,21 @@ func TestReleaseAndNow(t *testing.T) {
 		require.NoError(t, cmd.Start())
 		return cmd
 	}
-	kept, killed := start(), start()
+	kept, killed, startedKilled := start(), start(), exec.Command("sleep", "3600")
 	defer kept.Process.Kill()
 	Group(kept.Process.Pid)()
 	defer Group(killed.Process.Pid)()
+	startedKilled.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	unregister, err := StartGroup(startedKilled)
+	require.NoError(t, err)
+	defer unregister()
 
 	Now()
 	require.DirExists(t, a)
 	require.NoDirExists(t, b)
-	err := killed.Wait()
-	require.Error(t, err)
-	require.Equal(t, syscall.SIGKILL, killed.ProcessState.Sys().(syscall.WaitStatus).Signal())
+	for _, cmd := range []*exec.Cmd{killed, startedKilled} {
+		require.Error(t, cmd.Wait())
+		require.Equal(t, syscall.SIGKILL, cmd.ProcessState.Sys().(syscall.WaitStatus).Signal())
+	}
 	require.NoError(t, kept.Process.Signal(syscall.Signal(0)), "an unregistered group is left alone")
 }

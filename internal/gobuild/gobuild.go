@@ -72,10 +72,10 @@ func Test(ctx context.Context, o Options) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	unregister, err := cleanup.StartGroup(cmd)
+	if err != nil {
 		return nil, err
 	}
-	unregister := cleanup.Group(cmd.Process.Pid)
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
 	select {

@@ -4,6 +4,7 @@ package gobuild
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -85,6 +86,15 @@ func gone(pid int) bool {
 	return i >= 0 && i+2 < len(s) && (s[i+2] == 'Z' || s[i+2] == 'X')
 }
 
+// procState describes pid for a failure message: its /proc stat line.
+func procState(pid int) string {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return fmt.Sprintf("pid %d: %v", pid, err)
+	}
+	return strings.TrimSpace(string(stat))
+}
+
 // TestCancelledBuildLeavesNothing: when the context is done, the go
 // command and everything it started are killed and its work directory
 // removed.
@@ -128,17 +138,21 @@ func TestCleanupNowStopsABuild(t *testing.T) {
 		done <- err
 	}()
 	require.Eventually(t, func() bool { _, err := os.Stat(filepath.Join(pids, "go")); return err == nil }, time.Minute, 10*time.Millisecond)
+	goPID, childPID := readPID(t, filepath.Join(pids, "go")), readPID(t, filepath.Join(pids, "child"))
 	cleanup.Now()
 	entries, err := os.ReadDir(tmp)
 	require.NoError(t, err)
 	require.Empty(t, entries, "Now removes the directories")
-	require.Eventually(t, func() bool {
-		return gone(readPID(t, filepath.Join(pids, "go"))) && gone(readPID(t, filepath.Join(pids, "child")))
-	}, time.Minute, 10*time.Millisecond, "Now kills the build's process group")
+	// The build returns once every process of its group has closed its
+	// output: all were killed.
 	select {
 	case err := <-done:
 		require.Error(t, err, "the killed build fails")
 	case <-time.After(time.Minute):
-		t.Fatal("the build did not return")
+		t.Fatalf("the build did not return: go %s, its child %s", procState(goPID), procState(childPID))
 	}
+	// (A killed process may show as running for a moment while it exits.)
+	require.Eventually(t, func() bool { return gone(goPID) && gone(childPID) }, time.Minute, 10*time.Millisecond)
+	require.True(t, gone(goPID), "the go command runs on: %s", procState(goPID))
+	require.True(t, gone(childPID), "its child runs on: %s", procState(childPID))
 }

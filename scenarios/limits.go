@@ -17,10 +17,14 @@ import (
 // bounded and every seed range inside an int64; they are far above what a
 // useful run needs.
 const (
-	// MaxSchedules bounds a number of schedules: explore's and matrix's
-	// --budget, stress -schedules, -interleave.schedules, and the seed of
-	// a DFS schedule (its index: reaching it runs every schedule before).
+	// MaxSchedules bounds a number of schedules a run lists or walks
+	// through: stress -schedules and -interleave.schedules (the seeds of
+	// a child), and the seed of a DFS schedule (its index: reaching it
+	// runs every schedule before).
 	MaxSchedules = 10_000_000
+	// MaxBudget bounds explore's and matrix's --budget: schedules run one
+	// after another, nothing kept per schedule.
+	MaxBudget = 1_000_000_000
 	// MaxDepth bounds PCT's bug depth (--depth, -interleave.depth, a
 	// schedule's @depth): PCT draws depth-1 change points per run.
 	MaxDepth = 100

@@ -112,12 +112,12 @@ func TestBadInputCorpus(t *testing.T) {
 			work := t.TempDir()
 			c, err := parseBadCase(data, work)
 			require.NoError(t, err, path)
-			var given []string
 			for name, content := range c.files {
-				require.NoError(t, os.WriteFile(filepath.Join(work, name), content, 0o644))
-				given = append(given, name)
+				path := filepath.Join(work, name)
+				require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+				require.NoError(t, os.WriteFile(path, content, 0o644))
 			}
-			sort.Strings(given)
+			given := listTree(t, work)
 			tmp := t.TempDir()
 
 			ctx, cancel := context.WithTimeout(context.Background(), hangLimit)

@@ -35,8 +35,9 @@
 // written.
 //
 // Every number has a limit (the constants of package scenarios), checked
-// before any work starts: --budget, -schedules and a dfs --seed (the
-// index of a schedule) at most 10000000; --depth from 1 to 100;
+// before any work starts: --budget at most 1000000000; -schedules and a
+// dfs --seed (the index of a schedule) at most 10000000; --depth from 1 to
+// 100;
 // --preemptions at most 100 (negative: unbounded); -p from 1 to 1024;
 // stress -count at most 1000000000, -pool at most 4096, -timeout at most
 // 168h; and the seeds a command runs must stay below 9223372036854775807.

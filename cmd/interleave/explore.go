@@ -31,8 +31,8 @@ var exploreCmd = &command{
 			if sp.Search.Kind == "dfs" && !f.isSet("budget") {
 				*budget = defaultDFSBudget
 			}
-			if *budget < 0 || *budget > scenarios.MaxSchedules || (*budget == 0 && sp.Search.Kind != "dfs") {
-				return 0, badInput("--budget %d: want a number of schedules from 1 to %d (0 only with --search dfs)", *budget, scenarios.MaxSchedules)
+			if *budget < 0 || *budget > scenarios.MaxBudget || (*budget == 0 && sp.Search.Kind != "dfs") {
+				return 0, badInput("--budget %d: want a number of schedules from 1 to %d (0 only with --search dfs)", *budget, scenarios.MaxBudget)
 			}
 			if sp.Search.Kind != "dfs" {
 				if err := checkSeeds("--seed", sp.Seed, *budget); err != nil {

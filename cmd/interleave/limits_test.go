@@ -17,7 +17,8 @@ import (
 func TestLimitsDocumented(t *testing.T) {
 	usage := strings.Join(strings.Fields(usageText()), " ")
 	for _, want := range []string{
-		fmt.Sprintf("--budget, -schedules and a dfs --seed (the index of a schedule) at most %d;", scenarios.MaxSchedules),
+		fmt.Sprintf("--budget at most %d;", scenarios.MaxBudget),
+		fmt.Sprintf("-schedules and a dfs --seed (the index of a schedule) at most %d;", scenarios.MaxSchedules),
 		fmt.Sprintf("--depth from 1 to %d;", scenarios.MaxDepth),
 		fmt.Sprintf("--preemptions at most %d (negative: unbounded);", scenarios.MaxPreemptions),
 		fmt.Sprintf("-p from 1 to %d;", scenarios.MaxParallel),

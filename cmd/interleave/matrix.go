@@ -40,7 +40,7 @@ var matrixCmd = &command{
 			if err != nil {
 				return 0, err
 			}
-			if err := checkRange("--budget", *budget, 1, scenarios.MaxSchedules); err != nil {
+			if err := checkRange("--budget", *budget, 1, scenarios.MaxBudget); err != nil {
 				return 0, err
 			}
 			if err := checkSeeds("--seed", first, *budget); err != nil {

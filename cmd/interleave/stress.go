@@ -429,11 +429,10 @@ func (o *stressOptions) prepareBinary(ctx context.Context) error {
 	if rootErr != nil {
 		return rootErr
 	}
-	dir, err := os.MkdirTemp("", "interleave-stress-bin-*")
+	dir, remove, err := cleanup.TempDir("interleave-stress-bin-*") // removed on a second Ctrl-C too
 	if err != nil {
 		return err
 	}
-	remove := cleanup.Dir(dir) // also on a second Ctrl-C
 	b := gobuild.Options{Dir: root, Pkg: "./scenarios", Out: filepath.Join(dir, "scenarios.test")}
 	if o.race {
 		b.Flags = []string{"-race"}

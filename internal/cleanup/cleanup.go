@@ -23,18 +23,38 @@ var (
 )
 
 // Dir registers the directory path, to be removed by Now, and returns the
-// function that removes it (os.RemoveAll) and unregisters it.
+// function that removes it (os.RemoveAll) and unregisters it. The removal
+// holds the lock Now takes: Now cannot find it unregistered but not yet
+// removed.
 func Dir(path string) (remove func()) {
-	p := &path
 	mu.Lock()
+	defer mu.Unlock()
+	return addDir(path)
+}
+
+// addDir is Dir with mu held.
+func addDir(path string) (remove func()) {
+	p := &path
 	dirs = append(dirs, p)
-	mu.Unlock()
 	return func() {
 		mu.Lock()
-		dirs = slices.DeleteFunc(dirs, func(x *string) bool { return x == p })
-		mu.Unlock()
+		defer mu.Unlock()
 		_ = os.RemoveAll(path)
+		dirs = slices.DeleteFunc(dirs, func(x *string) bool { return x == p })
 	}
+}
+
+// TempDir makes a new temporary directory (os.MkdirTemp("", pattern))
+// and registers it as Dir does, under the lock Now takes: Now cannot run
+// between the making and the registration.
+func TempDir(pattern string) (path string, remove func(), err error) {
+	mu.Lock()
+	defer mu.Unlock()
+	path, err = os.MkdirTemp("", pattern)
+	if err != nil {
+		return "", nil, err
+	}
+	return path, addDir(path), nil
 }
 
 // Group registers the process group pgid (a process started with a group

@@ -46,11 +46,10 @@ func (o Options) Args() []string {
 // Test runs go test -c as o says and returns its combined output. When
 // ctx is done first, the build is killed and the error wraps ctx.Err().
 func Test(ctx context.Context, o Options) ([]byte, error) {
-	tmp, err := os.MkdirTemp("", "interleave-gobuild-*")
+	tmp, remove, err := cleanup.TempDir("interleave-gobuild-*")
 	if err != nil {
 		return nil, err
 	}
-	remove := cleanup.Dir(tmp)
 	defer remove()
 	work, config := filepath.Join(tmp, "work"), filepath.Join(tmp, "config")
 	for _, d := range []string{work, config} {

@@ -22,7 +22,10 @@ import (
 //	                                                   (with -interleave.scenario and -interleave.strategy,
 //	                                                   if given, instead of the file's)
 //
-// A flag given on the command line wins over its variable.
+// A flag given on the command line wins over its variable. The numbers
+// have limits (MaxSchedules, MaxDepth, MaxPreemptions), and the seeds a
+// run takes, -interleave.seed and the -interleave.schedules after it, must
+// stay below the largest int64.
 type Config struct {
 	Seed        int64
 	SeedSet     bool
@@ -79,20 +82,22 @@ func LoadConfig(flags map[string]string, getenv func(string) string) (Config, er
 				}
 				c.Strategies = append(c.Strategies, s)
 			}
-		case "schedules", "depth":
+		case "schedules":
 			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				return c, bad("a whole number >= 1")
+			if err != nil || n < 1 || n > MaxSchedules {
+				return c, bad(fmt.Sprintf("a whole number from 1 to %d", MaxSchedules))
 			}
-			if key == "schedules" {
-				c.Schedules = n
-			} else {
-				c.Depth = n
+			c.Schedules = n
+		case "depth":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > MaxDepth {
+				return c, bad(fmt.Sprintf("a whole number from 1 to %d", MaxDepth))
 			}
+			c.Depth = n
 		case "preemptions":
 			n, err := strconv.Atoi(v)
-			if err != nil {
-				return c, bad("a whole number (negative: unbounded)")
+			if err != nil || n > MaxPreemptions {
+				return c, bad(fmt.Sprintf("a whole number up to %d (negative: unbounded)", MaxPreemptions))
 			}
 			c.Preemptions = n
 		case "search":
@@ -117,6 +122,12 @@ func LoadConfig(flags map[string]string, getenv func(string) string) (Config, er
 			c.Save = v
 		case "replay":
 			c.Replay = v
+		}
+	}
+	if c.SeedSet {
+		// TestStress runs the seeds from -interleave.seed on.
+		if err := CheckSeedRange(c.Seed, int64(c.Schedules)); err != nil {
+			return c, fmt.Errorf("-interleave.seed=%d with -interleave.schedules=%d: %w", c.Seed, c.Schedules, err)
 		}
 	}
 	return c, nil

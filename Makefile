@@ -1,5 +1,5 @@
 # interleave: deterministic concurrency testing for Go.
-#   make test   gofmt, go vet, and every test under -race (what CI runs)
+#   make test   gofmt, go vet, every test under -race, the parsers' fuzz targets briefly (what CI runs)
 #   make demo   the main job
 #   make bench  the benchmarks
 #   make tools  pinned developer tools into ./bin
@@ -10,9 +10,9 @@ BIN      := $(CURDIR)/bin
 DLV_VERSION     := v1.27.2
 MOCKGEN_VERSION := v0.6.0
 
-.PHONY: test fmt-check vet test-go bench tools demo generate check-generate pg-up pg-down chromium
+.PHONY: test fmt-check vet test-go fuzz-short bench tools demo generate check-generate pg-up pg-down chromium
 
-test: tools fmt-check vet check-generate test-go
+test: tools fmt-check vet check-generate test-go fuzz-short
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -39,6 +39,18 @@ test-go:
 # browser tests, unless a browser is there already.
 chromium:
 	@bash scripts/chromium.sh install
+
+# fuzz-short runs the native fuzz target of every text parser for FUZZTIME
+# each (the go command fuzzes one target of one package at a time). An input
+# that breaks a parser is written under the package's testdata/fuzz/ and
+# fails the run: commit it, it then runs in every go test.
+FUZZTIME ?= 3s
+FUZZ_TARGETS := ./sched:FuzzParseSchedule ./scenarios:FuzzParseScript ./scenarios:FuzzLoadConfig ./internal/stress:FuzzParseFailure
+fuzz-short:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "$(GO) test -run '^$$' -fuzz '^$${t#*:}$$' -fuzztime $(FUZZTIME) $${t%%:*}"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
+	done
 
 # pg-up starts a throwaway PostgreSQL cluster on 127.0.0.1 and prints the
 # export line for INTERLEAVE_PG_DSN; pg-down stops it and deletes its data.

@@ -57,6 +57,12 @@ type StressConfig struct {
 	// looked at).
 	Keep bool
 
+	// Progress, if set, is called after each run ends with the counts so
+	// far (Elapsed included), from the one goroutine that counts: it must
+	// not block, and must copy what it keeps (ByProperty and Failures are
+	// the result's own).
+	Progress func(StressResult)
+
 	// prepare, if set, is called on each run before it starts (tests
 	// inject faults with it).
 	prepare func(*Run)
@@ -67,8 +73,8 @@ type StressResult struct {
 	// FirstRunID is the ID of the first run.
 	FirstRunID int64
 	// Runs is the number of runs that finished: with the oracle's
-	// verdict, or with an error of their own. Aborted runs are not
-	// counted.
+	// verdict, or with an error of their own (Runs-Errors had a verdict,
+	// the denominator of a violation rate). Aborted runs are not counted.
 	Runs int
 	// Violations is the number of runs the oracle failed (or the stored
 	// history order, harness.HistoryOrder).
@@ -141,7 +147,7 @@ func StressPromote(ctx context.Context, b *Backend, cfg StressConfig) (StressRes
 		return StressResult{}, fmt.Errorf("pgbackend: stress: %d runs: want at least 1", cfg.Runs)
 	case cfg.Concurrency < 0:
 		return StressResult{}, fmt.Errorf("pgbackend: stress: concurrency %d: want at least 1", cfg.Concurrency)
-	case cfg.Jitter < 0 || cfg.Jitter > 1:
+	case !(cfg.Jitter >= 0 && cfg.Jitter <= 1): // NaN too
 		return StressResult{}, fmt.Errorf("pgbackend: stress: jitter %v: want a probability in [0, 1]", cfg.Jitter)
 	case cfg.FirstRunID < 0 || cfg.FirstRunID > MaxRunID-int64(cfg.Runs)+1:
 		return StressResult{}, fmt.Errorf("pgbackend: stress: first run ID %d: want 1..%d for %d runs (or 0 to allocate)", cfg.FirstRunID, MaxRunID-int64(cfg.Runs)+1, cfg.Runs)
@@ -219,6 +225,10 @@ func StressPromote(ctx context.Context, b *Backend, cfg StressConfig) (StressRes
 			}
 			if msg := rep.failure(); msg != "" && len(res.Failures) < maxFailures {
 				res.Failures = append(res.Failures, msg)
+			}
+			if cfg.Progress != nil {
+				res.Elapsed = time.Since(start)
+				cfg.Progress(res)
 			}
 		case <-done:
 			done = nil

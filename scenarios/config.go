@@ -23,7 +23,10 @@ import (
 //	                                                   (with -interleave.scenario and -interleave.strategy,
 //	                                                   if given, instead of the file's)
 //
-// A flag given on the command line wins over its variable.
+// A flag given on the command line wins over its variable. The numbers
+// have limits (MaxSchedules, MaxDepth, MaxPreemptions), and the seeds a
+// run takes, -interleave.seed and the -interleave.schedules after it, must
+// stay below the largest int64.
 type Config struct {
 	Seed        int64
 	SeedSet     bool
@@ -77,6 +80,12 @@ func LoadConfig(flags map[string]string, getenv func(string) string) (Config, er
 	c.Seed, c.SeedSet, c.Schedules = common.Seed, common.SeedSet, common.Schedules
 	c.Search, c.Depth, c.Preemptions = common.Search, common.Depth, common.Preemptions
 	c.Mode, c.Save, c.Replay = common.Mode, common.Save, common.Replay
+	if err == nil && c.SeedSet {
+		// TestStress runs the seeds from -interleave.seed on.
+		if err := CheckSeedRange(c.Seed, int64(c.Schedules)); err != nil {
+			return c, fmt.Errorf("-interleave.seed=%d with -interleave.schedules=%d: %w", c.Seed, c.Schedules, err)
+		}
+	}
 	return c, err
 }
 

@@ -180,6 +180,12 @@ func runDFSIndex(sp Spec, wl harness.Workload) *RunResult {
 	return runSeed(sp, wl, startedStrategy{dfs})
 }
 
+// PastEnd reports whether r is no run at all: a DFS seed past the end of
+// the search's schedules (its Failure says how many there are).
+func (r *RunResult) PastEnd() bool {
+	return r.Schedule == nil && r.Failure != nil && r.Failure.Kind == sched.StrategyError
+}
+
 // startedStrategy wraps a strategy whose Start the caller already called.
 type startedStrategy struct{ sched.Strategy }
 

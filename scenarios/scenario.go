@@ -131,12 +131,20 @@ type Search struct {
 	Preemptions int
 }
 
-// ParseSearch validates a search name and fills defaults.
+// ParseSearch validates a search name and its bounds and fills defaults:
+// depth 0 means 3; a depth past 1..MaxDepth, or a preemption bound past
+// MaxPreemptions (negative means unbounded), is an error.
 func ParseSearch(kind string, depth, preemptions int) (Search, error) {
 	if !slices.Contains(SearchNames, kind) {
 		return Search{}, fmt.Errorf("unknown search %q (known: %s)", kind, strings.Join(SearchNames, ", "))
 	}
-	if depth <= 0 {
+	if depth < 0 || depth > MaxDepth {
+		return Search{}, fmt.Errorf("depth %d: want a whole number from 1 to %d", depth, MaxDepth)
+	}
+	if preemptions > MaxPreemptions {
+		return Search{}, fmt.Errorf("preemption bound %d: want at most %d (negative: unbounded)", preemptions, MaxPreemptions)
+	}
+	if depth == 0 {
 		depth = 3
 	}
 	return Search{Kind: kind, Depth: depth, Preemptions: preemptions}, nil

@@ -26,19 +26,30 @@ func init() {
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	// Bad flags are bad input: one line and exit status 2, before any
+	// test runs (not a failure of each test that reads them).
+	if _, err := loadConfig(); err != nil {
+		fmt.Fprintf(os.Stderr, "interleave: %s\n", strings.Join(strings.Fields(err.Error()), " "))
+		os.Exit(2)
+	}
 	goleak.VerifyTestMain(m)
 }
 
-// config loads the -interleave.* flags given on the command line and the
-// INTERLEAVE_* environment.
-func config(t testing.TB) scenarios.Config {
+// loadConfig loads the -interleave.* flags given on the command line and
+// the INTERLEAVE_* environment.
+func loadConfig() (scenarios.Config, error) {
 	set := map[string]string{}
 	flag.Visit(func(f *flag.Flag) {
 		if k, ok := strings.CutPrefix(f.Name, "interleave."); ok {
 			set[k] = f.Value.String()
 		}
 	})
-	c, err := scenarios.LoadConfig(set, os.Getenv)
+	return scenarios.LoadConfig(set, os.Getenv)
+}
+
+// config is loadConfig for a test.
+func config(t testing.TB) scenarios.Config {
+	c, err := loadConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,6 +119,13 @@ func saveIfAsked(t *testing.T, c scenarios.Config, r *scenarios.RunResult) {
 	t.Logf("schedule saved to %s", path)
 }
 
+// summaryLine is the line a stress child prints at its end: the seeds
+// it was given and the schedules it ran (internal/stress parses it).
+func summaryLine(first int64, seeds, schedules int) string {
+	b, _ := json.Marshal(map[string]any{"first_seed": first, "seeds": seeds, "schedules": schedules})
+	return "INTERLEAVE-SUMMARY " + string(b)
+}
+
 // failureLine is the line a stress child prints for each failure, for the
 // stress runner to group and report (internal/stress parses it).
 func failureLine(signature, repro, debug string) string {
@@ -146,10 +164,16 @@ func TestStress(t *testing.T) {
 		n = 3 // the default go test run: a quick pass over the passing cells
 	}
 	search := c.SearchSpec()
+	ran := 0
+	// The summary tells interleave stress that this child did its work:
+	// a child that exits 0 without it is not counted as a pass.
+	defer func() { fmt.Println(summaryLine(first, n, ran)) }()
 	for _, sc := range selected(t, c) {
 		for _, name := range c.StrategiesFor(sc) {
 			st := mustStrategy(t, name)
-			for seed := first; seed < first+int64(n); seed++ {
+			for i := range n {
+				seed := first + int64(i) // LoadConfig checked the range
+				ran++
 				if c.Mode == "wild" {
 					stressWild(t, sc, st, seed)
 					continue

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -58,15 +59,25 @@ func LoadScript(path string) (*Scenario, error) {
 }
 
 // ParseScript parses a scenario file; errors name the file, the line and
-// what was expected.
+// what was expected. The file and its numbers are bounded (MaxScriptBytes,
+// MaxRows, MaxReplicas, MaxCapacity, MaxMessageID).
 func ParseScript(r io.Reader, file string) (*Scenario, error) {
 	s := &script{replicas: 1, expect: map[string]Verdict{}}
 	base := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
 	s.name = base
 	named := false // a name line was read
-	sc := bufio.NewScanner(r)
+	data, err := io.ReadAll(io.LimitReader(r, MaxScriptBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if len(data) > MaxScriptBytes {
+		return nil, fmt.Errorf("%s: longer than %d bytes, the most a scenario file may hold", file, MaxScriptBytes)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64*1024), MaxScriptBytes+1)
 	line := 0
 	header := false
+	rowsGiven := false
 	nextID := int64(0)
 	known := map[int64]bool{} // IDs inserted so far (lookup only)
 	txs := map[string]bool{}  // open transactions (lookup only)
@@ -101,28 +112,35 @@ func ParseScript(r io.Reader, file string) (*Scenario, error) {
 		}
 		replica := func(a string) (int, error) {
 			n, ok := strings.CutPrefix(a, "replica")
-			i, err := strconv.Atoi(n)
-			if !ok || err != nil || i < 1 || i > s.replicas {
+			i, err := decimal(n, s.replicas)
+			if !ok || err != nil || i < 1 {
 				return 0, errf("%s: unknown replica %q (want replica1..replica%d; declare more with 'replicas N' first)", op, a, s.replicas)
 			}
 			return i - 1, nil
 		}
 		idArg := func(a string) (int64, error) {
-			id, err := strconv.ParseInt(a, 10, 64)
+			n, err := decimal(a, MaxMessageID)
+			id := int64(n)
 			if err != nil || id < 1 {
-				return 0, errf("%s: want a message ID, got %q", op, a)
+				return 0, errf("%s: want a message ID, got %q", op, clipText(a))
 			}
 			if !known[id] {
 				return 0, errf("%s: message #%d does not exist yet (rows and inserts so far made #1..#%d)", op, id, nextID)
 			}
 			return id, nil
 		}
-		count := func(a string, min int) (int, error) {
-			n, err := strconv.Atoi(a)
+		count := func(a string, min, max int) (int, error) {
+			n, err := decimal(a, max)
 			if err != nil || n < min {
-				return 0, errf("%s: want a whole number >= %d, got %q", op, min, a)
+				return 0, errf("%s: want a whole number from %d to %d, got %q", op, min, max, clipText(a))
 			}
 			return n, nil
+		}
+		// afterID reads the ID of after=ID.
+		afterID := func(a string) (int64, bool) {
+			v, ok := strings.CutPrefix(a, "after=")
+			n, err := decimal(v, MaxMessageID)
+			return int64(n), ok && err == nil
 		}
 		switch op {
 		case "name":
@@ -147,7 +165,7 @@ func ParseScript(r io.Reader, file string) (*Scenario, error) {
 			if err := need(1, "N"); err != nil {
 				return nil, err
 			}
-			if s.replicas, err = count(args[0], 1); err != nil {
+			if s.replicas, err = count(args[0], 1, MaxReplicas); err != nil {
 				return nil, err
 			}
 			continue
@@ -155,7 +173,7 @@ func ParseScript(r io.Reader, file string) (*Scenario, error) {
 			if err := need(1, "N"); err != nil {
 				return nil, err
 			}
-			if s.capacity, err = count(args[0], 1); err != nil {
+			if s.capacity, err = count(args[0], 1, MaxCapacity); err != nil {
 				return nil, err
 			}
 			continue
@@ -163,10 +181,11 @@ func ParseScript(r io.Reader, file string) (*Scenario, error) {
 			if err := need(1, "N"); err != nil {
 				return nil, err
 			}
-			if len(s.steps) > 0 || s.rows > 0 {
+			if len(s.steps) > 0 || rowsGiven {
 				return nil, errf("rows: must come once, before any step")
 			}
-			if s.rows, err = count(args[0], 0); err != nil {
+			rowsGiven = true
+			if s.rows, err = count(args[0], 0, MaxRows); err != nil {
 				return nil, err
 			}
 			for i := 0; i < s.rows; i++ {
@@ -224,10 +243,9 @@ func ParseScript(r io.Reader, file string) (*Scenario, error) {
 			if st.rep, err = replica(args[1]); err != nil {
 				return nil, err
 			}
-			a, ok := strings.CutPrefix(args[2], "after=")
-			n, perr := strconv.ParseInt(a, 10, 64)
-			if !ok || perr != nil || n < 0 {
-				return nil, errf("subscribe: want after=ID, got %q", args[2])
+			n, ok := afterID(args[2])
+			if !ok {
+				return nil, errf("subscribe: want after=ID with an ID from 0 to %d, got %q", MaxMessageID, clipText(args[2]))
 			}
 			st.id = n
 		case "begin":
@@ -269,10 +287,9 @@ func ParseScript(r io.Reader, file string) (*Scenario, error) {
 			if args[0] == "full-refresh" {
 				st.n = harness.Notify{FullRefresh: true}
 			} else {
-				a, ok := strings.CutPrefix(args[0], "after=")
-				n, perr := strconv.ParseInt(a, 10, 64)
-				if !ok || perr != nil || n < 0 {
-					return nil, errf("notify: want after=ID or full-refresh, got %q", args[0])
+				n, ok := afterID(args[0])
+				if !ok {
+					return nil, errf("notify: want after=ID with an ID from 0 to %d, or full-refresh, got %q", MaxMessageID, clipText(args[0]))
 				}
 				st.n = harness.Notify{AfterMessageID: n}
 			}
@@ -310,6 +327,26 @@ func ParseScript(r io.Reader, file string) (*Scenario, error) {
 	}
 	return &Scenario{Name: s.name, Doc: s.doc, Small: s.small, Source: file, Expect: s.expect,
 		Build: func(Gen) harness.Workload { return s.workload() }}, nil
+}
+
+// decimal reads a number written the one way the format allows: plain
+// decimal digits without a sign or a leading zero ("0" itself excepted), at
+// most max.
+func decimal(a string, max int) (int, error) {
+	bad := fmt.Errorf("want a whole number from 0 to %d", max)
+	if a == "" || len(a) > len(strconv.Itoa(max)) || (a[0] == '0' && len(a) > 1) {
+		return 0, bad
+	}
+	for _, c := range []byte(a) {
+		if c < '0' || c > '9' {
+			return 0, bad
+		}
+	}
+	n, err := strconv.Atoi(a)
+	if err != nil || n > max {
+		return 0, bad
+	}
+	return n, nil
 }
 
 // stripComment removes a "#" comment that starts the line or follows a

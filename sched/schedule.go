@@ -2,6 +2,8 @@ package sched
 
 import (
 	"bufio"
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -17,6 +19,16 @@ const ScheduleVersion = 2
 
 // scheduleHeader is the first line of every schedule file.
 const scheduleHeader = "interleave-schedule v"
+
+// Limits of the text form ParseSchedule reads, so that no input can make
+// it use unbounded memory: a schedule longer than MaxScheduleBytes, or with
+// more than MaxScheduleChoices choices, is an error. A run takes at most
+// DefaultMaxSteps steps unless told otherwise, so real schedules are far
+// below both.
+const (
+	MaxScheduleBytes   = 16 << 20
+	MaxScheduleChoices = 1 << 20
+)
 
 // ChoiceKind tells a task choice from a value choice.
 type ChoiceKind uint8
@@ -51,8 +63,10 @@ type MetaField struct {
 //
 // The header comes first. A line starting with @ is a metadata field: a key
 // of letters, digits, '.', '_' or '-', one space, and a value running to the
-// end of the line (no surrounding spaces). Other lines hold choices
-// separated by spaces: t<id> picks task <id>, v<n> is value n of a Choose.
+// end of the line (no surrounding spaces, no control characters but tabs).
+// Other lines hold choices separated by spaces: t<id> picks task <id>, v<n>
+// is value n of a Choose. A schedule holds at most MaxScheduleChoices
+// choices in at most MaxScheduleBytes.
 type Schedule struct {
 	Meta    []MetaField
 	Choices []Choice
@@ -75,13 +89,13 @@ func (s *Schedule) Get(key string) string {
 }
 
 // Set sets metadata field key, replacing an earlier value. It panics on a
-// key or value the text form cannot carry.
+// key or value the text form cannot carry (see checkMetaValue).
 func (s *Schedule) Set(key, value string) {
 	if !metaKey.MatchString(key) {
 		panic(fmt.Sprintf("sched: schedule metadata key %q: want letters, digits, '.', '_' or '-'", key))
 	}
-	if strings.ContainsAny(value, "\r\n") || strings.TrimSpace(value) != value {
-		panic(fmt.Sprintf("sched: schedule metadata %s=%q: the value must be one line without surrounding spaces", key, value))
+	if err := checkMetaValue(value); err != nil {
+		panic(fmt.Sprintf("sched: schedule metadata %s=%q: %v", key, value, err))
 	}
 	for i := range s.Meta {
 		if s.Meta[i].Key == key {
@@ -90,6 +104,22 @@ func (s *Schedule) Set(key, value string) {
 		}
 	}
 	s.Meta = append(s.Meta, MetaField{key, value})
+}
+
+// checkMetaValue reports whether the text form can carry value: one line,
+// no surrounding spaces, and no control characters but tabs (a value is
+// printed in reproduce lines and reports, where a carriage return or an
+// escape sequence would hide or rewrite what is shown).
+func checkMetaValue(value string) error {
+	if strings.TrimSpace(value) != value {
+		return errors.New("the value must be one line without surrounding spaces")
+	}
+	for _, r := range value {
+		if r != '\t' && (r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0)) {
+			return fmt.Errorf("the value holds the control character %U: want one line of printable text", r)
+		}
+	}
+	return nil
 }
 
 // Clone returns a deep copy.
@@ -130,10 +160,17 @@ func (s *Schedule) String() string {
 }
 
 // ParseSchedule reads the text form. Errors name the line and what was
-// expected.
+// expected. It reads at most MaxScheduleBytes and MaxScheduleChoices.
 func ParseSchedule(r io.Reader) (*Schedule, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
+	data, err := io.ReadAll(io.LimitReader(r, MaxScheduleBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxScheduleBytes {
+		return nil, fmt.Errorf("longer than %d bytes, the most a schedule may hold", MaxScheduleBytes)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64*1024), MaxScheduleBytes+1)
 	s := &Schedule{}
 	line := 0
 	header := false
@@ -162,6 +199,9 @@ func ParseSchedule(r io.Reader) (*Schedule, error) {
 			if !metaKey.MatchString(key) {
 				return nil, fmt.Errorf("line %d: bad metadata key %q: want letters, digits, '.', '_' or '-'", line, clip(key))
 			}
+			if err := checkMetaValue(value); err != nil {
+				return nil, fmt.Errorf("line %d: metadata @%s: %v", line, key, err)
+			}
 			s.Set(key, value)
 			continue
 		}
@@ -169,6 +209,9 @@ func ParseSchedule(r io.Reader) (*Schedule, error) {
 			c, err := parseChoice(tok)
 			if err != nil {
 				return nil, fmt.Errorf("line %d: %v", line, err)
+			}
+			if len(s.Choices) == MaxScheduleChoices {
+				return nil, fmt.Errorf("line %d: more than %d choices, the most a schedule may hold", line, MaxScheduleChoices)
 			}
 			s.Choices = append(s.Choices, c)
 		}

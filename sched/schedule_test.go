@@ -77,22 +77,36 @@ func TestScheduleParseErrors(t *testing.T) {
 		{"interleave-schedule v1\nv+3\n", `line 2: bad choice "v+3": want t<task id> or v<value> with a non-negative decimal number`},
 		{"interleave-schedule v1\n@bad:key x\n", `line 2: bad metadata key "bad:key": want letters, digits, '.', '_' or '-'`},
 		{"interleave-schedule v1\nt99999999999999999999999\n", `line 2: bad choice "t99999999999999999999999": want t<task id> or v<value> with a non-negative decimal number`},
+		// A carriage return inside a line (not at its end) once reached
+		// Set, which panicked.
+		{"interleave-schedule v1\n@strategy naive\r# x\nt1\n", `line 2: metadata @strategy: the value holds the control character U+000D: want one line of printable text`},
+		{"interleave-schedule v1\n@scenario a\x1b[2Jb\n", `line 2: metadata @scenario: the value holds the control character U+001B: want one line of printable text`},
+		{"interleave-schedule v1\n@k \x00\n", `line 2: metadata @k: the value holds the control character U+0000: want one line of printable text`},
+		{"interleave-schedule v1\n" + strings.Repeat("t1 ", sched.MaxScheduleChoices) + "t1\n", `line 2: more than 1048576 choices, the most a schedule may hold`},
+		{"interleave-schedule v1\n" + strings.Repeat("#", sched.MaxScheduleBytes), `longer than 16777216 bytes, the most a schedule may hold`},
 	} {
 		_, err := sched.ParseSchedule(strings.NewReader(c.in))
-		require.Error(t, err, "input %q", c.in)
-		require.Equal(t, c.want, err.Error(), "input %q", c.in)
+		require.Error(t, err, "input %.80q", c.in)
+		require.Equal(t, c.want, err.Error(), "input %.80q", c.in)
 	}
 }
 
 func TestScheduleSetRejectsWhatTheTextCannotCarry(t *testing.T) {
 	s := &sched.Schedule{}
 	require.PanicsWithValue(t, `sched: schedule metadata key "a b": want letters, digits, '.', '_' or '-'`, func() { s.Set("a b", "x") })
-	require.PanicsWithValue(t, `sched: schedule metadata k="x\ny": the value must be one line without surrounding spaces`, func() { s.Set("k", "x\ny") })
+	require.PanicsWithValue(t, `sched: schedule metadata k="x\ny": the value holds the control character U+000A: want one line of printable text`, func() { s.Set("k", "x\ny") })
+	require.PanicsWithValue(t, `sched: schedule metadata k=" x": the value must be one line without surrounding spaces`, func() { s.Set("k", " x") })
+	// What Set takes, the parser reads back.
+	s.Set("k", "a\tb ü")
+	back, err := sched.ParseSchedule(strings.NewReader(s.String()))
+	require.NoError(t, err)
+	require.Equal(t, "a\tb ü", back.Get("k"))
 }
 
 func FuzzParseSchedule(f *testing.F) {
 	f.Add("interleave-schedule v1\n@k v\nt1 v2\n")
 	f.Add("interleave-schedule v1\n")
+	f.Add("interleave-schedule v1\n@strategy naive\r# x\nt1\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		s, err := sched.ParseSchedule(strings.NewReader(in))
 		if err != nil {

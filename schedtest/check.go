@@ -77,7 +77,13 @@ func load(s settings) (testconfig.Config, error) {
 			flagsSet = testconfig.CommandLine()
 		}
 	})
-	return testconfig.Load(s.cfg, keys, flagsSet, os.Getenv, nil)
+	c, err := testconfig.Load(s.cfg, keys, flagsSet, os.Getenv, nil)
+	if err == nil && c.SeedSet && c.SchedulesSet {
+		if err := testconfig.CheckSeedRange(c.Seed, int64(c.Schedules)); err != nil {
+			return c, fmt.Errorf("-interleave.seed=%d with -interleave.schedules=%d: %w", c.Seed, c.Schedules, err)
+		}
+	}
+	return c, err
 }
 
 // Outcome is what an exploration found.

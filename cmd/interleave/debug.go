@@ -68,7 +68,9 @@ Flags:
 Exit status: 0 when the session or trace ran to its end (whatever the
 oracle's verdict); 2 when it could not: bad input, a missing dlv, a working
 directory outside the repository, a failed build, a debugger failure or
-timeout; 130 when interrupted (Ctrl-C, or SIGTERM or SIGHUP).
+timeout, or (--trace) a program that died without the oracle's verdict (a
+crash, a kill: the account says so, and JSON's verdict is "died"); 130 when
+interrupted (Ctrl-C, or SIGTERM or SIGHUP).
 `
 
 // Hooks, replaced by the tests.
@@ -145,6 +147,8 @@ func debugMain(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case err == nil:
 		return exitPass
+	case outputContext().Err() != nil:
+		return exitError // the output broke: Main says so
 	case errors.As(err, &ue):
 		fmt.Fprintln(stderr, usageLine("debug", ue))
 	case errors.As(err, &te):
@@ -205,8 +209,8 @@ func dbgParse(args []string) (*dbgOptions, error) {
 	if o.json && !o.trace {
 		return nil, badInput("debug: --json needs --trace")
 	}
-	if set["timeout"] && (!o.trace || o.timeout <= 0) {
-		return nil, badInput("debug: --timeout needs --trace and a positive duration")
+	if set["timeout"] && (!o.trace || o.timeout <= 0 || o.timeout > scenarios.MaxTimeout) {
+		return nil, badInput("debug: --timeout needs --trace and a positive duration up to %v", scenarios.MaxTimeout)
 	}
 	if *schedule != "" {
 		for _, f := range []string{"seed", "search", "depth", "preemptions"} {
@@ -257,17 +261,28 @@ func (o *dbgOptions) resolve(scenario, strategy, seed, search, depth, preemption
 	}
 	d, b := 3, 2
 	if depth != "" {
-		if d, err = strconv.Atoi(depth); err != nil || d < 1 {
-			return badInput("--depth %q: want a whole number >= 1", depth)
+		if d, err = strconv.Atoi(depth); err != nil || d < 1 || d > scenarios.MaxDepth {
+			return badInput("--depth %q: want a whole number from 1 to %d", depth, scenarios.MaxDepth)
 		}
 	}
 	if preemptions != "" {
-		if b, err = strconv.Atoi(preemptions); err != nil {
-			return badInput("--preemptions %q: want a whole number (negative: unbounded)", preemptions)
+		if b, err = strconv.Atoi(preemptions); err != nil || b > scenarios.MaxPreemptions {
+			return badInput("--preemptions %q: want a whole number up to %d (negative: unbounded)", preemptions, scenarios.MaxPreemptions)
 		}
 	}
 	if o.search, err = scenarios.ParseSearch(search, d, b); err != nil {
 		return badInput("--search: %s", oneLine(err))
+	}
+	if o.search.Kind == "dfs" {
+		// The index of a DFS schedule: check it names one before anything
+		// is built (reaching it runs the schedules before it).
+		if o.seed >= scenarios.MaxSchedules {
+			return badInput("--seed %d: a dfs seed is the schedule's index, from 0 to %d", o.seed, scenarios.MaxSchedules-1)
+		}
+		st, _ := scenarios.LookupStrategy(strategy)
+		if r := scenarios.Run(scenarios.Spec{Scenario: sc, Strategy: st, Search: o.search, Seed: o.seed}); r.PastEnd() {
+			return badInput("--seed %d: %s", o.seed, r.Failure.Msg)
+		}
 	}
 	return nil
 }
@@ -362,7 +377,7 @@ func (o *dbgOptions) run(stdout, stderr io.Writer) error {
 
 	// Ctrl-C (or a TERM or HUP) cancels ctx: the build or the trace stops,
 	// dlv and the program are killed, the temporary directory removed.
-	ctx, stop := dbgNotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, stop := dbgNotifyContext(outputContext(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 
 	tmp, err := os.MkdirTemp("", "interleave-debug-*")
@@ -408,8 +423,8 @@ func (o *dbgOptions) run(stdout, stderr io.Writer) error {
 		Env:         dbgTestEnv(),
 		Breakpoints: bps,
 		Stdin:       dbgStdin,
-		Stdout:      stdout,
-		Stderr:      stderr,
+		Stdout:      unwrap(stdout), // dlv's prompt needs to see the terminal
+		Stderr:      unwrap(stderr),
 	})
 	switch {
 	case err != nil && ictx.Err() != nil:
@@ -497,6 +512,15 @@ func (o *dbgOptions) runTrace(ctx context.Context, dlvPath, root, binary string,
 	if err != nil {
 		return err
 	}
+	// A program that died has no verdict: say so, and exit 2.
+	var died error
+	if v.Verdict == dbgDied {
+		msg := "the program died before the oracle's verdict: " + v.Died
+		if v.Output != "" && !o.json {
+			msg += "; the end of its output:\n" + v.Output
+		}
+		died = &dbgToolError{errors.New(msg)}
+	}
 	if o.json {
 		out := dbgJSON{Scenario: o.scenario.Name, Strategy: o.strategy, Search: o.search.Kind, Depth: o.search.Depth,
 			Preemptions: o.search.Preemptions, Seed: o.seed, Args: o.testArgs(), Breakpoints: bps, Schedule: o.scheduleFile(),
@@ -504,21 +528,24 @@ func (o *dbgOptions) runTrace(ctx context.Context, dlvPath, root, binary string,
 		if out.Hits == nil {
 			out.Hits = []dbgHit{}
 		}
-		return writeJSONTo(stdout, out)
+		if err := writeJSONTo(stdout, out); err != nil {
+			return err
+		}
+		return died
 	}
 	if len(acc.hits) == 0 {
 		fmt.Fprintf(stdout, "(no breakpoint was hit in the schedule's run)\n")
 	}
 	fmt.Fprintf(stdout, "\n%d hits in the schedule's run (%d in the other runs of the workload left out)\n", len(acc.hits), acc.skipped)
+	if died != nil {
+		fmt.Fprintf(stdout, "oracle: no verdict: the program died (%s)\n", v.Died)
+		return died
+	}
 	if v.Verdict == "pass" {
 		fmt.Fprintf(stdout, "oracle: pass\n")
 		return nil
 	}
-	if v.Summary != "" {
-		fmt.Fprintf(stdout, "oracle: %s\n", v.Summary)
-	} else {
-		fmt.Fprintf(stdout, "oracle: fail (the test binary exited with status %d without a report)\n%s\n", v.ExitStatus, v.Output)
-	}
+	fmt.Fprintf(stdout, "oracle: %s\n", v.Summary)
 	for _, l := range v.Violations {
 		fmt.Fprintf(stdout, "=> %s\n", l)
 	}

@@ -139,18 +139,22 @@ type dbgHit struct {
 
 // dbgVerdict is the oracle's verdict, from the test binary's output.
 type dbgVerdict struct {
-	// Verdict is pass or fail.
+	// Verdict is pass or fail (the oracle's, or a model failure's), or
+	// died: the program ended without the schedule's verdict (a crash, a
+	// kill, a test that failed without the report), as Died says.
 	Verdict string `json:"verdict"`
+	Died    string `json:"died,omitempty"`
 	// Summary is the failure's summary line; Violations the oracle's
 	// "=>" lines; Repro the go test line that reproduces it.
 	Summary    string   `json:"summary,omitempty"`
 	Violations []string `json:"violations,omitempty"`
 	Repro      string   `json:"repro,omitempty"`
 	// TraceHash is the failing run's trace hash, from its report.
-	TraceHash  string `json:"trace_hash,omitempty"`
-	ExitStatus int    `json:"exit_status"`
-	// Output is the end of the test binary's output when it failed
-	// without a report (a crash, a leak).
+	TraceHash string `json:"trace_hash,omitempty"`
+	// ExitStatus is the program's; -N when signal N killed it.
+	ExitStatus int `json:"exit_status"`
+	// Output is the end of the test binary's output when it ended
+	// without a verdict.
 	Output string `json:"output,omitempty"`
 }
 

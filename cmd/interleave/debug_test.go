@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"os/user"
 	"path/filepath"
@@ -81,7 +82,7 @@ func TestDebugBadInput(t *testing.T) {
 		{"unknown scenario", []string{"--scenario", "nosuch", "--strategy", "naive", "--seed", "1"}, `^interleave: unknown scenario "nosuch" \(known: .*promote-while-requires-action.*\)$`},
 		{"unknown strategy", []string{"--scenario", "promote-while-requires-action", "--strategy", "nosuch", "--seed", "1"}, `^interleave: unknown strategy "nosuch" \(known: naive, fixed-r1, fixed, producer-lock\)$`},
 		{"unknown search", append(sched, "--seed", "1", "--search", "bfs"), `^interleave: --search: unknown search "bfs" \(known: random, pct, dfs\)$`},
-		{"bad depth", append(sched, "--seed", "1", "--depth", "0"), `^interleave: --depth "0": want a whole number >= 1$`},
+		{"bad depth", append(sched, "--seed", "1", "--depth", "0"), `^interleave: --depth "0": want a whole number from 1 to 100$`},
 		{"bad preemptions", append(sched, "--seed", "1", "--preemptions", "two"), `^interleave: --preemptions "two": want a whole number`},
 		{"json without trace", append(sched, "--seed", "1", "--json"), `^interleave: debug: --json needs --trace$`},
 		{"unknown flag", append(sched, "--seed", "1", "--frobnicate"), `^interleave debug: flag provided but not defined: -frobnicate \(see 'interleave help debug'\)$`},
@@ -230,10 +231,28 @@ func TestDebugParseVerdict(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, dbgVerdict{Verdict: "pass"}, v)
 
-	v, err = dbgParseVerdict("panic: boom\n\ngoroutine 1 [running]:\n", 2)
-	require.NoError(t, err)
-	require.Equal(t, "fail", v.Verdict)
-	require.Contains(t, v.Output, "panic: boom")
+	// No verdict: a program that crashed, was killed, or ended without the
+	// schedule's report died (once reported as the oracle's fail, exit 0).
+	for _, c := range []struct {
+		out    string
+		status int
+		died   string
+	}{
+		{"panic: boom\n\ngoroutine 1 [running]:\n", 2, "exit status 2 without the schedule's report"},
+		{"=== RUN TestScenarios\n", -9, "killed by signal 9 (killed)"},
+		{"=== RUN TestScenarios\n", -15, "killed by signal 15 (terminated)"},
+		{"=== RUN TestScenarios\n", 0, "exited 0 without the tests' PASS"},
+		{"--- FAIL: TestScenarios\n    x_test.go:1: bad flag\nFAIL\n", 1, "exit status 1 without the schedule's report"},
+		{out, 2, "exit status 2 after the report (a test binary that fails exits 1)"},
+	} {
+		v, err = dbgParseVerdict(c.out, c.status)
+		require.NoError(t, err)
+		require.Equal(t, "died", v.Verdict, c.out)
+		require.Equal(t, c.died, v.Died)
+		require.Equal(t, c.status, v.ExitStatus)
+		require.Empty(t, v.Summary)
+		require.Contains(t, v.Output, strings.TrimSpace(strings.Split(c.out, "\n")[0]))
+	}
 
 	_, err = dbgParseVerdict("testing: warning: no tests to run\nPASS\n", 0)
 	require.ErrorContains(t, err, "ran no test")
@@ -302,10 +321,18 @@ func TestDebugDlv(t *testing.T) {
 		require.True(t, errors.Is(err, os.ErrNotExist), "the temporary directory %s is still there", filepath.Dir(out))
 		require.Empty(t, dbgLeftovers(filepath.Dir(out)), "processes left behind")
 	}
-	// Nothing goes into the user's home: dlv's config and telemetry go to a
-	// temporary XDG_CONFIG_HOME (unless a legacy ~/.dlv config exists).
+	// Nothing goes into the user's home: dlv's config and telemetry, and
+	// the go command's telemetry, go to a temporary XDG_CONFIG_HOME (unless
+	// a legacy ~/.dlv config exists). The go caches are the user's, named
+	// here as they were before HOME moved.
+	for _, name := range []string{"GOCACHE", "GOMODCACHE"} {
+		out, err := exec.Command("go", "env", name).Output()
+		require.NoError(t, err)
+		t.Setenv(name, strings.TrimSpace(string(out)))
+	}
 	home := t.TempDir()
 	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", "")
 	checkHome := func(t *testing.T) {
 		t.Helper()
 		if u, err := user.Current(); err == nil {
@@ -487,6 +514,38 @@ func TestDebugDlv(t *testing.T) {
 		checkClean(t)
 	})
 
+	t.Run("real build", func(t *testing.T) {
+		// debug's own build (go test -c, telemetry and all) writes
+		// nothing into $HOME either (it once wrote the go command's
+		// telemetry counters under ~/.config/go).
+		dbgSetHook(t, &dbgBuild, func(ctx context.Context, pkgDir, out string, race bool) error {
+			mu.Lock()
+			built = append(built, out)
+			mu.Unlock()
+			return dlv.BuildTestBinary(ctx, pkgDir, out, race)
+		})
+		code, stdout, stderr := dbgRun(t, append(dbgTestSchedule, "--strategy", "fixed", "--trace")...)
+		require.Equal(t, 0, code, "stderr: %s\nstdout: %s", stderr, stdout)
+		require.Contains(t, stdout, "\noracle: pass\n")
+		checkClean(t)
+		checkHome(t)
+	})
+
+	t.Run("killed", func(t *testing.T) {
+		// The program killed at the first hit of the schedule: no verdict,
+		// and debug says the program died and exits 2 (it once printed
+		// the oracle's fail and exited 0).
+		stdout := &dbgKillWriter{t: t, binary: func() string { mu.Lock(); defer mu.Unlock(); return built[len(built)-1] }}
+		var stderr bytes.Buffer
+		code := debugMain(append(dbgTestSchedule, "--strategy", "naive", "--trace"), stdout, &stderr)
+		require.True(t, stdout.killed, "no hit was printed")
+		require.Equal(t, 2, code, "stdout: %s\nstderr: %s", stdout.buf.String(), stderr.String())
+		require.Contains(t, stdout.buf.String(), "\noracle: no verdict: the program died (killed by signal 9 (killed))\n", "stderr: %s", stderr.String())
+		require.NotContains(t, stdout.buf.String(), "oracle: promote")
+		require.Contains(t, stderr.String(), "\ninterleave: the program died before the oracle's verdict: killed by signal 9 (killed)")
+		checkClean(t)
+	})
+
 	t.Run("interactive", func(t *testing.T) {
 		// Without a terminal dlv reads its commands from stdin.
 		dbgSetHook[io.Reader](t, &dbgStdin, strings.NewReader("continue\nprint m.ID\nprint cached[0].ID\nexit\n"))
@@ -542,6 +601,35 @@ func (w *dbgSignalWriter) Write(p []byte) (int, error) {
 		case <-time.After(hangLimit):
 			w.t.Error("SIGINT did not cancel debug's context")
 		}
+	}
+	return len(p), nil
+}
+
+// dbgKillWriter kills the debugged program (the process running the
+// binary) with SIGKILL at the first hit printed, while it is stopped
+// there.
+type dbgKillWriter struct {
+	t      *testing.T
+	binary func() string
+	buf    bytes.Buffer
+	killed bool
+}
+
+func (w *dbgKillWriter) Write(p []byte) (int, error) {
+	w.buf.Write(p)
+	if !w.killed && bytes.HasPrefix(p, []byte("#1 ")) {
+		w.killed = true
+		bin := w.binary()
+		n := 0
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			if exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe")); err == nil && exe == bin {
+				pid, _ := strconv.Atoi(e.Name())
+				require.NoError(w.t, syscall.Kill(pid, syscall.SIGKILL))
+				n++
+			}
+		}
+		require.Equal(w.t, 1, n, "one process runs %s", bin)
 	}
 	return len(p), nil
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
+	"syscall"
 
 	"github.com/interleave/interleave/scenarios"
 )
@@ -47,17 +49,49 @@ func dbgParseVerdict(output string, exitStatus int) (dbgVerdict, error) {
 		}
 	}
 	switch {
-	case exitStatus == 0 && v.Summary == "":
+	case exitStatus == 0 && v.Summary == "" && dbgPassed(output):
 		v.Verdict = string(scenarios.Pass)
-	default:
+	case exitStatus == 1 && v.Summary != "":
 		v.Verdict = string(scenarios.Fail)
-		if v.Summary == "" {
-			lines := strings.Split(strings.TrimSpace(output), "\n")
-			if len(lines) > 20 {
-				lines = lines[len(lines)-20:]
-			}
-			v.Output = strings.Join(lines, "\n")
+	default:
+		// No verdict: the program crashed or was killed, or ended
+		// without the schedule's report.
+		v.Verdict = dbgDied
+		v.Died = dbgDeath(exitStatus, v.Summary != "")
+		v.Summary, v.Violations, v.Repro = "", nil, ""
+		lines := strings.Split(strings.TrimSpace(output), "\n")
+		if len(lines) > 20 {
+			lines = lines[len(lines)-20:]
 		}
+		v.Output = strings.Join(lines, "\n")
 	}
 	return v, nil
+}
+
+// dbgDied is the verdict of a program that ended without one.
+const dbgDied = "died"
+
+// dbgPassed reports whether a test binary's output ends in its PASS line:
+// a program that exits 0 without it did not finish its tests.
+func dbgPassed(output string) bool {
+	for line := range strings.Lines(output) {
+		if strings.TrimSpace(line) == "PASS" {
+			return true
+		}
+	}
+	return false
+}
+
+// dbgDeath says how a program without a verdict ended.
+func dbgDeath(exitStatus int, reported bool) string {
+	switch {
+	case exitStatus < 0:
+		sig := syscall.Signal(-exitStatus)
+		return fmt.Sprintf("killed by signal %d (%v)", -exitStatus, sig)
+	case exitStatus == 0:
+		return "exited 0 without the tests' PASS"
+	case reported:
+		return fmt.Sprintf("exit status %d after the report (a test binary that fails exits 1)", exitStatus)
+	}
+	return fmt.Sprintf("exit status %d without the schedule's report", exitStatus)
 }

@@ -26,8 +26,11 @@
 //
 // Exit status: 0 when everything passed or matched its expectation; 1 when
 // a failure was found (a failing schedule, an unexpected matrix cell, a
-// failed stress run); 2 on bad input or when the command could not run; 130
-// when Ctrl-C interrupted it (matrix, explore, stress, debug).
+// failed stress run); 2 on bad input, when the command could not run, or
+// when its output could not be written (a full disk, a closed pipe: the
+// command then stops, cleans up and says so on standard error); 130 when
+// Ctrl-C interrupted it (matrix, explore, stress, debug), whatever it had
+// found.
 //
 // Every failure ends in lines that rerun exactly it (the same verdict,
 // violations and trace hash), to paste into a shell at the repository's
@@ -35,9 +38,21 @@
 // nothing needs installing; with "go install ./cmd/interleave", plain
 // "interleave" works the same), each argument quoted for the shell and
 // files named by absolute paths.
+//
 // Bad input (an unknown scenario, strategy or search; a malformed seed,
-// schedule or scenario file; a missing file) is reported on one line that
-// starts with "interleave: ", before anything is written.
+// schedule or scenario file; a missing file; a number past its limit) is
+// reported on one line that starts with "interleave: ", before anything is
+// written.
+//
+// Every number has a limit (the constants of package scenarios), checked
+// before any work starts: --budget at most 1000000000; -schedules and a
+// dfs --seed (the index of a schedule) at most 10000000; --depth from 1 to
+// 100;
+// --preemptions at most 100 (negative: unbounded); -p from 1 to 1024;
+// stress -count at most 1000000000, -pool at most 4096, -timeout at most
+// 168h; and the seeds a command runs must stay below 9223372036854775807.
+// Scenario files have theirs (scenarios/testdata/scenarios/README.md), and
+// so do schedule files (sched.Schedule).
 //
 // # matrix
 //
@@ -148,16 +163,22 @@
 // overlap (-count is then the total over all shards). -compare X,Y runs the
 // whole stress run once per strategy and prints both reports side by side
 // with Fisher's exact test. Ctrl-C stops the children, keeps every log and
-// prints the report so far; a second Ctrl-C kills interleave outright. The
-// exit status is 1 when any child failed, 130 when interrupted before any
-// failure, 0 otherwise.
+// prints the report so far; a second Ctrl-C ends interleave at once, after
+// killing what it started and removing its temporary files. The exit status
+// is 130 when interrupted (the report covers what finished), else 1 when any
+// child failed, 0 otherwise. A child's own -test.timeout is a minute past
+// -timeout, and on Linux it dies with interleave; a child ended by a
+// SIGINT or SIGTERM from outside is aborted, not failed; one that exits 0
+// without the summary line TestStress ends with is failed.
 //
 // -backend pg runs promote-while-requires-action on a real PostgreSQL
 // instead of the model's in-memory store and pubsub (STRESS.md): -count runs
 // per strategy (-strategy, or both of -compare), -p chats at once, all in
 // this process on real goroutines, with the failure rates reported as above
-// and the same exit statuses (a failure: a run that violated the oracle or
-// ended in an error). -dsn names the database (default $INTERLEAVE_PG_DSN;
+// (a status line every 5 seconds, a live line on a terminal) and the same
+// exit statuses (a failure: a run that violated the oracle; a run that
+// ended in an error has no verdict: it is counted apart, not in the rate,
+// and stops the run, exit status 2). -dsn names the database (default $INTERLEAVE_PG_DSN;
 // make pg-up starts one and prints it), -pool sets the connection pool's
 // size (default 2*p+4), -jitter the probability of a random yield (or short
 // sleep) at each scheduling point (default 0.3). It takes none of the flags of the child

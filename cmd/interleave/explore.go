@@ -31,8 +31,13 @@ var exploreCmd = &command{
 			if sp.Search.Kind == "dfs" && !f.isSet("budget") {
 				*budget = defaultDFSBudget
 			}
-			if *budget < 0 || (*budget == 0 && sp.Search.Kind != "dfs") {
-				return 0, badInput("--budget %d: want a number of schedules >= 1 (0 only with --search dfs)", *budget)
+			if *budget < 0 || *budget > scenarios.MaxBudget || (*budget == 0 && sp.Search.Kind != "dfs") {
+				return 0, badInput("--budget %d: want a number of schedules from 1 to %d (0 only with --search dfs)", *budget, scenarios.MaxBudget)
+			}
+			if sp.Search.Kind != "dfs" {
+				if err := checkSeeds("--seed", sp.Seed, *budget); err != nil {
+					return 0, err
+				}
 			}
 			if err := checkDir("--save", *save); err != nil {
 				return 0, err

@@ -6,9 +6,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 )
 
 func main() {
+	// A write to a closed pipe (interleave ... | head) returns EPIPE
+	// instead of killing the process, so that it still cleans up: see
+	// outWriter.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -24,8 +30,25 @@ func lookupCommand(name string) *command {
 	return nil
 }
 
-// Main runs the command line args and returns the exit status.
+// Main runs the command line args and returns the exit status. An error
+// writing the output is an error of the command: it is reported on one
+// line (on stderr, if that still works) and the exit status is 2.
 func Main(args []string, stdout, stderr io.Writer) int {
+	out, errw, done := withOutput(stdout, stderr)
+	defer done()
+	code := run(args, out, errw)
+	switch {
+	case out.failed() != nil:
+		fmt.Fprintf(errw, "interleave: writing standard output: %s\n", writeErrorText(out.failed()))
+		return exitError
+	case errw.failed() != nil:
+		return exitError
+	}
+	return code
+}
+
+// run is Main without the check of the output.
+func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usageText())
 		return exitError
@@ -66,6 +89,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	var ue *usageError
 	switch {
+	case outputContext().Err() != nil:
+		// The output broke, and the command stopped for it: Main
+		// reports that, on the one line.
 	case errors.Is(err, flag.ErrHelp):
 		printHelp(stdout, cmd)
 		return exitPass

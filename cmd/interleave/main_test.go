@@ -9,12 +9,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/interleave/interleave/internal/cleanup"
 )
 
 // The tests run the real command: TestMain builds it once, and builds the
@@ -41,9 +45,25 @@ func TestMain(m *testing.M) {
 // tests.
 const helperEnv = "INTERLEAVE_CMD_TEST_HELPER"
 
-// interruptHelper waits for the first interrupt as stress does, says so
-// and blocks: only the second interrupt can end it.
+// interruptHelper registers the directory $HELPER_DIR and a process group
+// of a child of its own (sleeping, its PID in $HELPER_DIR/child) for
+// cleanup, as stress does with its build; then it waits for the first
+// interrupt as stress does, says so and blocks: only the second interrupt
+// can end it.
 func interruptHelper() int {
+	dir := os.Getenv("HELPER_DIR")
+	defer cleanup.Dir(dir)()
+	child := exec.Command("sleep", "3600")
+	child.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := child.Start(); err != nil {
+		fmt.Println(err)
+		return 2
+	}
+	defer cleanup.Group(child.Process.Pid)()
+	if err := os.WriteFile(filepath.Join(dir, "child"), []byte(strconv.Itoa(child.Process.Pid)), 0o644); err != nil {
+		fmt.Println(err)
+		return 2
+	}
 	ctx, stop := notifyInterrupt()
 	defer stop()
 	fmt.Println("ready")

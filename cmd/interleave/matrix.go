@@ -38,11 +38,14 @@ var matrixCmd = &command{
 			if err != nil {
 				return 0, err
 			}
-			if *budget < 1 {
-				return 0, badInput("--budget %d: want a number of schedules >= 1", *budget)
+			if err := checkRange("--budget", *budget, 1, scenarios.MaxBudget); err != nil {
+				return 0, err
 			}
-			if *parallel < 1 {
-				return 0, badInput("-p %d: want at least 1", *parallel)
+			if err := checkSeeds("--seed", first, *budget); err != nil {
+				return 0, err
+			}
+			if err := checkRange("-p", *parallel, 1, scenarios.MaxParallel); err != nil {
+				return 0, err
 			}
 			if err := checkDir("--save", *save); err != nil {
 				return 0, err

@@ -30,7 +30,7 @@ func TestStressPkgBadInput(t *testing.T) {
 		{[]string{"-pkg", bank, "-run", "(", "-count", "1"}, "interleave: -run \"(\": error parsing regexp: missing closing ): `(`"},
 		{[]string{"-pkg", filepath.Join(bank, "nope"), "-run", "X"}, `interleave: -pkg "` + filepath.Join(bank, "nope") + `": not a package directory`},
 		{[]string{"-pkg", bank, "-run", "X", "-search", "dfs"}, "interleave: -search dfs: a stress child runs seeds; use random or pct (or interleave explore --search dfs)"},
-		{[]string{"-pkg", bank, "-run", "X", "-schedules", "0"}, "interleave: -schedules 0: want at least 1"},
+		{[]string{"-pkg", bank, "-run", "X", "-schedules", "0"}, "interleave: -schedules 0: want a whole number from 1 to 10000000"},
 	} {
 		r := interleave(t, append([]string{"stress"}, tc.args...)...)
 		require.Equal(t, 2, r.code, "%v: %s%s", tc.args, r.stdout, r.stderr)
@@ -48,7 +48,7 @@ func TestStressPkg(t *testing.T) {
 	// Each child runs its own seeds, and saves in a directory of its own.
 	first := regexp.MustCompile(`(?m)^first child: (.+)$`).FindStringSubmatch(out)
 	require.NotNil(t, first, out)
-	require.Contains(t, first[1], " '-test.run=^TestApplyAll$' -test.count=1 -test.timeout=0 -interleave.seed=1 -interleave.schedules=5 -interleave.mode=controlled -interleave.search=pct -interleave.depth=3 -interleave.save="+filepath.Join(logs, "schedules", "seed1"))
+	require.Contains(t, first[1], " '-test.run=^TestApplyAll$' -test.count=1 -test.timeout=11m0s -interleave.seed=1 -interleave.schedules=5 -interleave.mode=controlled -interleave.search=pct -interleave.depth=3 -interleave.save="+filepath.Join(logs, "schedules", "seed1"))
 	// The failures are grouped, with the lines that reproduce them.
 	require.Regexp(t, `(?m)^\d× TestApplyAll: assertion: balances -N and N after N transfers$`, out)
 	repro := regexp.MustCompile(`(?m)^    repro: (go test \./examples/bank .+)$`).FindStringSubmatch(out)

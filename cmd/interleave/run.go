@@ -31,6 +31,9 @@ var runCmd = &command{
 			}
 			sp.Trace = true // one run: the story and the trace hash are worth it
 			r := scenarios.Run(sp)
+			if r.PastEnd() {
+				return 0, badInput("--seed %d: %s", sp.Seed, r.Failure.Msg)
+			}
 			return finishRun(c, r, output{json: *f.json, trace: *trace, save: *save})
 		}
 	},
@@ -47,11 +50,18 @@ func buildSpec(scenario, strategy, search, seed string, depth, preemptions int) 
 	if sp.Strategy, err = lookupStrategy(strategy); err != nil {
 		return sp, err
 	}
+	if err := checkSearchFlags("--", depth, preemptions); err != nil {
+		return sp, err
+	}
 	if sp.Search, err = parseSearch(search, depth, preemptions); err != nil {
 		return sp, err
 	}
 	if sp.Seed, err = parseSeed(seed); err != nil {
 		return sp, err
+	}
+	if sp.Search.Kind == "dfs" && sp.Seed >= scenarios.MaxSchedules {
+		// Reaching DFS schedule N runs the N before it.
+		return sp, badInput("--seed %d: a dfs seed is the schedule's index, from 0 to %d", sp.Seed, scenarios.MaxSchedules-1)
 	}
 	return sp, nil
 }

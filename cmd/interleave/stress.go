@@ -13,9 +13,12 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
+	"github.com/interleave/interleave/internal/cleanup"
+	"github.com/interleave/interleave/internal/gobuild"
 	"github.com/interleave/interleave/internal/stats"
 	"github.com/interleave/interleave/internal/stress"
 	"github.com/interleave/interleave/scenarios"
@@ -98,6 +101,7 @@ type stressOptions struct {
 	given                             func(names ...string) []string // which of names were on the command line
 	pkg, runRE                        string                         // -pkg mode: a package's tests
 	pkgDir, schedDir                  string                         // -pkg mode: the package, and where children save schedules
+	removeSchedules                   func()                         // -pkg mode: removes a temporary schedDir
 
 	strategies       []string // one, or the two of -compare
 	failureRE        *regexp.Regexp
@@ -108,6 +112,7 @@ type stressOptions struct {
 	statusW, stderr  io.Writer
 	live             bool
 	binary, childDir string
+	removeBinary     func() // removes the binary built, when one was
 }
 
 // Flags only one backend takes: the child binaries' of mem, the
@@ -150,6 +155,11 @@ func (o *stressOptions) validate() error {
 			}
 			arg = abs // the children run in another directory
 		}
+		if strings.Contains(arg, ",") {
+			// The children take a comma-separated list: every child
+			// would fail to find the file.
+			return badInput("scenario file %q: its path holds a comma, which the children's -interleave.scenario list cannot carry (rename or link the file)", arg)
+		}
 		o.scenarioArgs = append(o.scenarioArgs, arg)
 	}
 	return o.validateChildren()
@@ -161,21 +171,26 @@ func (o *stressOptions) validateChildren() error {
 	if o.mode != "controlled" && o.mode != "wild" {
 		return badInput("unknown mode %q (known: controlled, wild)", o.mode)
 	}
+	if err := checkSearchFlags("-", o.depth, 0); err != nil {
+		return err // a child would reject it: 100% false failures
+	}
 	if _, err := parseSearch(o.search, o.depth, 2); err != nil {
 		return err
 	}
 	if o.search == "dfs" {
 		return badInput("-search dfs: a stress child runs seeds; use random or pct (or interleave explore --search dfs)")
 	}
+	if err := checkRange("-p", o.parallel, 1, scenarios.MaxParallel); err != nil {
+		return err
+	}
+	if err := checkRange("-schedules", o.schedules, 1, scenarios.MaxSchedules); err != nil {
+		return err
+	}
 	switch {
-	case o.parallel < 1:
-		return badInput("-p %d: want at least 1", o.parallel)
-	case o.count < 0:
-		return badInput("-count %d: want a number of children >= 0 (0: until interrupted)", o.count)
-	case o.schedules < 1:
-		return badInput("-schedules %d: want at least 1", o.schedules)
-	case o.timeout <= 0:
-		return badInput("-timeout %v: want a positive duration", o.timeout)
+	case o.count < 0 || o.count > scenarios.MaxStressCount:
+		return badInput("-count %d: want a number of children from 0 (until interrupted) to %d", o.count, scenarios.MaxStressCount)
+	case o.timeout <= 0 || o.timeout > scenarios.MaxTimeout:
+		return badInput("-timeout %v: want a positive duration up to %v", o.timeout, scenarios.MaxTimeout)
 	case o.compare != "" && o.count == 0:
 		return badInput("-compare needs a -count: each strategy's run must end")
 	}
@@ -198,7 +213,17 @@ func (o *stressOptions) validateChildren() error {
 		if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
 			return badInput("malformed -shard %q: want I/N with 0 <= I < N, such as 0/4", o.shard)
 		}
+		if n > scenarios.MaxStressCount {
+			return badInput("-shard %s: want at most %d shards", o.shard, scenarios.MaxStressCount)
+		}
 		o.shardI, o.shardN = i, n
+	}
+	if o.count == 0 {
+		// Until interrupted: the seeds of this shard's first
+		// MaxStressCount children must fit in an int64.
+		if last := int64(o.shardI) + int64(scenarios.MaxStressCount-1)*int64(o.shardN); last > maxSeedIndex(o.schedules) {
+			return badInput("-shard %s with -schedules %d and no -count: the seeds would pass the largest int64; give a -count", o.shard, o.schedules)
+		}
 	}
 	if o.count > 0 {
 		o.localCount = shardCount(o.count, o.shardI, o.shardN)
@@ -248,7 +273,7 @@ func (o *stressOptions) childArgs(strategy string, seed int64) []string {
 		return o.pkgChildArgs(seed)
 	}
 	args := []string{
-		"-test.run=^TestStress$", "-test.count=1", "-test.timeout=0",
+		"-test.run=^TestStress$", "-test.count=1", "-test.timeout=" + o.childTimeout().String(),
 		"-interleave.strategy=" + strategy,
 		"-interleave.seed=" + strconv.FormatInt(seed, 10),
 		"-interleave.schedules=" + strconv.Itoa(o.schedules),
@@ -260,6 +285,13 @@ func (o *stressOptions) childArgs(strategy string, seed int64) []string {
 		args = append(args, "-interleave.scenario="+strings.Join(o.scenarioArgs, ","))
 	}
 	return args
+}
+
+// childTimeout is a child's own time limit (-test.timeout): a minute past
+// -timeout, at which stress stops it (with SIGQUIT, then SIGKILL), so that
+// a child left behind (where no parent-death signal kills it) still ends.
+func (o *stressOptions) childTimeout() time.Duration {
+	return o.timeout + time.Minute
 }
 
 // childEnv is the environment of every child: ours without the INTERLEAVE_*
@@ -287,15 +319,43 @@ func childEnv() []string {
 }
 
 // notifyInterrupt returns a context that the first Ctrl-C (or SIGTERM)
-// cancels; the second kills the process the default way. Call stop when
-// done.
+// cancels, as does a broken output (outputContext): the command stops its
+// work, cleans up and reports what it has. The second Ctrl-C does not
+// wait: it kills what the command started and removes its temporary
+// files (package cleanup), and exits 130. Call stop when done.
 func notifyInterrupt() (ctx context.Context, stop context.CancelFunc) {
-	ctx, stop = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(outputContext())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
 	go func() {
-		<-ctx.Done()
-		stop() // restores the default handling: the next signal kills us
+		select {
+		case <-sigs:
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case <-sigs:
+			cleanup.Now()
+			os.Exit(exitInterrupted)
+		case <-done:
+		}
 	}()
-	return ctx, stop
+	var once sync.Once
+	return ctx, func() {
+		once.Do(func() {
+			signal.Stop(sigs)
+			close(done)
+			cancel()
+		})
+	}
+}
+
+// byInterrupt reports whether ctx ended by an interrupt, not by a broken
+// output (which Main reports itself).
+func byInterrupt(ctx context.Context) bool {
+	return ctx.Err() != nil && outputContext().Err() == nil
 }
 
 func (o *stressOptions) run(c *cli) (int, error) {
@@ -308,10 +368,18 @@ func (o *stressOptions) run(c *cli) (int, error) {
 	}
 	o.live = isTerminal(o.statusW)
 	if err := o.prepareBinary(ctx); err != nil {
+		if byInterrupt(ctx) {
+			what := "the scenarios test binary"
+			if o.pkg != "" {
+				what = "the test binary of " + o.pkg
+			}
+			fmt.Fprintln(o.stderr, "interleave: interrupted while building "+what)
+			return exitInterrupted, nil
+		}
 		return 0, err
 	}
-	if o.binary != os.Getenv(testBinaryEnv) {
-		defer os.RemoveAll(filepath.Dir(o.binary))
+	if o.removeBinary != nil {
+		defer o.removeBinary()
 	}
 
 	var reports []*stress.Report
@@ -360,13 +428,15 @@ func (o *stressOptions) run(c *cli) (int, error) {
 			return 0, err
 		}
 	}
+	// Interrupted, the report is incomplete whatever it holds: 130, as a
+	// shell reports a command that Ctrl-C ended.
 	switch {
 	case runErr != nil:
 		return 0, runErr
-	case failed:
-		return exitFound, nil
 	case interrupted:
 		return exitInterrupted, nil
+	case failed:
+		return exitFound, nil
 	}
 	return exitPass, nil
 }
@@ -391,28 +461,24 @@ func (o *stressOptions) prepareBinary(ctx context.Context) error {
 	if rootErr != nil {
 		return rootErr
 	}
-	dir, err := os.MkdirTemp("", "interleave-stress-bin-*")
+	dir, remove, err := cleanup.TempDir("interleave-stress-bin-*") // removed on a second Ctrl-C too
 	if err != nil {
 		return err
 	}
-	bin := filepath.Join(dir, "scenarios.test")
-	args := []string{"test", "-c", "-o", bin}
+	b := gobuild.Options{Dir: root, Pkg: "./scenarios", Out: filepath.Join(dir, "scenarios.test")}
 	if o.race {
-		args = append(args, "-race")
+		b.Flags = []string{"-race"}
 	}
-	args = append(args, "./scenarios")
-	fmt.Fprintf(o.statusW, "building: go %s\n", strings.Join(args, " "))
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
+	fmt.Fprintf(o.statusW, "building: go %s\n", strings.Join(b.Args(), " "))
+	if out, err := gobuild.Test(ctx, b); err != nil {
+		remove()
 		if ctx.Err() != nil {
-			return fmt.Errorf("interrupted while building the scenarios test binary")
+			return ctx.Err()
 		}
 		fmt.Fprintf(o.stderr, "%s", out)
 		return fmt.Errorf("building the scenarios test binary: go test -c: %v (its output is above)", err)
 	}
-	o.binary = bin
+	o.binary, o.removeBinary = b.Out, remove
 	return nil
 }
 
@@ -471,6 +537,9 @@ func (o *stressOptions) runEngine(ctx context.Context, strategy string) (*stress
 		Status:   o.statusW,
 		Live:     o.live,
 		SeedOf:   o.seedOf,
+		// A child that exits 0 must say it ran its seeds: one that ran
+		// none (a range past the largest seed, say) is no pass.
+		Check: stress.CheckSummary(o.schedules),
 		NewCmd: func(ctx context.Context, run stress.Run) *exec.Cmd {
 			cmd := exec.CommandContext(ctx, o.binary, o.childArgs(strategy, run.Seed)...)
 			cmd.Dir = o.childDir
@@ -490,7 +559,7 @@ func (o *stressOptions) runEngine(ctx context.Context, strategy string) (*stress
 
 // isTerminal reports whether w is a terminal, for the live status bar.
 func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+	f, ok := unwrap(w).(*os.File)
 	return ok && fileIsTerminal(f)
 }
 

@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/interleave/interleave/internal/stress"
 	"github.com/interleave/interleave/pgbackend"
 	"github.com/interleave/interleave/pgstore"
+	"github.com/interleave/interleave/scenarios"
 )
 
 // pgScenario is the one workload the pg backend runs.
@@ -38,12 +42,15 @@ func (o *stressOptions) validatePG() error {
 	switch {
 	case o.count < 1:
 		return badInput("-backend pg needs -count: the number of runs per strategy")
-	case o.parallel < 1:
-		return badInput("-p %d: want at least 1", o.parallel)
-	case len(o.given("pool")) > 0 && o.pool < 1:
-		return badInput("-pool %d: want at least 1 connection", o.pool)
-	case o.jitter < 0 || o.jitter > 1:
+	case o.count > scenarios.MaxStressCount:
+		return badInput("-count %d: want a number of runs from 1 to %d", o.count, scenarios.MaxStressCount)
+	case len(o.given("pool")) > 0 && (o.pool < 1 || o.pool > scenarios.MaxPool):
+		return badInput("-pool %d: want a number of connections from 1 to %d", o.pool, scenarios.MaxPool)
+	case !(o.jitter >= 0 && o.jitter <= 1): // NaN too
 		return badInput("-jitter %v: want a probability in [0, 1]", o.jitter)
+	}
+	if err := checkRange("-p", o.parallel, 1, scenarios.MaxParallel); err != nil {
+		return err
 	}
 	if o.dsn == "" {
 		o.dsn = os.Getenv(pgstore.DSNEnv)
@@ -57,12 +64,13 @@ func (o *stressOptions) validatePG() error {
 	return nil
 }
 
-// pgReportJSON is what -backend pg measures beyond a stress.Report.
+// pgReportJSON is what -backend pg measures beyond a stress.Report, whose
+// runs are those with the oracle's verdict (the rate's denominator) and
+// whose aborted the runs cut short by Ctrl-C.
 type pgReportJSON struct {
-	// Errors counts the runs that failed without the oracle's verdict.
+	// Errors counts the runs that ended without the oracle's verdict (a
+	// database error, a timeout): in neither runs nor failures.
 	Errors int `json:"errors"`
-	// Aborted counts the runs cut short by Ctrl-C: not in runs.
-	Aborted int `json:"aborted"`
 	// ByProperty counts violating runs by the property they broke.
 	ByProperty map[string]int `json:"by_property,omitempty"`
 	// The inversions count the runs in which something happened out of
@@ -82,6 +90,111 @@ type pgStressJSON struct {
 	Jitter      float64 `json:"jitter"`
 }
 
+// pgReports renders what StressPromote measured: the report (the rate
+// counts the runs with a verdict only) and pg's own measurements.
+func pgReports(name string, res pgbackend.StressResult) (*stress.Report, *pgReportJSON) {
+	rep := &stress.Report{Name: name, Runs: res.Runs - res.Errors, Failures: res.Violations, Aborted: res.Aborted,
+		Elapsed: res.Elapsed, Groups: []stress.Group{}}
+	x := &pgReportJSON{Errors: res.Errors, CommitInversions: res.CommitInversions, PublishInversions: res.PublishInversions,
+		NotifyInversions: res.NotifyInversions, FailureMessages: res.Failures}
+	for p, n := range res.ByProperty {
+		if x.ByProperty == nil {
+			x.ByProperty = map[string]int{}
+		}
+		x.ByProperty[string(p)] = n
+	}
+	return rep, x
+}
+
+// pgSummary is a strategy's summary line.
+func pgSummary(rep *stress.Report, x *pgReportJSON) string {
+	aborted := ""
+	if rep.Aborted > 0 {
+		aborted = fmt.Sprintf(" (%d runs in flight aborted, not counted)", rep.Aborted)
+	}
+	errs := "0 errors"
+	if x.Errors > 0 {
+		errs = fmt.Sprintf("%s without a verdict, not in the rate", plural(x.Errors, "error"))
+	}
+	return fmt.Sprintf("%s: %s violated the oracle%s; %s; out of ID order: cache appends in %d runs, notifies in %d, commits in %d; %v",
+		rep.Name, rep.Rate(), aborted, errs, x.PublishInversions, x.NotifyInversions, x.CommitInversions, rep.Elapsed.Round(time.Millisecond))
+}
+
+// pgProgress prints a strategy's progress while it runs: a status line
+// every stress.DefaultStatusEvery, or a live line on a terminal, from the
+// start. Call stop before printing anything else.
+type pgProgress struct {
+	mu   sync.Mutex
+	last pgbackend.StressResult
+	w    io.Writer
+	live bool
+	want int
+	drew int // width of the live line drawn
+	done chan struct{}
+	wg   sync.WaitGroup
+}
+
+func startPGProgress(w io.Writer, live bool, runs int) *pgProgress {
+	p := &pgProgress{w: w, live: live, want: runs, done: make(chan struct{})}
+	every := stress.DefaultStatusEvery
+	if live {
+		every = stress.DefaultLiveStatusEvery
+	}
+	start := time.Now()
+	p.wg.Go(func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		if live {
+			p.print(time.Since(start))
+		}
+		for {
+			select {
+			case <-t.C:
+				p.print(time.Since(start))
+			case <-p.done:
+				return
+			}
+		}
+	})
+	return p
+}
+
+// update is StressConfig.Progress.
+func (p *pgProgress) update(r pgbackend.StressResult) {
+	p.mu.Lock()
+	p.last = pgbackend.StressResult{Runs: r.Runs, Violations: r.Violations, Errors: r.Errors}
+	p.mu.Unlock()
+}
+
+func (p *pgProgress) print(elapsed time.Duration) {
+	p.mu.Lock()
+	r := p.last
+	p.mu.Unlock()
+	verdicts := r.Runs - r.Errors
+	pct := "0.00%"
+	if verdicts > 0 {
+		pct = fmt.Sprintf("%.2f%%", 100*float64(r.Violations)/float64(verdicts))
+	}
+	if !p.live {
+		fmt.Fprintf(p.w, "%v: %d/%d runs, %d violated the oracle (%s), %d errors\n", elapsed.Round(time.Second), r.Runs, p.want, r.Violations, pct, r.Errors)
+		return
+	}
+	const width = 24
+	fill := min(width, r.Runs*width/p.want)
+	line := fmt.Sprintf("[%s%s] %d/%d runs, %d violated the oracle (%s), %d errors, %v", strings.Repeat("=", fill), strings.Repeat(" ", width-fill),
+		r.Runs, p.want, r.Violations, pct, r.Errors, elapsed.Round(100*time.Millisecond))
+	fmt.Fprint(p.w, "\r"+line+strings.Repeat(" ", max(0, p.drew-len(line))))
+	p.drew = len(line)
+}
+
+func (p *pgProgress) stop() {
+	close(p.done)
+	p.wg.Wait()
+	if p.drew > 0 {
+		fmt.Fprint(p.w, "\r"+strings.Repeat(" ", p.drew)+"\r")
+	}
+}
+
 func (o *stressOptions) runPG(c *cli) (int, error) {
 	ctx, stop := notifyInterrupt()
 	defer stop()
@@ -89,8 +202,13 @@ func (o *stressOptions) runPG(c *cli) (int, error) {
 	if o.json {
 		status = c.stderr
 	}
+	live := isTerminal(status)
 	b, err := pgbackend.Open(ctx, o.dsn, o.pool)
 	if err != nil {
+		if byInterrupt(ctx) {
+			fmt.Fprintln(c.stderr, "interleave: interrupted while connecting to PostgreSQL")
+			return exitInterrupted, nil
+		}
 		return 0, err
 	}
 	defer b.Close()
@@ -101,24 +219,14 @@ func (o *stressOptions) runPG(c *cli) (int, error) {
 	for _, name := range o.strategies {
 		st, _ := lookupStrategy(name)
 		fmt.Fprintf(status, "stress %s on PostgreSQL: %d runs of %s, %d chats at once, pool %d, jitter %v\n", name, o.count, pgScenario, o.parallel, o.pool, o.jitter)
-		res, err := pgbackend.StressPromote(ctx, b, pgbackend.StressConfig{Strategy: st, Runs: o.count, Concurrency: o.parallel, Jitter: o.jitter})
-		rep := &stress.Report{Name: name, Runs: res.Runs, Failures: res.Violations, Elapsed: res.Elapsed, Groups: []stress.Group{}}
-		x := &pgReportJSON{Errors: res.Errors, Aborted: res.Aborted, CommitInversions: res.CommitInversions, PublishInversions: res.PublishInversions,
-			NotifyInversions: res.NotifyInversions, FailureMessages: res.Failures}
-		for p, n := range res.ByProperty {
-			if x.ByProperty == nil {
-				x.ByProperty = map[string]int{}
-			}
-			x.ByProperty[string(p)] = n
-		}
+		progress := startPGProgress(status, live, o.count)
+		res, err := pgbackend.StressPromote(ctx, b, pgbackend.StressConfig{Strategy: st, Runs: o.count, Concurrency: o.parallel, Jitter: o.jitter,
+			Progress: progress.update})
+		progress.stop()
+		rep, x := pgReports(name, res)
 		reports, extra = append(reports, rep), append(extra, x)
 		failed = failed || res.Violations > 0 || res.Errors > 0
-		aborted := ""
-		if res.Aborted > 0 {
-			aborted = fmt.Sprintf(" (%d runs in flight aborted, not counted)", res.Aborted)
-		}
-		fmt.Fprintf(status, "%s: %s violated the oracle%s; %d errors; out of ID order: cache appends in %d runs, notifies in %d, commits in %d; %v\n",
-			name, rep.Rate(), aborted, res.Errors, res.PublishInversions, res.NotifyInversions, res.CommitInversions, res.Elapsed.Round(time.Millisecond))
+		fmt.Fprintln(status, pgSummary(rep, x))
 		for _, f := range res.Failures {
 			fmt.Fprintf(status, "  %s\n", f)
 		}
@@ -136,22 +244,24 @@ func (o *stressOptions) runPG(c *cli) (int, error) {
 	}
 	if errors.Is(runErr, context.Canceled) {
 		out.Interrupted, runErr = true, nil
-		fmt.Fprintln(c.stderr, "interleave: interrupted: the summary covers the runs that finished")
+		if byInterrupt(ctx) {
+			fmt.Fprintln(c.stderr, "interleave: interrupted: the summary covers the runs that finished")
+		}
 	}
 	if o.json {
 		if err := c.writeJSON(out); err != nil {
 			return 0, err
 		}
 	}
-	// As for -backend mem: a violation found is exit 1, interrupted or
-	// not; 130 only for an interruption before any.
+	// As for -backend mem: interrupted, 130 whatever was found; else a
+	// violation or an error found is exit 1.
 	switch {
 	case runErr != nil:
 		return 0, runErr
-	case failed:
-		return exitFound, nil
 	case out.Interrupted:
 		return exitInterrupted, nil
+	case failed:
+		return exitFound, nil
 	}
 	return exitPass, nil
 }

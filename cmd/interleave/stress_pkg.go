@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/interleave/interleave/internal/cleanup"
+	"github.com/interleave/interleave/internal/gobuild"
 )
 
 // stress -pkg DIR -run REGEXP: the children are the package's test binary,
@@ -62,41 +64,39 @@ func (o *stressOptions) validatePkg() error {
 // preparePkgBinary builds the package's test binary, and makes the
 // directory the children save their schedules in.
 func (o *stressOptions) preparePkgBinary(ctx context.Context) error {
-	dir, err := os.MkdirTemp("", "interleave-stress-bin-*")
+	dir, remove, err := cleanup.TempDir("interleave-stress-bin-*") // removed on a second Ctrl-C too
 	if err != nil {
 		return err
 	}
-	bin := filepath.Join(dir, "pkg.test")
-	args := []string{"test", "-c", "-o", bin}
+	b := gobuild.Options{Dir: o.pkgDir, Pkg: ".", Out: filepath.Join(dir, "pkg.test")}
 	if o.race {
-		args = append(args, "-race")
+		b.Flags = []string{"-race"}
 	}
-	args = append(args, ".")
-	fmt.Fprintf(o.statusW, "building: (cd %s && go %s)\n", shellJoin([]string{o.pkg}), strings.Join(args, " "))
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = o.pkgDir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
+	fmt.Fprintf(o.statusW, "building: (cd %s && go %s)\n", shellJoin([]string{o.pkg}), strings.Join(b.Args(), " "))
+	if out, err := gobuild.Test(ctx, b); err != nil {
+		remove()
 		if ctx.Err() != nil {
-			return fmt.Errorf("interrupted while building the test binary of %s", o.pkg)
+			return ctx.Err()
 		}
 		fmt.Fprintf(o.stderr, "%s", out)
 		return fmt.Errorf("building the test binary of %s: go test -c: %v (its output is above)", o.pkg, err)
 	}
-	o.binary = bin
+	o.binary, o.removeBinary = b.Out, remove
 	if o.outDir != "" {
 		o.schedDir = filepath.Join(o.outDir, "schedules")
-	} else if o.schedDir, err = os.MkdirTemp("", "interleave-stress-schedules-*"); err != nil {
-		return err
+		return nil
 	}
-	return nil
+	// Kept when something failed (the report's lines name its files),
+	// removed otherwise (keepSchedules) and on a second Ctrl-C.
+	o.schedDir, o.removeSchedules, err = cleanup.TempDir("interleave-stress-schedules-*")
+	return err
 }
 
 // pkgChildArgs are the test binary's arguments for a child whose first
 // seed is seed.
 func (o *stressOptions) pkgChildArgs(seed int64) []string {
 	return []string{
-		"-test.run=" + o.runRE, "-test.count=1", "-test.timeout=0",
+		"-test.run=" + o.runRE, "-test.count=1", "-test.timeout=" + o.childTimeout().String(),
 		"-interleave.seed=" + strconv.FormatInt(seed, 10),
 		"-interleave.schedules=" + strconv.Itoa(o.schedules),
 		"-interleave.mode=" + o.mode,
@@ -110,12 +110,12 @@ func (o *stressOptions) pkgChildArgs(seed int64) []string {
 // failed and it is a temporary one; otherwise the report's lines name the
 // files in it, and it stays.
 func (o *stressOptions) keepSchedules(c *cli, code int) {
-	if o.schedDir == "" || o.outDir != "" {
+	if o.removeSchedules == nil {
 		return
 	}
 	if code == exitFound {
 		fmt.Fprintf(c.stderr, "interleave: the failing schedules are in %s\n", o.schedDir)
 		return
 	}
-	os.RemoveAll(o.schedDir)
+	o.removeSchedules()
 }

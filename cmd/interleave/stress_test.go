@@ -6,10 +6,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,7 +47,7 @@ func TestStressFailing(t *testing.T) {
 	require.ElementsMatch(t, []string{"fail-0-seed1.log", "fail-1-seed6.log", "fail-2-seed11.log", "fail-3-seed16.log"}, names)
 	log, err := os.ReadFile(filepath.Join(logs, "fail-1-seed6.log"))
 	require.NoError(t, err)
-	require.Contains(t, string(log), "\n# command: "+scenariosBin+" '-test.run=^TestStress$' -test.count=1 -test.timeout=0 -interleave.strategy=naive -interleave.seed=6 -interleave.schedules=5 ")
+	require.Contains(t, string(log), "\n# command: "+scenariosBin+" '-test.run=^TestStress$' -test.count=1 -test.timeout=11m0s -interleave.strategy=naive -interleave.seed=6 -interleave.schedules=5 ")
 	require.Contains(t, string(log), "INTERLEAVE-FAILURE {")
 
 	// The first child's line, pasted into a shell in the scenarios
@@ -191,7 +193,7 @@ func TestStressInterrupt(t *testing.T) {
 			t.Fatalf("no header line: %s", out.String())
 		}
 	}
-	require.Eventually(t, func() bool { return len(children(t)) == 2 }, hangLimit, 10*time.Millisecond, "two children running")
+	require.Eventually(t, func() bool { return len(children(t, "100000")) == 2 }, hangLimit, 10*time.Millisecond, "two children running")
 	// The status line, every 5 seconds, while the children run.
 	status := regexp.MustCompile(`^5s: 0 runs so far, 0 failures \(0\.00%\), 0 ignored, 2 active$`)
 	for seen := false; !seen; {
@@ -221,17 +223,52 @@ func TestStressInterrupt(t *testing.T) {
 	require.Equal(t, 130, cmd.ProcessState.ExitCode(), "%s%s", out.String(), stderr.String())
 	require.Contains(t, out.String(), "\ninterrupted: this report covers the children that finished; every log is kept\n")
 	require.Regexp(t, `fixed: 0 runs in \S+: 0 failures, 2 aborted\n`, out.String())
-	require.Empty(t, children(t), "children left behind")
+	require.Empty(t, children(t, "100000"), "children left behind")
 	requireEmptyDir(t, logs)
 }
 
+// TestStressInterruptJSON: interrupted, the JSON report counts the
+// children it aborted (it once never had "aborted"), says it was
+// interrupted, and the exit status is 130.
+func TestStressInterruptJSON(t *testing.T) {
+	t.Parallel()
+	if procs, err := filepath.Glob("/proc/[0-9]*/cmdline"); err != nil || len(procs) == 0 {
+		t.Skip("no /proc to look for children in")
+	}
+	cmd := exec.Command(interleaveBin, "stress", "-strategy", "fixed", "-mode", "wild", "-p", "2", "-count", "6", "-schedules", "100001", "-o", t.TempDir(), "--json")
+	cmd.Env = append(os.Environ(), prebuilt()...)
+	var stdout, stderr syncBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Start())
+	defer cmd.Process.Kill()
+	require.Eventually(t, func() bool { return len(children(t, "100001")) == 2 }, hangLimit, 10*time.Millisecond, "two children running: %s", stderr.String())
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	select {
+	case <-waited:
+	case <-time.After(hangLimit):
+		t.Fatal("stress did not stop")
+	}
+	require.Equal(t, 130, cmd.ProcessState.ExitCode(), stderr.String())
+	out := decode[map[string]any](t, result{stdout: stdout.String(), stderr: stderr.String()})
+	require.Equal(t, true, out["interrupted"])
+	rep := out["reports"].([]any)[0].(map[string]any)
+	require.EqualValues(t, 2, rep["aborted"])
+	require.EqualValues(t, 0, rep["runs"])
+	require.Empty(t, children(t, "100001"), "children left behind")
+}
+
 // TestSecondInterrupt: after the first Ctrl-C, which stress handles, the
-// next one kills the process the default way (it would block forever
-// otherwise; the test sends interrupts until it dies).
+// next one ends the process at once (it would block forever otherwise; the
+// test sends interrupts until it ends), with exit status 130, having killed
+// the process groups and removed the directories it registered for
+// cleanup: a build's go command and its work directory, say.
 func TestSecondInterrupt(t *testing.T) {
 	t.Parallel()
+	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"=interrupt")
+	cmd.Env = append(os.Environ(), helperEnv+"=interrupt", "HELPER_DIR="+dir)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
@@ -239,6 +276,8 @@ func TestSecondInterrupt(t *testing.T) {
 	sc := bufio.NewScanner(stdout)
 	require.True(t, sc.Scan())
 	require.Equal(t, "ready", sc.Text())
+	child, err := strconv.Atoi(string(readFileOr(filepath.Join(dir, "child"))))
+	require.NoError(t, err)
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
 	require.True(t, sc.Scan())
 	require.Equal(t, "interrupted", sc.Text())
@@ -260,15 +299,32 @@ func TestSecondInterrupt(t *testing.T) {
 		break
 	}
 	require.Error(t, err)
-	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	require.True(t, ok)
-	require.True(t, ws.Signaled(), "%v", cmd.ProcessState)
-	require.Equal(t, syscall.SIGINT, ws.Signal())
+	require.Equal(t, 130, cmd.ProcessState.ExitCode(), "%v", cmd.ProcessState)
+	_, err = os.Stat(dir)
+	require.True(t, os.IsNotExist(err), "the directory is still there")
+	require.Eventually(t, func() bool { return syscall.Kill(child, 0) != nil || zombie(child) }, hangLimit, 10*time.Millisecond, "the child runs on")
+}
+
+// readFileOr returns the file's content, or nil.
+func readFileOr(path string) []byte {
+	b, _ := os.ReadFile(path)
+	return b
+}
+
+// zombie reports whether pid has exited and not been waited for.
+func zombie(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')')
+	return i >= 0 && i+2 < len(s) && s[i+2] == 'Z'
 }
 
 // children lists the processes running the scenarios test binary with
-// TestStressInterrupt's arguments.
-func children(t *testing.T) []string {
+// -interleave.schedules=schedules (each interrupt test has its own).
+func children(t *testing.T, schedules string) []string {
 	t.Helper()
 	procs, err := filepath.Glob("/proc/[0-9]*/cmdline")
 	require.NoError(t, err)
@@ -279,7 +335,7 @@ func children(t *testing.T) []string {
 			continue // gone
 		}
 		args := strings.Split(string(b), "\x00")
-		if args[0] == scenariosBin && strings.Contains(string(b), "-interleave.schedules=100000") {
+		if args[0] == scenariosBin && slices.Contains(args, "-interleave.schedules="+schedules) {
 			out = append(out, p)
 		}
 	}

@@ -24,5 +24,6 @@ func TestIsTerminal(t *testing.T) {
 	if pty, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0); err == nil {
 		defer pty.Close()
 		require.True(t, isTerminal(pty))
+		require.True(t, isTerminal(&outWriter{w: pty}), "seen through the writer that keeps write errors")
 	}
 }

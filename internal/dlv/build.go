@@ -1,18 +1,20 @@
 package dlv
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/interleave/interleave/internal/gobuild"
 )
 
 // BuildTestBinary compiles the test binary of the package in directory
 // pkgDir to out, with optimisations and inlining disabled
-// (-gcflags=all=-N -l) so that Delve can see arguments and locals.
+// (-gcflags=all=-N -l) so that Delve can see arguments and locals, through
+// package gobuild: nothing is left behind, and nothing written under the
+// user's home but the go caches.
 // race adds -race. It runs `go test -c` from pkgDir, so the module that
 // contains pkgDir is used whatever the caller's working directory is.
 func BuildTestBinary(ctx context.Context, pkgDir, out string, race bool) error {
@@ -25,29 +27,19 @@ func BuildTestBinary(ctx context.Context, pkgDir, out string, race bool) error {
 	} else if !fi.IsDir() {
 		return fmt.Errorf("build test binary: %s is not a directory", pkgDir)
 	}
-	args := []string{"test", "-c", "-gcflags=all=-N -l"}
+	o := gobuild.Options{Dir: pkgDir, Pkg: ".", Out: absOut, Flags: []string{"-gcflags=all=-N -l"}}
 	if race {
-		args = append(args, "-race")
+		o.Flags = append(o.Flags, "-race")
 	}
-	args = append(args, "-o", absOut, ".")
-
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = pkgDir
-	var output bytes.Buffer
-	cmd.Stdout = &output
-	cmd.Stderr = &output
-	if err := cmd.Run(); err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			err = ctxErr
-		}
+	args := o.Args()
+	if output, err := gobuild.Test(ctx, o); err != nil {
 		return fmt.Errorf("build test binary for %s: go %s: %w\n%s",
-			pkgDir, quoteArgs(args), err, strings.TrimSpace(output.String()))
+			pkgDir, quoteArgs(args), err, strings.TrimSpace(string(output)))
 	}
 	// `go test -c` succeeds without writing anything for a package that
 	// has no test files.
 	if _, err := os.Stat(absOut); err != nil {
-		return fmt.Errorf("build test binary for %s: go %s wrote no binary (no test files?)\n%s",
-			pkgDir, quoteArgs(args), strings.TrimSpace(output.String()))
+		return fmt.Errorf("build test binary for %s: go %s wrote no binary (no test files?)", pkgDir, quoteArgs(args))
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/go-delve/delve/service/api"
@@ -77,7 +78,8 @@ type Hit struct {
 type TraceResult struct {
 	Hits []Hit `json:"hits"`
 	// Exited is true when the program ran to its end; ExitStatus is
-	// then its exit status (a failing test binary exits 1).
+	// then its exit status (a failing test binary exits 1), or -N when
+	// signal N killed it.
 	Exited     bool `json:"exited"`
 	ExitStatus int  `json:"exit_status"`
 	// Stdout and Stderr are the program's output (dlv forwards it).
@@ -442,6 +444,12 @@ func (s *headless) loop(ctx context.Context, cfg TraceConfig, bps map[int]Breakp
 		if err := s.client.CallAPI("Command", &api.DebuggerCommand{Name: api.Continue}, &out); err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return ctxErr
+			}
+			if _, _, pid := s.procs(); pid > 0 && !runsBinary(pid, s.binary) {
+				// Gone while stopped at a breakpoint, which only SIGKILL
+				// does to a traced process: that is how it exited.
+				res.Exited, res.ExitStatus = true, -int(syscall.SIGKILL)
+				return nil
 			}
 			return fmt.Errorf("dlv continue: %w", err)
 		}

@@ -106,6 +106,8 @@ func (e *Engine) runChild(ctx context.Context, run Run) (o outcome) {
 	switch state := cmd.ProcessState; {
 	case state == nil:
 		o.err = err // not waited for: should not happen
+	case !o.timedOut && interruptedBy(state):
+		o.aborted = true // stopped from outside: no verdict
 	case !state.Success():
 		o.err = &exec.ExitError{ProcessState: state}
 	default:

@@ -100,6 +100,21 @@ func helperMain(mode string) int {
 		return 66
 	case "exit3":
 		return 3
+	case "sigint-odd-seed":
+		// As a user's Ctrl-C or kill -INT would end it.
+		if seed%2 != 0 {
+			fmt.Println("helper interrupted")
+			_ = syscall.Kill(os.Getpid(), syscall.SIGINT)
+			time.Sleep(time.Hour)
+		}
+		return pass()
+	case "summary-on-even-seed":
+		if seed%2 == 0 {
+			fmt.Printf("%s {\"first_seed\":%d,\"seeds\":1,\"schedules\":3}\n", SummaryMarker, seed)
+		}
+		return pass()
+	case "engine":
+		return engineMain()
 	case "big":
 		line := strings.Repeat("x", 99) + "\n"
 		for range 30000 { // 3 MB
@@ -168,6 +183,19 @@ func failInReverse(seed int64) int {
 	}
 	fmt.Printf(`INTERLEAVE-FAILURE {"signature":"lost message 6","repro":"go test -seed %d","debug":"interleave debug --seed %d"}`+"\n", seed, seed)
 	return 1
+}
+
+// engineMain runs an engine whose children hang (and write their PIDs into
+// STRESS_PIDDIR), until it is killed.
+func engineMain() int {
+	e, err := New(Config{Parallel: 2, Count: 2, NewCmd: helperCmd("hang", "STRESS_PIDDIR="+os.Getenv("STRESS_PIDDIR"))})
+	if err != nil {
+		fmt.Println("helper:", err)
+		return 2
+	}
+	_, err = e.Run(context.Background())
+	fmt.Println("helper: the engine returned:", err)
+	return 2
 }
 
 func readDir(dir string) []os.DirEntry {

@@ -98,14 +98,20 @@ func (o *owner) record(res outcome) {
 		return
 	}
 	r.Runs++
+	checkErr := error(nil)
 	if !res.timedOut && res.err == nil {
-		return
+		if o.cfg.Check == nil {
+			return
+		}
+		if checkErr = o.cfg.Check(res.run, res.output); checkErr == nil {
+			return
+		}
 	}
 	if o.cfg.Ignore != nil && o.cfg.Ignore.Match(res.output) {
 		r.Ignored++
 		return
 	}
-	if !res.timedOut && o.cfg.Failure != nil && !o.cfg.Failure.Match(res.output) {
+	if !res.timedOut && checkErr == nil && o.cfg.Failure != nil && !o.cfg.Failure.Match(res.output) {
 		return // not the failure we are looking for: a pass
 	}
 	r.Failures++
@@ -113,7 +119,12 @@ func (o *owner) record(res outcome) {
 		r.Timeouts++
 	}
 
-	sig := o.cfg.Signature(res.output)
+	sig := ""
+	if checkErr != nil {
+		sig = checkErr.Error()
+	} else {
+		sig = o.cfg.Signature(res.output)
+	}
 	if strings.TrimSpace(sig) == "" {
 		if res.timedOut {
 			sig = "timeout"

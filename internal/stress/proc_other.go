@@ -13,6 +13,8 @@ import (
 
 func setProcessGroup(*exec.Cmd) {}
 
+func interruptedBy(*os.ProcessState) bool { return false }
+
 func quitChild(p *os.Process) error { return killChild(p) }
 
 func killChild(p *os.Process) error {

@@ -20,6 +20,15 @@ func setProcessGroup(cmd *exec.Cmd) {
 	}
 	cmd.SysProcAttr.Setpgid = true
 	cmd.SysProcAttr.Pgid = 0
+	setDeathSignal(cmd.SysProcAttr)
+}
+
+// interruptedBy reports whether a child ended by an interrupt from outside
+// the engine: SIGINT or SIGTERM (the user's Ctrl-C or kill). Such a run is
+// aborted, not failed.
+func interruptedBy(state *os.ProcessState) bool {
+	ws, ok := state.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && (ws.Signal() == syscall.SIGINT || ws.Signal() == syscall.SIGTERM)
 }
 
 // signalGroup sends sig to the child's whole process group. A group that no

@@ -21,8 +21,9 @@ type Report struct {
 	Ignored int `json:"ignored"`
 	// Timeouts counts the failures that were timeouts.
 	Timeouts int `json:"timeouts"`
-	// Aborted counts children killed by the engine before they finished
-	// (context cancelled, fail-fast); they are not in Runs.
+	// Aborted counts children stopped before they finished: killed by the
+	// engine (context cancelled, fail-fast), or ended by a SIGINT or
+	// SIGTERM from outside (the user's Ctrl-C); they are not in Runs.
 	Aborted int `json:"aborted"`
 	// Elapsed is the wall time of the whole run.
 	Elapsed time.Duration `json:"elapsed_ns"`

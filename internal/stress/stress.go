@@ -107,6 +107,12 @@ type Config struct {
 	// through NormalizeSignature.
 	Signature func(output []byte) string
 
+	// Check, when set, judges a child that exited successfully (and in
+	// time) from its output: an error makes the run a failure, with the
+	// error's text as its signature. A child that exits 0 without doing
+	// its work must not count as a pass (see CheckSummary).
+	Check func(run Run, output []byte) error
+
 	// MaxOutput caps the output kept per child, in bytes (the start and the
 	// end are kept); default DefaultMaxOutput.
 	MaxOutput int

@@ -8,6 +8,7 @@ package testconfig
 import (
 	"flag"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +16,30 @@ import (
 
 // Searches are the values of -interleave.search.
 var Searches = []string{"random", "pct", "dfs"}
+
+// Limits of the numbers (scenarios.MaxSchedules and the others are these):
+// a value past its limit is bad input, before any work starts.
+const (
+	// MaxSchedules bounds -interleave.schedules.
+	MaxSchedules = 10_000_000
+	// MaxDepth bounds PCT's bug depth.
+	MaxDepth = 100
+	// MaxPreemptions bounds DFS's bound (negative: unbounded).
+	MaxPreemptions = 100
+)
+
+// CheckSeedRange checks that the n seeds first, first+1, ..., first+n-1
+// are all non-negative int64s (n >= 1); what names them (a flag) prefixes
+// the error.
+func CheckSeedRange(first int64, n int64) error {
+	switch {
+	case first < 0:
+		return fmt.Errorf("seed %d: want a non-negative whole number", first)
+	case n > 0 && first > math.MaxInt64-(n-1):
+		return fmt.Errorf("seeds %d.. (%d of them) pass %d, the largest seed", first, n, int64(math.MaxInt64))
+	}
+	return nil
+}
 
 // Config holds the settings every test that explores schedules shares.
 type Config struct {
@@ -78,20 +103,22 @@ func Load(c Config, keys []string, flags map[string]string, getenv func(string) 
 				return c, bad("a non-negative whole number")
 			}
 			c.Seed, c.SeedSet = n, true
-		case "schedules", "depth":
+		case "schedules":
 			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				return c, bad("a whole number >= 1")
+			if err != nil || n < 1 || n > MaxSchedules {
+				return c, bad(fmt.Sprintf("a whole number from 1 to %d", MaxSchedules))
 			}
-			if key == "schedules" {
-				c.Schedules, c.SchedulesSet = n, true
-			} else {
-				c.Depth = n
+			c.Schedules, c.SchedulesSet = n, true
+		case "depth":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > MaxDepth {
+				return c, bad(fmt.Sprintf("a whole number from 1 to %d", MaxDepth))
 			}
+			c.Depth = n
 		case "preemptions":
 			n, err := strconv.Atoi(v)
-			if err != nil {
-				return c, bad("a whole number (negative: unbounded)")
+			if err != nil || n > MaxPreemptions {
+				return c, bad(fmt.Sprintf("a whole number up to %d (negative: unbounded)", MaxPreemptions))
 			}
 			c.Preemptions = n
 		case "search":

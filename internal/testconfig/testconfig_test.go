@@ -25,12 +25,13 @@ func TestLoadErrorsNameTheSource(t *testing.T) {
 		env   map[string]string
 		want  string
 	}{
-		{map[string]string{"schedules": "-1"}, nil, `-interleave.schedules="-1": want a whole number >= 1`},
-		{nil, map[string]string{"INTERLEAVE_PREEMPTIONS": "two"}, `INTERLEAVE_PREEMPTIONS="two": want a whole number (negative: unbounded)`},
+		{map[string]string{"schedules": "-1"}, nil, `-interleave.schedules="-1": want a whole number from 1 to 10000000`},
+		{nil, map[string]string{"INTERLEAVE_PREEMPTIONS": "two"}, `INTERLEAVE_PREEMPTIONS="two": want a whole number up to 100 (negative: unbounded)`},
+		{map[string]string{"depth": "101"}, nil, `-interleave.depth="101": want a whole number from 1 to 100`},
 		{map[string]string{"search": "bfs"}, nil, `-interleave.search: unknown search "bfs" (known: random, pct, dfs)`},
 		{map[string]string{"color": "red"}, nil, `-interleave.color: unknown setting`},
 	} {
-		_, err := Load(Config{}, []string{"schedules", "preemptions", "search", "color"}, bad.flags, func(k string) string { return bad.env[k] }, nil)
+		_, err := Load(Config{}, []string{"schedules", "preemptions", "search", "depth", "color"}, bad.flags, func(k string) string { return bad.env[k] }, nil)
 		if err == nil || err.Error() != bad.want {
 			t.Errorf("got %v, want %s", err, bad.want)
 		}
@@ -40,5 +41,14 @@ func TestLoadErrorsNameTheSource(t *testing.T) {
 	})
 	if err == nil || err.Error() != "-interleave.strategy handled by the caller" {
 		t.Errorf("extra keys go to the caller: %v", err)
+	}
+}
+
+func TestCheckSeedRange(t *testing.T) {
+	if err := CheckSeedRange(9223372036854775807, 5); err == nil || err.Error() != "seeds 9223372036854775807.. (5 of them) pass 9223372036854775807, the largest seed" {
+		t.Fatalf("got %v", err)
+	}
+	if err := CheckSeedRange(3, 5); err != nil {
+		t.Fatal(err)
 	}
 }

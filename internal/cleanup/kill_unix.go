@@ -1,0 +1,11 @@
+//go:build unix
+
+package cleanup
+
+import "syscall"
+
+func killGroup(pgid int) {
+	if pgid > 0 {
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	}
+}

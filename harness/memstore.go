@@ -16,23 +16,19 @@ var ErrNotFound = errors.New("not found")
 // MemStore is an in-memory Store under the scheduler (§1). Inserting a row,
 // locking a chat, querying and committing are scheduling points, so two
 // transactions can overlap in every way the database allows: IDs follow
-// insert order, visibility follows commit order.
+// insert order, visibility follows commit order. IDs come from one sequence
+// shared by every chat (§10).
 type MemStore struct {
-	rt *sched.Runtime
+	rt  *sched.Runtime
+	cfg DBConfig
 
-	mu       sync.Mutex // guards the fields below; never held across a scheduling point
-	seq      int64      // message ID sequence
-	clock    int64      // logical time for created_at
-	rows     []*row
+	mu       sync.Mutex         // guards the fields below; never held across a scheduling point
+	seq      int64              // message ID sequence, global across chats
+	clock    int64              // logical time for created_at
+	rows     []*row             // in insert order (the heap order of a fresh table)
 	chats    map[int64]*chatRow // looked up by key only
 	queuedID int64
-	// SkewCreatedAt takes created_at at a scheduling point of its own,
-	// before the ID, the way a service that stamps rows with the
-	// application clock does: then created_at order and ID order can
-	// differ (§9, "snapshot ordered by created_at while the cursor uses
-	// IDs"). Off, created_at follows the ID.
-	SkewCreatedAt bool
-	commits       []int64 // committed message IDs in commit order
+	commits  []int64 // committed message IDs in commit order
 }
 
 type row struct {
@@ -57,9 +53,14 @@ type Seeder interface {
 	Queue(chatID int64, content string) QueuedMessage
 }
 
-// NewMemStore returns an empty store for the run of rt.
-func NewMemStore(rt *sched.Runtime) *MemStore {
-	return &MemStore{rt: rt, chats: map[int64]*chatRow{}}
+// NewMemStore returns an empty store for the run of rt, with the default
+// behaviours (DBConfig's zero value).
+func NewMemStore(rt *sched.Runtime) *MemStore { return NewMemStoreConfig(rt, DBConfig{}) }
+
+// NewMemStoreConfig returns an empty store for the run of rt with the
+// behaviours cfg selects.
+func NewMemStoreConfig(rt *sched.Runtime, cfg DBConfig) *MemStore {
+	return &MemStore{rt: rt, cfg: cfg, chats: map[int64]*chatRow{}}
 }
 
 // CreateChat adds a chat row directly (setup, not a scheduling point).
@@ -69,7 +70,8 @@ func (s *MemStore) CreateChat(c Chat) {
 	s.chats[c.ID] = &chatRow{Chat: c, lock: sched.NewMutex(s.rt, fmt.Sprintf("chat-%d-row", c.ID))}
 }
 
-// Seed inserts and commits a row directly (setup, not a scheduling point).
+// Seed inserts and commits a row directly, in a transaction of its own
+// (setup, not a scheduling point).
 func (s *MemStore) Seed(chatID int64, role Role, content string) Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -121,8 +123,12 @@ func (s *MemStore) CommitOrder() []int64 {
 }
 
 // Exists reports whether a committed row with this ID exists (deleted or
-// not), for the oracle's phantom check.
-func (s *MemStore) Exists(id int64) bool {
+// not), for the oracle's phantom check at the end of a run.
+func (s *MemStore) Exists(id int64) bool { return s.Committed(id) }
+
+// Committed implements CommitChecker: whether the row with this ID has
+// committed by now (deleted or not).
+func (s *MemStore) Committed(id int64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, r := range s.rows {
@@ -133,6 +139,15 @@ func (s *MemStore) Exists(id int64) bool {
 	return false
 }
 
+// visibleLocked is the catch-up query. Ordered by created_at, it has no
+// tie-break (§10), and rows of one transaction share their created_at; the
+// model then returns tied rows in insert order. That is what PostgreSQL
+// does for this query: it reads the (chat_id, created_at) index, whose
+// equal keys are kept in heap order (the heap TID is the B-tree's last key
+// column since PostgreSQL 12), and the rows of one transaction go into
+// this append-only table in insert order, which is their ID order. Two
+// transactions never tie here: each has its own start time on the logical
+// clock.
 func (s *MemStore) visibleLocked(chatID, afterID int64) []Message {
 	var out []Message
 	for _, r := range s.rows {
@@ -140,12 +155,11 @@ func (s *MemStore) visibleLocked(chatID, afterID int64) []Message {
 			out = append(out, r.Message)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Message) int {
-		if a.CreatedAt != b.CreatedAt {
-			return cmpInt(a.CreatedAt, b.CreatedAt)
-		}
-		return cmpInt(a.ID, b.ID)
-	})
+	if s.cfg.OrderByID {
+		slices.SortFunc(out, func(a, b Message) int { return cmpInt(a.ID, b.ID) })
+		return out
+	}
+	slices.SortStableFunc(out, func(a, b Message) int { return cmpInt(a.CreatedAt, b.CreatedAt) })
 	return out
 }
 
@@ -167,10 +181,26 @@ func (s *MemStore) GetChatMessagesByChatID(chatID, afterID int64) ([]Message, er
 	return s.visibleLocked(chatID, afterID), nil
 }
 
-// InTx implements Store. The commit is a scheduling point; a failed fn
-// rolls back its rows and status changes.
+// GetQueuedMessages implements Store.
+func (s *MemStore) GetQueuedMessages(chatID int64) ([]QueuedMessage, error) {
+	s.rt.Yield("db: query queue")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.chats[chatID]
+	if c == nil {
+		return nil, fmt.Errorf("queue of chat %d: %w", chatID, ErrNotFound)
+	}
+	return slices.Clone(c.queued), nil
+}
+
+// InTx implements Store. The transaction starts now (its rows' created_at)
+// and commits at a scheduling point; a failed fn rolls back its rows,
+// deletes, edits and status changes.
 func (s *MemStore) InTx(fn func(tx Tx) error) error {
-	tx := &memTx{s: s}
+	s.mu.Lock()
+	s.clock++
+	tx := &memTx{s: s, start: s.clock}
+	s.mu.Unlock()
 	err := fn(tx)
 	if err == nil {
 		s.rt.Yield("db: commit")
@@ -192,6 +222,9 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 		for _, e := range tx.edits {
 			e.r.Content = e.content
 		}
+		for _, r := range tx.deletes {
+			r.deleted = true
+		}
 		for _, q := range tx.dequeued {
 			if ch := s.chats[q.ChatID]; ch != nil {
 				ch.queued = slices.DeleteFunc(ch.queued, func(x QueuedMessage) bool { return x.ID == q.ID })
@@ -210,7 +243,9 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 
 type memTx struct {
 	s        *MemStore
+	start    int64 // the transaction's start time: its rows' created_at
 	rows     []*row
+	deletes  []*row
 	statuses []statusChange
 	edits    []edit
 	dequeued []QueuedMessage
@@ -241,20 +276,26 @@ func (tx *memTx) LockChat(chatID int64) (Chat, error) {
 	return Chat{ID: c.ID, Status: c.Status, PendingToolCalls: slices.Clone(c.PendingToolCalls)}, nil
 }
 
+// GetChat implements Tx: a plain read of the committed chat row.
+func (tx *memTx) GetChat(chatID int64) (Chat, error) {
+	tx.s.rt.Yield("db: read chat")
+	tx.s.mu.Lock()
+	defer tx.s.mu.Unlock()
+	c := tx.s.chats[chatID]
+	if c == nil {
+		return Chat{}, fmt.Errorf("read chat %d: %w", chatID, ErrNotFound)
+	}
+	return Chat{ID: c.ID, Status: c.Status, PendingToolCalls: slices.Clone(c.PendingToolCalls)}, nil
+}
+
 func (tx *memTx) InsertMessage(chatID int64, role Role, content string) (Message, error) {
 	s := tx.s
-	var created int64
-	if s.SkewCreatedAt {
-		s.mu.Lock()
-		s.clock++
-		created = s.clock
-		s.mu.Unlock()
-	}
 	s.rt.Yield("db: insert " + string(role))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seq++
-	if !s.SkewCreatedAt {
+	created := tx.start
+	if s.cfg.InsertTimeCreatedAt {
 		s.clock++
 		created = s.clock
 	}
@@ -262,7 +303,7 @@ func (tx *memTx) InsertMessage(chatID int64, role Role, content string) (Message
 	s.rows = append(s.rows, r)
 	tx.rows = append(tx.rows, r)
 	if s.rt.Tracing() {
-		s.rt.Notef("inserted %s (uncommitted)", r.Message)
+		s.rt.Notef("inserted %s (uncommitted, created_at %d)", r.Message, r.CreatedAt)
 	}
 	return r.Message, nil
 }
@@ -279,6 +320,18 @@ func (tx *memTx) UpdateMessageContent(chatID, id int64, content string) (Message
 		}
 	}
 	return Message{}, fmt.Errorf("edit message %d: %w", id, ErrNotFound)
+}
+
+func (tx *memTx) DeleteMessage(chatID, id int64) error {
+	tx.s.mu.Lock()
+	defer tx.s.mu.Unlock()
+	for _, r := range tx.s.rows {
+		if r.ID == id && r.ChatID == chatID && r.committed && !r.deleted {
+			tx.deletes = append(tx.deletes, r)
+			return nil
+		}
+	}
+	return fmt.Errorf("delete message %d: %w", id, ErrNotFound)
 }
 
 func (tx *memTx) DeleteQueuedMessage(chatID, queuedID int64) (QueuedMessage, error) {

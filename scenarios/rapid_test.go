@@ -151,7 +151,7 @@ func TestScenarioNamesAndStrategiesResolve(t *testing.T) {
 		require.NotEmpty(t, sc.Doc)
 	}
 	_, err := scenarios.Lookup("no-such")
-	require.EqualError(t, err, `unknown scenario "no-such" (known: promote-while-requires-action, out-of-order, reconnect-late-notify, cross-replica-fallback, cache-eviction, full-refresh-edit, random-workload; or give a path to a scenario file)`)
+	require.EqualError(t, err, `unknown scenario "no-such" (known: promote-while-requires-action, out-of-order, reconnect-late-notify, cross-replica-fallback, cache-eviction, full-refresh-edit, two-chats, snapshot-order, snapshot-order-by-id, random-workload; or give a path to a scenario file)`)
 	_, err = scenarios.LookupStrategy("nope")
 	require.EqualError(t, err, `unknown strategy "nope" (known: naive, fixed-r1, fixed, producer-lock)`)
 	_, err = scenarios.ParseSearch("bfs", 3, 2)

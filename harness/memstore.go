@@ -25,7 +25,8 @@ type MemStore struct {
 	mu       sync.Mutex         // guards the fields below; never held across a scheduling point
 	seq      int64              // message ID sequence, global across chats
 	clock    int64              // logical time for created_at
-	rows     []*row             // in insert order (the heap order of a fresh table)
+	rows     []*row             // in insert order
+	heap     int64              // the last place in the table given
 	chats    map[int64]*chatRow // looked up by key only
 	queuedID int64
 	commits  []int64 // committed message IDs in commit order
@@ -35,6 +36,9 @@ type row struct {
 	Message
 	committed bool
 	deleted   bool
+	// heap is the row's place in the table, the order in which the
+	// catch-up query returns rows with equal created_at.
+	heap int64
 }
 
 type chatRow struct {
@@ -77,7 +81,8 @@ func (s *MemStore) Seed(chatID int64, role Role, content string) Message {
 	defer s.mu.Unlock()
 	s.seq++
 	s.clock++
-	r := &row{Message: Message{ID: s.seq, ChatID: chatID, Role: role, Content: content, CreatedAt: s.clock}, committed: true}
+	s.heap++
+	r := &row{Message: Message{ID: s.seq, ChatID: chatID, Role: role, Content: content, CreatedAt: s.clock}, committed: true, heap: s.heap}
 	s.rows = append(s.rows, r)
 	s.commits = append(s.commits, r.ID)
 	return r.Message
@@ -140,26 +145,36 @@ func (s *MemStore) Committed(id int64) bool {
 }
 
 // visibleLocked is the catch-up query. Ordered by created_at, it has no
-// tie-break (§10), and rows of one transaction share their created_at; the
-// model then returns tied rows in insert order. That is what PostgreSQL
-// does for this query: it reads the (chat_id, created_at) index, whose
-// equal keys are kept in heap order (the heap TID is the B-tree's last key
-// column since PostgreSQL 12), and the rows of one transaction go into
-// this append-only table in insert order, which is their ID order. Two
-// transactions never tie here: each has its own start time on the logical
-// clock.
+// tie-break (§10), and the rows of one transaction share their created_at
+// (two transactions never tie here: each has its own start on the logical
+// clock). PostgreSQL then returns tied rows in an order of its own: an
+// index scan gives equal keys in heap order, and where a row lands in the
+// heap is not its insert order once the table has free space (a stress run
+// on a real database returned a promote's user row before its tool rows).
+// The model makes that order a scheduling choice, once per transaction, at
+// its commit: the places its rows take in the table (see InTx). A plan that
+// sorts could even order ties differently from query to query; the model
+// does not explore that.
 func (s *MemStore) visibleLocked(chatID, afterID int64) []Message {
-	var out []Message
+	var rows []*row
 	for _, r := range s.rows {
 		if r.committed && !r.deleted && r.ChatID == chatID && r.ID > afterID {
-			out = append(out, r.Message)
+			rows = append(rows, r)
 		}
 	}
-	if s.cfg.OrderByID {
-		slices.SortFunc(out, func(a, b Message) int { return cmpInt(a.ID, b.ID) })
-		return out
+	slices.SortFunc(rows, func(a, b *row) int {
+		if s.cfg.OrderByID {
+			return cmpInt(a.ID, b.ID)
+		}
+		if a.CreatedAt != b.CreatedAt {
+			return cmpInt(a.CreatedAt, b.CreatedAt)
+		}
+		return cmpInt(a.heap, b.heap)
+	})
+	out := make([]Message, len(rows))
+	for i, r := range rows {
+		out[i] = r.Message
 	}
-	slices.SortStableFunc(out, func(a, b Message) int { return cmpInt(a.CreatedAt, b.CreatedAt) })
 	return out
 }
 
@@ -204,6 +219,7 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 	err := fn(tx)
 	if err == nil {
 		s.rt.Yield("db: commit")
+		s.place(tx.rows)
 	}
 	s.mu.Lock()
 	if err == nil {
@@ -239,6 +255,43 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 		l.Unlock()
 	}
 	return err
+}
+
+// place chooses where a committing transaction's rows land in the table,
+// when that decides the order of the catch-up query (several rows share
+// the transaction's created_at, and the query orders by it): one
+// scheduling choice per row, so that every order is explored.
+func (s *MemStore) place(rows []*row) {
+	if len(rows) < 2 || s.cfg.OrderByID || s.cfg.InsertTimeCreatedAt {
+		return
+	}
+	s.mu.Lock()
+	places := make([]int64, len(rows))
+	for i, r := range rows {
+		places[i] = r.heap
+	}
+	s.mu.Unlock()
+	rest := slices.Clone(rows)
+	var order []int64
+	for len(rest) > 0 {
+		i := s.rt.Choose(len(rest))
+		order = append(order, rest[i].ID)
+		s.mu.Lock()
+		rest[i].heap = places[len(rows)-len(rest)]
+		s.mu.Unlock()
+		rest = slices.Delete(rest, i, i+1)
+	}
+	if s.rt.Tracing() {
+		s.rt.Notef("commit: rows %v land in the table in the order %v (their created_at is the same)", ids2(rows), order)
+	}
+}
+
+func ids2(rows []*row) []int64 {
+	out := make([]int64, len(rows))
+	for i, r := range rows {
+		out[i] = r.ID
+	}
+	return out
 }
 
 type memTx struct {
@@ -294,12 +347,13 @@ func (tx *memTx) InsertMessage(chatID int64, role Role, content string) (Message
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seq++
+	s.heap++
 	created := tx.start
 	if s.cfg.InsertTimeCreatedAt {
 		s.clock++
 		created = s.clock
 	}
-	r := &row{Message: Message{ID: s.seq, ChatID: chatID, Role: role, Content: content, CreatedAt: created}}
+	r := &row{Message: Message{ID: s.seq, ChatID: chatID, Role: role, Content: content, CreatedAt: created}, heap: s.heap}
 	s.rows = append(s.rows, r)
 	tx.rows = append(tx.rows, r)
 	if s.rt.Tracing() {

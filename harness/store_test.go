@@ -170,49 +170,47 @@ func TestStoreCatchUpOrderedByCreatedAt(t *testing.T) {
 }
 
 // TestStoreRowsOfATransactionShareCreatedAt: every row of one transaction
-// has the transaction's start time as created_at; ordered by created_at,
-// tied rows come in insert order (see MemStore's catch-up query), so a
-// later transaction's row that began earlier comes before them.
+// has the transaction's start time as created_at. Ordered by created_at,
+// tied rows come in the order the commit placed them in the table, a
+// scheduling choice (see MemStore's catch-up query): exploring it gives
+// every order. Ordered by ID there is nothing to choose. Legacy stamping
+// (format v1 scenario files) ticks the clock at each insert.
 func TestStoreRowsOfATransactionShareCreatedAt(t *testing.T) {
-	res := sched.Run(func(rt *sched.Runtime) {
-		mem := harness.NewMemStore(rt)
-		mem.CreateChat(harness.Chat{ID: chat, Status: harness.StatusWaiting})
-		var got []harness.Message
-		err := mem.InTx(func(tx harness.Tx) error {
-			for _, c := range []string{"x", "y", "z"} {
-				m, err := tx.InsertMessage(chat, harness.RoleTool, c)
-				if err != nil {
-					return err
+	orders := func(cfg harness.DBConfig) [][]int64 {
+		var seen [][]int64
+		rep := sched.Explore(func(rt *sched.Runtime) {
+			mem := harness.NewMemStoreConfig(rt, cfg)
+			mem.CreateChat(harness.Chat{ID: chat, Status: harness.StatusWaiting})
+			var got []harness.Message
+			err := mem.InTx(func(tx harness.Tx) error {
+				for _, c := range []string{"x", "y", "z"} {
+					m, err := tx.InsertMessage(chat, harness.RoleTool, c)
+					if err != nil {
+						return err
+					}
+					got = append(got, m)
 				}
-				got = append(got, m)
+				return nil
+			})
+			require.NoError(t, err)
+			if cfg.InsertTimeCreatedAt {
+				require.Less(t, got[0].CreatedAt, got[1].CreatedAt)
+			} else {
+				require.Equal(t, got[0].CreatedAt, got[1].CreatedAt)
+				require.Equal(t, got[0].CreatedAt, got[2].CreatedAt)
 			}
-			return nil
-		})
-		require.NoError(t, err)
-		require.Equal(t, got[0].CreatedAt, got[1].CreatedAt)
-		require.Equal(t, got[0].CreatedAt, got[2].CreatedAt)
-		rows, err := mem.GetChatMessagesByChatID(chat, 0)
-		require.NoError(t, err)
-		require.Equal(t, []int64{1, 2, 3}, ids(rows))
-		// Legacy stamping (format v1 scenario files): one clock tick per
-		// insert.
-		legacy := harness.NewMemStoreConfig(rt, harness.DBConfig{InsertTimeCreatedAt: true})
-		legacy.CreateChat(harness.Chat{ID: chat, Status: harness.StatusWaiting})
-		got = nil
-		err = legacy.InTx(func(tx harness.Tx) error {
-			for _, c := range []string{"x", "y"} {
-				m, err := tx.InsertMessage(chat, harness.RoleTool, c)
-				if err != nil {
-					return err
-				}
-				got = append(got, m)
-			}
-			return nil
-		})
-		require.NoError(t, err)
-		require.Less(t, got[0].CreatedAt, got[1].CreatedAt)
-	}, sched.Options{})
-	requireRun(t, res)
+			rows, err := mem.GetChatMessagesByChatID(chat, 0)
+			require.NoError(t, err)
+			seen = append(seen, ids(rows))
+			require.Equal(t, ids(rows), ids(mem.History(chat)), "every query returns ties in the same order")
+		}, sched.Options{Strategy: sched.DFS(0)}, 0)
+		require.Nil(t, rep.Failure)
+		require.True(t, rep.Exhausted)
+		return seen
+	}
+	require.ElementsMatch(t, [][]int64{{1, 2, 3}, {1, 3, 2}, {2, 1, 3}, {2, 3, 1}, {3, 1, 2}, {3, 2, 1}}, orders(harness.DBConfig{}))
+	require.Equal(t, [][]int64{{1, 2, 3}}, orders(harness.DBConfig{OrderByID: true}))
+	require.Equal(t, [][]int64{{1, 2, 3}}, orders(harness.DBConfig{InsertTimeCreatedAt: true}))
 }
 
 // TestStoreRollback: a transaction whose function fails leaves no row, no

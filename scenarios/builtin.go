@@ -83,9 +83,20 @@ func builtins() []*Scenario {
 	return []*Scenario{
 		{
 			Name: "promote-while-requires-action",
-			Doc:  "the original flaky test (§9): a queued message is promoted while the chat waits on 2 tool calls; the worker resumes and races the promote's publishes",
+			Doc:  "the original flaky test (§9): a queued message is promoted while the chat waits on 2 tool calls; the worker resumes and races the promote's publishes; the stored history, ordered by created_at with no tie-break (§10), can also put the promoted row before the tool rows of its transaction, under every strategy",
 			Build: func(Gen) harness.Workload {
 				return harness.PromoteWhileRequiresAction(harness.PromoteParams{ToolCalls: 2})
+			},
+			Expect: map[string]Verdict{"naive": Fail, "fixed-r1": Fail, "fixed": Fail, "producer-lock": Fail},
+		},
+		{
+			Name: "promote-while-requires-action-by-id",
+			Doc:  "promote-while-requires-action with the catch-up query ordered by id (the later upstream change): the stored history is in order, and what is left is the stream's race",
+			Build: func(Gen) harness.Workload {
+				wl := harness.PromoteWhileRequiresAction(harness.PromoteParams{ToolCalls: 2})
+				wl.Name = "promote-while-requires-action-by-id"
+				wl.Config.DB.OrderByID = true
+				return wl
 			},
 			Expect: map[string]Verdict{"naive": Fail, "producer-lock": Fail},
 		},

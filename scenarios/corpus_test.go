@@ -102,7 +102,7 @@ func TestLoadConfig(t *testing.T) {
 		{map[string]string{"search": "bfs"}, nil, `-interleave.search: unknown search "bfs" (known: random, pct, dfs)`},
 		{map[string]string{"schedules": "0"}, nil, `-interleave.schedules="0": want a whole number >= 1`},
 		{nil, map[string]string{"INTERLEAVE_MODE": "tame"}, `INTERLEAVE_MODE="tame": want controlled or wild`},
-		{map[string]string{"scenario": "nope"}, nil, `-interleave.scenario: unknown scenario "nope" (known: promote-while-requires-action, out-of-order, reconnect-late-notify, cross-replica-fallback, cache-eviction, full-refresh-edit, two-chats, snapshot-order, snapshot-order-by-id, random-workload; or give a path to a scenario file)`},
+		{map[string]string{"scenario": "nope"}, nil, `-interleave.scenario: unknown scenario "nope" (known: promote-while-requires-action, promote-while-requires-action-by-id, out-of-order, reconnect-late-notify, cross-replica-fallback, cache-eviction, full-refresh-edit, two-chats, snapshot-order, snapshot-order-by-id, random-workload; or give a path to a scenario file)`},
 	} {
 		_, err := scenarios.LoadConfig(bad.flags, func(k string) string { return bad.env[k] })
 		require.EqualError(t, err, bad.want)

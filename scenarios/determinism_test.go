@@ -37,7 +37,7 @@ var goldenRuns = []struct {
 	seed               int64
 	hash               string
 }{
-	{"promote-while-requires-action", "naive", 1, "52a36d21d48fbbe2"},
+	{"promote-while-requires-action", "naive", 2, "d0bb2380a756d291"},
 	{"out-of-order", "naive", 31, "42acf8bcb5cd5541"},
 }
 

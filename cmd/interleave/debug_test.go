@@ -29,7 +29,7 @@ import (
 // The failing schedule the debug tests trace: PCT seed 8 of the scenario
 // loses messages #4 and #5 under naive (#6 reaches the cache before them
 // and the cursor jumps past them) and delivers them late under fixed.
-var dbgTestSchedule = []string{"--scenario", "promote-while-requires-action", "--search", "pct", "--seed", "8"}
+var dbgTestSchedule = []string{"--scenario", "promote-while-requires-action-by-id", "--search", "pct", "--seed", "8"}
 
 // dbgRun runs debugMain with args and returns its exit status and output.
 func dbgRun(t *testing.T, args ...string) (int, string, string) {
@@ -165,7 +165,7 @@ func TestDebugOutsideRepo(t *testing.T) {
 
 // A schedule file names the same schedule as the flags.
 func TestDebugScheduleFile(t *testing.T) {
-	sc, err := scenarios.Lookup("promote-while-requires-action")
+	sc, err := scenarios.Lookup("promote-while-requires-action-by-id")
 	require.NoError(t, err)
 	st, err := scenarios.LookupStrategy("naive")
 	require.NoError(t, err)
@@ -182,8 +182,8 @@ func TestDebugScheduleFile(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, fromFlags.testArgs(), fromFile.testArgs())
 	require.Equal(t, []string{
-		"-test.run=^TestScenarios$/^promote-while-requires-action$/^naive$/^seed=8$",
-		"-interleave.scenario=promote-while-requires-action",
+		"-test.run=^TestScenarios$/^promote-while-requires-action-by-id$/^naive$/^seed=8$",
+		"-interleave.scenario=promote-while-requires-action-by-id",
 		"-interleave.strategy=naive",
 		"-interleave.seed=8",
 		"-interleave.search=pct",
@@ -315,7 +315,7 @@ func TestDebugDlv(t *testing.T) {
 			`(?m)^#\d+ +step \d+ +g\d+ +sub merge +deliver +#6 via cache  lastMessageID=3 delivered=2$`,
 			`(?m)^#\d+ +step \d+ +g\d+ +promote +cache append +#4 -> replica1 cache \[3 6 4\] evictedBefore=0   <- appended after #6$`,
 			`(?m)^#\d+ +step \d+ +g\d+ +sub merge +naive db query +after lastMessageID=6$`,
-			`(?m)^oracle: promote-while-requires-action / naive / pct\(d=3\) seed 8: fail: assertion at step \d+: oracle: sub: exactly once: message #4 never delivered`,
+			`(?m)^oracle: promote-while-requires-action-by-id / naive / pct\(d=3\) seed 8: fail: assertion at step \d+: oracle: sub: exactly once: message #4 never delivered`,
 			`(?m)^=> sub: exactly once: message #4 never delivered \(lastMessageID moved past it for good, 3 -> 6, at step \d+\)$`,
 			`(?m)^=> sub: exactly once: message #5 never delivered`,
 		} {

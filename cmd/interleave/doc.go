@@ -97,7 +97,8 @@
 //	    [-strategy X | -compare X,Y] [-search S] [-depth D] [-race] [-timeout D]
 //	    [-failure RE] [-ignore RE] [-o DIR] [-failfast] [-shard I/N] [--json] [scenario...]
 //	interleave stress -backend pg -count N [-p N] [-strategy X | -compare X,Y]
-//	    [-dsn DSN] [-pool N] [-jitter P] [--json] [promote-while-requires-action]
+//	    [-dsn DSN] [-pool N] [-jitter P] [-row-lock on|off] [-order-by created-at|id]
+//	    [--json] [promote-while-requires-action]
 //
 // With -backend mem (the default), stress builds the scenarios test binary
 // once (go test -c, with -race if asked) and runs its TestStress -p at a
@@ -134,10 +135,15 @@
 // ended in an error). -dsn names the database (default $INTERLEAVE_PG_DSN;
 // make pg-up starts one and prints it), -pool sets the connection pool's
 // size (default 2*p+4), -jitter the probability of a random yield (or short
-// sleep) at each scheduling point (default 0.3). It takes none of the flags of the child
-// binaries (-mode, -schedules, -search, -depth, -race, -timeout, -failure,
-// -ignore, -o, -failfast, -shard), and -backend mem none of -dsn, -pool and
-// -jitter: such a flag is bad input.
+// sleep) at each scheduling point (default 0.3), -row-lock off makes the
+// writers skip the chat-row lock (default on, as upstream's writers take it,
+// chatd-model.md §10), -order-by id orders the catch-up query by id
+// (default created-at, with no tie-break, as upstream did: the rows of the
+// promote's transaction then tie, and the stored history can put the
+// promoted row first, under any strategy). It takes none of the flags of the child binaries
+// (-mode, -schedules, -search, -depth, -race, -timeout, -failure, -ignore,
+// -o, -failfast, -shard), and -backend mem none of -dsn, -pool, -jitter,
+// -row-lock and -order-by: such a flag is bad input.
 //
 // The environment variable INTERLEAVE_TEST_BINARY names a scenarios test
 // binary to use instead of building one (its tests set it to build once).

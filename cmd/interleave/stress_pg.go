@@ -44,6 +44,10 @@ func (o *stressOptions) validatePG() error {
 		return badInput("-pool %d: want at least 1 connection", o.pool)
 	case o.jitter < 0 || o.jitter > 1:
 		return badInput("-jitter %v: want a probability in [0, 1]", o.jitter)
+	case o.rowLock != "on" && o.rowLock != "off":
+		return badInput("-row-lock %q: want on or off", o.rowLock)
+	case o.orderBy != "created-at" && o.orderBy != "id":
+		return badInput("-order-by %q: want created-at or id", o.orderBy)
 	}
 	if o.dsn == "" {
 		o.dsn = os.Getenv(pgstore.DSNEnv)
@@ -80,6 +84,10 @@ type pgStressJSON struct {
 	Concurrency int     `json:"concurrency"`
 	Pool        int     `json:"pool"`
 	Jitter      float64 `json:"jitter"`
+	// RowLock says whether the writers took the chat-row lock.
+	RowLock string `json:"row_lock"`
+	// OrderBy is the catch-up query's order.
+	OrderBy string `json:"order_by"`
 }
 
 func (o *stressOptions) runPG(c *cli) (int, error) {
@@ -100,8 +108,9 @@ func (o *stressOptions) runPG(c *cli) (int, error) {
 	failed := false
 	for _, name := range o.strategies {
 		st, _ := lookupStrategy(name)
-		fmt.Fprintf(status, "stress %s on PostgreSQL: %d runs of %s, %d chats at once, pool %d, jitter %v\n", name, o.count, pgScenario, o.parallel, o.pool, o.jitter)
-		res, err := pgbackend.StressPromote(ctx, b, pgbackend.StressConfig{Strategy: st, Runs: o.count, Concurrency: o.parallel, Jitter: o.jitter})
+		fmt.Fprintf(status, "stress %s on PostgreSQL: %d runs of %s, %d chats at once, pool %d, jitter %v, row lock %s, order by %s\n", name, o.count, pgScenario, o.parallel, o.pool, o.jitter, o.rowLock, o.orderBy)
+		res, err := pgbackend.StressPromote(ctx, b, pgbackend.StressConfig{Strategy: st, Runs: o.count, Concurrency: o.parallel, Jitter: o.jitter,
+			SkipRowLock: o.rowLock == "off", OrderByID: o.orderBy == "id"})
 		rep := &stress.Report{Name: name, Runs: res.Runs, Failures: res.Violations, Elapsed: res.Elapsed, Groups: []stress.Group{}}
 		x := &pgReportJSON{Errors: res.Errors, Aborted: res.Aborted, CommitInversions: res.CommitInversions, PublishInversions: res.PublishInversions,
 			NotifyInversions: res.NotifyInversions, FailureMessages: res.Failures}
@@ -128,7 +137,7 @@ func (o *stressOptions) runPG(c *cli) (int, error) {
 		}
 	}
 	out := &pgStressJSON{stressJSON: stressJSON{Backend: "pg", Scenarios: []string{pgScenario}},
-		Concurrency: o.parallel, Pool: o.pool, Jitter: o.jitter}
+		Concurrency: o.parallel, Pool: o.pool, Jitter: o.jitter, RowLock: o.rowLock, OrderBy: o.orderBy}
 	out.Reports, out.PValue = reportsJSON(reports, extra)
 	if len(reports) == 2 {
 		out.Comparison = stress.Compare(reports[0], reports[1])

@@ -3,13 +3,14 @@
 #   make demo   the main job
 #   make bench  the benchmarks
 #   make tools  pinned developer tools into ./bin
+#   make chromium  Debian's Chromium, for the browser tests
 
 GO       ?= go
 BIN      := $(CURDIR)/bin
 DLV_VERSION     := v1.27.2
 MOCKGEN_VERSION := v0.6.0
 
-.PHONY: test fmt-check vet test-go bench tools demo generate check-generate pg-up pg-down
+.PHONY: test fmt-check vet test-go bench tools demo generate check-generate pg-up pg-down chromium
 
 test: tools fmt-check vet check-generate test-go
 
@@ -23,8 +24,17 @@ vet:
 # The tests run against PostgreSQL: the one named by an exported
 # INTERLEAVE_PG_DSN, else the cluster of make pg-up, else a throwaway cluster
 # started here for this run alone and stopped after it (scripts/with-pg.sh).
+# The browser tests need Chromium: scripts/chromium.sh installs it under CI
+# (or with INTERLEAVE_CHROMIUM_INSTALL=1) when it is missing, and otherwise
+# says that they will skip.
 test-go:
+	bash scripts/chromium.sh check
 	GORACE=atexit_sleep_ms=0 bash scripts/with-pg.sh $(GO) test -race -count=1 ./...
+
+# chromium installs Debian's Chromium (apt-get install -y chromium) for the
+# browser tests, unless a browser is there already.
+chromium:
+	@bash scripts/chromium.sh install
 
 # pg-up starts a throwaway PostgreSQL cluster on 127.0.0.1 and prints the
 # export line for INTERLEAVE_PG_DSN; pg-down stops it and deletes its data.

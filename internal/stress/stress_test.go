@@ -431,6 +431,10 @@ func TestUnlimitedCount(t *testing.T) {
 	assert.Zero(t, rep.Failures)
 }
 
+// failureNote is the status line that announces the first failure of a
+// signature, from any run of the slow-fail-on-odd-seed helper.
+var failureNote = regexp.MustCompile(`failure in run [024] \(seed [135]\): lost message 6\n?`)
+
 func TestStatusLines(t *testing.T) {
 	status := &syncBuffer{}
 	rep, err := run(t, context.Background(), Config{
@@ -446,7 +450,8 @@ func TestStatusLines(t *testing.T) {
 		switch {
 		case lineRE.MatchString(line):
 			statusLines++
-		case strings.HasPrefix(line, "failure in run 0 (seed 1): lost message 6"):
+		case failureNote.MatchString(line):
+			// Runs 0, 2 and 4 fail; under load any of them may end first.
 			notes++
 		case strings.HasPrefix(line, "  log: "+rep.OutDir):
 		default:
@@ -467,7 +472,9 @@ func TestStatusLive(t *testing.T) {
 	require.NoError(t, err)
 	text := status.String()
 	assert.Contains(t, text, "\r[")
-	assert.Contains(t, text, "failure in run 0 (seed 1): lost message 6\n")
+	// Runs 0 and 2 fail; under load either may end first, and the
+	// signature is announced once, by whichever does.
+	assert.Len(t, failureNote.FindAllString(text, -1), 1, text)
 	assert.Regexp(t, `\r\[=+\] 4/4 runs, 2 failures \(50\.00%\), 0 ignored, 0 active, \S+ *\n$`, text)
 }
 

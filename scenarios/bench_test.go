@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"flag"
+	"fmt"
 	"sort"
 	"testing"
 	"time"
@@ -108,6 +109,57 @@ func BenchmarkDFSBound2(b *testing.B) {
 				b.ReportMetric(float64(er.Schedules), "schedules")
 				b.ReportMetric(float64(er.Schedules)/er.Elapsed.Seconds(), "schedules/s")
 				b.Logf("%s: dfs(preemptions<=2) ran %d schedules in %v, exhausted=%v", name, er.Schedules, er.Elapsed, er.Exhausted)
+			}
+		})
+	}
+}
+
+// BenchmarkSchedulesToFailure is one row per built-in scenario: for the
+// first strategy the scenario expects to fail, how many schedules each of
+// the matrix's searches needs to find the failure, from a fresh first seed
+// per op (median over the ops; a search that finds nothing within
+// schedulesToFailureCap schedules counts the cap, and not-found counts how
+// often that happened). It shows why the matrix runs four searches: which
+// one is fastest depends on the scenario.
+//
+//	go test ./scenarios -run '^$' -bench SchedulesToFailure -benchtime 10x
+func BenchmarkSchedulesToFailure(b *testing.B) {
+	const schedulesToFailureCap = 2000
+	for _, sc := range scenarios.All() {
+		strategy := ""
+		for _, name := range scenarios.StrategyNames() {
+			if sc.Expected(name) == scenarios.Fail {
+				strategy = name
+				break
+			}
+		}
+		if strategy == "" {
+			continue
+		}
+		st, _ := scenarios.LookupStrategy(strategy)
+		b.Run(sc.Name+"/"+strategy, func(b *testing.B) {
+			searches := scenarios.MatrixSearches()
+			counts := make([][]float64, len(searches))
+			missed := make([]int, len(searches))
+			for i := 0; i < b.N; i++ {
+				for k, search := range searches {
+					er := scenarios.Explore(scenarios.Spec{Scenario: sc, Strategy: st, Search: search, Seed: 1 + int64(i)*schedulesToFailureCap}, schedulesToFailureCap, true)
+					n := float64(schedulesToFailureCap)
+					if er.FirstFailure >= 0 {
+						n = float64(er.FirstFailure + 1)
+					} else {
+						missed[k]++
+					}
+					counts[k] = append(counts[k], n)
+				}
+			}
+			for k, search := range searches {
+				unit := search.Kind
+				if search.Kind == "pct" {
+					unit = fmt.Sprintf("pct-d%d", search.Depth)
+				}
+				b.ReportMetric(median(counts[k]), unit+"-schedules")
+				b.ReportMetric(float64(missed[k]), unit+"-not-found")
 			}
 		})
 	}

@@ -9,7 +9,7 @@
 //
 // The commands are:
 //
-//	matrix    every scenario under every merge strategy, explored with pct and random
+//	matrix    every scenario under every merge strategy, explored with pct (d=1, 2, 3) and random
 //	list      the scenarios, merge strategies and searches
 //	run       run one schedule
 //	replay    replay a saved schedule
@@ -35,11 +35,13 @@
 //
 //	interleave matrix [--budget N] [--scenario S,...] [--strategy X,...] [--seed N] [-p N] [--json]
 //
-// Explores every scenario under every strategy with pct and with random
-// search, --budget schedules each (default 200), seeds --seed, --seed+1, ...
-// (default 1), stopping each search at its first failure; -p cells run at
-// once (default: the number of CPUs). It prints a table (verdict, expected
-// verdict, schedules explored, schedules and time to the first failure) and,
+// Explores every scenario under every strategy with four searches, PCT at
+// bug depths 1, 2 and 3 and random (no one of them finds every failure
+// soon), --budget schedules each (default 200), seeds --seed, --seed+1, ...
+// (default 1), stopping each search at its first failure; -p searches run
+// at once (default: the number of CPUs). It prints a table (verdict,
+// expected verdict, schedules explored, which search found the failure
+// first and how soon, and each search's schedules to its first failure) and,
 // under it, for each failing cell the smaller of its counterexamples (fewest
 // preemptions, then fewest steps) as a story, with the interleave and go
 // test lines that reproduce it and the interleave debug line that opens it

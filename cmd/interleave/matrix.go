@@ -12,14 +12,15 @@ import (
 	"github.com/interleave/interleave/scenarios"
 )
 
-// matrixSearches are the searches each matrix cell runs, in order.
-var matrixSearches = []string{"pct", "random"}
+// matrixSearches are the searches each matrix cell runs, in order
+// (scenarios.MatrixSearches: pct at depths 1, 2 and 3, then random).
+var matrixSearches = scenarios.MatrixSearches()
 
 var matrixCmd = &command{
 	name:     "matrix",
 	synopsis: "interleave matrix [--budget N] [--scenario S,...] [--strategy X,...] [--seed N] [-p N] [--json]",
 	flags: func(f *flags) func(*cli, []string) (int, error) {
-		budget := f.Int("budget", 200, "schedules per search and cell")
+		budget := f.Int("budget", 200, "schedules per search and cell (four searches: pct d=1, 2, 3 and random)")
 		scenario := f.String("scenario", "", "only these scenarios (comma-separated names or .scenario files; default all)")
 		strategy := f.String("strategy", "", "only these merge strategies (comma-separated; default all)")
 		seed := f.String("seed", "1", "first `seed` of every search")
@@ -62,8 +63,10 @@ var matrixCmd = &command{
 
 // matrixJSON is the whole matrix, as --json prints it.
 type matrixJSON struct {
-	Budget     int           `json:"budget"`
-	Seed       int64         `json:"seed"`
+	Budget int   `json:"budget"`
+	Seed   int64 `json:"seed"`
+	// Searches names the searches of every cell, in order: "pct(d=1)",
+	// "pct(d=2)", "pct(d=3)", "random".
 	Searches   []string      `json:"searches"`
 	Cells      []*matrixCell `json:"cells"`
 	Unexpected int           `json:"unexpected"`
@@ -84,7 +87,9 @@ type matrixCell struct {
 	// Schedules is the sum over the cell's searches.
 	Schedules int `json:"schedules"`
 	// FirstFailure is the smallest index (from 0) at which one of the
-	// searches failed, null if none did; FirstFailureSearch names it.
+	// searches failed, null if none did; FirstFailureSearch names the
+	// search that found the failure first (in the fewest schedules; the
+	// earlier search in Searches on a tie), e.g. "pct(d=2)".
 	FirstFailure       *int   `json:"first_failure"`
 	FirstFailureSearch string `json:"first_failure_search,omitempty"`
 	// TimeToFailureMS is how long that search took to find it.
@@ -101,17 +106,25 @@ type matrixCell struct {
 
 // cellSearch is one search of a cell.
 type cellSearch struct {
+	// Search is the search's kind, "pct" or "random" (as --search takes
+	// it); Depth is PCT's bug depth; Name is both, "pct(d=2)".
 	Search       string `json:"search"`
+	Depth        int    `json:"depth"`
+	Name         string `json:"name"`
 	Schedules    int    `json:"schedules"`
 	FirstFailure *int   `json:"first_failure"`
 	ElapsedMS    int64  `json:"elapsed_ms"`
 
+	spec   scenarios.Search
 	result *scenarios.ExploreResult
 }
 
 // shrunkExample is the smallest failing run a cell found, shrunk.
 type shrunkExample struct {
+	// Search and Depth are the search that found it (as --search and
+	// --depth take them).
 	Search string `json:"search"`
+	Depth  int    `json:"depth"`
 	Seed   int64  `json:"seed"`
 	// FoundPreemptions is the failing run's preemptions as the search
 	// found it (and as its seed reproduces it); Preemptions is after
@@ -133,8 +146,10 @@ type shrunkExample struct {
 // time; each search stops at its first failure.
 func runMatrix(scs []*scenarios.Scenario, sts []harness.MergeStrategy, budget int, seed int64, parallel int) *matrixJSON {
 	start := time.Now()
-	m := &matrixJSON{Budget: budget, Seed: seed, Searches: matrixSearches, Cells: []*matrixCell{},
-		nScenarios: len(scs), nStrategies: len(sts)}
+	m := &matrixJSON{Budget: budget, Seed: seed, Cells: []*matrixCell{}, nScenarios: len(scs), nStrategies: len(sts)}
+	for _, s := range matrixSearches {
+		m.Searches = append(m.Searches, s.String())
+	}
 	type job struct {
 		cell   *matrixCell
 		search *cellSearch
@@ -143,8 +158,8 @@ func runMatrix(scs []*scenarios.Scenario, sts []harness.MergeStrategy, budget in
 	for _, sc := range scs {
 		for _, st := range sts {
 			cell := &matrixCell{Scenario: sc.Name, Strategy: st.Name(), Expected: string(sc.Expected(st.Name())), scenario: sc, strategy: st}
-			for _, kind := range matrixSearches {
-				s := &cellSearch{Search: kind}
+			for _, spec := range matrixSearches {
+				s := &cellSearch{Search: spec.Kind, Depth: spec.Depth, Name: spec.String(), spec: spec}
 				cell.Searches = append(cell.Searches, s)
 				jobs = append(jobs, job{cell, s})
 			}
@@ -156,8 +171,7 @@ func runMatrix(scs []*scenarios.Scenario, sts []harness.MergeStrategy, budget in
 	for range min(parallel, len(jobs)) {
 		wg.Go(func() {
 			for j := range next {
-				search, _ := scenarios.ParseSearch(j.search.Search, 3, 2)
-				sp := scenarios.Spec{Scenario: j.cell.scenario, Strategy: j.cell.strategy, Search: search, Seed: seed}
+				sp := scenarios.Spec{Scenario: j.cell.scenario, Strategy: j.cell.strategy, Search: j.search.spec, Seed: seed}
 				j.search.result = scenarios.Explore(sp, budget, true)
 			}
 		})
@@ -210,12 +224,12 @@ func (c *matrixCell) summarize() {
 		s.FirstFailure = &i
 		if c.FirstFailure == nil || i < *c.FirstFailure {
 			c.FirstFailure = &i
-			c.FirstFailureSearch = s.Search
+			c.FirstFailureSearch = s.Name
 			ms := er.Elapsed.Milliseconds()
 			c.TimeToFailureMS = &ms
 		}
 		if r := er.First; r != nil && (c.Shrunk == nil || smaller(r, c.Shrunk.run)) {
-			c.Shrunk = &shrunkExample{Search: s.Search, Seed: r.Spec.Seed, Preemptions: r.Preemptions, Steps: r.Steps,
+			c.Shrunk = &shrunkExample{Search: s.Search, Depth: s.Depth, Seed: r.Spec.Seed, Preemptions: r.Preemptions, Steps: r.Steps,
 				CLI: cliLine(r), Repro: r.Repro(), Debug: debugLine(r), Report: r.Report(), run: r}
 			if r.Trace != nil {
 				c.Shrunk.TraceHash = r.Trace.Hash()
@@ -252,11 +266,19 @@ func smaller(a, b *scenarios.RunResult) bool {
 
 func (m *matrixJSON) print(c *cli) {
 	w := c.stdout
-	fmt.Fprintf(w, "%s x %s; each cell explored with %s, up to %d schedules each (seeds %d..%d), stopping at the first failure\n\n",
-		plural(m.nScenarios, "scenario"), plural(m.nStrategies, "strategy"), strings.Join(m.Searches, " and "), m.Budget, m.Seed, m.Seed+int64(m.Budget)-1)
+	fmt.Fprintf(w, "%s x %s; each cell explored with %s, up to %d schedules each (seeds %d..%d), each stopping at its first failure\n\n",
+		plural(m.nScenarios, "scenario"), plural(m.nStrategies, "strategy"), joinAnd(m.Searches), m.Budget, m.Seed, m.Seed+int64(m.Budget)-1)
 	var table strings.Builder
 	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCENARIO\tSTRATEGY\tVERDICT\tEXPECTED\tSCHEDULES\tFIRST FAILURE\tTIME\t")
+	head := "SCENARIO\tSTRATEGY\tVERDICT\tEXPECTED\tSCHEDULES\tFIRST FAILURE"
+	for _, s := range matrixSearches {
+		name := strings.ToUpper(s.Kind)
+		if s.Kind == "pct" {
+			name += fmt.Sprintf("(d=%d)", s.Depth)
+		}
+		head += "\t" + name
+	}
+	fmt.Fprintln(tw, head+"\tTIME\t")
 	passOK, failOK := 0, 0
 	for _, cell := range m.Cells {
 		first := "-"
@@ -272,8 +294,15 @@ func (m *matrixJSON) print(c *cli) {
 		default:
 			failOK++
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", cell.Scenario, cell.Strategy, cell.Verdict, cell.Expected,
-			cell.Schedules, first, fmtMS(cell.ElapsedMS), mark)
+		row := fmt.Sprintf("%s\t%s\t%s\t%s\t%d\t%s", cell.Scenario, cell.Strategy, cell.Verdict, cell.Expected, cell.Schedules, first)
+		for _, s := range cell.Searches {
+			found := "-"
+			if s.FirstFailure != nil {
+				found = fmt.Sprint(*s.FirstFailure + 1)
+			}
+			row += "\t" + found
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", row, fmtMS(cell.ElapsedMS), mark)
 	}
 	tw.Flush()
 	for line := range strings.Lines(table.String()) {
@@ -292,7 +321,7 @@ func (m *matrixJSON) print(c *cli) {
 			note = "UNEXPECTED: the scenario expects " + cell.Expected
 		}
 		fmt.Fprintf(w, "\n=== %s / %s: fail (%s)\n", cell.Scenario, cell.Strategy, note)
-		fmt.Fprintf(w, "counterexample: %s seed %d (%s), shrunk to %s, %s\n", x.Search, x.Seed, plural(x.FoundPreemptions, "preemption"), plural(x.Preemptions, "preemption"), plural(x.Steps, "step"))
+		fmt.Fprintf(w, "counterexample: %s seed %d (%s), shrunk to %s, %s\n", x.run.Spec.Search, x.Seed, plural(x.FoundPreemptions, "preemption"), plural(x.Preemptions, "preemption"), plural(x.Steps, "step"))
 		fmt.Fprint(w, x.Report)
 		fmt.Fprintf(w, "Shrunk schedule (save it to a file and run 'interleave replay FILE'):\n%s", x.Schedule)
 		fmt.Fprintf(w, "Rerun:        %s\n", x.CLI)
@@ -304,6 +333,14 @@ func (m *matrixJSON) print(c *cli) {
 				cell.Scenario, cell.Strategy, cell.Schedules)
 		}
 	}
+}
+
+// joinAnd joins "a", "b" and "c" as "a, b and c".
+func joinAnd(xs []string) string {
+	if len(xs) < 2 {
+		return strings.Join(xs, "")
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
 }
 
 // plural renders a count of things: "1 scenario", "7 scenarios".

@@ -39,15 +39,28 @@ func TestMatrixJSON(t *testing.T) {
 		require.Equal(t, string(sc.Expected(cell.Strategy)), cell.Expected)
 		require.Equal(t, cell.Expected, cell.Verdict)
 		require.False(t, cell.Unexpected)
-		require.Len(t, cell.Searches, 2)
+		require.Len(t, cell.Searches, 4)
+		for i, name := range []string{"pct(d=1)", "pct(d=2)", "pct(d=3)", "random"} {
+			require.Equal(t, name, cell.Searches[i].Name)
+		}
 		if cell.Verdict == "pass" {
-			require.Equal(t, 100, cell.Schedules, "50 pct + 50 random")
+			require.Equal(t, 200, cell.Schedules, "50 each of pct d=1, 2, 3 and random")
 			require.Nil(t, cell.FirstFailure)
 			require.Nil(t, cell.Shrunk)
 			continue
 		}
 		require.NotNil(t, cell.FirstFailure)
-		require.Less(t, cell.Schedules, 100, "each search stops at its first failure")
+		require.Less(t, cell.Schedules, 200, "each search stops at its first failure")
+		// The search named first found the failure in the fewest
+		// schedules.
+		for _, s := range cell.Searches {
+			if s.FirstFailure != nil {
+				require.LessOrEqual(t, *cell.FirstFailure, *s.FirstFailure)
+			}
+			if s.Name == cell.FirstFailureSearch {
+				require.Equal(t, *cell.FirstFailure, *s.FirstFailure)
+			}
+		}
 		x := cell.Shrunk
 		require.NotNil(t, x)
 		require.Contains(t, x.Report, "To reproduce: go test ./scenarios -run 'TestScenarios/out-of-order/"+cell.Strategy+"/seed=")
@@ -59,21 +72,23 @@ func TestMatrixJSON(t *testing.T) {
 		// failures (fewest preemptions, then fewest steps; the first
 		// search on a tie), as run reproduces each from its seed.
 		var best *runJSON
+		var bestSearch *cellSearch
 		for _, s := range cell.Searches {
 			if s.FirstFailure == nil {
 				continue
 			}
 			require.Equal(t, *s.FirstFailure+1, s.Schedules, "each search stops at its first failure")
 			seed := 1 + *s.FirstFailure
-			rr := interleave(t, "run", "--scenario", "out-of-order", "--strategy", cell.Strategy, "--search", s.Search, "--seed", strconv.Itoa(seed), "--json")
+			rr := interleave(t, "run", "--scenario", "out-of-order", "--strategy", cell.Strategy, "--search", s.Search, "--depth", strconv.Itoa(s.Depth), "--seed", strconv.Itoa(seed), "--json")
 			require.Equal(t, 1, rr.code, rr.stderr)
 			r := decode[runJSON](t, rr)
 			if best == nil || r.Preemptions < best.Preemptions || (r.Preemptions == best.Preemptions && r.Steps < best.Steps) {
-				best = &r
+				best, bestSearch = &r, s
 			}
 		}
 		require.NotNil(t, best)
-		require.Equal(t, best.Search, x.Search, "%s: the counterexample is not the smaller failure", cell.Strategy)
+		require.Equal(t, bestSearch.Search, x.Search, "%s: the counterexample is not the smaller failure", cell.Strategy)
+		require.Equal(t, bestSearch.Depth, x.Depth, "%s: the counterexample is not the smaller failure", cell.Strategy)
 		require.Equal(t, best.Seed, x.Seed)
 		require.Equal(t, best.Preemptions, x.FoundPreemptions)
 	}
@@ -84,22 +99,22 @@ func TestMatrixText(t *testing.T) {
 	r := interleave(t, "matrix", "--scenario", "out-of-order", "--strategy", "naive,fixed", "--budget", "50")
 	require.Equal(t, 0, r.code, r.stderr)
 	out := r.stdout
-	require.Contains(t, out, "1 scenario x 2 strategies; each cell explored with pct and random, up to 50 schedules each (seeds 1..50)")
-	require.Regexp(t, `(?m)^SCENARIO +STRATEGY +VERDICT +EXPECTED +SCHEDULES +FIRST FAILURE +TIME`, out)
-	require.Regexp(t, `(?m)^out-of-order +naive +fail +fail +\d+ +after \d+ \((pct|random), \d+ms\)`, out)
-	require.Regexp(t, `(?m)^out-of-order +fixed +pass +pass +100 +- `, out)
+	require.Contains(t, out, "1 scenario x 2 strategies; each cell explored with pct(d=1), pct(d=2), pct(d=3) and random, up to 50 schedules each (seeds 1..50), each stopping at its first failure")
+	require.Regexp(t, `(?m)^SCENARIO +STRATEGY +VERDICT +EXPECTED +SCHEDULES +FIRST FAILURE +PCT\(d=1\) +PCT\(d=2\) +PCT\(d=3\) +RANDOM +TIME$`, out)
+	require.Regexp(t, `(?m)^out-of-order +naive +fail +fail +\d+ +after \d+ \((pct\(d=\d\)|random), \d+ms\)( +(\d+|-)){4} +\S+$`, out)
+	require.Regexp(t, `(?m)^out-of-order +fixed +pass +pass +200 +- +- +- +- +- +\S+$`, out)
 	require.Contains(t, out, "2 cells: 1 fail as expected, 1 pass as expected, 0 UNEXPECTED")
 	require.NotContains(t, out, "UNEXPECTED\n")
 
 	// Under the table, the counterexample: story, go test and interleave lines.
 	_, story, ok := strings.Cut(out, "\n=== out-of-order / naive: fail (as expected)\n")
 	require.True(t, ok, out)
-	require.Regexp(t, `^counterexample: (pct|random) seed \d+ \(\d+ preemptions?\), shrunk to 1 preemption, \d+ steps\n`, story)
+	require.Regexp(t, `^counterexample: (pct\(d=\d\)|random) seed \d+ \(\d+ preemptions?\), shrunk to 1 preemption, \d+ steps\n`, story)
 	require.Contains(t, story, "Shrunk schedule (save it to a file and run 'interleave replay FILE'):\ninterleave-schedule v1\n@scenario out-of-order\n")
 	require.Contains(t, story, "=> sub: exactly once: message #")
 	require.Contains(t, story, "To reproduce: go test ./scenarios -run 'TestScenarios/out-of-order/naive/seed=")
 	require.Contains(t, story, "Rerun:        interleave run --scenario out-of-order --strategy naive ")
-	require.Regexp(t, `\nDebug:        interleave debug --scenario out-of-order --strategy naive --search (pct|random) --depth 3 --preemptions 2 --seed \d+\n`, story)
+	require.Regexp(t, `\nDebug:        interleave debug --scenario out-of-order --strategy naive --search (pct|random) --depth \d --preemptions 2 --seed \d+\n`, story)
 	require.NotContains(t, out, "=== out-of-order / fixed")
 }
 
@@ -118,10 +133,10 @@ func TestMatrixUnexpected(t *testing.T) {
 
 	r := interleave(t, "matrix", "--scenario", file, "--strategy", "naive,fixed", "--budget", "20")
 	require.Equal(t, 1, r.code, r.stdout+r.stderr)
-	require.Regexp(t, `(?m)^out-of-order-durable +fixed +pass +fail +40 +- +\S+ +UNEXPECTED$`, r.stdout)
+	require.Regexp(t, `(?m)^out-of-order-durable +fixed +pass +fail +80 +- +- +- +- +- +\S+ +UNEXPECTED$`, r.stdout)
 	require.Regexp(t, `(?m)^out-of-order-durable +naive +fail +fail .*[^D]$`, r.stdout)
 	require.Contains(t, r.stdout, "1 UNEXPECTED")
-	require.Contains(t, r.stdout, "=== out-of-order-durable / fixed: pass (UNEXPECTED: the scenario expects fail; no failure in 40 schedules)")
+	require.Contains(t, r.stdout, "=== out-of-order-durable / fixed: pass (UNEXPECTED: the scenario expects fail; no failure in 80 schedules)")
 	// A scenario file's counterexample is rerun by its path, quoted.
 	require.Contains(t, r.stdout, "Rerun:        interleave run --scenario '"+file+"' --strategy naive ")
 	require.Contains(t, r.stdout, "Debug:        interleave debug --scenario '"+file+"' --strategy naive ")

@@ -156,7 +156,10 @@ func (c *Client) reconnect(k int) {
 	c.readStream(k)
 	after := c.lastReceived()
 	if rt.Tracing() {
-		rt.Notef("%s: client: the stream ended (%v); reconnect with afterMessageID %d", c.Name, c.streams[k].Ended(), after)
+		c.mu.Lock()
+		s := c.streams[k]
+		c.mu.Unlock()
+		rt.Notef("%s: client: the stream ended (%v); reconnect with afterMessageID %d", c.Name, s.Ended(), after)
 	}
 	ns, err := c.replica.SubscribeAuthorized(fmt.Sprintf("%s/%d", c.Name, k+2), c.ChatID, after, c.Strategy)
 	if err != nil {

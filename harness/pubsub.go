@@ -112,18 +112,17 @@ func (p *PubSub) queueSize() int {
 func (p *PubSub) Subscribe(name, channel string, cb func(Notify, error)) Subscription {
 	l := &listener{name: name, channel: channel, ps: p, cb: cb,
 		pending: sched.NewQueue[pubsubItem](p.rt, name+" queue", p.queueSize()+1)}
+	// The task starts under the mutex (starting a task is not a scheduling
+	// point), so that Close, which joins it, finds it.
 	p.mu.Lock()
-	closed := p.closed
-	if !closed {
-		p.listeners = append(p.listeners, l)
-	}
-	p.mu.Unlock()
-	if closed {
+	defer p.mu.Unlock()
+	if p.closed {
 		// Nothing more will be published: a listener would deliver
 		// nothing.
-		l.cancelled = true
+		l.cancelled, l.closed = true, true
 		return l
 	}
+	p.listeners = append(p.listeners, l)
 	l.task = p.rt.Go(name, func() {
 		for {
 			it, ok := l.pending.Recv()

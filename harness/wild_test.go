@@ -98,3 +98,45 @@ func TestHistoryOrderTies(t *testing.T) {
 	require.Contains(t, rep.Failure.Msg, "oracle: store: history order: ")
 	require.Contains(t, rep.Failure.Msg, "synthetic tool row comes after the promoted user row in history")
 }
+
+// TestReconnectWild runs a drop and the client's reconnect on real
+// goroutines, under the race detector when -race is on: one writer commits
+// and publishes three messages in order, the second one's notify
+// overflows the subscriber's queue; the client reconnects after the last
+// ID it received, and fixed must deliver every message exactly once, run
+// after run, leaving no goroutine behind.
+func TestReconnectWild(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	var c *harness.Client
+	wl := harness.Workload{Name: "reconnect-wild", Setup: func(w *harness.World, s harness.MergeStrategy) {
+		w.Seeder.CreateChat(harness.Chat{ID: chat, Status: harness.StatusWaiting})
+		w.Seeder.Seed(chat, harness.RoleUser, "m1")
+		r := w.Replicas[0]
+		var err error
+		if c, err = w.Connect(r, "sub", chat, 1, s); err != nil {
+			panic(err)
+		}
+		w.Writer("writer", func() {
+			for i, content := range []string{"m2", "m3", "m4"} {
+				if i == 1 {
+					c.Streams()[0].DropNext()
+				}
+				if _, err := r.WriteMessage(chat, harness.RoleAssistant, content); err != nil {
+					panic(err)
+				}
+			}
+		})
+	}}
+	reconnected := 0
+	for i := 0; i < 100; i++ {
+		var out harness.Outcome
+		res := sched.RunWild(wl.Body(harness.Fixed{}, &out), sched.WildOptions{Seed: int64(i), Jitter: 0.3, Timeout: 30 * time.Second})
+		require.Nil(t, res.Failure, "wild run %d", i)
+		require.Empty(t, out.Violations, "wild run %d", i)
+		require.ElementsMatch(t, []int64{2, 3, 4}, c.ReceivedIDs(), "wild run %d", i)
+		if len(c.Streams()) > 1 {
+			reconnected++
+		}
+	}
+	require.Equal(t, 100, reconnected, "every run dropped #3's notify and reconnected")
+}

@@ -15,10 +15,12 @@ import (
 )
 
 // BenchmarkFindNaive measures how many schedules, and how long, each search
-// needs to find naive's violation on promote-while-requires-action. One op
-// is one search from a fresh seed; the medians are reported.
+// needs to find naive's violation on promote-while-requires-action-by-id
+// (the stream's race alone: ordered by created_at, the stored history's
+// order fails every strategy, sooner). One op is one search from a fresh
+// seed; the medians are reported.
 func BenchmarkFindNaive(b *testing.B) {
-	sc, _ := scenarios.Lookup("promote-while-requires-action")
+	sc, _ := scenarios.Lookup("promote-while-requires-action-by-id")
 	naive := harness.Naive{}
 	for _, c := range []struct {
 		name  string
@@ -53,7 +55,7 @@ func BenchmarkFindNaive(b *testing.B) {
 			tb := &recordingTB{T: &testing.T{}}
 			rapid.Check(tb, func(t *rapid.T) {
 				runs++
-				wl := harness.PromoteWhileRequiresAction(harness.PromoteParams{ToolCalls: rapid.IntRange(1, 3).Draw(t, "toolCalls")})
+				wl := promoteByID(harness.PromoteParams{ToolCalls: rapid.IntRange(1, 3).Draw(t, "toolCalls")})
 				res := sched.Run(wl.Body(naive, nil), sched.Options{Strategy: sched.Chooser(func(n int) int { return rapid.IntRange(0, n-1).Draw(t, "choice") })})
 				if res.Failure != nil && res.Failure.Kind == sched.Panic {
 					panic(res.Failure.Value)

@@ -81,15 +81,17 @@ func median(xs []float64) float64 {
 }
 
 // BenchmarkScheduleThroughput reports schedules per second per scenario
-// under fixed (every schedule runs to the end) with pct.
+// under fixed (every schedule runs to the end, where the oracle runs) with
+// pct. fixed fails promote-while-requires-action on the stored history's
+// order; its schedules count all the same.
 func BenchmarkScheduleThroughput(b *testing.B) {
 	fixed := harness.Fixed{}
 	search, _ := scenarios.ParseSearch("pct", 3, 2)
 	for _, sc := range scenarios.All() {
 		b.Run(sc.Name, func(b *testing.B) {
 			start := time.Now()
-			er := scenarios.Explore(scenarios.Spec{Scenario: sc, Strategy: fixed, Search: search, Seed: 1}, b.N, true)
-			if er.Failures > 0 {
+			er := scenarios.Explore(scenarios.Spec{Scenario: sc, Strategy: fixed, Search: search, Seed: 1}, b.N, false)
+			if er.Failures > 0 && sc.Expected("fixed") == scenarios.Pass {
 				b.Fatal(er.First.Report())
 			}
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "schedules/s")
@@ -97,13 +99,14 @@ func BenchmarkScheduleThroughput(b *testing.B) {
 	}
 }
 
-// BenchmarkDFSBound2 explores out-of-order and promote-while-requires-action
-// with dfs (preemption bound 2) under fixed, up to 20000 schedules, and
-// logs the count and whether the space was exhausted.
+// BenchmarkDFSBound2 explores out-of-order and
+// promote-while-requires-action-by-id with dfs (preemption bound 2) under
+// fixed, up to 20000 schedules, and logs the count and whether the space
+// was exhausted.
 func BenchmarkDFSBound2(b *testing.B) {
 	fixed := harness.Fixed{}
 	search, _ := scenarios.ParseSearch("dfs", 3, 2)
-	for _, name := range []string{"out-of-order", "promote-while-requires-action"} {
+	for _, name := range []string{"out-of-order", "promote-while-requires-action-by-id"} {
 		sc, _ := scenarios.Lookup(name)
 		b.Run(name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {

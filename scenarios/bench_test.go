@@ -143,7 +143,7 @@ func BenchmarkSchedulesToFailure(b *testing.B) {
 		}
 		st, _ := scenarios.LookupStrategy(strategy)
 		b.Run(sc.Name+"/"+strategy, func(b *testing.B) {
-			searches := scenarios.MatrixSearches()
+			searches := scenarios.DefaultMatrixSearches()
 			counts := make([][]float64, len(searches))
 			missed := make([]int, len(searches))
 			for i := 0; i < b.N; i++ {

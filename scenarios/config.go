@@ -18,6 +18,9 @@ import (
 //	-interleave.scenario S     INTERLEAVE_SCENARIO     scenarios, comma-separated (default all)
 //	-interleave.mode M         INTERLEAVE_MODE         controlled or wild (TestStress)
 //	-interleave.save DIR       INTERLEAVE_SAVE         save failing schedules under DIR
+//	-interleave.replay FILE    INTERLEAVE_REPLAY       the schedule file TestReplay replays
+//	                                                   (with -interleave.scenario and -interleave.strategy,
+//	                                                   if given, instead of the file's)
 //
 // A flag given on the command line wins over its variable.
 type Config struct {
@@ -31,11 +34,12 @@ type Config struct {
 	Scenarios   []string
 	Mode        string
 	Save        string
+	Replay      string
 }
 
 // ConfigKeys are the names of the settings, as in -interleave.<key> and
 // INTERLEAVE_<KEY>.
-var ConfigKeys = []string{"seed", "strategy", "schedules", "search", "depth", "preemptions", "scenario", "mode", "save"}
+var ConfigKeys = []string{"seed", "strategy", "schedules", "search", "depth", "preemptions", "scenario", "mode", "save", "replay"}
 
 // LoadConfig builds a Config from the flags set on the command line
 // (flags, by key) and the environment (getenv). It is a pure function of
@@ -111,6 +115,8 @@ func LoadConfig(flags map[string]string, getenv func(string) string) (Config, er
 			c.Mode = v
 		case "save":
 			c.Save = v
+		case "replay":
+			c.Replay = v
 		}
 	}
 	return c, nil

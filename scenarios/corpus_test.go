@@ -47,12 +47,13 @@ func TestSaveScheduleIsAtomicAndReplays(t *testing.T) {
 	require.Empty(t, left, "temp files left behind")
 	text, err := os.ReadFile(path)
 	require.NoError(t, err)
-	require.Contains(t, string(text), "# To reproduce: go test ./scenarios -run 'TestScenarios/out-of-order/naive/seed=31$'")
+	require.Contains(t, string(text), "# To reproduce: go test ./scenarios -run '^TestScenarios$/^out-of-order$/^naive$/^seed=31$' -interleave.scenario=out-of-order ")
 	require.Contains(t, string(text), "#  step  task")
 
 	s, err := scenarios.LoadSchedule(path)
 	require.NoError(t, err)
-	again := scenarios.Replay(sc, mustStrategy(t, "naive"), s, false, true)
+	again, err := scenarios.Replay(sc, mustStrategy(t, "naive"), s, false, true)
+	require.NoError(t, err)
 	require.Equal(t, r.Trace.Hash(), again.Trace.Hash())
 
 	// A malformed file names itself and the line.

@@ -28,7 +28,7 @@ func TestMatrix(t *testing.T) {
 				st := mustStrategy(t, name)
 				t.Run(name, func(t *testing.T) {
 					got, detail := scenarios.Pass, ""
-					for _, search := range scenarios.MatrixSearches() {
+					for _, search := range scenarios.DefaultMatrixSearches() {
 						er := scenarios.Explore(scenarios.Spec{Scenario: sc, Strategy: st, Search: search, Seed: 1}, matrixBudget, true)
 						if er.Failures > 0 {
 							got = scenarios.Fail

@@ -1,7 +1,10 @@
 package scenarios
 
 import (
+	"context"
 	"fmt"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,8 +19,12 @@ import (
 type Spec struct {
 	Scenario *Scenario
 	Strategy harness.MergeStrategy
-	Search   Search
-	Seed     int64
+	// Search is random, pct or dfs for Run. In the Spec of a replayed run
+	// (RunResult.Replayed) it is what the schedule records of how its
+	// choices were made: also shrunk, guided, or empty when it does not
+	// say.
+	Search Search
+	Seed   int64
 	// Trace records the run's timeline (slower; failures found without it
 	// are replayed with it).
 	Trace bool
@@ -27,13 +34,22 @@ type Spec struct {
 
 // RunResult is the outcome of one schedule.
 type RunResult struct {
-	Spec       Spec
+	Spec Spec
+	// WorkloadSeed is the seed a generated scenario drew its workload from:
+	// Spec.Seed for a run by seed, the schedule's @workload-seed for a
+	// replay. Fixed workloads ignore it.
+	WorkloadSeed int64
+	// Replayed is set when the run replayed a recorded schedule rather than
+	// running a seed: the lines that rerun it then name the schedule file.
+	Replayed   *Replayed
 	Verdict    Verdict
 	Violations []harness.Violation
 	// Failure is set for every failing run: an oracle violation is a
 	// failure of kind Assertion; a deadlock, panic or step limit means
 	// the model itself is broken.
-	Failure  *sched.Failure
+	Failure *sched.Failure
+	// Schedule is the run's choices, with the metadata that reruns them
+	// (see the package doc, # Schedule files).
 	Schedule *sched.Schedule
 	Trace    *sched.Trace
 	Steps    int
@@ -41,13 +57,16 @@ type RunResult struct {
 	Preemptions int
 }
 
-// workload returns the scenario's workload for the spec's seed.
-func (sp Spec) workload() harness.Workload {
-	if sp.Scenario.Generated {
-		return sp.Scenario.Build(NewGen(sp.Seed))
+// workloadFor returns the scenario's workload for a workload seed.
+func workloadFor(sc *Scenario, seed int64) harness.Workload {
+	if sc.Generated {
+		return sc.Build(NewGen(seed))
 	}
-	return sp.Scenario.Build(zeroGen{})
+	return sc.Build(zeroGen{})
 }
+
+// workload returns the scenario's workload for the spec's seed.
+func (sp Spec) workload() harness.Workload { return workloadFor(sp.Scenario, sp.Seed) }
 
 // calibrate counts the choice points of a run that never preempts: the
 // estimate of k that PCT needs. It is a function of the workload only, so
@@ -73,9 +92,21 @@ func Run(sp Spec) *RunResult {
 	if sp.Search.Kind == "dfs" {
 		return runDFSIndex(sp, wl)
 	}
-	return runWith(sp, wl, sp.strategyFor(wl))
+	return runSeed(sp, wl, sp.strategyFor(wl))
 }
 
+// runSeed runs a spec's schedule under strat and records the seed that
+// names it.
+func runSeed(sp Spec, wl harness.Workload, strat sched.Strategy) *RunResult {
+	r := runWith(sp, wl, strat)
+	r.WorkloadSeed = sp.Seed
+	r.record(seedOrigin(sp.Search, sp.Seed))
+	return r
+}
+
+// runWith runs the workload under strat. (interleave debug stops at its
+// entry, reading sp.Trace, to find the schedule's own run among the runs a
+// test makes: keep its name and that parameter.)
 func runWith(sp Spec, wl harness.Workload, strat sched.Strategy) *RunResult {
 	var out harness.Outcome
 	res := sched.Run(wl.Body(sp.Strategy, &out), sched.Options{Strategy: strat, Trace: sp.Trace, MaxSteps: sp.MaxSteps})
@@ -84,22 +115,50 @@ func runWith(sp Spec, wl harness.Workload, strat sched.Strategy) *RunResult {
 	if res.Failure != nil {
 		r.Verdict = Fail
 	}
-	r.Schedule.Set("scenario", sp.Scenario.Name)
-	r.Schedule.Set("strategy", sp.Strategy.Name())
-	r.Schedule.Set("search", sp.Search.Kind)
-	r.Schedule.Set("seed", fmt.Sprint(sp.Seed))
-	if sp.Search.Kind == "pct" {
-		r.Schedule.Set("depth", fmt.Sprint(sp.Search.Depth))
-	}
-	if sp.Search.Kind == "dfs" {
-		r.Schedule.Set("preemptions", fmt.Sprint(sp.Search.Preemptions))
-	}
-	if r.Failure != nil {
-		r.Schedule.Set("verdict", string(Fail))
-	} else {
-		r.Schedule.Set("verdict", string(Pass))
-	}
 	return r
+}
+
+// seedOrigin is the metadata of a schedule that a search's seed names.
+func seedOrigin(search Search, seed int64) []sched.MetaField {
+	out := []sched.MetaField{{Key: "search", Value: search.Kind}, {Key: "seed", Value: strconv.FormatInt(seed, 10)}}
+	switch search.Kind {
+	case "pct":
+		out = append(out, sched.MetaField{Key: "depth", Value: strconv.Itoa(search.Depth)})
+	case "dfs":
+		out = append(out, sched.MetaField{Key: "preemptions", Value: strconv.Itoa(search.Preemptions)})
+	}
+	return out
+}
+
+// record sets the schedule's metadata, in the order of the package doc:
+// what the run ran (scenario, its file, strategy, workload seed), how its
+// choices were made (origin), its verdict.
+func (r *RunResult) record(origin []sched.MetaField) {
+	sc := r.Spec.Scenario
+	meta := []sched.MetaField{{Key: "scenario", Value: sc.Name}}
+	if sc.Source != "" {
+		meta = append(meta, sched.MetaField{Key: "scenario-file", Value: absPath(sc.Source)})
+	}
+	meta = append(meta, sched.MetaField{Key: "strategy", Value: r.Spec.Strategy.Name()})
+	if sc.Generated {
+		meta = append(meta, sched.MetaField{Key: "workload-seed", Value: strconv.FormatInt(r.WorkloadSeed, 10)})
+	}
+	meta = append(meta, origin...)
+	meta = append(meta, sched.MetaField{Key: "verdict", Value: string(r.Verdict)})
+	r.Schedule.Meta = nil
+	for _, m := range meta {
+		r.Schedule.Set(m.Key, m.Value)
+	}
+}
+
+// absPath is p made absolute (p itself if the working directory is gone):
+// printed lines and schedules name files absolutely, so they mean the same
+// file from any directory.
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }
 
 // runDFSIndex runs the DFS schedule with index sp.Seed by walking the
@@ -118,39 +177,13 @@ func runDFSIndex(sp Spec, wl harness.Workload) *RunResult {
 		return &RunResult{Spec: sp, Verdict: Pass, Failure: &sched.Failure{Kind: sched.StrategyError,
 			Msg: fmt.Sprintf("dfs has only %d schedules; seed %d is past the end", sp.Seed, sp.Seed)}}
 	}
-	return runWith(sp, wl, startedStrategy{dfs})
+	return runSeed(sp, wl, startedStrategy{dfs})
 }
 
 // startedStrategy wraps a strategy whose Start the caller already called.
 type startedStrategy struct{ sched.Strategy }
 
 func (startedStrategy) Start() bool { return true }
-
-// Replay runs a recorded schedule of a scenario under a strategy. With
-// guided set, the schedule steers the run as far as it applies (for a
-// different strategy than the one that recorded it); otherwise a run that
-// departs from it fails as a divergence.
-func Replay(sc *Scenario, strategy harness.MergeStrategy, s *sched.Schedule, guided, trace bool) *RunResult {
-	sp := Spec{Scenario: sc, Strategy: strategy, Trace: trace}
-	sp.Search.Kind = s.Get("search")
-	fmt.Sscan(s.Get("seed"), &sp.Seed)
-	fmt.Sscan(s.Get("depth"), &sp.Search.Depth)
-	fmt.Sscan(s.Get("preemptions"), &sp.Search.Preemptions)
-	if search, err := ParseSearch(sp.Search.Kind, sp.Search.Depth, sp.Search.Preemptions); err == nil {
-		sp.Search = search // the defaults for what the schedule does not say
-	}
-	strat := sched.Replay(s)
-	if guided {
-		strat = sched.Guided(s)
-	}
-	r := runWith(sp, sp.workload(), strat)
-	for _, m := range s.Meta {
-		if r.Schedule.Get(m.Key) == "" {
-			r.Schedule.Set(m.Key, m.Value)
-		}
-	}
-	return r
-}
 
 // ExploreResult sums up an exploration.
 type ExploreResult struct {
@@ -166,7 +199,10 @@ type ExploreResult struct {
 	First *RunResult
 	// Exhausted is true when a DFS ran every schedule within its bound.
 	Exhausted bool
-	Elapsed   time.Duration
+	// Interrupted is true when the context ended the exploration before
+	// its budget.
+	Interrupted bool
+	Elapsed     time.Duration
 }
 
 // Verdict is Fail when any schedule failed.
@@ -181,11 +217,18 @@ func (e *ExploreResult) Verdict() Verdict {
 // sp.Seed, sp.Seed+1, ... (DFS: from the start, budget <= 0 meaning until
 // exhausted). With stopAtFirst it stops at the first failure.
 func Explore(sp Spec, budget int, stopAtFirst bool) *ExploreResult {
+	return ExploreContext(context.Background(), sp, budget, stopAtFirst, nil)
+}
+
+// ExploreContext is Explore that stops, with Interrupted set, when ctx is
+// done, and calls onFailure (if not nil) with each failing run as it is
+// found (the first one replayed with its trace).
+func ExploreContext(ctx context.Context, sp Spec, budget int, stopAtFirst bool, onFailure func(*RunResult)) *ExploreResult {
 	start := time.Now()
 	er := &ExploreResult{Scenario: sp.Scenario.Name, Strategy: sp.Strategy.Name(), Search: sp.Search, FirstFailure: -1}
 	defer func() { er.Elapsed = time.Since(start) }()
 	if sp.Search.Kind == "dfs" {
-		exploreDFS(sp, budget, stopAtFirst, er)
+		exploreDFS(ctx, sp, budget, stopAtFirst, er, onFailure)
 		return er
 	}
 	var fixedWL *harness.Workload
@@ -196,6 +239,10 @@ func Explore(sp Spec, budget int, stopAtFirst bool) *ExploreResult {
 		steps = calibrate(wl, sp.Strategy)
 	}
 	for i := 0; i < budget; i++ {
+		if ctx.Err() != nil {
+			er.Interrupted = true
+			return er
+		}
 		run := sp
 		run.Seed = sp.Seed + int64(i)
 		run.Trace = false
@@ -212,7 +259,7 @@ func Explore(sp Spec, budget int, stopAtFirst bool) *ExploreResult {
 			wl = run.workload()
 			strat = run.strategyFor(wl)
 		}
-		r := runWith(run, wl, strat)
+		r := runSeed(run, wl, strat)
 		er.Schedules++
 		if r.Failure == nil {
 			continue
@@ -222,6 +269,10 @@ func Explore(sp Spec, budget int, stopAtFirst bool) *ExploreResult {
 			er.FirstFailure = i
 			run.Trace = true
 			er.First = Run(run)
+			r = er.First
+		}
+		if onFailure != nil {
+			onFailure(r)
 		}
 		if stopAtFirst {
 			return er
@@ -230,17 +281,22 @@ func Explore(sp Spec, budget int, stopAtFirst bool) *ExploreResult {
 	return er
 }
 
-func exploreDFS(sp Spec, budget int, stopAtFirst bool, er *ExploreResult) {
+func exploreDFS(ctx context.Context, sp Spec, budget int, stopAtFirst bool, er *ExploreResult, onFailure func(*RunResult)) {
 	wl := sp.workload()
 	dfs := sched.DFS(sp.Search.Preemptions)
 	for budget <= 0 || er.Schedules < budget {
+		if ctx.Err() != nil {
+			er.Interrupted = true
+			return
+		}
 		if !dfs.Start() {
 			er.Exhausted = true
 			return
 		}
 		run := sp
 		run.Seed = int64(er.Schedules)
-		r := runWith(run, wl, startedStrategy{dfs})
+		run.Trace = false
+		r := runSeed(run, wl, startedStrategy{dfs})
 		er.Schedules++
 		if r.Failure == nil {
 			continue
@@ -248,9 +304,13 @@ func exploreDFS(sp Spec, budget int, stopAtFirst bool, er *ExploreResult) {
 		er.Failures++
 		if er.FirstFailure < 0 {
 			er.FirstFailure = er.Schedules - 1
-			traced := Replay(sp.Scenario, sp.Strategy, r.Schedule, false, true)
-			traced.Spec.Seed = run.Seed
-			er.First = traced
+			// The same choices, with the trace: index Seed of the DFS.
+			run.Trace = true
+			traced := runSeed(run, wl, sched.Replay(r.Schedule))
+			er.First, r = traced, traced
+		}
+		if onFailure != nil {
+			onFailure(r)
 		}
 		if stopAtFirst {
 			return
@@ -258,38 +318,29 @@ func exploreDFS(sp Spec, budget int, stopAtFirst bool, er *ExploreResult) {
 	}
 }
 
-// Repro returns the one line that reruns this schedule with go test.
-func (r *RunResult) Repro() string {
-	sp := r.Spec
-	if sp.Scenario.Source != "" {
-		return fmt.Sprintf("go test ./scenarios -run 'TestScripts/%s/%s$' -interleave.strategy=%s -interleave.search=%s -interleave.depth=%d -interleave.seed=%d",
-			scriptTestName(sp.Scenario), sp.Strategy.Name(), sp.Strategy.Name(), sp.Search.Kind, sp.Search.Depth, sp.Seed)
+// Title names the run: scenario / strategy / how its schedule was chosen
+// (the search and seed, or the replayed schedule's origin).
+func (r *RunResult) Title() string {
+	how := fmt.Sprintf("%s seed %d", r.Spec.Search, r.Spec.Seed)
+	if rp := r.Replayed; rp != nil {
+		how = "replay of " + rp.Origin
+		if rp.Guided {
+			how += ", guided (recorded under " + rp.RecordedBy + ")"
+		}
 	}
-	return fmt.Sprintf("go test ./scenarios -run 'TestScenarios/%s/%s/seed=%d$' -interleave.strategy=%s -interleave.seed=%d -interleave.search=%s -interleave.depth=%d -interleave.preemptions=%d",
-		sp.Scenario.Name, sp.Strategy.Name(), sp.Seed, sp.Strategy.Name(), sp.Seed, sp.Search.Kind, sp.Search.Depth, sp.Search.Preemptions)
-}
-
-// CLI returns the interleave command line that reruns this schedule.
-func (r *RunResult) CLI() string {
-	sp := r.Spec
-	name := sp.Scenario.Name
-	if sp.Scenario.Source != "" {
-		name = sp.Scenario.Source
-	}
-	return fmt.Sprintf("interleave run --scenario %s --strategy %s --search %s --depth %d --preemptions %d --seed %d --trace",
-		name, sp.Strategy.Name(), sp.Search.Kind, sp.Search.Depth, sp.Search.Preemptions, sp.Seed)
+	return fmt.Sprintf("%s / %s / %s", r.Spec.Scenario.Name, r.Spec.Strategy.Name(), how)
 }
 
 // Summary is the one-line verdict with the violations or failure.
 func (r *RunResult) Summary() string {
 	if r.Failure == nil {
-		return fmt.Sprintf("%s / %s / %s seed %d: pass (%d steps)", r.Spec.Scenario.Name, r.Spec.Strategy.Name(), r.Spec.Search, r.Spec.Seed, r.Steps)
+		return fmt.Sprintf("%s: pass (%d steps)", r.Title(), r.Steps)
 	}
 	what := r.Failure.Error()
 	if r.Failure.Kind != sched.Assertion {
 		what = "model failure (not an oracle verdict): " + what
 	}
-	return fmt.Sprintf("%s / %s / %s seed %d: fail: %s", r.Spec.Scenario.Name, r.Spec.Strategy.Name(), r.Spec.Search, r.Spec.Seed, what)
+	return fmt.Sprintf("%s: fail: %s", r.Title(), what)
 }
 
 // Story renders the failing run in words: the notes of the trace (cache
@@ -316,39 +367,21 @@ func (r *RunResult) Story() string {
 }
 
 // Report is everything a reader needs about a failing run: the summary, the
-// story, the preemption count, and the lines that reproduce it.
+// story, the preemption count and trace hash, and the go test line that
+// reproduces it.
 func (r *RunResult) Report() string {
 	var b strings.Builder
 	fmt.Fprintln(&b, r.Summary())
-	fmt.Fprintf(&b, "%d steps, %d preemptions, trace hash %s\n", r.Steps, r.Preemptions, traceHash(r.Trace))
+	fmt.Fprintf(&b, "%d steps, %d preemptions, trace hash %s\n", r.Steps, r.Preemptions, r.TraceHash())
 	b.WriteString(r.Story())
-	fmt.Fprintf(&b, "To reproduce: %s\n", r.Repro())
+	fmt.Fprintf(&b, "To reproduce: %s\n", r.ReproOrHint())
 	return b.String()
 }
 
-func traceHash(t *sched.Trace) string {
-	if t == nil {
+// TraceHash is the hash of the run's trace, or "(untraced)".
+func (r *RunResult) TraceHash() string {
+	if r.Trace == nil {
 		return "(untraced)"
 	}
-	return t.Hash()
-}
-
-// ShrinkResult shrinks a failing run's schedule to the fewest preemptions
-// that still break the oracle (sched.Shrink) and returns it replayed with
-// its trace. The seed still reproduces the original run; the shrunk one
-// replays from its schedule (SaveSchedule, interleave replay).
-func ShrinkResult(r *RunResult) *RunResult {
-	if r.Failure == nil || r.Schedule == nil {
-		return r
-	}
-	wl := r.Spec.workload()
-	isOracle := r.Failure.Kind == sched.Assertion
-	small := sched.Shrink(wl.Body(r.Spec.Strategy, nil), r.Schedule, func(x *sched.Result) bool {
-		return (x.Failure.Kind == sched.Assertion) == isOracle
-	}, sched.Options{MaxSteps: r.Spec.MaxSteps})
-	out := Replay(r.Spec.Scenario, r.Spec.Strategy, small.Schedule, false, true)
-	out.Spec = r.Spec
-	out.Spec.Trace = true
-	out.Schedule.Set("shrunk-from", fmt.Sprintf("%d preemptions", r.Preemptions))
-	return out
+	return r.Trace.Hash()
 }

@@ -2,8 +2,10 @@ package scenarios
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/interleave/interleave/harness"
 )
@@ -39,6 +41,26 @@ type Scenario struct {
 	Source string
 }
 
+// MaxNameLen bounds the length of a scenario name.
+const MaxNameLen = 64
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// CheckName reports whether name can name a scenario: a plain token of
+// letters, digits, '.', '_' and '-' that starts with a letter or a digit,
+// at most MaxNameLen bytes. Such a name needs no quoting in a shell, fits
+// on a schedule's @scenario line and, as a directory under a --save DIR,
+// stays inside DIR.
+func CheckName(name string) error {
+	if len(name) > MaxNameLen {
+		return fmt.Errorf("scenario name %q is longer than %d bytes", clipText(name), MaxNameLen)
+	}
+	if !nameRE.MatchString(name) {
+		return fmt.Errorf("%q is not a scenario name: want letters, digits, '.', '_' or '-', starting with a letter or digit", clipText(name))
+	}
+	return nil
+}
+
 // Expected returns the verdict the scenario expects of a strategy.
 func (s *Scenario) Expected(strategy string) Verdict {
 	if v, ok := s.Expect[strategy]; ok {
@@ -64,6 +86,10 @@ func Names() []string {
 // .scenario).
 func Lookup(name string) (*Scenario, error) {
 	if strings.ContainsRune(name, '/') || strings.HasSuffix(name, ".scenario") {
+		if strings.ContainsFunc(name, unicode.IsControl) {
+			// Printed lines name the file: they must stay one line.
+			return nil, fmt.Errorf("scenario file %q: the path holds a control character", name)
+		}
 		return LoadScript(name)
 	}
 	for _, s := range All() {

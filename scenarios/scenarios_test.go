@@ -13,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/interleave/interleave/harness"
+	"github.com/interleave/interleave/internal/shell"
 	"github.com/interleave/interleave/scenarios"
 	"github.com/interleave/interleave/sched"
 )
@@ -157,8 +158,7 @@ func TestStress(t *testing.T) {
 				if r.Failure == nil {
 					continue
 				}
-				debug := fmt.Sprintf("interleave debug --scenario %s --strategy %s --search %s --depth %d --seed %d", sc.Name, name, search.Kind, search.Depth, seed)
-				fmt.Println(failureLine(signature(sc.Name, name, r.Violations, r.Failure), r.Repro(), debug))
+				fmt.Println(failureLine(signature(sc.Name, name, r.Violations, r.Failure), r.Repro(), r.DebugLine()))
 				traced := scenarios.Run(scenarios.Spec{Scenario: sc, Strategy: st, Search: search, Seed: seed, Trace: true})
 				saveIfAsked(t, c, traced)
 				t.Errorf("%s", traced.Report())
@@ -176,11 +176,50 @@ func stressWild(t *testing.T, sc *scenarios.Scenario, st harness.MergeStrategy, 
 	}
 	// Wild runs are not deterministic: the line reruns the seed, which may
 	// or may not fail again; explore finds a schedule that fails for sure.
-	repro := fmt.Sprintf("go test ./scenarios -run '^TestStress$' -count=1 -interleave.mode=wild -interleave.scenario=%s -interleave.strategy=%s -interleave.seed=%d -interleave.schedules=1  # wild: not deterministic; for a replayable schedule: interleave explore --scenario %s --strategy %s --search pct --stop",
-		sc.Name, st.Name(), seed, sc.Name, st.Name())
-	debug := fmt.Sprintf("interleave debug --scenario %s --strategy %s --search pct --seed 1  # the first pct schedule; use the seed explore reports", sc.Name, st.Name())
+	scenario := sc.Name
+	if sc.Source != "" {
+		scenario, _ = filepath.Abs(sc.Source)
+	}
+	repro := shell.Join("go", "test", "./scenarios", "-run", "^TestStress$", "-count=1", "-interleave.mode=wild",
+		"-interleave.scenario="+scenario, "-interleave.strategy="+st.Name(), fmt.Sprintf("-interleave.seed=%d", seed), "-interleave.schedules=1") +
+		"  # wild: not deterministic; for a replayable schedule: " +
+		shell.Join("go", "run", "./cmd/interleave", "explore", "--scenario", scenario, "--strategy", st.Name(), "--search", "pct", "--stop")
+	debug := shell.Join("go", "run", "./cmd/interleave", "debug", "--scenario", scenario, "--strategy", st.Name(), "--search", "pct", "--seed", "1") +
+		"  # the first pct schedule; use the seed explore reports"
 	fmt.Println(failureLine(signature(sc.Name, st.Name(), out.Violations, res.Failure), repro, debug))
 	t.Errorf("wild %s / %s seed %d: %v\nTo reproduce: %s", sc.Name, st.Name(), seed, res.Failure, repro)
+}
+
+// TestReplay replays the schedule file -interleave.replay names (under
+// -interleave.scenario and -interleave.strategy instead of the file's own,
+// if given) and fails with its report when the run fails: the go test line
+// of a replayed run, such as a shrunk counterexample, which no seed names.
+// Without -interleave.replay there is nothing to replay.
+func TestReplay(t *testing.T) {
+	c := config(t)
+	if c.Replay == "" {
+		t.Skip("no schedule to replay: give -interleave.replay=FILE (or INTERLEAVE_REPLAY)")
+	}
+	var o scenarios.ReplayOptions
+	if len(c.Scenarios) > 1 || len(c.Strategies) > 1 {
+		t.Fatalf("-interleave.replay: give at most one -interleave.scenario and one -interleave.strategy")
+	}
+	if len(c.Scenarios) == 1 {
+		o.Scenario = c.Scenarios[0]
+	}
+	if len(c.Strategies) == 1 {
+		o.Strategy = c.Strategies[0]
+	}
+	o.Trace = true
+	r, err := scenarios.ReplayFile(c.Replay, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saveIfAsked(t, c, r)
+	if r.Failure != nil {
+		t.Fatalf("%s\n%s", r.Report(), r.Trace)
+	}
+	t.Logf("%s\n%d steps, %d preemptions, trace hash %s", r.Summary(), r.Steps, r.Preemptions, r.TraceHash())
 }
 
 // TestScripts runs every scenario file in testdata/scenarios under every

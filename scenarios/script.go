@@ -125,11 +125,12 @@ func parseScript(r io.Reader, file string) (*script, error) {
 	s := &script{replicas: 1, expect: map[string]Verdict{}, chats: []scriptChat{{id: chatID}}}
 	base := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
 	s.name = base
+	named := false // a name line was read
 	sc := bufio.NewScanner(r)
 	line := 0
 	header := false
 	nextID := int64(0)
-	named := true                 // every ID so far is known (no writer task has started)
+	idsKnown := true              // every ID so far is known (no writer task has started)
 	rows := map[int64]*rowState{} // rows the script can name, by ID (lookup only)
 	txs := map[string]*txState{}  // open transactions (lookup only)
 	subs := map[string]int64{}    // subscriber names and their chats (lookup only)
@@ -274,7 +275,10 @@ func parseScript(r io.Reader, file string) (*script, error) {
 			if err := need(1, "NAME"); err != nil {
 				return nil, err
 			}
-			s.name = args[0]
+			if err := CheckName(args[0]); err != nil {
+				return nil, errf("name: %v", err)
+			}
+			s.name, named = args[0], true
 			continue
 		case "doc":
 			s.doc = strings.TrimSpace(strings.TrimPrefix(text, "doc"))
@@ -522,7 +526,7 @@ func parseScript(r io.Reader, file string) (*script, error) {
 			}
 			st.name, st.role, st.text, st.chat = args[0], role, args[2], t.chat
 			nextID++
-			if named {
+			if idsKnown {
 				rows[nextID] = &rowState{chat: t.chat, tx: args[0]}
 				t.rows = append(t.rows, nextID)
 			}
@@ -623,7 +627,7 @@ func parseScript(r io.Reader, file string) (*script, error) {
 				}
 				promoted[st.chat] = true
 			}
-			named = false
+			idsKnown = false
 		case "worker":
 			if err := chatOpt(); err != nil {
 				return nil, err
@@ -641,7 +645,7 @@ func parseScript(r io.Reader, file string) (*script, error) {
 			if st.rep, err = replica(args[0]); err != nil {
 				return nil, err
 			}
-			named = false
+			idsKnown = false
 		case "settle":
 			if err := need(0, ""); err != nil {
 				return nil, err
@@ -662,6 +666,9 @@ func parseScript(r io.Reader, file string) (*script, error) {
 	}
 	if len(listenOrder) > 0 {
 		return nil, fmt.Errorf("%s:%d: listen: subscriber %q never takes its snapshot (add 'snapshot %s')", file, listening[listenOrder[0]], listenOrder[0], listenOrder[0])
+	}
+	if err := CheckName(s.name); !named && err != nil {
+		return nil, fmt.Errorf("%s: the file name does not make a scenario name (%v): add a 'name' line", file, err)
 	}
 	if inTestdata(file) {
 		var missing []string

@@ -3,7 +3,6 @@ package scenarios
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 
 	"github.com/interleave/interleave/harness"
@@ -187,6 +186,3 @@ func (t *txTask) run(w *harness.World, chat int64, lock bool) {
 	}
 	t.acks.Send(txAck{err: err})
 }
-
-// scriptTestName is a scripted scenario's subtest name in TestScripts.
-func scriptTestName(sc *Scenario) string { return filepath.Base(sc.Source) }

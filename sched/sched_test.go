@@ -1,6 +1,7 @@
 package sched_test
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"strings"
@@ -549,4 +550,18 @@ func TestShrinkRemovesPreemptions(t *testing.T) {
 		require.LessOrEqual(t, small.Preemptions, res.Preemptions)
 		require.NotNil(t, small.Trace)
 	}
+}
+
+func TestShrinkContextStopsEarly(t *testing.T) {
+	var res *sched.Result
+	for seed := int64(1); res == nil || res.Failure == nil || res.Preemptions < 2; seed++ {
+		res = sched.Run(lostUpdate(false), sched.Options{Strategy: sched.Random(seed)})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	small := sched.ShrinkContext(ctx, lostUpdate(false), res.Schedule, func(r *sched.Result) bool { return true }, sched.Options{Trace: true})
+	require.NotNil(t, small.Failure, "still a failing run")
+	require.Equal(t, res.Preemptions, small.Preemptions, "cancelled before any shrinking: the schedule itself")
+	require.Equal(t, res.Schedule.Choices, small.Schedule.Choices)
+	require.NotNil(t, small.Trace)
 }

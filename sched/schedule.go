@@ -10,8 +10,10 @@ import (
 )
 
 // ScheduleVersion is the version of the schedule text form this package
-// writes and reads.
-const ScheduleVersion = 1
+// writes. It reads every version from 1 up: the syntax is the same, and
+// version 2 changed what some metadata fields mean to the scenarios package
+// (which reads Schedule.Version to interpret them).
+const ScheduleVersion = 2
 
 // scheduleHeader is the first line of every schedule file.
 const scheduleHeader = "interleave-schedule v"
@@ -39,9 +41,9 @@ type MetaField struct {
 }
 
 // Schedule is the list of choices of a run, and replaying it gives the same
-// run. Its text form (version 1):
+// run. Its text form (version 2; version 1 has the same syntax):
 //
-//	interleave-schedule v1
+//	interleave-schedule v2
 //	@scenario promote-while-requires-action
 //	@strategy naive
 //	t1 t2 t1 v0 t3
@@ -54,6 +56,10 @@ type MetaField struct {
 type Schedule struct {
 	Meta    []MetaField
 	Choices []Choice
+	// Version is the version of the text form the schedule was parsed
+	// from; 0 for a schedule made in memory. String always writes
+	// ScheduleVersion.
+	Version int
 }
 
 var metaKey = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
@@ -88,7 +94,7 @@ func (s *Schedule) Set(key, value string) {
 
 // Clone returns a deep copy.
 func (s *Schedule) Clone() *Schedule {
-	return &Schedule{Meta: append([]MetaField(nil), s.Meta...), Choices: append([]Choice(nil), s.Choices...)}
+	return &Schedule{Meta: append([]MetaField(nil), s.Meta...), Choices: append([]Choice(nil), s.Choices...), Version: s.Version}
 }
 
 // String returns the text form, ending in a newline.
@@ -142,9 +148,11 @@ func ParseSchedule(r io.Reader) (*Schedule, error) {
 			if !ok {
 				return nil, fmt.Errorf("line %d: want the header %q, got %q", line, fmt.Sprintf("%s%d", scheduleHeader, ScheduleVersion), clip(text))
 			}
-			if n, err := strconv.Atoi(v); err != nil || n != ScheduleVersion {
-				return nil, fmt.Errorf("line %d: unsupported schedule version %q (this build reads v%d)", line, "v"+v, ScheduleVersion)
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > ScheduleVersion || v != strconv.Itoa(n) {
+				return nil, fmt.Errorf("line %d: unsupported schedule version %q (this build reads v1 to v%d)", line, "v"+clip(v), ScheduleVersion)
 			}
+			s.Version = n
 			header = true
 			continue
 		}

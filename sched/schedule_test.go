@@ -47,7 +47,7 @@ func TestScheduleTextForm(t *testing.T) {
 	s.Set("scenario", "out-of-order")
 	s.Set("strategy", "naive")
 	s.Choices = []sched.Choice{{Kind: sched.TaskChoice, Value: 1}, {Kind: sched.ValueChoice, Value: 0}, {Kind: sched.TaskChoice, Value: 12}}
-	require.Equal(t, "interleave-schedule v1\n@scenario out-of-order\n@strategy naive\nt1 v0 t12\n", s.String())
+	require.Equal(t, "interleave-schedule v2\n@scenario out-of-order\n@strategy naive\nt1 v0 t12\n", s.String())
 	require.Equal(t, "naive", s.Get("strategy"))
 	require.Equal(t, "", s.Get("missing"))
 
@@ -56,14 +56,21 @@ func TestScheduleTextForm(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "42", back.Get("seed"))
 	require.Len(t, back.Choices, 3)
+	require.Equal(t, 1, back.Version, "the version it was read as")
+	require.Equal(t, "interleave-schedule v2\n@seed 42\nt1 t2 v1\n", back.String(), "written in the current version")
+	back, err = sched.ParseSchedule(strings.NewReader(back.String()))
+	require.NoError(t, err)
+	require.Equal(t, 2, back.Version)
 }
 
 func TestScheduleParseErrors(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
-		{"", `empty schedule: want the header "interleave-schedule v1"`},
-		{"t1 t2\n", `line 1: want the header "interleave-schedule v1", got "t1 t2"`},
-		{"interleave-schedule v2\n", `line 1: unsupported schedule version "v2" (this build reads v1)`},
-		{"interleave-schedule vx\n", `line 1: unsupported schedule version "vx" (this build reads v1)`},
+		{"", `empty schedule: want the header "interleave-schedule v2"`},
+		{"t1 t2\n", `line 1: want the header "interleave-schedule v2", got "t1 t2"`},
+		{"interleave-schedule v3\n", `line 1: unsupported schedule version "v3" (this build reads v1 to v2)`},
+		{"interleave-schedule v0\n", `line 1: unsupported schedule version "v0" (this build reads v1 to v2)`},
+		{"interleave-schedule v02\n", `line 1: unsupported schedule version "v02" (this build reads v1 to v2)`},
+		{"interleave-schedule vx\n", `line 1: unsupported schedule version "vx" (this build reads v1 to v2)`},
 		{"interleave-schedule v1\nt1 x2\n", `line 2: bad choice "x2": want t<task id> or v<value>`},
 		{"interleave-schedule v1\nt1\nt-1\n", `line 3: bad choice "t-1": want t<task id> or v<value> with a non-negative decimal number`},
 		{"interleave-schedule v1\nt\n", `line 2: bad choice "t": want t<task id> or v<value> with a non-negative decimal number`},

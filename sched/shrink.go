@@ -1,5 +1,7 @@
 package sched
 
+import "context"
+
 // ShrinkBudget bounds the runs of each bounded search in Shrink.
 const ShrinkBudget = 50_000
 
@@ -14,6 +16,13 @@ const ShrinkBudget = 50_000
 // failing run with the fewest preemptions found (ties go to fewer steps); s
 // itself, replayed, if nothing smaller fails. s must make body fail.
 func Shrink(body func(rt *Runtime), s *Schedule, still func(*Result) bool, opts Options) *Result {
+	return ShrinkContext(context.Background(), body, s, still, opts)
+}
+
+// ShrinkContext is Shrink that stops early when ctx is done: it then
+// returns the smallest failing run found so far (s itself, replayed, at
+// worst), still a failing run that its schedule replays.
+func ShrinkContext(ctx context.Context, body func(rt *Runtime), s *Schedule, still func(*Result) bool, opts Options) *Result {
 	run := func(strat Strategy, trace bool) *Result {
 		return Run(body, Options{Strategy: strat, MaxSteps: opts.MaxSteps, Trace: trace})
 	}
@@ -21,9 +30,9 @@ func Shrink(body func(rt *Runtime), s *Schedule, still func(*Result) bool, opts 
 	if best.Failure == nil || !still(best) {
 		return run(Guided(s), opts.Trace)
 	}
-	for improved := true; improved; {
+	for improved := true; improved && ctx.Err() == nil; {
 		improved = false
-		for k := 0; k < len(best.Schedule.Choices); k++ {
+		for k := 0; k < len(best.Schedule.Choices) && ctx.Err() == nil; k++ {
 			cand := run(&unpreempt{guidedStrategy: guidedStrategy{s: best.Schedule}, at: k}, false)
 			if cand.Failure == nil || !still(cand) {
 				continue
@@ -34,8 +43,11 @@ func Shrink(body func(rt *Runtime), s *Schedule, still func(*Result) bool, opts 
 			}
 		}
 	}
-	for b := 0; b < best.Preemptions; b++ {
-		rep := Explore(body, Options{Strategy: DFS(b), MaxSteps: opts.MaxSteps}, ShrinkBudget)
+	for b := 0; b < best.Preemptions && ctx.Err() == nil; b++ {
+		rep := Explore(body, Options{Strategy: untilDone{DFS(b), ctx}, MaxSteps: opts.MaxSteps}, ShrinkBudget)
+		if ctx.Err() != nil {
+			break // an "exhausted" search may only have been cut short
+		}
 		if rep.Failure == nil {
 			if rep.Exhausted {
 				continue // no failure at all with b preemptions: try b+1
@@ -52,6 +64,14 @@ func Shrink(body func(rt *Runtime), s *Schedule, still func(*Result) bool, opts 
 	}
 	return best
 }
+
+// untilDone offers the runs of a strategy until ctx is done.
+type untilDone struct {
+	Strategy
+	ctx context.Context
+}
+
+func (u untilDone) Start() bool { return u.ctx.Err() == nil && u.Strategy.Start() }
 
 // unpreempt follows a schedule like Guided but, at the choice with index
 // at, continues the running task if it is runnable.

@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/interleave/interleave/harness"
-	"github.com/interleave/interleave/internal/stress"
+	"github.com/interleave/interleave/internal/shell"
 	"github.com/interleave/interleave/scenarios"
 )
 
@@ -235,53 +235,9 @@ func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
-// scenarioArg is how a command line names a scenario: the file it came
-// from, or its name.
-func scenarioArg(sc *scenarios.Scenario) string {
-	if sc.Source != "" {
-		return sc.Source
-	}
-	return sc.Name
-}
-
-// cliLine is the interleave command that reruns r, the scenario named as
-// scenarioArg names it and quoted for the shell (RunResult.CLI leaves a
-// scenario file's path as it is).
-func cliLine(r *scenarios.RunResult) string {
-	sp := r.Spec
-	return fmt.Sprintf("interleave run --scenario %s --strategy %s --search %s --depth %d --preemptions %d --seed %d --trace",
-		shellQuote(scenarioArg(sp.Scenario)), sp.Strategy.Name(), sp.Search.Kind, sp.Search.Depth, sp.Search.Preemptions, sp.Seed)
-}
-
-// debugLine is the interleave debug command that opens r's schedule under
-// the debugger.
-func debugLine(r *scenarios.RunResult) string {
-	sp := r.Spec
-	depth := sp.Search.Depth
-	if depth <= 0 {
-		depth = 3 // a replayed DFS run records none; DFS ignores it
-	}
-	return fmt.Sprintf("interleave debug --scenario %s --strategy %s --search %s --depth %d --preemptions %d --seed %d",
-		shellQuote(scenarioArg(sp.Scenario)), sp.Strategy.Name(), sp.Search.Kind, depth, sp.Search.Preemptions, sp.Seed)
-}
-
-// replayLine is the interleave command that replays a saved schedule of
-// sc: a schedule records a scenario file's name, not its path.
-func replayLine(path string, sc *scenarios.Scenario) string {
-	line := "interleave replay " + shellQuote(path)
-	if sc.Source != "" {
-		line += " --scenario " + shellQuote(sc.Source)
-	}
-	return line
-}
-
-// shellQuote quotes s for a POSIX shell when it needs it, and shellJoin
-// quotes each argument of a command line: the same quoting as the stress
-// logs' command lines.
-var (
-	shellQuote = stress.ShellQuote
-	shellJoin  = stress.ShellJoin
-)
+// shellJoin quotes each argument of a command line for a POSIX shell
+// (internal/shell).
+func shellJoin(args []string) string { return shell.Join(args...) }
 
 // checkDir checks that a --save or -o directory can be used, before
 // anything runs: it may exist (as a directory) or not yet.
@@ -377,8 +333,8 @@ func toRunJSON(r *scenarios.RunResult) runJSON {
 		Steps:       r.Steps,
 		Preemptions: r.Preemptions,
 		Repro:       r.Repro(),
-		CLI:         cliLine(r),
-		Debug:       debugLine(r),
+		CLI:         r.CLI(),
+		Debug:       r.DebugLine(),
 	}
 	for _, v := range r.Violations {
 		out.Violations = append(out.Violations, violationJSON{Subscriber: v.Subscriber, Property: string(v.Property),
@@ -397,12 +353,8 @@ func toRunJSON(r *scenarios.RunResult) runJSON {
 }
 
 // printRun prints a run for people: the summary line, and for a failure
-// the story and the lines that reproduce it (rerun is the interleave line;
-// empty: cliLine(r)); with trace, the timeline.
-func printRun(w io.Writer, r *scenarios.RunResult, rerun string, trace bool) {
-	if rerun == "" {
-		rerun = cliLine(r)
-	}
+// the story and the lines that reproduce it; with trace, the timeline.
+func printRun(w io.Writer, r *scenarios.RunResult, trace bool) {
 	if r.Failure == nil {
 		fmt.Fprintln(w, r.Summary())
 		if r.Trace != nil {
@@ -410,8 +362,10 @@ func printRun(w io.Writer, r *scenarios.RunResult, rerun string, trace bool) {
 		}
 	} else {
 		fmt.Fprint(w, r.Report())
-		fmt.Fprintf(w, "Rerun:        %s\n", rerun)
-		fmt.Fprintf(w, "Debug:        %s\n", debugLine(r))
+		if line := r.CLI(); line != "" {
+			fmt.Fprintf(w, "Rerun:        %s\n", line)
+			fmt.Fprintf(w, "Debug:        %s\n", r.DebugLine())
+		}
 	}
 	if trace && r.Trace != nil {
 		fmt.Fprintf(w, "\n%s", r.Trace)

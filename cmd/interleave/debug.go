@@ -21,7 +21,7 @@ import (
 
 // debugUsage is the usage of `interleave debug`.
 const debugUsage = `usage: interleave debug --scenario S --strategy X --seed N [--search pct|random|dfs] [--depth D] [--preemptions B] [--trace [--json]]
-       interleave debug --schedule FILE [--trace [--json]]
+       interleave debug --schedule FILE [--scenario S] [--strategy X] [--trace [--json]]
 
 Runs one schedule of the scenarios test binary under the Delve debugger
 (dlv), with breakpoints already set at the harness's key functions: the
@@ -30,12 +30,17 @@ HandleNotify and its cache and database passes) and the delivery of a
 message to the subscriber. The schedule is named as in 'interleave run' (or
 the line a failing stress run prints): scenario, merge strategy, search
 (default pct, with --depth, default 3; dfs with --preemptions, default 2)
-and seed; or by a schedule file (--schedule), whose @scenario, @strategy,
-@search, @seed, @depth and @preemptions fields give the same.
+and seed; or by a schedule file (--schedule), whose choices the test binary
+replays (its TestReplay, -interleave.replay=FILE): a shrunk counterexample,
+which no seed names, is debugged from the file the matrix saved. With
+--schedule, --scenario and --strategy replace the file's own, as for
+'interleave replay'.
 
 The test binary is built with go test -c -gcflags='all=-N -l' into a
-temporary directory, removed afterwards. dlv is taken from the repository's
-bin/ (installed by 'make tools', Delve v1.27.2), else from PATH.
+temporary directory, removed afterwards (or taken as it is from
+$INTERLEAVE_DEBUG_BINARY, a binary built that way). dlv is taken from the
+repository's bin/ (installed by 'make tools', Delve v1.27.2), else from
+PATH.
 
 Without --trace, the list of breakpoints is printed and the terminal is
 handed to dlv's own prompt ('continue', 'print m.ID', 'exit', ...). Without a
@@ -55,7 +60,7 @@ Flags:
   --search K         pct, random or dfs (default pct)
   --depth D          PCT's bug depth (default 3)
   --preemptions B    DFS's preemption bound (default 2)
-  --schedule FILE    take the schedule from a schedule file instead
+  --schedule FILE    replay the schedule of a schedule file instead
   --trace            record the hits and print the account (no prompt)
   --json             with --trace: print one JSON object
   --timeout D        with --trace: bound the debugger run (default 2m)
@@ -93,12 +98,32 @@ func (e *dbgToolError) Unwrap() error { return e.err }
 
 // dbgOptions is a parsed command line.
 type dbgOptions struct {
-	scenario    *scenarios.Scenario
-	strategy    string
+	scenario *scenarios.Scenario
+	strategy string
+	// replay is set for --schedule: the file's run, replayed once to
+	// check it, whose lines name the file.
+	replay      *scenarios.RunResult
 	search      scenarios.Search
 	seed        int64
 	trace, json bool
 	timeout     time.Duration
+}
+
+// debugBinaryEnv names a scenarios test binary built with
+// -gcflags='all=-N -l' (dlv.BuildTestBinary) for debug to use instead of
+// building one: the tests build it once.
+const debugBinaryEnv = "INTERLEAVE_DEBUG_BINARY"
+
+// dbgBuildBinary builds the scenarios test binary for the debugger.
+func dbgBuildBinary(ctx context.Context, root, binary string, stderr io.Writer) error {
+	fmt.Fprintf(stderr, "interleave: building the scenarios test binary (go test -c -gcflags='all=-N -l') ...\n")
+	if err := dbgBuild(ctx, filepath.Join(root, "scenarios"), binary, false); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w while building the scenarios test binary", errDbgInterrupted)
+		}
+		return &dbgToolError{err}
+	}
+	return nil
 }
 
 // debugMain runs `interleave debug` with args (those after "debug") and
@@ -181,34 +206,19 @@ func dbgParse(args []string) (*dbgOptions, error) {
 		return nil, badInput("debug: --timeout needs --trace and a positive duration")
 	}
 	if *schedule != "" {
-		for _, f := range []string{"scenario", "strategy", "seed", "search", "depth", "preemptions"} {
+		for _, f := range []string{"seed", "search", "depth", "preemptions"} {
 			if set[f] {
-				return nil, badInput("debug: --schedule gives the scenario, strategy, search and seed: do not combine it with --%s", f)
+				return nil, badInput("debug: --schedule gives the search and the choices: do not combine it with --%s", f)
 			}
 		}
-		s, err := scenarios.LoadSchedule(*schedule)
+		// Replayed here once, untraced (milliseconds): the file, its
+		// scenario and strategy are checked before anything is built.
+		r, err := scenarios.ReplayFile(*schedule, scenarios.ReplayOptions{Scenario: *scenario, Strategy: *strategy})
 		if err != nil {
 			return nil, badInput("%s", oneLine(err))
 		}
-		get := func(key string) (string, error) {
-			v := s.Get(key)
-			if v == "" {
-				return "", badInput("%s: the schedule file has no @%s field", *schedule, key)
-			}
-			return v, nil
-		}
-		for _, f := range []struct {
-			key string
-			v   *string
-		}{{"scenario", scenario}, {"strategy", strategy}, {"seed", seed}} {
-			if *f.v, err = get(f.key); err != nil {
-				return nil, err
-			}
-		}
-		*search, *depth, *preemptions = s.Get("search"), s.Get("depth"), s.Get("preemptions")
-		if err := o.resolve(*scenario, *strategy, *seed, *search, *depth, *preemptions); err != nil {
-			return nil, badInput("%s: %s", *schedule, oneLine(err))
-		}
+		o.replay, o.scenario, o.strategy = r, r.Spec.Scenario, r.Spec.Strategy.Name()
+		o.search, o.seed = r.Spec.Search, r.Spec.Seed
 		return o, nil
 	}
 	for _, f := range []string{"scenario", "strategy", "seed"} {
@@ -259,8 +269,42 @@ func (o *dbgOptions) resolve(scenario, strategy, seed, search, depth, preemption
 	return nil
 }
 
-// testArgs are the test binary's arguments that run exactly the schedule.
+// testArgs are the test binary's arguments that run exactly the schedule:
+// its TestScenarios subtest, or for --schedule its TestReplay.
 func (o *dbgOptions) testArgs() []string {
+	if rp := o.replay; rp != nil {
+		args := []string{"-test.run=^TestReplay$", "-interleave.replay=" + absPath(rp.Replayed.File)}
+		if rp.Replayed.ScenarioGiven {
+			args = append(args, "-interleave.scenario="+scenarioFlag(o.scenario))
+		}
+		if rp.Replayed.Guided {
+			args = append(args, "-interleave.strategy="+o.strategy)
+		}
+		return args
+	}
+	return o.seedArgs()
+}
+
+// scenarioFlag names a scenario for the test binary, which runs in another
+// directory: a scenario file by its absolute path.
+func scenarioFlag(sc *scenarios.Scenario) string {
+	if sc.Source != "" {
+		return absPath(sc.Source)
+	}
+	return sc.Name
+}
+
+// absPath is p made absolute, or p if it cannot be.
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// seedArgs are the test binary's arguments that run the schedule of a
+// seed.
+func (o *dbgOptions) seedArgs() []string {
 	scenarioFlag := o.scenario.Name
 	if o.scenario.Source != "" {
 		if abs, err := filepath.Abs(o.scenario.Source); err == nil {
@@ -288,7 +332,18 @@ func dbgTestEnv() []string {
 	return env
 }
 
+// scheduleFile is the --schedule file, or "".
+func (o *dbgOptions) scheduleFile() string {
+	if o.replay == nil {
+		return ""
+	}
+	return o.replay.Replayed.File
+}
+
 func (o *dbgOptions) title() string {
+	if o.replay != nil {
+		return o.replay.Title() + " (" + o.replay.Replayed.File + ")"
+	}
 	return fmt.Sprintf("%s / %s / %s seed %d", o.scenario.Name, o.strategy, o.search, o.seed)
 }
 
@@ -313,12 +368,13 @@ func (o *dbgOptions) run(stdout, stderr io.Writer) error {
 	}
 	defer os.RemoveAll(tmp)
 	binary := filepath.Join(tmp, "scenarios.test")
-	fmt.Fprintf(stderr, "interleave: building the scenarios test binary (go test -c -gcflags='all=-N -l') ...\n")
-	if err := dbgBuild(ctx, filepath.Join(root, "scenarios"), binary, false); err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("%w while building the scenarios test binary", errDbgInterrupted)
+	if prebuilt := os.Getenv(debugBinaryEnv); prebuilt != "" {
+		if _, err := os.Stat(prebuilt); err != nil {
+			return badInput("%s=%s: %v", debugBinaryEnv, prebuilt, err)
 		}
-		return &dbgToolError{err}
+		binary = prebuilt
+	} else if err := dbgBuildBinary(ctx, root, binary, stderr); err != nil {
+		return err
 	}
 	if o.trace {
 		return o.runTrace(ctx, dlvPath, root, binary, stdout, stderr)
@@ -340,7 +396,7 @@ func (o *dbgOptions) run(stdout, stderr io.Writer) error {
 	for _, l := range dlv.BreakpointLines(bps) {
 		fmt.Fprintf(stdout, "  %s\n", l)
 	}
-	fmt.Fprint(stdout, dbgInteractiveNote(o.search.Kind))
+	fmt.Fprint(stdout, dbgInteractiveNote(o.search.Kind, o.replay != nil))
 	err = dlv.Interactive(ictx, dlv.InteractiveConfig{
 		Dlv:         dlvPath,
 		Binary:      binary,
@@ -361,7 +417,11 @@ func (o *dbgOptions) run(stdout, stderr io.Writer) error {
 	return nil
 }
 
-func dbgInteractiveNote(search string) string {
+func dbgInteractiveNote(search string, replay bool) string {
+	if replay {
+		return dbgWrap("The test replays the schedule file once, traced: its run starts at the stop at breakpoint 'schedule'. "+
+			"In dlv: continue, print EXPR, stack, toggle NAME (a breakpoint off or on), exit.", 78)
+	}
 	first := ""
 	switch search {
 	case "pct":
@@ -436,7 +496,7 @@ func (o *dbgOptions) runTrace(ctx context.Context, dlvPath, root, binary string,
 	}
 	if o.json {
 		out := dbgJSON{Scenario: o.scenario.Name, Strategy: o.strategy, Search: o.search.Kind, Depth: o.search.Depth,
-			Preemptions: o.search.Preemptions, Seed: o.seed, Args: o.testArgs(), Breakpoints: bps,
+			Preemptions: o.search.Preemptions, Seed: o.seed, Args: o.testArgs(), Breakpoints: bps, Schedule: o.scheduleFile(),
 			Hits: acc.hits, SkippedHits: acc.skipped, Verdict: v}
 		if out.Hits == nil {
 			out.Hits = []dbgHit{}
@@ -458,6 +518,9 @@ func (o *dbgOptions) runTrace(ctx context.Context, dlvPath, root, binary string,
 	}
 	for _, l := range v.Violations {
 		fmt.Fprintf(stdout, "=> %s\n", l)
+	}
+	if v.TraceHash != "" {
+		fmt.Fprintf(stdout, "trace hash %s\n", v.TraceHash)
 	}
 	if v.Repro != "" {
 		fmt.Fprintf(stdout, "To reproduce: %s\n", v.Repro)

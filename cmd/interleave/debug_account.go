@@ -146,7 +146,9 @@ type dbgVerdict struct {
 	Summary    string   `json:"summary,omitempty"`
 	Violations []string `json:"violations,omitempty"`
 	Repro      string   `json:"repro,omitempty"`
-	ExitStatus int      `json:"exit_status"`
+	// TraceHash is the failing run's trace hash, from its report.
+	TraceHash  string `json:"trace_hash,omitempty"`
+	ExitStatus int    `json:"exit_status"`
 	// Output is the end of the test binary's output when it failed
 	// without a report (a crash, a leak).
 	Output string `json:"output,omitempty"`
@@ -154,12 +156,14 @@ type dbgVerdict struct {
 
 // dbgJSON is the --trace --json output.
 type dbgJSON struct {
-	Scenario    string           `json:"scenario"`
-	Strategy    string           `json:"strategy"`
-	Search      string           `json:"search"`
-	Depth       int              `json:"depth"`
-	Preemptions int              `json:"preemptions"`
-	Seed        int64            `json:"seed"`
+	Scenario    string `json:"scenario"`
+	Strategy    string `json:"strategy"`
+	Search      string `json:"search"`
+	Depth       int    `json:"depth"`
+	Preemptions int    `json:"preemptions"`
+	Seed        int64  `json:"seed"`
+	// Schedule is the schedule file of --schedule.
+	Schedule    string           `json:"schedule,omitempty"`
 	Args        []string         `json:"args"`
 	Breakpoints []dlv.Breakpoint `json:"breakpoints"`
 	Hits        []dbgHit         `json:"hits"`

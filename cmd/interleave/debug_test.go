@@ -66,6 +66,8 @@ func TestDebugBadInput(t *testing.T) {
 	}
 	garbage := write("garbage.schedule", "this is not a schedule\n")
 	noSeed := write("noseed.schedule", "interleave-schedule v1\n@scenario promote-while-requires-action\n@strategy naive\nt1 t2\n")
+	badSeed := write("badseed.schedule", "interleave-schedule v2\n@scenario promote-while-requires-action\n@strategy naive\n@search pct\n@seed x1\nt1 t2\n")
+	noWorkload := write("noworkload.schedule", "interleave-schedule v2\n@scenario random-workload\n@strategy naive\n@search shrunk\nt1 t2\n")
 	badScenario := write("badscenario.schedule", "interleave-schedule v1\n@scenario nosuch\n@strategy naive\n@seed 1\n")
 	sched := []string{"--strategy", "naive", "--scenario", "promote-while-requires-action"}
 	for _, tc := range []struct {
@@ -86,9 +88,12 @@ func TestDebugBadInput(t *testing.T) {
 		{"argument", append(sched, "--seed", "1", "extra"), `^interleave debug: unexpected argument "extra" \(see 'interleave help debug'\)$`},
 		{"malformed schedule file", []string{"--schedule", garbage}, `^interleave: ` + regexp.QuoteMeta(garbage) + `: .+`},
 		{"missing schedule file", []string{"--schedule", filepath.Join(dir, "nosuch")}, `^interleave: schedule file: open .*nosuch: no such file or directory$`},
-		{"schedule without seed", []string{"--schedule", noSeed}, `^interleave: ` + regexp.QuoteMeta(noSeed) + `: the schedule file has no @seed field$`},
+		{"schedule with a malformed seed", []string{"--schedule", badSeed}, `^interleave: ` + regexp.QuoteMeta(badSeed) + `: @seed "x1": want a non-negative whole number$`},
+		{"schedule without its workload", []string{"--schedule", noWorkload}, `^interleave: ` + regexp.QuoteMeta(noWorkload) + `: no @workload-seed: random-workload draws its workload from that seed$`},
 		{"schedule with unknown scenario", []string{"--schedule", badScenario}, `^interleave: ` + regexp.QuoteMeta(badScenario) + `: unknown scenario "nosuch"`},
-		{"schedule and seed", []string{"--schedule", noSeed, "--seed", "1"}, `^interleave: debug: --schedule gives .*--seed$`},
+		{"schedule and seed", []string{"--schedule", noSeed, "--seed", "1"}, `^interleave: debug: --schedule gives the search and the choices: do not combine it with --seed$`},
+		{"schedule and search", []string{"--schedule", noSeed, "--search", "dfs"}, `^interleave: debug: --schedule gives the search and the choices: do not combine it with --search$`},
+		{"schedule and unknown strategy", []string{"--schedule", noSeed, "--strategy", "nosuch"}, `^interleave: ` + regexp.QuoteMeta(noSeed) + `: unknown strategy "nosuch"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := dbgRun(t, tc.args...)
@@ -163,7 +168,8 @@ func TestDebugOutsideRepo(t *testing.T) {
 	require.Equal(t, "interleave: not inside the interleave repository: no go.mod of module github.com/interleave/interleave in the working directory or above\n", stderr)
 }
 
-// A schedule file names the same schedule as the flags.
+// With --schedule the test binary replays the file (TestReplay), with the
+// overrides it was given; without, it runs the seed's TestScenarios subtest.
 func TestDebugScheduleFile(t *testing.T) {
 	sc, err := scenarios.Lookup("promote-while-requires-action-by-id")
 	require.NoError(t, err)
@@ -173,14 +179,25 @@ func TestDebugScheduleFile(t *testing.T) {
 	require.NoError(t, err)
 	r := scenarios.Run(scenarios.Spec{Scenario: sc, Strategy: st, Search: search, Seed: 8, Trace: true})
 	require.NotNil(t, r.Failure)
-	path := filepath.Join(t.TempDir(), "naive.schedule")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "naive.schedule")
 	require.NoError(t, os.WriteFile(path, []byte(scenarios.ScheduleFile(r)), 0o644))
 
 	fromFile, err := dbgParse([]string{"--schedule", path, "--trace"})
 	require.NoError(t, err)
+	require.Equal(t, []string{"-test.run=^TestReplay$", "-interleave.replay=" + path}, fromFile.testArgs())
+	require.Equal(t, "promote-while-requires-action-by-id / naive / replay of pct(d=3) seed 8 ("+path+")", fromFile.title())
+	require.Equal(t, "naive", fromFile.strategy, "the breakpoints follow the file's strategy")
+
+	t.Chdir(dir) // a relative path is made absolute for the test binary
+	guided, err := dbgParse([]string{"--schedule", "naive.schedule", "--strategy", "fixed", "--scenario", "promote-while-requires-action-by-id"})
+	require.NoError(t, err)
+	require.Equal(t, []string{"-test.run=^TestReplay$", "-interleave.replay=" + path,
+		"-interleave.scenario=promote-while-requires-action-by-id", "-interleave.strategy=fixed"}, guided.testArgs())
+	require.Equal(t, "fixed", guided.strategy)
+
 	fromFlags, err := dbgParse(append(dbgTestSchedule, "--strategy", "naive", "--depth", "3"))
 	require.NoError(t, err)
-	require.Equal(t, fromFlags.testArgs(), fromFile.testArgs())
 	require.Equal(t, []string{
 		"-test.run=^TestScenarios$/^promote-while-requires-action-by-id$/^naive$/^seed=8$",
 		"-interleave.scenario=promote-while-requires-action-by-id",
@@ -189,7 +206,7 @@ func TestDebugScheduleFile(t *testing.T) {
 		"-interleave.search=pct",
 		"-interleave.depth=3",
 		"-interleave.preemptions=2",
-	}, fromFile.testArgs())
+	}, fromFlags.testArgs())
 }
 
 func TestDebugParseVerdict(t *testing.T) {
@@ -207,7 +224,7 @@ func TestDebugParseVerdict(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, dbgVerdict{Verdict: "fail", Summary: "s / naive / pct(d=3) seed 1: fail: assertion at step 81: oracle: sub: lost",
 		Violations: []string{"sub: exactly once: message #4 never delivered", "sub: exactly once: message #5 never delivered"},
-		Repro:      "go test ./scenarios -run x", ExitStatus: 1}, v)
+		Repro:      "go test ./scenarios -run x", TraceHash: "84ce", ExitStatus: 1}, v)
 
 	v, err = dbgParseVerdict("PASS\n", 0)
 	require.NoError(t, err)
@@ -220,6 +237,8 @@ func TestDebugParseVerdict(t *testing.T) {
 
 	_, err = dbgParseVerdict("testing: warning: no tests to run\nPASS\n", 0)
 	require.ErrorContains(t, err, "ran no test")
+	_, err = dbgParseVerdict("--- SKIP: TestReplay (0.00s)\nPASS\n", 0)
+	require.ErrorContains(t, err, "skipped TestReplay")
 }
 
 func TestDebugCacheIDs(t *testing.T) {
@@ -407,6 +426,44 @@ func TestDebugDlv(t *testing.T) {
 		}
 		require.Equal(t, "cachePass 2", passes[0], "the first catch-up looks up after the floor, 2")
 		require.Equal(t, "dbPass 2", passes[1])
+	})
+
+	t.Run("schedule", func(t *testing.T) {
+		// A shrunk counterexample, which no seed names: debug replays its
+		// file and reports what replay reports.
+		sc, err := scenarios.Lookup("promote-while-requires-action-by-id")
+		require.NoError(t, err)
+		st, err := scenarios.LookupStrategy("naive")
+		require.NoError(t, err)
+		search, _ := scenarios.ParseSearch("pct", 3, 2)
+		found := scenarios.Run(scenarios.Spec{Scenario: sc, Strategy: st, Search: search, Seed: 8})
+		require.NotNil(t, found.Failure)
+		small := scenarios.ShrinkResult(found)
+		require.Less(t, small.Preemptions, found.Preemptions)
+		path, err := scenarios.SaveSchedule(t.TempDir(), small)
+		require.NoError(t, err)
+		again, err := scenarios.ReplayFile(path, scenarios.ReplayOptions{Trace: true})
+		require.NoError(t, err)
+		require.Equal(t, small.TraceHash(), again.TraceHash())
+
+		code, stdout, stderr := dbgRun(t, "--schedule", path, "--trace", "--json")
+		require.Equal(t, 0, code, "stderr: %s", stderr)
+		checkClean(t)
+		var out dbgJSON
+		require.NoError(t, json.Unmarshal([]byte(stdout), &out), stdout)
+		require.Equal(t, path, out.Schedule)
+		require.Equal(t, "fail", out.Verdict.Verdict)
+		require.Equal(t, small.TraceHash(), out.Verdict.TraceHash, "the very run replay shows")
+		var want []string
+		for _, v := range small.Violations {
+			want = append(want, v.String())
+		}
+		require.Equal(t, want, out.Verdict.Violations)
+		require.Equal(t, small.Summary(), out.Verdict.Summary)
+		require.NotEmpty(t, out.Hits)
+		require.Zero(t, out.SkippedHits, "the replay is the test's only run")
+		last := out.Hits[len(out.Hits)-1]
+		require.LessOrEqual(t, last.Step, small.Steps, "every hit is a step of the shrunk run")
 	})
 
 	t.Run("interrupt", func(t *testing.T) {

@@ -26,27 +26,43 @@
 // Exit status: 0 when everything passed or matched its expectation; 1 when
 // a failure was found (a failing schedule, an unexpected matrix cell, a
 // failed stress run); 2 on bad input or when the command could not run; 130
-// when Ctrl-C interrupted it (stress, debug).
+// when Ctrl-C interrupted it (matrix, explore, stress, debug).
+//
+// Every failure ends in lines that rerun exactly it (the same verdict,
+// violations and trace hash), to paste into a shell at the repository's
+// root: "go test ./scenarios ..." and "go run ./cmd/interleave ..." (so
+// nothing needs installing; with "go install ./cmd/interleave", plain
+// "interleave" works the same), each argument quoted for the shell and
+// files named by absolute paths.
 // Bad input (an unknown scenario, strategy or search; a malformed seed,
 // schedule or scenario file; a missing file) is reported on one line that
 // starts with "interleave: ", before anything is written.
 //
 // # matrix
 //
-//	interleave matrix [--budget N] [--scenario S,...] [--strategy X,...] [--seed N] [-p N] [--json]
+//	interleave matrix [--budget N] [--scenario S,...] [--strategy X,...] [--seed N] [-p N] [--save DIR] [--json]
 //
 // Explores every scenario under every strategy with four searches, PCT at
 // bug depths 1, 2 and 3 and random (no one of them finds every failure
 // soon), --budget schedules each (default 200), seeds --seed, --seed+1, ...
-// (default 1), stopping each search at its first failure; -p searches run
-// at once (default: the number of CPUs). It prints a table (verdict,
+// (default 1), stopping each search at its first failure, then shrinks the
+// smaller of a cell's failures (fewest preemptions, then fewest steps) to
+// the fewest preemptions that still fail; -p cells run at once (default:
+// the number of CPUs). Each cell's progress is shown as it ends (a live
+// line on a terminal, else a line on stderr). It prints a table (verdict,
 // expected verdict, schedules explored, which search found the failure
-// first and how soon, and each search's schedules to its first failure) and,
-// under it, for each failing cell the smaller of its counterexamples (fewest
-// preemptions, then fewest steps) as a story, with the interleave and go
-// test lines that reproduce it and the interleave debug line that opens it
-// in the debugger. A cell whose verdict differs from the one
+// first and how soon, each search's schedules to its first failure, the
+// cell's time with shrinking) and, under it, each failing cell's shrunk
+// counterexample as a story, with the lines that rerun exactly it: the go
+// test line (TestReplay), the interleave replay line and the interleave
+// debug line. No seed names a shrunk run, so each counterexample is saved
+// as a schedule file, which the lines name: under --save DIR/<scenario>/,
+// or else under a new temporary directory, made at the first failure and
+// printed. A cell whose verdict differs from the one
 // its scenario expects is marked UNEXPECTED, and makes the exit status 1.
+// Ctrl-C stops the searches and shrinking, prints the report so far (marked
+// interrupted, with each counterexample found, shrunk as far as it got)
+// and saves it; the exit status is then 130.
 //
 // # list
 //
@@ -72,12 +88,15 @@
 //
 //	interleave replay FILE [--strategy X] [--scenario S] [--trace] [--json]
 //
-// Replays a schedule file (saved by run, explore or a test's
+// Replays a schedule file (saved by run, explore, matrix or a test's
 // -interleave.save, or kept in a corpus) under the strategy that recorded
 // it, strictly: a run that departs from the schedule fails as a divergence.
 // Under another --strategy the schedule guides the run as far as it
-// applies. --scenario overrides the schedule's @scenario (needed for a
-// schedule of a scenario file, which records only the scenario's name).
+// applies. The schedule names its scenario (@scenario, and for a scenario
+// file @scenario-file); --scenario overrides it (a version 1 schedule of a
+// scenario file recorded only the name). A failing replay prints the lines
+// that rerun it: go test with TestReplay and -interleave.replay=FILE,
+// interleave replay and interleave debug --schedule.
 //
 // # explore
 //
@@ -91,7 +110,10 @@
 // exhausted). It
 // prints how many schedules ran and failed, the first failure's story and
 // reproduction lines, and for dfs whether the space was exhausted. --stop
-// stops at the first failure; --save DIR saves its schedule.
+// stops at the first failure; --save DIR saves its schedule. Without
+// --stop, the first failure is announced on stderr as it is found; Ctrl-C
+// then prints the report so far, marked interrupted, saves the first
+// failure (with --save) and exits 130.
 //
 // # stress
 //

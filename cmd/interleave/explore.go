@@ -37,7 +37,15 @@ var exploreCmd = &command{
 			if err := checkDir("--save", *save); err != nil {
 				return 0, err
 			}
-			er := scenarios.Explore(sp, *budget, *stop)
+			// Ctrl-C (or SIGTERM) ends the exploration: the report so far is
+			// printed and saved, exit 130; a second one kills outright.
+			ctx, stopSignals := notifyInterrupt()
+			defer stopSignals()
+			er := scenarios.ExploreContext(ctx, sp, *budget, *stop, func(r *scenarios.RunResult) {
+				if r.Trace != nil && !*stop { // the first failure, and the search goes on
+					fmt.Fprintf(c.stderr, "explore: schedule %d (seed %d) fails; exploring on (Ctrl-C stops and prints the report)\n", r.Spec.Seed-sp.Seed, r.Spec.Seed)
+				}
+			})
 			return finishExplore(c, sp, er, *f.json, *save)
 		}
 	},
@@ -57,6 +65,7 @@ type exploreJSON struct {
 	Failures     int      `json:"failures"`
 	FirstFailure *int     `json:"first_failure"`
 	Exhausted    bool     `json:"exhausted"`
+	Interrupted  bool     `json:"interrupted"`
 	ElapsedMS    int64    `json:"elapsed_ms"`
 	First        *runJSON `json:"first,omitempty"`
 	Saved        string   `json:"saved,omitempty"`
@@ -72,12 +81,16 @@ func finishExplore(c *cli, sp scenarios.Spec, er *scenarios.ExploreResult, asJSO
 		saved = path
 	}
 	code := exitPass
-	if er.Failures > 0 {
+	switch {
+	case er.Interrupted:
+		code = exitInterrupted
+	case er.Failures > 0:
 		code = exitFound
 	}
 	if asJSON {
 		out := exploreJSON{Scenario: er.Scenario, Strategy: er.Strategy, Search: er.Search.String(), Verdict: string(er.Verdict()),
-			Schedules: er.Schedules, Failures: er.Failures, Exhausted: er.Exhausted, ElapsedMS: er.Elapsed.Milliseconds(), Saved: saved}
+			Schedules: er.Schedules, Failures: er.Failures, Exhausted: er.Exhausted, Interrupted: er.Interrupted,
+			ElapsedMS: er.Elapsed.Milliseconds(), Saved: saved}
 		if er.FirstFailure >= 0 {
 			i := er.FirstFailure
 			out.FirstFailure = &i
@@ -90,9 +103,12 @@ func finishExplore(c *cli, sp scenarios.Spec, er *scenarios.ExploreResult, asJSO
 	}
 
 	w := c.stdout
+	if er.Interrupted {
+		fmt.Fprintf(w, "interrupted: this report covers the %s run before Ctrl-C\n", plural(er.Schedules, "schedule"))
+	}
 	fmt.Fprintf(w, "%s / %s / %s: %d schedules, %d failing, in %v\n", er.Scenario, er.Strategy, er.Search,
 		er.Schedules, er.Failures, er.Elapsed.Round(time.Millisecond))
-	if sp.Search.Kind == "dfs" {
+	if sp.Search.Kind == "dfs" && !er.Interrupted {
 		if er.Exhausted {
 			fmt.Fprintf(w, "exhausted: these are all the schedules with at most %d preemptions\n", sp.Search.Preemptions)
 		} else {
@@ -100,13 +116,17 @@ func finishExplore(c *cli, sp scenarios.Spec, er *scenarios.ExploreResult, asJSO
 		}
 	}
 	if er.First == nil {
-		fmt.Fprintf(w, "verdict: pass\n")
+		if er.Interrupted {
+			fmt.Fprintf(w, "no failure so far (interrupted)\n")
+		} else {
+			fmt.Fprintf(w, "verdict: pass\n")
+		}
 		return code, nil
 	}
 	fmt.Fprintf(w, "verdict: fail; first failure at schedule %d (seed %d)\n\n", er.FirstFailure, er.First.Spec.Seed)
-	printRun(w, er.First, "", false)
+	printRun(w, er.First, false)
 	if saved != "" {
-		fmt.Fprintf(w, "schedule saved to %s (%s)\n", saved, replayLine(saved, er.First.Spec.Scenario))
+		fmt.Fprintf(w, "schedule saved to %s (replay: %s)\n", saved, scenarios.ReplayLine(saved))
 	}
 	return code, nil
 }

@@ -96,8 +96,9 @@ type result struct {
 
 // invocation describes a run of the interleave command.
 type invocation struct {
-	dir string   // working directory (default: a fresh temporary one)
-	env []string // added to the environment
+	dir     string        // working directory (default: a fresh temporary one)
+	env     []string      // added to the environment
+	timeout time.Duration // default hangLimit
 }
 
 // interleave runs the command with args in a fresh directory.
@@ -108,7 +109,10 @@ func interleave(t *testing.T, args ...string) result {
 
 func (inv invocation) run(t *testing.T, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), hangLimit)
+	if inv.timeout == 0 {
+		inv.timeout = hangLimit
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), inv.timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, interleaveBin, args...)
 	cmd.Dir = inv.dir

@@ -2,29 +2,26 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"os"
 	"runtime"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
-	"github.com/interleave/interleave/harness"
 	"github.com/interleave/interleave/scenarios"
 )
 
-// matrixSearches are the searches each matrix cell runs, in order
-// (scenarios.MatrixSearches: pct at depths 1, 2 and 3, then random).
-var matrixSearches = scenarios.MatrixSearches()
-
 var matrixCmd = &command{
 	name:     "matrix",
-	synopsis: "interleave matrix [--budget N] [--scenario S,...] [--strategy X,...] [--seed N] [-p N] [--json]",
+	synopsis: "interleave matrix [--budget N] [--scenario S,...] [--strategy X,...] [--seed N] [-p N] [--save DIR] [--json]",
 	flags: func(f *flags) func(*cli, []string) (int, error) {
 		budget := f.Int("budget", 200, "schedules per search and cell (four searches: pct d=1, 2, 3 and random)")
 		scenario := f.String("scenario", "", "only these scenarios (comma-separated names or .scenario files; default all)")
 		strategy := f.String("strategy", "", "only these merge strategies (comma-separated; default all)")
 		seed := f.String("seed", "1", "first `seed` of every search")
-		parallel := f.Int("p", runtime.NumCPU(), "searches to run at once")
+		parallel := f.Int("p", runtime.NumCPU(), "cells to run at once")
+		save := f.String("save", "", "save each failing cell's counterexample under `DIR`/<scenario>/ (default: a new temporary directory, made at the first failure)")
 		return func(c *cli, args []string) (int, error) {
 			if len(args) > 0 {
 				return 0, badUsage("unexpected argument %q (filter with --scenario)", args[0])
@@ -47,18 +44,122 @@ var matrixCmd = &command{
 			if *parallel < 1 {
 				return 0, badInput("-p %d: want at least 1", *parallel)
 			}
-			m := runMatrix(scs, sts, *budget, first, *parallel)
-			code := exitPass
-			if m.Unexpected > 0 {
-				code = exitFound
+			if err := checkDir("--save", *save); err != nil {
+				return 0, err
 			}
-			if *f.json {
-				return code, c.writeJSON(m)
-			}
-			m.print(c)
-			return code, nil
+			return runMatrixCmd(c, scenarios.MatrixConfig{Scenarios: scs, Strategies: sts, Searches: scenarios.DefaultMatrixSearches(),
+				Budget: *budget, Seed: first, Parallel: *parallel}, *save, *f.json)
 		}
 	},
+}
+
+// matrixIsTerminal is isTerminal (a hook for the tests).
+var matrixIsTerminal = isTerminal
+
+// matrixRun is a matrix being run by the command: where its counterexamples
+// go and how its progress is shown.
+type matrixRun struct {
+	c          *cli
+	save       string // --save DIR, or the temporary directory once made
+	tempDir    bool   // save was made here, at the first failure
+	saveErr    error
+	saved      map[*scenarios.Cell]string // the counterexamples' files
+	status     io.Writer                  // progress: stdout on a terminal (a live line), else stderr
+	live       bool
+	done, all  int
+	statusLine bool // a live status line is on the screen
+}
+
+func runMatrixCmd(c *cli, cfg scenarios.MatrixConfig, save string, asJSON bool) (int, error) {
+	// Ctrl-C (or SIGTERM) stops the searches and shrinking: the report so
+	// far is printed, the counterexamples found are saved, exit 130; a
+	// second one kills outright.
+	ctx, stop := notifyInterrupt()
+	defer stop()
+	mr := &matrixRun{c: c, save: save, status: c.stderr, all: len(cfg.Scenarios) * len(cfg.Strategies), saved: map[*scenarios.Cell]string{}}
+	if !asJSON && matrixIsTerminal(c.stdout) {
+		mr.status, mr.live = c.stdout, true
+	}
+	cfg.OnCell = mr.cellDone
+	mr.progress("matrix: %s x %s, %d cells, %d at a time ...", plural(len(cfg.Scenarios), "scenario"),
+		plural(len(cfg.Strategies), "strategy"), mr.all, cfg.Parallel)
+	m := scenarios.RunMatrix(ctx, cfg)
+	mr.clearStatus()
+
+	out := toMatrixJSON(m, mr)
+	code := exitPass
+	switch {
+	case m.Interrupted:
+		code = exitInterrupted
+	case m.Unexpected > 0:
+		code = exitFound
+	}
+	if asJSON {
+		if err := c.writeJSON(out); err != nil {
+			return 0, err
+		}
+	} else {
+		out.print(c.stdout)
+	}
+	if mr.saveErr != nil {
+		return 0, mr.saveErr
+	}
+	return code, nil
+}
+
+// cellDone saves the cell's counterexample and shows the cell's progress.
+func (mr *matrixRun) cellDone(cell *scenarios.Cell) {
+	mr.done++
+	if x := cell.Counterexample; x != nil && mr.saveErr == nil {
+		if mr.save == "" {
+			dir, err := os.MkdirTemp("", "interleave-matrix-*")
+			if err != nil {
+				mr.saveErr = fmt.Errorf("saving the counterexamples: %w", err)
+				return
+			}
+			mr.save, mr.tempDir = dir, true
+		}
+		path, err := scenarios.SaveSchedule(mr.save, x)
+		if err != nil {
+			mr.saveErr = err
+		} else {
+			mr.saved[cell] = path
+		}
+	}
+	what := "not run"
+	switch {
+	case cell.Verdict == scenarios.Fail:
+		i, er, _ := cell.FirstFailure()
+		what = fmt.Sprintf("fail after %d (%s); searches %s, shrinking %s", i+1, er.Search,
+			fmtDur(cell.SearchTime), fmtDur(cell.ShrinkTime))
+		if cell.ShrinkInterrupted {
+			what += " (interrupted)"
+		}
+	case cell.Verdict == scenarios.Pass:
+		what = fmt.Sprintf("pass, %d schedules", cell.Schedules())
+	case len(cell.Searches) > 0:
+		what = fmt.Sprintf("interrupted after %d schedules", cell.Schedules())
+	}
+	mr.progress("[%d/%d] %s / %s: %s, %s", mr.done, mr.all, cell.Scenario.Name, cell.Strategy.Name(), what, fmtDur(cell.Elapsed))
+}
+
+// progress shows a line of progress: as the live status line on a
+// terminal, else as a line on stderr.
+func (mr *matrixRun) progress(format string, args ...any) {
+	line := fmt.Sprintf(format, args...)
+	if mr.live {
+		fmt.Fprintf(mr.status, "\r\033[K%s", line)
+		mr.statusLine = true
+		return
+	}
+	fmt.Fprintln(mr.status, line)
+}
+
+func (mr *matrixRun) clearStatus() {
+	if mr.statusLine {
+		fmt.Fprint(mr.status, "\r\033[K")
+		mr.statusLine = false
+	}
 }
 
 // matrixJSON is the whole matrix, as --json prints it.
@@ -66,42 +167,49 @@ type matrixJSON struct {
 	Budget int   `json:"budget"`
 	Seed   int64 `json:"seed"`
 	// Searches names the searches of every cell, in order: "pct(d=1)",
-	// "pct(d=2)", "pct(d=3)", "random".
-	Searches   []string      `json:"searches"`
-	Cells      []*matrixCell `json:"cells"`
-	Unexpected int           `json:"unexpected"`
-	ElapsedMS  int64         `json:"elapsed_ms"`
+	// "pct(d=2)", "pct(d=3)", "random" by default.
+	Searches    []string      `json:"searches"`
+	Cells       []*matrixCell `json:"cells"`
+	Unexpected  int           `json:"unexpected"`
+	Interrupted bool          `json:"interrupted"`
+	// Saved is the directory the counterexamples were saved under (--save,
+	// or a new temporary directory); Temporary says which.
+	Saved     string `json:"saved,omitempty"`
+	Temporary bool   `json:"temporary,omitempty"`
+	ElapsedMS int64  `json:"elapsed_ms"`
 
 	elapsed                 time.Duration
 	nScenarios, nStrategies int
+	searches                []scenarios.Search
 }
 
 // matrixCell is one scenario under one strategy.
 type matrixCell struct {
 	Scenario string `json:"scenario"`
 	Strategy string `json:"strategy"`
+	// Verdict is pass, fail, or "" when the cell was interrupted first.
 	Verdict  string `json:"verdict"`
 	Expected string `json:"expected"`
 	// Unexpected is true when Verdict differs from Expected.
 	Unexpected bool `json:"unexpected"`
+	Complete   bool `json:"complete"`
 	// Schedules is the sum over the cell's searches.
 	Schedules int `json:"schedules"`
 	// FirstFailure is the smallest index (from 0) at which one of the
 	// searches failed, null if none did; FirstFailureSearch names the
 	// search that found the failure first (in the fewest schedules; the
-	// earlier search in Searches on a tie), e.g. "pct(d=2)".
+	// earlier search on a tie), e.g. "pct(d=2)".
 	FirstFailure       *int   `json:"first_failure"`
 	FirstFailureSearch string `json:"first_failure_search,omitempty"`
 	// TimeToFailureMS is how long that search took to find it.
 	TimeToFailureMS *int64 `json:"time_to_failure_ms"`
-	// ElapsedMS sums the searches' times.
+	// ElapsedMS is the cell's whole time: its searches (SearchMS) and
+	// shrinking its counterexample (ShrinkMS).
 	ElapsedMS int64          `json:"elapsed_ms"`
+	SearchMS  int64          `json:"search_ms"`
+	ShrinkMS  int64          `json:"shrink_ms"`
 	Searches  []*cellSearch  `json:"searches"`
 	Shrunk    *shrunkExample `json:"counterexample,omitempty"`
-
-	scenario *scenarios.Scenario
-	strategy harness.MergeStrategy
-	elapsed  time.Duration
 }
 
 // cellSearch is one search of a cell.
@@ -114,164 +222,93 @@ type cellSearch struct {
 	Schedules    int    `json:"schedules"`
 	FirstFailure *int   `json:"first_failure"`
 	ElapsedMS    int64  `json:"elapsed_ms"`
-
-	spec   scenarios.Search
-	result *scenarios.ExploreResult
 }
 
 // shrunkExample is the smallest failing run a cell found, shrunk.
 type shrunkExample struct {
-	// Search and Depth are the search that found it (as --search and
-	// --depth take them).
-	Search string `json:"search"`
-	Depth  int    `json:"depth"`
-	Seed   int64  `json:"seed"`
-	// FoundPreemptions is the failing run's preemptions as the search
-	// found it (and as its seed reproduces it); Preemptions is after
-	// shrinking (the schedule in Schedule replays it).
+	// Search, Depth and Seed name the failing run as the search found it
+	// (as --search, --depth and --seed take them), with FoundPreemptions
+	// preemptions; the rest is the counterexample after shrinking, which
+	// its schedule File replays.
+	Search           string `json:"search"`
+	Depth            int    `json:"depth"`
+	Seed             int64  `json:"seed"`
 	FoundPreemptions int    `json:"found_preemptions"`
-	Schedule         string `json:"schedule"`
-	Preemptions      int    `json:"preemptions"`
-	Steps            int    `json:"steps"`
-	TraceHash        string `json:"trace_hash"`
-	CLI              string `json:"cli"`
-	Repro            string `json:"repro"`
-	Debug            string `json:"debug"`
-	Report           string `json:"report"`
+	// ShrinkInterrupted: Ctrl-C cut shrinking short.
+	ShrinkInterrupted bool     `json:"shrink_interrupted,omitempty"`
+	File              string   `json:"file,omitempty"`
+	Schedule          string   `json:"schedule"`
+	Preemptions       int      `json:"preemptions"`
+	Steps             int      `json:"steps"`
+	Verdict           string   `json:"verdict"`
+	Violations        []string `json:"violations"`
+	Failure           string   `json:"failure"`
+	TraceHash         string   `json:"trace_hash"`
+	CLI               string   `json:"cli"`
+	Repro             string   `json:"repro"`
+	Debug             string   `json:"debug"`
+	Report            string   `json:"report"`
 
-	run *scenarios.RunResult
+	name string // the search, as "pct(d=2)"
 }
 
-// runMatrix explores every cell with every search, parallel searches at a
-// time; each search stops at its first failure.
-func runMatrix(scs []*scenarios.Scenario, sts []harness.MergeStrategy, budget int, seed int64, parallel int) *matrixJSON {
-	start := time.Now()
-	m := &matrixJSON{Budget: budget, Seed: seed, Cells: []*matrixCell{}, nScenarios: len(scs), nStrategies: len(sts)}
-	for _, s := range matrixSearches {
-		m.Searches = append(m.Searches, s.String())
+func toMatrixJSON(m *scenarios.Matrix, mr *matrixRun) *matrixJSON {
+	out := &matrixJSON{Budget: m.Config.Budget, Seed: m.Config.Seed, Cells: []*matrixCell{}, Unexpected: m.Unexpected,
+		Interrupted: m.Interrupted, ElapsedMS: m.Elapsed.Milliseconds(), elapsed: m.Elapsed,
+		nScenarios: len(m.Config.Scenarios), nStrategies: len(m.Config.Strategies)}
+	if len(mr.saved) > 0 {
+		out.Saved, out.Temporary = mr.save, mr.tempDir
 	}
-	type job struct {
-		cell   *matrixCell
-		search *cellSearch
+	for _, s := range m.Config.Searches {
+		out.Searches = append(out.Searches, s.String())
 	}
-	var jobs []job
-	for _, sc := range scs {
-		for _, st := range sts {
-			cell := &matrixCell{Scenario: sc.Name, Strategy: st.Name(), Expected: string(sc.Expected(st.Name())), scenario: sc, strategy: st}
-			for _, spec := range matrixSearches {
-				s := &cellSearch{Search: spec.Kind, Depth: spec.Depth, Name: spec.String(), spec: spec}
-				cell.Searches = append(cell.Searches, s)
-				jobs = append(jobs, job{cell, s})
-			}
-			m.Cells = append(m.Cells, cell)
-		}
-	}
-	next := make(chan job)
-	var wg sync.WaitGroup
-	for range min(parallel, len(jobs)) {
-		wg.Go(func() {
-			for j := range next {
-				sp := scenarios.Spec{Scenario: j.cell.scenario, Strategy: j.cell.strategy, Search: j.search.spec, Seed: seed}
-				j.search.result = scenarios.Explore(sp, budget, true)
-			}
-		})
-	}
-	for _, j := range jobs {
-		next <- j
-	}
-	close(next)
-	wg.Wait()
-
-	cells := make(chan *matrixCell)
-	var swg sync.WaitGroup
-	for i := 0; i < parallel; i++ {
-		swg.Add(1)
-		go func() {
-			defer swg.Done()
-			for c := range cells {
-				c.shrink()
-			}
-		}()
-	}
+	out.searches = m.Config.Searches
 	for _, c := range m.Cells {
-		c.summarize()
-		if c.Unexpected {
-			m.Unexpected++
+		mc := &matrixCell{Scenario: c.Scenario.Name, Strategy: c.Strategy.Name(), Verdict: string(c.Verdict),
+			Expected: string(c.Expected), Unexpected: c.Unexpected, Complete: c.Complete, Schedules: c.Schedules(),
+			ElapsedMS: c.Elapsed.Milliseconds(), SearchMS: c.SearchTime.Milliseconds(), ShrinkMS: c.ShrinkTime.Milliseconds(),
+			Searches: []*cellSearch{}}
+		for _, er := range c.Searches {
+			s := &cellSearch{Search: er.Search.Kind, Depth: er.Search.Depth, Name: er.Search.String(), Schedules: er.Schedules, ElapsedMS: er.Elapsed.Milliseconds()}
+			if er.FirstFailure >= 0 {
+				i := er.FirstFailure
+				s.FirstFailure = &i
+			}
+			mc.Searches = append(mc.Searches, s)
 		}
-		cells <- c
-	}
-	close(cells)
-	swg.Wait()
-	m.elapsed = time.Since(start)
-	m.ElapsedMS = m.elapsed.Milliseconds()
-	return m
-}
-
-// summarize fills in a cell from its searches' results.
-func (c *matrixCell) summarize() {
-	c.Verdict = string(scenarios.Pass)
-	for _, s := range c.Searches {
-		er := s.result
-		s.Schedules = er.Schedules
-		s.ElapsedMS = er.Elapsed.Milliseconds()
-		c.Schedules += er.Schedules
-		c.elapsed += er.Elapsed
-		if er.FirstFailure < 0 {
-			continue
-		}
-		c.Verdict = string(scenarios.Fail)
-		i := er.FirstFailure
-		s.FirstFailure = &i
-		if c.FirstFailure == nil || i < *c.FirstFailure {
-			c.FirstFailure = &i
-			c.FirstFailureSearch = s.Name
+		if i, er, ok := c.FirstFailure(); ok {
 			ms := er.Elapsed.Milliseconds()
-			c.TimeToFailureMS = &ms
+			mc.FirstFailure, mc.FirstFailureSearch, mc.TimeToFailureMS = &i, er.Search.String(), &ms
 		}
-		if r := er.First; r != nil && (c.Shrunk == nil || smaller(r, c.Shrunk.run)) {
-			c.Shrunk = &shrunkExample{Search: s.Search, Depth: s.Depth, Seed: r.Spec.Seed, Preemptions: r.Preemptions, Steps: r.Steps,
-				CLI: cliLine(r), Repro: r.Repro(), Debug: debugLine(r), Report: r.Report(), run: r}
-			if r.Trace != nil {
-				c.Shrunk.TraceHash = r.Trace.Hash()
+		if x := c.Counterexample; x != nil {
+			mc.Shrunk = &shrunkExample{Search: c.Found.Spec.Search.Kind, Depth: c.Found.Spec.Search.Depth, name: c.Found.Spec.Search.String(),
+				Seed: c.Found.Spec.Seed, FoundPreemptions: c.Found.Preemptions,
+				ShrinkInterrupted: c.ShrinkInterrupted, Schedule: x.Schedule.String(), Preemptions: x.Preemptions, Steps: x.Steps,
+				Verdict: string(x.Verdict), Violations: []string{}, TraceHash: x.TraceHash(),
+				CLI: x.CLI(), Repro: x.Repro(), Debug: x.DebugLine(), Report: x.Report()}
+			mc.Shrunk.File = mr.saved[c]
+			if x.Failure != nil {
+				mc.Shrunk.Failure = oneLine(x.Failure)
+			}
+			for _, v := range x.Violations {
+				mc.Shrunk.Violations = append(mc.Shrunk.Violations, v.String())
 			}
 		}
+		out.Cells = append(out.Cells, mc)
 	}
-	c.ElapsedMS = c.elapsed.Milliseconds()
-	c.Unexpected = c.Verdict != c.Expected
+	return out
 }
 
-// shrink replaces the cell's counterexample by its shrunk form
-// (scenarios.ShrinkResult); the seed lines still reproduce the run as found.
-func (c *matrixCell) shrink() {
-	if c.Shrunk == nil {
-		return
-	}
-	found := c.Shrunk.run
-	small := scenarios.ShrinkResult(found)
-	c.Shrunk.FoundPreemptions = found.Preemptions
-	c.Shrunk.Preemptions, c.Shrunk.Steps = small.Preemptions, small.Steps
-	c.Shrunk.Report, c.Shrunk.Schedule = small.Report(), small.Schedule.String()
-	if small.Trace != nil {
-		c.Shrunk.TraceHash = small.Trace.Hash()
-	}
-}
-
-// smaller orders counterexamples: fewer preemptions, then fewer steps.
-func smaller(a, b *scenarios.RunResult) bool {
-	if a.Preemptions != b.Preemptions {
-		return a.Preemptions < b.Preemptions
-	}
-	return a.Steps < b.Steps
-}
-
-func (m *matrixJSON) print(c *cli) {
-	w := c.stdout
-	fmt.Fprintf(w, "%s x %s; each cell explored with %s, up to %d schedules each (seeds %d..%d), each stopping at its first failure\n\n",
+func (m *matrixJSON) print(w io.Writer) {
+	fmt.Fprintf(w, "%s x %s; each cell explored with %s, up to %d schedules each (seeds %d..%d), each stopping at its first failure, then shrunk\n\n",
 		plural(m.nScenarios, "scenario"), plural(m.nStrategies, "strategy"), joinAnd(m.Searches), m.Budget, m.Seed, m.Seed+int64(m.Budget)-1)
+	if m.Interrupted {
+		fmt.Fprintf(w, "interrupted: this report covers the work done before Ctrl-C\n\n")
+	}
 	var table strings.Builder
 	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	head := "SCENARIO\tSTRATEGY\tVERDICT\tEXPECTED\tSCHEDULES\tFIRST FAILURE"
-	for _, s := range matrixSearches {
+	for _, s := range m.searches {
 		name := strings.ToUpper(s.Kind)
 		if s.Kind == "pct" {
 			name += fmt.Sprintf("(d=%d)", s.Depth)
@@ -279,26 +316,36 @@ func (m *matrixJSON) print(c *cli) {
 		head += "\t" + name
 	}
 	fmt.Fprintln(tw, head+"\tTIME\t")
-	passOK, failOK := 0, 0
+	passOK, failOK, notDone := 0, 0, 0
 	for _, cell := range m.Cells {
 		first := "-"
 		if cell.FirstFailure != nil {
 			first = fmt.Sprintf("after %d (%s, %s)", *cell.FirstFailure+1, cell.FirstFailureSearch, fmtMS(*cell.TimeToFailureMS))
 		}
-		mark := ""
+		verdict, mark := cell.Verdict, ""
 		switch {
 		case cell.Unexpected:
 			mark = "UNEXPECTED"
+		case cell.Verdict == "":
+			verdict = "-"
+			mark = "not run"
+			if len(cell.Searches) > 0 {
+				mark = "interrupted"
+			}
+			notDone++
 		case cell.Verdict == string(scenarios.Pass):
 			passOK++
 		default:
 			failOK++
 		}
-		row := fmt.Sprintf("%s\t%s\t%s\t%s\t%d\t%s", cell.Scenario, cell.Strategy, cell.Verdict, cell.Expected, cell.Schedules, first)
-		for _, s := range cell.Searches {
+		if cell.Verdict != "" && !cell.Complete && !cell.Unexpected {
+			mark = "interrupted"
+		}
+		row := fmt.Sprintf("%s\t%s\t%s\t%s\t%d\t%s", cell.Scenario, cell.Strategy, verdict, cell.Expected, cell.Schedules, first)
+		for k := range m.searches {
 			found := "-"
-			if s.FirstFailure != nil {
-				found = fmt.Sprint(*s.FirstFailure + 1)
+			if k < len(cell.Searches) && cell.Searches[k].FirstFailure != nil {
+				found = fmt.Sprint(*cell.Searches[k].FirstFailure + 1)
 			}
 			row += "\t" + found
 		}
@@ -308,8 +355,19 @@ func (m *matrixJSON) print(c *cli) {
 	for line := range strings.Lines(table.String()) {
 		fmt.Fprintln(w, strings.TrimRight(line, " \n"))
 	}
-	fmt.Fprintf(w, "\n%d cells: %d fail as expected, %d pass as expected, %d UNEXPECTED; %v\n",
-		len(m.Cells), failOK, passOK, m.Unexpected, m.elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "(FIRST FAILURE: the search that found one in the fewest schedules; PCT and RANDOM: each search's schedules to its first failure; TIME: the cell's searches and the shrinking of its counterexample)\n")
+	fmt.Fprintf(w, "\n%d cells: %d fail as expected, %d pass as expected, %d UNEXPECTED", len(m.Cells), failOK, passOK, m.Unexpected)
+	if notDone > 0 {
+		fmt.Fprintf(w, ", %d without a verdict", notDone)
+	}
+	fmt.Fprintf(w, "; %v\n", m.elapsed.Round(time.Millisecond))
+	if m.Saved != "" {
+		how := "--save"
+		if m.Temporary {
+			how = "a new temporary directory; --save DIR chooses one"
+		}
+		fmt.Fprintf(w, "counterexamples saved under %s (%s)\n", m.Saved, how)
+	}
 
 	for _, cell := range m.Cells {
 		x := cell.Shrunk
@@ -321,11 +379,19 @@ func (m *matrixJSON) print(c *cli) {
 			note = "UNEXPECTED: the scenario expects " + cell.Expected
 		}
 		fmt.Fprintf(w, "\n=== %s / %s: fail (%s)\n", cell.Scenario, cell.Strategy, note)
-		fmt.Fprintf(w, "counterexample: %s seed %d (%s), shrunk to %s, %s\n", x.run.Spec.Search, x.Seed, plural(x.FoundPreemptions, "preemption"), plural(x.Preemptions, "preemption"), plural(x.Steps, "step"))
+		shrunk := fmt.Sprintf("shrunk to %s, %s, in %s", plural(x.Preemptions, "preemption"), plural(x.Steps, "step"), fmtMS(cell.ShrinkMS))
+		if x.ShrinkInterrupted {
+			shrunk = fmt.Sprintf("shrinking interrupted at %s, %s", plural(x.Preemptions, "preemption"), plural(x.Steps, "step"))
+		}
+		fmt.Fprintf(w, "counterexample: found by %s seed %d (%s), %s\n", x.name, x.Seed, plural(x.FoundPreemptions, "preemption"), shrunk)
 		fmt.Fprint(w, x.Report)
-		fmt.Fprintf(w, "Shrunk schedule (save it to a file and run 'interleave replay FILE'):\n%s", x.Schedule)
-		fmt.Fprintf(w, "Rerun:        %s\n", x.CLI)
-		fmt.Fprintf(w, "Debug:        %s\n", x.Debug)
+		if x.File != "" {
+			fmt.Fprintf(w, "Schedule:     %s\n", x.File)
+		}
+		if x.CLI != "" {
+			fmt.Fprintf(w, "Rerun:        %s\n", x.CLI)
+			fmt.Fprintf(w, "Debug:        %s\n", x.Debug)
+		}
 	}
 	for _, cell := range m.Cells {
 		if cell.Unexpected && cell.Verdict == string(scenarios.Pass) {
@@ -361,3 +427,5 @@ func fmtMS(ms int64) string {
 	}
 	return fmt.Sprintf("%.1fs", float64(ms)/1000)
 }
+
+func fmtDur(d time.Duration) string { return fmtMS(d.Milliseconds()) }

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,7 +16,8 @@ import (
 
 func TestMatrixJSON(t *testing.T) {
 	t.Parallel()
-	r := interleave(t, "matrix", "--scenario", "out-of-order", "--budget", "50", "--json")
+	tmp := t.TempDir() // where the counterexamples go without --save
+	r := invocation{env: []string{"TMPDIR=" + tmp}}.run(t, "matrix", "--scenario", "out-of-order", "--budget", "50", "--json")
 	require.Equal(t, 0, r.code, r.stderr)
 
 	// The documented keys, by name.
@@ -31,6 +34,8 @@ func TestMatrixJSON(t *testing.T) {
 	m := decode[matrixJSON](t, r)
 	require.Zero(t, m.Unexpected)
 	require.Equal(t, 50, m.Budget)
+	require.True(t, m.Temporary)
+	require.Equal(t, tmp, filepath.Dir(m.Saved), "a new temporary directory")
 	sc, err := scenarios.Lookup("out-of-order")
 	require.NoError(t, err)
 	for i, cell := range m.Cells {
@@ -43,7 +48,16 @@ func TestMatrixJSON(t *testing.T) {
 		for i, name := range []string{"pct(d=1)", "pct(d=2)", "pct(d=3)", "random"} {
 			require.Equal(t, name, cell.Searches[i].Name)
 		}
+		require.True(t, cell.Complete)
+		// The cell's time is its searches' and its shrinking's.
+		require.GreaterOrEqual(t, cell.ElapsedMS, cell.SearchMS+cell.ShrinkMS)
+		searches := int64(0)
+		for _, s := range cell.Searches {
+			searches += s.ElapsedMS
+		}
+		require.GreaterOrEqual(t, cell.SearchMS, searches)
 		if cell.Verdict == "pass" {
+			require.Zero(t, cell.ShrinkMS)
 			require.Equal(t, 200, cell.Schedules, "50 each of pct d=1, 2, 3 and random")
 			require.Nil(t, cell.FirstFailure)
 			require.Nil(t, cell.Shrunk)
@@ -63,9 +77,22 @@ func TestMatrixJSON(t *testing.T) {
 		}
 		x := cell.Shrunk
 		require.NotNil(t, x)
-		require.Contains(t, x.Report, "To reproduce: go test ./scenarios -run 'TestScenarios/out-of-order/"+cell.Strategy+"/seed=")
-		require.True(t, strings.HasPrefix(x.CLI, "interleave run --scenario out-of-order --strategy "+cell.Strategy+" --search "+x.Search+" "), x.CLI)
-		require.True(t, strings.HasPrefix(x.Debug, "interleave debug --scenario out-of-order --strategy "+cell.Strategy+" --search "+x.Search+" "), x.Debug)
+		// The lines rerun the shrunk run, from its saved schedule.
+		file := filepath.Join(m.Saved, "out-of-order", cell.Strategy+"-shrunk-"+x.Search+"-seed"+strconv.FormatInt(x.Seed, 10)+".schedule")
+		require.Equal(t, file, x.File)
+		require.Contains(t, x.Report, "To reproduce: go test ./scenarios -run '^TestReplay$' -interleave.replay="+file+"\n")
+		require.Equal(t, "go run ./cmd/interleave replay "+file+" --trace", x.CLI)
+		require.Equal(t, "go run ./cmd/interleave debug --schedule "+file, x.Debug)
+		require.Equal(t, "go test ./scenarios -run '^TestReplay$' -interleave.replay="+file, x.Repro)
+		s, err := scenarios.LoadSchedule(file)
+		require.NoError(t, err)
+		require.Equal(t, "shrunk", s.Get("search"))
+		search := x.Search
+		if x.Search == "pct" {
+			search = fmt.Sprintf("pct(d=%d)", x.Depth)
+		}
+		require.Equal(t, fmt.Sprintf("%s seed %d, %d preemptions", search, x.Seed, x.FoundPreemptions), s.Get("shrunk-from"))
+		require.Equal(t, x.Schedule, s.String())
 		// Shrinking never adds preemptions.
 		require.LessOrEqual(t, x.Preemptions, x.FoundPreemptions)
 		// The counterexample is the smaller of the searches' first
@@ -96,25 +123,47 @@ func TestMatrixJSON(t *testing.T) {
 
 func TestMatrixText(t *testing.T) {
 	t.Parallel()
-	r := interleave(t, "matrix", "--scenario", "out-of-order", "--strategy", "naive,fixed", "--budget", "50")
+	save := t.TempDir()
+	r := interleave(t, "matrix", "--scenario", "out-of-order", "--strategy", "naive,fixed", "--budget", "50", "--save", save)
 	require.Equal(t, 0, r.code, r.stderr)
 	out := r.stdout
-	require.Contains(t, out, "1 scenario x 2 strategies; each cell explored with pct(d=1), pct(d=2), pct(d=3) and random, up to 50 schedules each (seeds 1..50), each stopping at its first failure")
+	require.Contains(t, out, "1 scenario x 2 strategies; each cell explored with pct(d=1), pct(d=2), pct(d=3) and random, up to 50 schedules each (seeds 1..50), each stopping at its first failure, then shrunk")
+	require.Contains(t, out, "counterexamples saved under "+save+" (--save)\n")
 	require.Regexp(t, `(?m)^SCENARIO +STRATEGY +VERDICT +EXPECTED +SCHEDULES +FIRST FAILURE +PCT\(d=1\) +PCT\(d=2\) +PCT\(d=3\) +RANDOM +TIME$`, out)
 	require.Regexp(t, `(?m)^out-of-order +naive +fail +fail +\d+ +after \d+ \((pct\(d=\d\)|random), \d+ms\)( +(\d+|-)){4} +\S+$`, out)
-	require.Regexp(t, `(?m)^out-of-order +fixed +pass +pass +200 +- +- +- +- +- +\S+$`, out)
+	require.Regexp(t, `(?m)^out-of-order +fixed +pass +pass +200( +-){5} +\S+$`, out)
 	require.Contains(t, out, "2 cells: 1 fail as expected, 1 pass as expected, 0 UNEXPECTED")
 	require.NotContains(t, out, "UNEXPECTED\n")
 
 	// Under the table, the counterexample: story, go test and interleave lines.
 	_, story, ok := strings.Cut(out, "\n=== out-of-order / naive: fail (as expected)\n")
 	require.True(t, ok, out)
-	require.Regexp(t, `^counterexample: (pct\(d=\d\)|random) seed \d+ \(\d+ preemptions?\), shrunk to 1 preemption, \d+ steps\n`, story)
-	require.Contains(t, story, "Shrunk schedule (save it to a file and run 'interleave replay FILE'):\ninterleave-schedule v1\n@scenario out-of-order\n")
+	m := regexp.MustCompile(`^counterexample: found by (pct|random)(\(d=\d\))? seed (\d+) \(\d+ preemptions?\), shrunk to 1 preemption, \d+ steps, in \d+(ms|\.\ds)\n`).FindStringSubmatch(story)
+	require.NotNil(t, m, story)
+	file := filepath.Join(save, "out-of-order", "naive-shrunk-"+m[1]+"-seed"+m[3]+".schedule")
+	require.Regexp(t, `\nout-of-order / naive / replay of a schedule shrunk from `+m[1]+regexp.QuoteMeta(m[2])+` seed `+m[3]+`, \d+ preemptions: fail: assertion`, story)
 	require.Contains(t, story, "=> sub: exactly once: message #")
-	require.Contains(t, story, "To reproduce: go test ./scenarios -run 'TestScenarios/out-of-order/naive/seed=")
-	require.Contains(t, story, "Rerun:        interleave run --scenario out-of-order --strategy naive ")
-	require.Regexp(t, `\nDebug:        interleave debug --scenario out-of-order --strategy naive --search (pct|random) --depth \d --preemptions 2 --seed \d+\n`, story)
+	require.Contains(t, story, "To reproduce: go test ./scenarios -run '^TestReplay$' -interleave.replay="+file+"\n")
+	require.Contains(t, story, "Schedule:     "+file+"\n")
+	require.Contains(t, story, "Rerun:        go run ./cmd/interleave replay "+file+" --trace\n")
+	require.Contains(t, story, "Debug:        go run ./cmd/interleave debug --schedule "+file+"\n")
+	require.FileExists(t, file)
+
+	// Replaying the shrunk schedule prints the same lines: the file's, not
+	// a seed's (no -interleave.search= or --search without a value).
+	rep := interleave(t, "replay", file)
+	require.Equal(t, 1, rep.code, rep.stderr)
+	for _, line := range []string{
+		"To reproduce: go test ./scenarios -run '^TestReplay$' -interleave.replay=" + file + "\n",
+		"Rerun:        go run ./cmd/interleave replay " + file + " --trace\n",
+		"Debug:        go run ./cmd/interleave debug --schedule " + file + "\n",
+	} {
+		require.Contains(t, rep.stdout, line)
+	}
+	require.NotContains(t, rep.stdout, "-interleave.search= ")
+	require.NotContains(t, rep.stdout, "--search  ")
+	hash := regexp.MustCompile(`(?m)^\d+ steps, \d+ preemptions, trace hash (\S+)$`)
+	require.Equal(t, hash.FindStringSubmatch(story)[1], hash.FindStringSubmatch(rep.stdout)[1])
 	require.NotContains(t, out, "=== out-of-order / fixed")
 }
 
@@ -131,15 +180,23 @@ func TestMatrixUnexpected(t *testing.T) {
 	file := filepath.Join(dir, "wrong.scenario")
 	require.NoError(t, os.WriteFile(file, []byte(wrong), 0o644))
 
-	r := interleave(t, "matrix", "--scenario", file, "--strategy", "naive,fixed", "--budget", "20")
+	save := t.TempDir()
+	r := interleave(t, "matrix", "--scenario", file, "--strategy", "naive,fixed", "--budget", "20", "--save", save)
 	require.Equal(t, 1, r.code, r.stdout+r.stderr)
-	require.Regexp(t, `(?m)^out-of-order-durable +fixed +pass +fail +80 +- +- +- +- +- +\S+ +UNEXPECTED$`, r.stdout)
+	require.Regexp(t, `(?m)^out-of-order-durable +fixed +pass +fail +80( +-){5} +\S+ +UNEXPECTED$`, r.stdout)
 	require.Regexp(t, `(?m)^out-of-order-durable +naive +fail +fail .*[^D]$`, r.stdout)
 	require.Contains(t, r.stdout, "1 UNEXPECTED")
 	require.Contains(t, r.stdout, "=== out-of-order-durable / fixed: pass (UNEXPECTED: the scenario expects fail; no failure in 80 schedules)")
-	// A scenario file's counterexample is rerun by its path, quoted.
-	require.Contains(t, r.stdout, "Rerun:        interleave run --scenario '"+file+"' --strategy naive ")
-	require.Contains(t, r.stdout, "Debug:        interleave debug --scenario '"+file+"' --strategy naive ")
+	// A scenario file's counterexample is saved with the file's path
+	// (relative to the schedule), and its lines rerun it.
+	rerun := regexp.MustCompile(`(?m)^Rerun: +(.+)$`).FindStringSubmatch(r.stdout)
+	require.NotNil(t, rerun, r.stdout)
+	require.Regexp(t, `^go run ./cmd/interleave replay `+regexp.QuoteMeta(save)+`/out-of-order-durable/naive-shrunk-(pct|random)-seed\d+\.schedule --trace$`, rerun[1])
+	hash := regexp.MustCompile(`(?m)^\d+ steps, \d+ preemptions, trace hash (\S+)$`).FindStringSubmatch(r.stdout)
+	require.NotNil(t, hash)
+	p := paste(t, rerun[1])
+	require.Equal(t, 1, p.code, p.out)
+	require.Contains(t, p.out, "trace hash "+hash[1])
 
 	m := decode[matrixJSON](t, interleave(t, "matrix", "--scenario", file, "--strategy", "fixed", "--budget", "20", "--json"))
 	require.Equal(t, 1, m.Unexpected)

@@ -27,52 +27,15 @@ var replayCmd = &command{
 					return 0, err
 				}
 			}
-			r, recordedBy, err := replay(args[0], *scenario, *strategy)
+			r, err := scenarios.ReplayFile(args[0], scenarios.ReplayOptions{Scenario: *scenario, Strategy: *strategy, Trace: true})
 			if err != nil {
-				return 0, err
+				msg := oneLine(err)
+				if strings.Contains(msg, "unknown scenario") && *scenario == "" {
+					msg += "; for a schedule of a scenario file, name the file with --scenario"
+				}
+				return 0, badInput("%s", msg)
 			}
-			rerun := "interleave replay " + shellQuote(args[0])
-			if *strategy != "" {
-				rerun += " --strategy " + *strategy
-			}
-			if *scenario != "" {
-				rerun += " --scenario " + shellQuote(*scenario)
-			}
-			return finishRun(c, r, output{json: *f.json, trace: *trace, replayed: args[0], recordedBy: recordedBy, rerun: rerun + " --trace"})
+			return finishRun(c, r, output{json: *f.json, trace: *trace, replayed: args[0]})
 		}
 	},
-}
-
-// replay replays the schedule file at path, as scenarios.ReplayEntry does
-// unless scenario names the scenario instead of the file's @scenario, and
-// returns the run and the strategy that recorded the schedule.
-func replay(path, scenario, strategy string) (*scenarios.RunResult, string, error) {
-	s, err := scenarios.LoadSchedule(path)
-	if err != nil {
-		return nil, "", badInput("%s", oneLine(err))
-	}
-	recordedBy := s.Get("strategy")
-	if scenario == "" {
-		r, err := scenarios.ReplayEntry(scenarios.CorpusEntry{Path: path, Schedule: s}, strategy)
-		if err != nil {
-			msg := oneLine(err)
-			if strings.Contains(msg, "unknown scenario") {
-				msg += "; for a schedule of a scenario file, name the file with --scenario"
-			}
-			return nil, "", badInput("%s", msg)
-		}
-		return r, recordedBy, nil
-	}
-	sc, err := lookupScenario(scenario)
-	if err != nil {
-		return nil, "", err
-	}
-	if strategy == "" {
-		strategy = recordedBy
-	}
-	st, err := lookupStrategy(strategy)
-	if err != nil {
-		return nil, "", badInput("%s: %s", path, err)
-	}
-	return scenarios.Replay(sc, st, s, strategy != recordedBy, true), recordedBy, nil
 }

@@ -61,8 +61,6 @@ type output struct {
 	json, trace bool
 	save        string // save the schedule under this directory
 	replayed    string // the schedule file replayed
-	recordedBy  string // the strategy that recorded it
-	rerun       string // the interleave line that reruns it (default: cliLine)
 }
 
 // finishRun saves (if asked) and prints a run or replay, and returns its
@@ -83,19 +81,19 @@ func finishRun(c *cli, r *scenarios.RunResult, o output) (int, error) {
 	if o.json {
 		out := toRunJSON(r)
 		out.Saved, out.Replayed = saved, o.replayed
-		out.Guided = o.replayed != "" && o.recordedBy != r.Spec.Strategy.Name()
+		out.Guided = r.Replayed != nil && r.Replayed.Guided
 		return code, c.writeJSON(out)
 	}
-	if o.replayed != "" {
+	if rp := r.Replayed; rp != nil {
 		how := "strictly"
-		if o.recordedBy != r.Spec.Strategy.Name() {
-			how = "guided by a schedule recorded under " + o.recordedBy
+		if rp.Guided {
+			how = "guided by a schedule recorded under " + rp.RecordedBy
 		}
 		fmt.Fprintf(c.stdout, "replay of %s under %s, %s\n", o.replayed, r.Spec.Strategy.Name(), how)
 	}
-	printRun(c.stdout, r, o.rerun, o.trace)
+	printRun(c.stdout, r, o.trace)
 	if saved != "" {
-		fmt.Fprintf(c.stdout, "schedule saved to %s (%s)\n", saved, replayLine(saved, r.Spec.Scenario))
+		fmt.Fprintf(c.stdout, "schedule saved to %s (replay: %s)\n", saved, scenarios.ReplayLine(saved))
 	}
 	return code, nil
 }

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -48,17 +45,17 @@ func TestRun(t *testing.T) {
 	v := out["violations"].([]any)[0].(map[string]any)
 	require.Equal(t, "exactly once", v["property"])
 	require.Regexp(t, `^[0-9a-f]{16}$`, out["trace_hash"])
-	require.True(t, strings.HasPrefix(out["schedule"].(string), "interleave-schedule v1\n@scenario out-of-order\n@strategy naive\n"), out["schedule"])
+	require.True(t, strings.HasPrefix(out["schedule"].(string), fmt.Sprintf("interleave-schedule v2\n@scenario out-of-order\n@strategy naive\n@search pct\n@seed %d\n@depth 3\n@verdict fail\n", seed)), out["schedule"])
 
 	text := interleave(t, args...)
 	require.Equal(t, 1, text.code)
 	require.Empty(t, text.stderr)
 	require.Contains(t, text.stdout, fmt.Sprintf("out-of-order / naive / pct(d=3) seed %d: fail: ", seed))
 	require.Contains(t, text.stdout, "=> sub: exactly once: message #")
-	require.Contains(t, text.stdout, fmt.Sprintf("To reproduce: go test ./scenarios -run 'TestScenarios/out-of-order/naive/seed=%d$'", seed))
-	require.Contains(t, text.stdout, fmt.Sprintf("Rerun:        interleave run --scenario out-of-order --strategy naive --search pct --depth 3 --preemptions 2 --seed %d --trace\n", seed))
-	require.Contains(t, text.stdout, fmt.Sprintf("Debug:        interleave debug --scenario out-of-order --strategy naive --search pct --depth 3 --preemptions 2 --seed %d\n", seed))
-	require.Equal(t, fmt.Sprintf("interleave debug --scenario out-of-order --strategy naive --search pct --depth 3 --preemptions 2 --seed %d", seed), out["debug"])
+	require.Contains(t, text.stdout, fmt.Sprintf("To reproduce: go test ./scenarios -run '^TestScenarios$/^out-of-order$/^naive$/^seed=%d$' -interleave.scenario=out-of-order -interleave.strategy=naive -interleave.seed=%d -interleave.search=pct -interleave.depth=3 -interleave.preemptions=2\n", seed, seed))
+	require.Contains(t, text.stdout, fmt.Sprintf("Rerun:        go run ./cmd/interleave run --scenario out-of-order --strategy naive --search pct --depth 3 --preemptions 2 --seed %d --trace\n", seed))
+	require.Contains(t, text.stdout, fmt.Sprintf("Debug:        go run ./cmd/interleave debug --scenario out-of-order --strategy naive --search pct --depth 3 --preemptions 2 --seed %d\n", seed))
+	require.Equal(t, fmt.Sprintf("go run ./cmd/interleave debug --scenario out-of-order --strategy naive --search pct --depth 3 --preemptions 2 --seed %d", seed), out["debug"])
 	require.Contains(t, text.stdout, "trace hash "+out["trace_hash"].(string))
 	require.NotContains(t, text.stdout, "  task  ", "the timeline only with --trace")
 
@@ -111,7 +108,8 @@ func TestReplay(t *testing.T) {
 }
 
 // TestScenarioFile runs a scripted scenario by path, saves it and replays
-// it (which needs the file again: a schedule records only the name).
+// it: the schedule records the file (relative to itself), so the replay
+// needs no --scenario; every printed line, pasted, reruns the same failure.
 func TestScenarioFile(t *testing.T) {
 	t.Parallel()
 	src, err := os.ReadFile(filepath.Join(repoDir, "scenarios", "testdata", "scenarios", "out-of-order.scenario"))
@@ -121,34 +119,47 @@ func TestScenarioFile(t *testing.T) {
 	file := filepath.Join(dir, "out-of-order.scenario")
 	require.NoError(t, os.WriteFile(file, src, 0o644))
 	save := t.TempDir()
-	r := interleave(t, "run", "--scenario", file, "--strategy", "naive", "--save", save)
+	r := interleave(t, "run", "--scenario", file, "--strategy", "naive", "--save", save, "--json")
 	require.Equal(t, 1, r.code, r.stderr)
-	require.Contains(t, r.stdout, "out-of-order-durable / naive / pct(d=3) seed 1: fail")
-	require.Contains(t, r.stdout, "Rerun:        interleave run --scenario '"+file+"' --strategy naive ")
+	run := decode[runJSON](t, r)
+	require.Equal(t, "out-of-order-durable", run.Scenario)
+	require.Equal(t, "go run ./cmd/interleave run --scenario '"+file+"' --strategy naive --search pct --depth 3 --preemptions 2 --seed 1 --trace", run.CLI)
+	require.Equal(t, "go run ./cmd/interleave debug --scenario '"+file+"' --strategy naive --search pct --depth 3 --preemptions 2 --seed 1", run.Debug)
+	require.Equal(t, "go test ./scenarios -run '^TestScenarios$/^out-of-order-durable$/^naive$/^seed=1$' '-interleave.scenario="+file+
+		"' -interleave.strategy=naive -interleave.seed=1 -interleave.search=pct -interleave.depth=3 -interleave.preemptions=2", run.Repro)
 	saved := filepath.Join(save, "out-of-order-durable", "naive-pct-seed1.schedule")
-	require.Contains(t, r.stdout, "schedule saved to "+saved+" (interleave replay "+saved+" --scenario '"+file+"')")
+	require.Equal(t, saved, run.Saved)
+	s, err := scenarios.LoadSchedule(saved)
+	require.NoError(t, err)
+	rel, err := filepath.Rel(filepath.Join(save, "out-of-order-durable"), file)
+	require.NoError(t, err)
+	require.Equal(t, rel, s.Get("scenario-file"), "relative to the schedule file")
 
-	// The rerun line, pasted into bash (with interleave on the PATH),
-	// reruns the failure.
-	rerun := regexp.MustCompile(`(?m)^Rerun: +(.+)$`).FindStringSubmatch(r.stdout)
-	require.NotNil(t, rerun, r.stdout)
-	ctx, cancel := context.WithTimeout(context.Background(), hangLimit)
-	defer cancel()
-	sh := exec.CommandContext(ctx, "bash", "-c", rerun[1])
-	sh.Dir = t.TempDir()
-	sh.Env = append(os.Environ(), "PATH="+filepath.Dir(interleaveBin)+string(os.PathListSeparator)+os.Getenv("PATH"))
-	got, err := sh.CombinedOutput()
-	require.Equal(t, 1, sh.ProcessState.ExitCode(), "%s: %v\n%s", rerun[1], err, got)
-	require.Contains(t, string(got), "out-of-order-durable / naive / pct(d=3) seed 1: fail")
+	// The go test line runs the file's test, outside testdata/scenarios;
+	// the rerun line reruns it, the replay replays it without --scenario.
+	for _, line := range []string{run.Repro, run.CLI, scenarios.ReplayLine(saved)} {
+		p := paste(t, line)
+		require.Equal(t, 1, p.code, "%s\n%s", line, p.out)
+		require.Contains(t, p.out, "trace hash "+run.TraceHash, line)
+		require.Contains(t, p.out, run.Violations[0].Text, line)
+	}
+	require.Contains(t, paste(t, run.Repro).out, "--- FAIL: TestScenarios/out-of-order-durable/naive/seed=1 ")
 
-	without := interleave(t, "replay", saved)
+	// --scenario still names the file explicitly.
+	with := interleave(t, "replay", saved, "--scenario", file)
+	require.Equal(t, 1, with.code, with.stderr)
+	require.Contains(t, with.stdout, "out-of-order-durable / naive / replay of pct(d=3) seed 1: fail")
+
+	// A version 1 schedule recorded only the name: replay says to name the file.
+	v1 := filepath.Join(t.TempDir(), "v1.schedule")
+	text, err := os.ReadFile(saved)
+	require.NoError(t, err)
+	old := strings.Replace(strings.Replace(string(text), "interleave-schedule v2", "interleave-schedule v1", 1), "@scenario-file "+rel+"\n", "", 1)
+	require.NoError(t, os.WriteFile(v1, []byte(old), 0o644))
+	without := interleave(t, "replay", v1)
 	require.Equal(t, 2, without.code)
 	require.Contains(t, without.stderr, `unknown scenario "out-of-order-durable"`)
 	require.True(t, strings.HasSuffix(without.stderr, "; for a schedule of a scenario file, name the file with --scenario\n"), without.stderr)
-
-	with := interleave(t, "replay", saved, "--scenario", file)
-	require.Equal(t, 1, with.code, with.stderr)
-	require.Contains(t, with.stdout, "out-of-order-durable / naive / pct(d=3) seed 1: fail")
 }
 
 func TestExplore(t *testing.T) {
@@ -189,8 +200,8 @@ func TestExplore(t *testing.T) {
 		require.Equal(t, 1, r.code, r.stderr)
 		require.Contains(t, r.stdout, "verdict: fail; first failure at schedule ")
 		require.Contains(t, r.stdout, "no resend below the floor")
-		require.Regexp(t, `\nRerun:        interleave run --scenario reconnect-late-notify --strategy fixed-r1 --search dfs --depth \d+ --preemptions 1 --seed \d+ --trace\n`, r.stdout)
-		require.Regexp(t, `\nDebug:        interleave debug --scenario reconnect-late-notify --strategy fixed-r1 --search dfs --depth 3 --preemptions 1 --seed \d+\n`, r.stdout)
+		require.Regexp(t, `\nRerun:        go run ./cmd/interleave run --scenario reconnect-late-notify --strategy fixed-r1 --search dfs --depth \d+ --preemptions 1 --seed \d+ --trace\n`, r.stdout)
+		require.Regexp(t, `\nDebug:        go run ./cmd/interleave debug --scenario reconnect-late-notify --strategy fixed-r1 --search dfs --depth 3 --preemptions 1 --seed \d+\n`, r.stdout)
 		// The saved schedule replays to the same failure.
 		files, err := filepath.Glob(filepath.Join(save, "reconnect-late-notify", "*.schedule"))
 		require.NoError(t, err)

@@ -76,7 +76,7 @@ func TestStressFailing(t *testing.T) {
 	require.Equal(t, 4, total)
 	repro := regexp.MustCompile(`(?m)^    repro: (go test \./scenarios .+)$`).FindStringSubmatch(out)
 	require.NotNil(t, repro, out)
-	require.Regexp(t, `(?m)^    debug: interleave debug --scenario \S+ --strategy naive --search pct --depth 3 --seed \d+$`, out)
+	require.Regexp(t, `(?m)^    debug: go run ./cmd/interleave debug --scenario \S+ --strategy naive --search pct --depth 3 --preemptions 2 --seed \d+$`, out)
 
 	// The repro line, pasted into a shell at the repository root, fails.
 	cmd := exec.CommandContext(ctx, "sh", "-c", repro[1])
@@ -118,8 +118,8 @@ func TestStressJSON(t *testing.T) {
 	}
 	// Shard 1 of 2 runs children 1 and 3 of 4: seeds 6.. and 16...
 	require.ElementsMatch(t, []float64{6, 16}, seeds)
-	require.Contains(t, g["repro"], "go test ./scenarios -run 'TestScenarios/cross-replica-fallback/naive/seed=")
-	require.Contains(t, g["debug"], "interleave debug --scenario cross-replica-fallback --strategy naive")
+	require.Contains(t, g["repro"], "go test ./scenarios -run '^TestScenarios$/^cross-replica-fallback$/^naive$/^seed=")
+	require.Contains(t, g["debug"], "go run ./cmd/interleave debug --scenario cross-replica-fallback --strategy naive")
 	require.Equal(t, tmp, filepath.Dir(rep["out_dir"].(string)), "the logs go to a new temporary directory")
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os/exec"
 	"time"
+
+	"github.com/interleave/interleave/internal/shell"
 )
 
 // outcome is what a worker reports to the owner about one run.
@@ -46,7 +48,7 @@ func (e *Engine) runChild(ctx context.Context, run Run) (o outcome) {
 	if cmd.WaitDelay == 0 {
 		cmd.WaitDelay = e.cfg.Grace
 	}
-	o.cmdline = ShellJoin(append([]string{cmd.Path}, cmd.Args[1:]...))
+	o.cmdline = shell.Join(append([]string{cmd.Path}, cmd.Args[1:]...)...)
 
 	start := time.Now()
 	if err := cmd.Start(); err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/interleave/interleave/internal/shell"
 	"github.com/interleave/interleave/internal/stats"
 )
 
@@ -132,7 +133,7 @@ func TestFailOnOddSeed(t *testing.T) {
 		require.NoError(t, err)
 		log := string(data)
 		assert.True(t, strings.HasPrefix(log, "# interleave stress: run "+strconv.Itoa(i)+", seed "+strconv.Itoa(i+1)+"\n"), log)
-		assert.Contains(t, log, "# command: "+ShellQuote(os.Args[0])+" '-test.run=^$'\n", "quoted, to paste into a shell")
+		assert.Contains(t, log, "# command: "+shell.Quote(os.Args[0])+" '-test.run=^$'\n", "quoted, to paste into a shell")
 		assert.Contains(t, log, "# result: exit status 1 after ")
 		assert.Contains(t, log, "# signature: lost message 6\n")
 		assert.Contains(t, log, "helper start seed="+strconv.Itoa(i+1)+"\n")
@@ -579,17 +580,6 @@ func TestPlural(t *testing.T) {
 	assert.Equal(t, "2 strategies", plural(2, "strategy"))
 	assert.Equal(t, "3 delays", plural(3, "delay"))
 	assert.Equal(t, "(2 timeouts)", "("+plural(2, "timeout")+")")
-}
-
-// TestShellJoin: a quoted command line reads back, through a shell, as the
-// arguments it was made of.
-func TestShellJoin(t *testing.T) {
-	args := []string{"/tmp/my dir/x.test", "-test.run=^TestStress$", "plain-arg_1.2,a:b@c+d", "it's", "", "$HOME", "a\\b", "*", "x;y", "a\nb"}
-	line := ShellJoin(args)
-	assert.Equal(t, "'/tmp/my dir/x.test' '-test.run=^TestStress$' plain-arg_1.2,a:b@c+d 'it'\\''s' '' '$HOME' 'a\\b' '*' 'x;y' 'a\nb'", line)
-	out, err := exec.Command("sh", "-c", "set -- "+line+`; for a in "$@"; do printf '%s\0' "$a"; done`).Output()
-	require.NoError(t, err)
-	assert.Equal(t, args, strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00"))
 }
 
 func TestCompare(t *testing.T) {

@@ -16,29 +16,29 @@ var ErrNotFound = errors.New("not found")
 // MemStore is an in-memory Store under the scheduler (§1). Inserting a row,
 // locking a chat, querying and committing are scheduling points, so two
 // transactions can overlap in every way the database allows: IDs follow
-// insert order, visibility follows commit order.
+// insert order, visibility follows commit order. IDs come from one sequence
+// shared by every chat (§10).
 type MemStore struct {
-	rt *sched.Runtime
+	rt  *sched.Runtime
+	cfg DBConfig
 
-	mu       sync.Mutex // guards the fields below; never held across a scheduling point
-	seq      int64      // message ID sequence
-	clock    int64      // logical time for created_at
-	rows     []*row
+	mu       sync.Mutex         // guards the fields below; never held across a scheduling point
+	seq      int64              // message ID sequence, global across chats
+	clock    int64              // logical time for created_at
+	rows     []*row             // in insert order
+	heap     int64              // the last place in the table given
 	chats    map[int64]*chatRow // looked up by key only
 	queuedID int64
-	// SkewCreatedAt takes created_at at a scheduling point of its own,
-	// before the ID, the way a service that stamps rows with the
-	// application clock does: then created_at order and ID order can
-	// differ (§9, "snapshot ordered by created_at while the cursor uses
-	// IDs"). Off, created_at follows the ID.
-	SkewCreatedAt bool
-	commits       []int64 // committed message IDs in commit order
+	commits  []int64 // committed message IDs in commit order
 }
 
 type row struct {
 	Message
 	committed bool
 	deleted   bool
+	// heap is the row's place in the table, the order in which the
+	// catch-up query returns rows with equal created_at.
+	heap int64
 }
 
 type chatRow struct {
@@ -57,9 +57,14 @@ type Seeder interface {
 	Queue(chatID int64, content string) QueuedMessage
 }
 
-// NewMemStore returns an empty store for the run of rt.
-func NewMemStore(rt *sched.Runtime) *MemStore {
-	return &MemStore{rt: rt, chats: map[int64]*chatRow{}}
+// NewMemStore returns an empty store for the run of rt, with the default
+// behaviours (DBConfig's zero value).
+func NewMemStore(rt *sched.Runtime) *MemStore { return NewMemStoreConfig(rt, DBConfig{}) }
+
+// NewMemStoreConfig returns an empty store for the run of rt with the
+// behaviours cfg selects.
+func NewMemStoreConfig(rt *sched.Runtime, cfg DBConfig) *MemStore {
+	return &MemStore{rt: rt, cfg: cfg, chats: map[int64]*chatRow{}}
 }
 
 // CreateChat adds a chat row directly (setup, not a scheduling point).
@@ -69,13 +74,15 @@ func (s *MemStore) CreateChat(c Chat) {
 	s.chats[c.ID] = &chatRow{Chat: c, lock: sched.NewMutex(s.rt, fmt.Sprintf("chat-%d-row", c.ID))}
 }
 
-// Seed inserts and commits a row directly (setup, not a scheduling point).
+// Seed inserts and commits a row directly, in a transaction of its own
+// (setup, not a scheduling point).
 func (s *MemStore) Seed(chatID int64, role Role, content string) Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seq++
 	s.clock++
-	r := &row{Message: Message{ID: s.seq, ChatID: chatID, Role: role, Content: content, CreatedAt: s.clock}, committed: true}
+	s.heap++
+	r := &row{Message: Message{ID: s.seq, ChatID: chatID, Role: role, Content: content, CreatedAt: s.clock}, committed: true, heap: s.heap}
 	s.rows = append(s.rows, r)
 	s.commits = append(s.commits, r.ID)
 	return r.Message
@@ -121,8 +128,12 @@ func (s *MemStore) CommitOrder() []int64 {
 }
 
 // Exists reports whether a committed row with this ID exists (deleted or
-// not), for the oracle's phantom check.
-func (s *MemStore) Exists(id int64) bool {
+// not), for the oracle's phantom check at the end of a run.
+func (s *MemStore) Exists(id int64) bool { return s.Committed(id) }
+
+// Committed implements CommitChecker: whether the row with this ID has
+// committed by now (deleted or not).
+func (s *MemStore) Committed(id int64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// rows are in ID order (an ID is taken and its row appended under
@@ -133,19 +144,37 @@ func (s *MemStore) Exists(id int64) bool {
 	return found && s.rows[i].committed
 }
 
+// visibleLocked is the catch-up query. Ordered by created_at, it has no
+// tie-break (§10), and the rows of one transaction share their created_at
+// (two transactions never tie here: each has its own start on the logical
+// clock). PostgreSQL then returns tied rows in an order of its own: an
+// index scan gives equal keys in heap order, and where a row lands in the
+// heap is not its insert order once the table has free space (a stress run
+// on a real database returned a promote's user row before its tool rows).
+// The model makes that order a scheduling choice, once per transaction, at
+// its commit: the places its rows take in the table (see InTx). A plan that
+// sorts could even order ties differently from query to query; the model
+// does not explore that.
 func (s *MemStore) visibleLocked(chatID, afterID int64) []Message {
-	var out []Message
+	var rows []*row
 	for _, r := range s.rows {
 		if r.committed && !r.deleted && r.ChatID == chatID && r.ID > afterID {
-			out = append(out, r.Message)
+			rows = append(rows, r)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Message) int {
+	slices.SortFunc(rows, func(a, b *row) int {
+		if s.cfg.OrderByID {
+			return cmpInt(a.ID, b.ID)
+		}
 		if a.CreatedAt != b.CreatedAt {
 			return cmpInt(a.CreatedAt, b.CreatedAt)
 		}
-		return cmpInt(a.ID, b.ID)
+		return cmpInt(a.heap, b.heap)
 	})
+	out := make([]Message, len(rows))
+	for i, r := range rows {
+		out[i] = r.Message
+	}
 	return out
 }
 
@@ -167,13 +196,30 @@ func (s *MemStore) GetChatMessagesByChatID(chatID, afterID int64) ([]Message, er
 	return s.visibleLocked(chatID, afterID), nil
 }
 
-// InTx implements Store. The commit is a scheduling point; a failed fn
-// rolls back its rows and status changes.
+// GetQueuedMessages implements Store.
+func (s *MemStore) GetQueuedMessages(chatID int64) ([]QueuedMessage, error) {
+	s.rt.Yield("db: query queue")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.chats[chatID]
+	if c == nil {
+		return nil, fmt.Errorf("queue of chat %d: %w", chatID, ErrNotFound)
+	}
+	return slices.Clone(c.queued), nil
+}
+
+// InTx implements Store. The transaction starts now (its rows' created_at)
+// and commits at a scheduling point; a failed fn rolls back its rows,
+// deletes, edits and status changes.
 func (s *MemStore) InTx(fn func(tx Tx) error) error {
-	tx := &memTx{s: s}
+	s.mu.Lock()
+	s.clock++
+	tx := &memTx{s: s, start: s.clock}
+	s.mu.Unlock()
 	err := fn(tx)
 	if err == nil {
 		s.rt.Yield("db: commit")
+		s.place(tx.rows)
 	}
 	s.mu.Lock()
 	if err == nil {
@@ -192,6 +238,9 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 		for _, e := range tx.edits {
 			e.r.Content = e.content
 		}
+		for _, r := range tx.deletes {
+			r.deleted = true
+		}
 		for _, q := range tx.dequeued {
 			if ch := s.chats[q.ChatID]; ch != nil {
 				ch.queued = slices.DeleteFunc(ch.queued, func(x QueuedMessage) bool { return x.ID == q.ID })
@@ -208,9 +257,48 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 	return err
 }
 
+// place chooses where a committing transaction's rows land in the table,
+// when that decides the order of the catch-up query (several rows share
+// the transaction's created_at, and the query orders by it): one
+// scheduling choice per row, so that every order is explored.
+func (s *MemStore) place(rows []*row) {
+	if len(rows) < 2 || s.cfg.OrderByID || s.cfg.InsertTimeCreatedAt {
+		return
+	}
+	s.mu.Lock()
+	places := make([]int64, len(rows))
+	for i, r := range rows {
+		places[i] = r.heap
+	}
+	s.mu.Unlock()
+	rest := slices.Clone(rows)
+	var order []int64
+	for len(rest) > 0 {
+		i := s.rt.Choose(len(rest))
+		order = append(order, rest[i].ID)
+		s.mu.Lock()
+		rest[i].heap = places[len(rows)-len(rest)]
+		s.mu.Unlock()
+		rest = slices.Delete(rest, i, i+1)
+	}
+	if s.rt.Tracing() {
+		s.rt.Notef("commit: rows %v land in the table in the order %v (their created_at is the same)", ids2(rows), order)
+	}
+}
+
+func ids2(rows []*row) []int64 {
+	out := make([]int64, len(rows))
+	for i, r := range rows {
+		out[i] = r.ID
+	}
+	return out
+}
+
 type memTx struct {
 	s        *MemStore
+	start    int64 // the transaction's start time: its rows' created_at
 	rows     []*row
+	deletes  []*row
 	statuses []statusChange
 	edits    []edit
 	dequeued []QueuedMessage
@@ -241,28 +329,35 @@ func (tx *memTx) LockChat(chatID int64) (Chat, error) {
 	return Chat{ID: c.ID, Status: c.Status, PendingToolCalls: slices.Clone(c.PendingToolCalls)}, nil
 }
 
+// GetChat implements Tx: a plain read of the committed chat row.
+func (tx *memTx) GetChat(chatID int64) (Chat, error) {
+	tx.s.rt.Yield("db: read chat")
+	tx.s.mu.Lock()
+	defer tx.s.mu.Unlock()
+	c := tx.s.chats[chatID]
+	if c == nil {
+		return Chat{}, fmt.Errorf("read chat %d: %w", chatID, ErrNotFound)
+	}
+	return Chat{ID: c.ID, Status: c.Status, PendingToolCalls: slices.Clone(c.PendingToolCalls)}, nil
+}
+
 func (tx *memTx) InsertMessage(chatID int64, role Role, content string) (Message, error) {
 	s := tx.s
-	var created int64
-	if s.SkewCreatedAt {
-		s.mu.Lock()
-		s.clock++
-		created = s.clock
-		s.mu.Unlock()
-	}
 	s.rt.Yield("db: insert " + string(role))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seq++
-	if !s.SkewCreatedAt {
+	s.heap++
+	created := tx.start
+	if s.cfg.InsertTimeCreatedAt {
 		s.clock++
 		created = s.clock
 	}
-	r := &row{Message: Message{ID: s.seq, ChatID: chatID, Role: role, Content: content, CreatedAt: created}}
+	r := &row{Message: Message{ID: s.seq, ChatID: chatID, Role: role, Content: content, CreatedAt: created}, heap: s.heap}
 	s.rows = append(s.rows, r)
 	tx.rows = append(tx.rows, r)
 	if s.rt.Tracing() {
-		s.rt.Notef("inserted %s (uncommitted)", r.Message)
+		s.rt.Notef("inserted %s (uncommitted, created_at %d)", r.Message, r.CreatedAt)
 	}
 	return r.Message, nil
 }
@@ -279,6 +374,18 @@ func (tx *memTx) UpdateMessageContent(chatID, id int64, content string) (Message
 		}
 	}
 	return Message{}, fmt.Errorf("edit message %d: %w", id, ErrNotFound)
+}
+
+func (tx *memTx) DeleteMessage(chatID, id int64) error {
+	tx.s.mu.Lock()
+	defer tx.s.mu.Unlock()
+	for _, r := range tx.s.rows {
+		if r.ID == id && r.ChatID == chatID && r.committed && !r.deleted {
+			tx.deletes = append(tx.deletes, r)
+			return nil
+		}
+	}
+	return fmt.Errorf("delete message %d: %w", id, ErrNotFound)
 }
 
 func (tx *memTx) DeleteQueuedMessage(chatID, queuedID int64) (QueuedMessage, error) {

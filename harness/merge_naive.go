@@ -7,6 +7,10 @@ type Naive struct{}
 
 func (Naive) Name() string { return "naive" }
 
+// LooksUpAfterCursor implements CursorBound: every lookup of naive starts
+// after lastMessageID.
+func (Naive) LooksUpAfterCursor() bool { return true }
+
 func (Naive) HandleNotify(c *MergeContext, n Notify) {
 	if n.FullRefresh {
 		c.StartEpoch()

@@ -1,6 +1,9 @@
 package harness
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Role is a message's author kind (§1).
 type Role string
@@ -12,8 +15,9 @@ const (
 	RoleSystem    Role = "system"
 )
 
-// Message is one row of a chat's history (§1). CreatedAt is the insert time
-// on the store's logical clock.
+// Message is one row of a chat's history (§1). CreatedAt is the start time
+// of the transaction that inserted it, on the store's logical clock, shared
+// by every row of that transaction (§10).
 type Message struct {
 	ID        int64
 	ChatID    int64
@@ -59,6 +63,11 @@ type Notify struct {
 	QueueUpdate    bool
 }
 
+// ErrDropped is what a pubsub subscriber receives instead of notifies when
+// its queue overflowed or its listener connection reconnected (§10): some
+// notifies are gone, and the subscriber cannot tell which.
+var ErrDropped = errors.New("pubsub: messages were dropped")
+
 func (n Notify) String() string {
 	switch {
 	case n.FullRefresh:
@@ -78,4 +87,34 @@ func ids(ms []Message) []int64 {
 		out[i] = m.ID
 	}
 	return out
+}
+
+// EventKind says what a stream event carries.
+type EventKind uint8
+
+const (
+	// EventMessage carries a durable message.
+	EventMessage EventKind = iota
+	// EventStatus carries the chat's new status (from a status notify).
+	EventStatus
+	// EventQueue carries the chat's queue, read after a queue-update
+	// notify.
+	EventQueue
+	// EventError carries a listener error; the stream ends after it and
+	// the client reconnects (§10).
+	EventError
+)
+
+// Event is one thing a stream sends its client over the channel of
+// capacity Config.ClientQueue (§10: the sends block while it is full).
+type Event struct {
+	Kind EventKind
+	// Delivery is the message of an EventMessage.
+	Delivery Delivery
+	// Status is the status of an EventStatus.
+	Status ChatStatus
+	// Queued is the queue of an EventQueue.
+	Queued []QueuedMessage
+	// Err is the error of an EventError.
+	Err error
 }

@@ -1,7 +1,7 @@
 package harness
 
 import (
-	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/interleave/interleave/sched"
@@ -15,66 +15,161 @@ type Notifier interface {
 	// committed.
 	Publish(channel string, n Notify)
 	// Subscribe starts a listener that calls cb, in commit order, for
-	// every notify committed on channel from now on.
-	Subscribe(name, channel string, cb func(Notify))
+	// every notify committed on channel from now on, with a nil error.
+	// When notifies were lost (the subscriber's queue overflowed, or the
+	// listener connection reconnected) cb gets ErrDropped instead (§10).
+	// cb runs on a task of its own and may block.
+	Subscribe(name, channel string, cb func(Notify, error)) Subscription
 	// Close delivers what has been committed to every listener, then
-	// stops them, and returns when they have stopped.
+	// stops them, and returns when they have stopped. A subscription
+	// made after Close gets nothing: nothing more is published then.
 	Close()
 }
 
-// PubSub models PostgreSQL LISTEN/NOTIFY as chatd uses it (§3). A publish is
-// a scheduling point of its own: pg_notify runs on a pooled connection and
-// becomes visible when that connection commits, so publishes from different
-// tasks reach listeners in an order the scheduler picks, and one can stall
-// behind others. Publishes from one task stay in order (each pg_notify
-// returns only after its commit). Each listener connection then delivers,
-// in commit order, as a task of its own ("listener"), as late as the
-// scheduler likes.
+// Subscription is one Subscribe.
+type Subscription interface {
+	// Cancel stops the subscription: its callback is not called again
+	// once the call in progress, if any, has returned. Cancel may be
+	// called from the callback itself, and more than once.
+	Cancel()
+}
+
+// Disrupter is implemented by notifiers that can lose notifies on
+// purpose, for scenarios that exercise the subscribers' recovery (§10).
+type Disrupter interface {
+	// DropNext makes the next notify for sub overflow its queue: it is
+	// lost and sub gets ErrDropped after what is already queued.
+	DropNext(sub Subscription)
+	// Reconnect is a listener reconnect: every listed subscription gets
+	// ErrDropped after what is already queued.
+	Reconnect(subs ...Subscription)
+}
+
+// DefaultPubSubQueue is the number of notifies a pubsub subscriber's queue
+// holds before it overflows (§10).
+const DefaultPubSubQueue = 2048
+
+// PubSub models PostgreSQL LISTEN/NOTIFY as chatd uses it (§3, §10). A
+// publish is a scheduling point of its own: pg_notify runs on a pooled
+// connection and becomes visible when that connection commits, so
+// publishes from different tasks reach listeners in an order the scheduler
+// picks, and one can stall behind others. Publishes from one task stay in
+// order (each pg_notify returns only after its commit). Each subscription
+// has a queue of QueueSize notifies, delivered in commit order by a task of
+// its own ("listener") as late as the scheduler likes. A notify that finds
+// the queue full is lost, and the subscriber gets ErrDropped after what is
+// queued (upstream also gives up the newest queued notify to make room for
+// the error; a subscriber ends its stream at the error, so which of the
+// notifies before it survive does not change what it does). After the
+// error, the subscription gets nothing more.
 type PubSub struct {
 	rt *sched.Runtime
+	// QueueSize is each subscription's queue (default
+	// DefaultPubSubQueue). Set it before the first Subscribe.
+	QueueSize int
 
-	mu        sync.Mutex // guards listeners; never held across a scheduling point
+	mu        sync.Mutex // guards the fields below; never held across a scheduling point
 	listeners []*listener
 	closed    bool
-	// Published counts notifies published, by anyone.
 	published int
 }
 
-// listenerBacklog bounds the notifies committed but not yet delivered to
-// one listener. PostgreSQL's queue is 8 GB; any test that fills this is
-// broken.
-const listenerBacklog = 4096
-
 type listener struct {
+	name    string
 	channel string
-	pending *sched.Queue[Notify]
-	cb      func(Notify)
+	ps      *PubSub
+	// pending holds the queue and one more slot, for the error.
+	pending *sched.Queue[pubsubItem]
+	cb      func(Notify, error)
 	task    *sched.Task
+
+	// Guarded by PubSub.mu.
+	queued    int  // notifies in pending (not counting the error)
+	failed    bool // the error is queued: nothing more goes in
+	dropNext  bool // DropNext: the next notify overflows
+	cancelled bool
+	closed    bool // pending is closed (or being closed)
+}
+
+type pubsubItem struct {
+	n   Notify
+	err error
 }
 
 // NewPubSub returns a pubsub for the run of rt.
 func NewPubSub(rt *sched.Runtime) *PubSub { return &PubSub{rt: rt} }
 
-// Subscribe registers cb for the notifies of channel and starts the
-// listener task that calls it. cb runs on that task and may block (the
+func (p *PubSub) queueSize() int {
+	if p.QueueSize > 0 {
+		return p.QueueSize
+	}
+	return DefaultPubSubQueue
+}
+
+// Subscribe implements Notifier: it registers cb for the notifies of
+// channel and starts the listener task that calls it. cb may block (the
 // subscriber's callback blocks while its notify queue is full, §5).
-func (p *PubSub) Subscribe(name, channel string, cb func(Notify)) {
-	l := &listener{channel: channel, cb: cb, pending: sched.NewQueue[Notify](p.rt, name+" conn", listenerBacklog)}
+func (p *PubSub) Subscribe(name, channel string, cb func(Notify, error)) Subscription {
+	l := &listener{name: name, channel: channel, ps: p, cb: cb,
+		pending: sched.NewQueue[pubsubItem](p.rt, name+" queue", p.queueSize()+1)}
+	// The task starts under the mutex (starting a task is not a scheduling
+	// point), so that Close, which joins it, finds it.
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		// Nothing more will be published: a listener would deliver
+		// nothing.
+		l.cancelled, l.closed = true, true
+		return l
+	}
 	p.listeners = append(p.listeners, l)
-	p.mu.Unlock()
 	l.task = p.rt.Go(name, func() {
 		for {
-			n, ok := l.pending.Recv()
+			it, ok := l.pending.Recv()
 			if !ok {
 				return
 			}
-			if p.rt.Tracing() {
-				p.rt.Notef("deliver %s on %s", n, channel)
+			p.mu.Lock()
+			if it.err == nil {
+				l.queued--
 			}
-			l.cb(n)
+			stop := l.cancelled
+			p.mu.Unlock()
+			if stop {
+				continue // drain what a cancel left behind
+			}
+			if p.rt.Tracing() {
+				if it.err != nil {
+					p.rt.Notef("deliver error %q on %s", it.err, channel)
+				} else {
+					p.rt.Notef("deliver %s on %s", it.n, channel)
+				}
+			}
+			l.cb(it.n, it.err)
 		}
 	})
+	return l
+}
+
+// Cancel implements Subscription.
+func (l *listener) Cancel() {
+	p := l.ps
+	p.mu.Lock()
+	if l.cancelled {
+		p.mu.Unlock()
+		return
+	}
+	l.cancelled = true
+	p.listeners = slices.DeleteFunc(p.listeners, func(x *listener) bool { return x == l })
+	closeIt := !l.closed
+	l.closed = true
+	p.mu.Unlock()
+	// The listener task drains what is queued without delivering it and
+	// exits; Close no longer waits for it, so nothing may be left to
+	// block it.
+	if closeIt {
+		l.pending.Close()
+	}
 }
 
 // Publish sends n on channel: the notify commits at this scheduling point
@@ -83,19 +178,67 @@ func (p *PubSub) Publish(channel string, n Notify) {
 	p.rt.Yield("pg_notify " + channel)
 	p.mu.Lock()
 	p.published++
-	var targets []*listener
+	var deliver, fail []*listener
 	for _, l := range p.listeners {
-		if l.channel == channel {
-			targets = append(targets, l)
+		if l.channel != channel || l.failed {
+			continue
 		}
+		if l.dropNext || l.queued >= p.queueSize() {
+			l.dropNext, l.failed = false, true
+			fail = append(fail, l)
+			continue
+		}
+		l.queued++
+		deliver = append(deliver, l)
+	}
+	// Each queue has room: queued counts what is in it, and one slot
+	// beyond QueueSize is kept for the error. The offers are made under
+	// the mutex so that a Cancel, which closes the queue, comes before or
+	// after them (in a wild run).
+	for _, l := range deliver {
+		l.pending.Offer(pubsubItem{n: n})
+	}
+	for _, l := range fail {
+		l.pending.Offer(pubsubItem{err: ErrDropped})
 	}
 	p.mu.Unlock()
 	if p.rt.Tracing() {
 		p.rt.Notef("notify committed on %s: %s", channel, n)
+		for _, l := range fail {
+			p.rt.Notef("%s: queue overflows: %s lost, ErrDropped queued", l.name, n)
+		}
 	}
-	for _, l := range targets {
-		if !l.pending.Offer(n) {
-			panic(fmt.Sprintf("harness: listener %s has %d undelivered notifies", l.channel, listenerBacklog))
+}
+
+// DropNext implements Disrupter.
+func (p *PubSub) DropNext(sub Subscription) {
+	l := sub.(*listener)
+	p.mu.Lock()
+	l.dropNext = true
+	p.mu.Unlock()
+}
+
+// Reconnect implements Disrupter: the listener connection dropped and came
+// back; notifies sent meanwhile are gone, so each subscription gets
+// ErrDropped. It is a scheduling point (the reconnect happens at some
+// moment between the publishes).
+func (p *PubSub) Reconnect(subs ...Subscription) {
+	p.rt.Yield("pubsub: listener reconnect")
+	var fail []*listener
+	p.mu.Lock()
+	for _, sub := range subs {
+		l := sub.(*listener)
+		if l.cancelled || l.failed || p.closed {
+			continue
+		}
+		l.failed = true
+		l.pending.Offer(pubsubItem{err: ErrDropped})
+		fail = append(fail, l)
+	}
+	p.mu.Unlock()
+	for _, l := range fail {
+		if p.rt.Tracing() {
+			p.rt.Notef("%s: listener reconnected: ErrDropped queued", l.name)
 		}
 	}
 }
@@ -106,7 +249,11 @@ func (p *PubSub) Publish(channel string, n Notify) {
 func (p *PubSub) Close() {
 	p.mu.Lock()
 	ls := p.listeners
+	p.listeners = nil
 	p.closed = true
+	for _, l := range ls {
+		l.closed = true
+	}
 	p.mu.Unlock()
 	var tasks []*sched.Task
 	for _, l := range ls {

@@ -18,9 +18,19 @@ type Config struct {
 	// FanOutQueue is a local subscriber's event channel capacity (default
 	// 128); a full channel drops the event.
 	FanOutQueue int
+	// ClientQueue is the capacity of the channel from a stream to its
+	// client (default 128); sends block while it is full (§10).
+	ClientQueue int
 	// ProducerLock makes writers hold the per-chat publish mutex across
 	// their post-commit publishes (set for strategies that ask for it).
 	ProducerLock bool
+	// SkipRowLock makes this replica's writers skip the chat-row lock, a
+	// hazard (§10): by default PromoteQueued, the worker, WriteMessage
+	// and EditMessage lock the chat row (SELECT ... FOR UPDATE) before
+	// they write, so within a chat IDs commit in ID order. A writer that
+	// skips it reads the chat row plainly, and its rows can commit after
+	// rows with higher IDs.
+	SkipRowLock bool
 }
 
 func (c Config) withDefaults() Config {
@@ -32,6 +42,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.FanOutQueue <= 0 {
 		c.FanOutQueue = 128
+	}
+	if c.ClientQueue <= 0 {
+		c.ClientQueue = 128
 	}
 	return c
 }
@@ -48,9 +61,10 @@ type Replica struct {
 	ps    Notifier
 	cfg   Config
 
-	mu            sync.Mutex        // guards the maps; never held across a scheduling point
+	mu            sync.Mutex        // guards the maps and subs; never held across a scheduling point
 	streams       map[int64]*stream // looked up by key only
 	producerLocks map[int64]*sched.Mutex
+	subs          []*Subscriber // every stream subscribed here, in order
 	wake          *sched.Queue[int64]
 }
 
@@ -159,19 +173,29 @@ func (r *Replica) PublishMessage(chatID int64, m Message) {
 	r.ps.Publish(ChatChannel(chatID), Notify{AfterMessageID: m.ID - 1})
 }
 
+// lockChat is a writer's first statement: SELECT ... FOR UPDATE on the
+// chat row, or a plain read when the replica's writers skip the lock.
+func (r *Replica) lockChat(tx Tx, chatID int64) (Chat, error) {
+	if r.cfg.SkipRowLock {
+		return tx.GetChat(chatID)
+	}
+	return tx.LockChat(chatID)
+}
+
 // ErrNotRequiresAction is returned by PromoteQueued for a chat that does
 // not wait on tool calls.
 var ErrNotRequiresAction = errors.New("chat is not in requires_action")
 
 // PromoteQueued promotes a queued message while the chat waits on tool
-// calls (§4): one transaction locks the chat, inserts a synthetic tool
-// result per pending call, deletes the queued message, inserts the promoted
-// user row and sets the chat pending; after commit, a queue-update notify,
-// publishMessage for each synthetic row and for the promoted row, a status
-// notify, and a wake-up for the worker.
+// calls (§4, §10): one transaction locks the chat row, inserts a synthetic
+// tool result per pending call, deletes the queued message, inserts the
+// promoted user row and sets the chat pending; after commit, in this order:
+// a queue-update notify (which streams answer with a read of the queue),
+// publishMessage for each synthetic row, then for the promoted row, a status
+// notify, and the worker's wake signal (non-blocking, capacity 1).
 func (r *Replica) PromoteQueued(chatID, queuedID int64) (synthetic []Message, promoted Message, err error) {
 	err = r.store.InTx(func(tx Tx) error {
-		chat, err := tx.LockChat(chatID)
+		chat, err := r.lockChat(tx, chatID)
 		if err != nil {
 			return err
 		}
@@ -209,7 +233,9 @@ func (r *Replica) PromoteQueued(chatID, queuedID int64) (synthetic []Message, pr
 	}
 	r.PublishMessage(chatID, promoted)
 	r.ps.Publish(ch, Notify{Status: StatusPending})
-	r.wake.Offer(chatID) // a signal: if one is already pending, that one will do
+	if !r.wake.Offer(chatID) { // a signal: if one is already pending, that one will do
+		r.rt.Notef("%s: worker wake: one is pending already", r.Name)
+	}
 	return synthetic, promoted, nil
 }
 
@@ -225,11 +251,12 @@ type WorkerOptions struct {
 	ToolRows int
 }
 
-// RunWorker runs the chat worker (§4) until it has replied opts.Turns times
-// or its wake-up queue is closed (World.Settle closes it). It acquires the
-// chat when pending, on a wake-up or on an acquire tick (so it can start as
-// soon as a promote commits, before the promote has published), runs the
-// model, commits the assistant row (and tool rows) and publishes them.
+// RunWorker runs the chat worker (§4, §10) until it has replied opts.Turns
+// times or its wake-up queue is closed (World.Settle closes it). It tries to
+// acquire the chat when it starts, on each wake signal and on each acquire
+// tick (so it can start as soon as a promote commits, before the promote
+// has published); when it acquires, it runs the model, commits the
+// assistant row (and tool rows) under the chat-row lock and publishes them.
 func (r *Replica) RunWorker(chatID int64, opts WorkerOptions) {
 	turns := max(opts.Turns, 1)
 	ticks := opts.Ticks
@@ -257,7 +284,7 @@ func (r *Replica) RunWorker(chatID int64, opts WorkerOptions) {
 func (r *Replica) acquire(chatID int64) (bool, error) {
 	acquired := false
 	err := r.store.InTx(func(tx Tx) error {
-		chat, err := tx.LockChat(chatID)
+		chat, err := r.lockChat(tx, chatID)
 		if err != nil {
 			return err
 		}
@@ -274,8 +301,10 @@ func (r *Replica) reply(chatID int64, toolRows int) {
 	r.rt.Yield("worker: run model")
 	var rows []Message
 	err := r.store.InTx(func(tx Tx) error {
-		if _, err := tx.LockChat(chatID); err != nil {
-			return err
+		if !r.cfg.SkipRowLock {
+			if _, err := tx.LockChat(chatID); err != nil {
+				return err
+			}
 		}
 		m, err := tx.InsertMessage(chatID, RoleAssistant, "reply")
 		if err != nil {
@@ -305,13 +334,18 @@ func (r *Replica) reply(chatID int64, toolRows int) {
 	r.ps.Publish(ChatChannel(chatID), Notify{Status: StatusWaiting})
 }
 
-// WriteMessage commits one row in its own transaction (without locking the
-// chat, so it can overlap other writers) and publishes it from this
+// WriteMessage commits one row in its own transaction, under the chat-row
+// lock unless the replica's writers skip it, and publishes it from this
 // replica: a plain writer, or "another replica" when this is not the
-// subscriber's replica (§4).
+// subscriber's replica (§4, §10).
 func (r *Replica) WriteMessage(chatID int64, role Role, content string) (Message, error) {
 	var m Message
 	err := r.store.InTx(func(tx Tx) error {
+		if !r.cfg.SkipRowLock {
+			if _, err := tx.LockChat(chatID); err != nil {
+				return err
+			}
+		}
 		var err error
 		m, err = tx.InsertMessage(chatID, role, content)
 		return err
@@ -323,12 +357,18 @@ func (r *Replica) WriteMessage(chatID int64, role Role, content string) (Message
 	return m, nil
 }
 
-// EditMessage edits a committed row (§2): after commit the cache becomes
-// just the edited message, evictedBefore resets to 0, and a FullRefresh
-// notify goes out.
+// EditMessage edits a committed row (§2), under the chat-row lock unless
+// the replica's writers skip it: after commit the cache becomes just the
+// edited message, evictedBefore resets to 0, and a FullRefresh notify goes
+// out.
 func (r *Replica) EditMessage(chatID, id int64, content string) error {
 	var edited Message
 	err := r.store.InTx(func(tx Tx) error {
+		if !r.cfg.SkipRowLock {
+			if _, err := tx.LockChat(chatID); err != nil {
+				return err
+			}
+		}
 		var err error
 		edited, err = tx.UpdateMessageContent(chatID, id, content)
 		return err
@@ -344,6 +384,34 @@ func (r *Replica) EditMessage(chatID, id int64, content string) error {
 	r.rt.Notef("%s: edit #%d: cache replaced, evictedBefore 0", r.Name, id)
 	r.ps.Publish(ChatChannel(chatID), Notify{FullRefresh: true})
 	return nil
+}
+
+// ListenerReconnect is a reconnect of this replica's pubsub listener
+// connection (§10): every stream subscribed here that is still live gets
+// ErrDropped, ends, and its client reconnects. The replica's notifier must
+// be a Disrupter.
+func (r *Replica) ListenerReconnect() {
+	d := r.disrupter()
+	r.mu.Lock()
+	var subs []Subscription
+	for _, s := range r.subs {
+		subs = append(subs, s.sub)
+	}
+	r.mu.Unlock()
+	d.Reconnect(subs...)
+}
+
+// DropNext makes the next notify for stream s overflow its pubsub queue
+// (§10): it is lost and s gets ErrDropped. The replica's notifier must be
+// a Disrupter.
+func (r *Replica) DropNext(s *Subscriber) { r.disrupter().DropNext(s.sub) }
+
+func (r *Replica) disrupter() Disrupter {
+	d, ok := r.ps.(Disrupter)
+	if !ok {
+		panic(fmt.Sprintf("harness: %s: the notifier %T cannot drop notifies", r.Name, r.ps))
+	}
+	return d
 }
 
 // closeWake ends the worker's wait for wake-ups.

@@ -6,25 +6,61 @@ package harness
 // be scheduling points; they must be called from tasks of the run.
 type Store interface {
 	// InTx runs fn in a transaction and commits it when fn returns nil;
-	// rows fn inserts become visible to others only at commit.
+	// rows fn inserts become visible to others only at commit. The
+	// transaction's start time is the created_at of every row it
+	// inserts (§10).
 	InTx(fn func(tx Tx) error) error
 	// GetChatMessagesByChatID returns the committed, non-deleted rows of
-	// the chat with ID > afterID, ordered by created_at (then ID).
+	// the chat with ID > afterID, ordered by created_at with no
+	// tie-break (§10), or by ID when the store is configured so
+	// (DBConfig.OrderByID).
 	GetChatMessagesByChatID(chatID, afterID int64) ([]Message, error)
+	// GetQueuedMessages returns the chat's queued messages: the read a
+	// stream makes when it handles a queue-update notify (§10).
+	GetQueuedMessages(chatID int64) ([]QueuedMessage, error)
 }
 
 // Tx is an open transaction.
 type Tx interface {
-	// LockChat locks the chat row until the transaction ends and returns it.
+	// LockChat locks the chat row (SELECT ... FOR UPDATE) until the
+	// transaction ends and returns it.
 	LockChat(chatID int64) (Chat, error)
+	// GetChat reads the chat row without locking it: what a writer that
+	// skips the row lock reads (Config.SkipRowLock).
+	GetChat(chatID int64) (Chat, error)
 	// InsertMessage inserts a row; its ID comes from the sequence now, so
 	// IDs follow insert order while visibility follows commit order.
 	InsertMessage(chatID int64, role Role, content string) (Message, error)
 	// UpdateMessageContent edits a row's content.
 	UpdateMessageContent(chatID, id int64, content string) (Message, error)
+	// DeleteMessage soft-deletes a committed row: from the commit on, the
+	// catch-up query no longer returns it.
+	DeleteMessage(chatID, id int64) error
 	// DeleteQueuedMessage removes a queued message and returns it.
 	DeleteQueuedMessage(chatID, queuedID int64) (QueuedMessage, error)
 	// SetChatStatus sets the chat's status (and clears its pending tool
 	// calls when the status is not requires_action).
 	SetChatStatus(chatID int64, status ChatStatus) error
+}
+
+// CommitChecker is implemented by stores that can tell, at any moment and
+// without a scheduling point, whether a row has committed. A stream asks at
+// each delivery, so that the oracle judges "no phantom" at the time of
+// delivery (§10): a message delivered before its transaction committed is a
+// violation even if it commits later. Stores without it (a mock, a real
+// database) are judged on their state at the end of the run.
+type CommitChecker interface {
+	Committed(id int64) bool
+}
+
+// DBConfig selects the database behaviours that have a switch.
+type DBConfig struct {
+	// OrderByID orders the catch-up query by ID, as upstream does since
+	// a later change, instead of by created_at (§10).
+	OrderByID bool
+	// InsertTimeCreatedAt stamps each row's created_at at its insert, on
+	// a clock that follows the IDs, instead of at its transaction's start
+	// (§10). It keeps the meaning of format v1 scenario files, written
+	// before that correction.
+	InsertTimeCreatedAt bool
 }

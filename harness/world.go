@@ -11,6 +11,12 @@ import (
 // WorldConfig configures a World.
 type WorldConfig struct {
 	Config
+	// DB selects the in-memory store's switchable behaviours (a real
+	// database applies what it can, see pgbackend).
+	DB DBConfig
+	// PubSubQueue is each pubsub subscription's queue (default
+	// DefaultPubSubQueue) for the in-memory pubsub.
+	PubSubQueue int
 	// Replicas is the number of server replicas (default 1).
 	Replicas int
 	// Store replaces the in-memory store (a mock, or a real database);
@@ -38,10 +44,12 @@ type World struct {
 	PubSub   Notifier
 	Replicas []*Replica
 
-	mu      sync.Mutex // guards subs: subscribe tasks run concurrently in wild mode
+	mu      sync.Mutex // guards clients, streams and closing: they are added from tasks
 	writers []*sched.Task
 	workers []*sched.Task
-	subs    []*Subscriber
+	clients []*Client
+	streams []*Subscriber
+	closing bool // Settle is closing the streams
 	settled bool
 }
 
@@ -50,10 +58,12 @@ type World struct {
 func NewWorld(rt *sched.Runtime, cfg WorldConfig) *World {
 	w := &World{RT: rt, PubSub: cfg.PubSub, Store: cfg.Store, Truth: cfg.Truth, Seeder: cfg.Seeder}
 	if w.PubSub == nil {
-		w.PubSub = NewPubSub(rt)
+		ps := NewPubSub(rt)
+		ps.QueueSize = cfg.PubSubQueue
+		w.PubSub = ps
 	}
 	if w.Store == nil {
-		w.Mem = NewMemStore(rt)
+		w.Mem = NewMemStoreConfig(rt, cfg.DB)
 		w.Store, w.Truth, w.Seeder = w.Mem, w.Mem, w.Mem
 	}
 	n := max(cfg.Replicas, 1)
@@ -86,38 +96,55 @@ func (w *World) Worker(r *Replica, chatID int64, opts WorkerOptions) *sched.Task
 	return t
 }
 
-// Subscribe starts a task that subscribes on replica r, so that the
-// subscription and its snapshot interleave with the writers. The
-// subscriber appears in Subscribers once the task has run.
+// Subscribe starts a task that connects a client on replica r (Connect),
+// so that its read, its subscription and its snapshot interleave with the
+// writers. The client and its stream appear in Clients and Subscribers once
+// the task has run.
 func (w *World) Subscribe(r *Replica, name string, chatID, after int64, strategy MergeStrategy) *sched.Task {
 	return w.Writer(name+" subscribe", func() {
-		s, err := r.SubscribeAuthorized(name, chatID, after, strategy)
-		if err != nil {
+		if _, err := w.Connect(r, name, chatID, after, strategy); err != nil {
 			panic(err)
 		}
-		w.AddSubscriber(s)
 	})
 }
 
-// AddSubscriber registers a subscriber made by SubscribeAuthorized directly,
-// so that Settle closes it and Check checks it.
-func (w *World) AddSubscriber(s *Subscriber) {
+func (w *World) addClient(c *Client, s *Subscriber) {
 	w.mu.Lock()
-	w.subs = append(w.subs, s)
+	w.clients = append(w.clients, c)
+	w.streams = append(w.streams, s)
 	w.mu.Unlock()
 }
 
-// Subscribers returns the subscribers, in the order they subscribed.
+// addStream registers a client's reconnect and reports whether Settle is
+// already closing the streams (the caller must then close it itself).
+func (w *World) addStream(s *Subscriber) (closing bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.streams = append(w.streams, s)
+	return w.closing
+}
+
+// Subscribers returns every stream, in the order they subscribed (a
+// client's reconnects included).
 func (w *World) Subscribers() []*Subscriber {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return append([]*Subscriber(nil), w.subs...)
+	return append([]*Subscriber(nil), w.streams...)
+}
+
+// Clients returns the clients, in the order they connected.
+func (w *World) Clients() []*Client {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]*Client(nil), w.clients...)
 }
 
 // Settle brings the world to rest: it waits for the writers, then stops
 // the workers (their wake-up queues close), then lets every listener
 // deliver what was committed, then lets every merge goroutine handle what is
-// queued. It must be called from the task that built the world.
+// queued, then waits for the clients' reconnects and lets each client read
+// what its streams sent. It must be called from the task that built the
+// world.
 func (w *World) Settle() {
 	if w.settled {
 		return
@@ -128,18 +155,30 @@ func (w *World) Settle() {
 		r.closeWake()
 	}
 	w.RT.JoinAll(w.workers...)
+	// The clients read everything from now on, so that no stream stays
+	// blocked on a full channel while the listeners drain.
+	for _, c := range w.Clients() {
+		c.settle()
+	}
 	w.PubSub.Close()
-	for _, s := range w.Subscribers() {
+	w.mu.Lock()
+	w.closing = true
+	streams := append([]*Subscriber(nil), w.streams...)
+	w.mu.Unlock()
+	for _, s := range streams {
 		s.close()
+	}
+	for _, c := range w.Clients() {
+		c.finish()
 	}
 }
 
-// Check settles the world and runs the oracle on every subscriber.
+// Check settles the world and runs the oracle on every client.
 func (w *World) Check() []Violation {
 	w.Settle()
 	var out []Violation
-	for _, s := range w.Subscribers() {
-		out = append(out, Check(s, w.Truth)...)
+	for _, c := range w.Clients() {
+		out = append(out, CheckClient(c, w.Truth)...)
 	}
 	return out
 }

@@ -24,6 +24,11 @@ func (r *Run) Body(wl harness.Workload, s harness.MergeStrategy, out *harness.Ou
 		}
 		r.rt = rt // before any task starts: they all see it
 		cfg := wl.Config
+		// Of the database switches, the order of the catch-up query
+		// applies here; created_at is always now(), the transaction's
+		// start (DBConfig.InsertTimeCreatedAt is for the model's format
+		// v1 scenario files only).
+		r.orderByID = cfg.DB.OrderByID
 		cfg.Config = harness.ConfigFor(s, cfg.Config)
 		cfg.Store, cfg.Truth, cfg.Seeder, cfg.PubSub = r, r, r, r
 		w := harness.NewWorld(rt, cfg)

@@ -50,6 +50,7 @@ func ExampleRun_Body() {
 	}
 	run := b.NewRun(id)
 	wl := harness.PromoteWhileRequiresAction(harness.PromoteParams{Ticks: 100})
+	wl.Config.DB.OrderByID = true // the promote's rows come back in ID order
 	var out harness.Outcome
 	res := sched.RunWild(run.Body(wl, harness.Fixed{}, &out), sched.WildOptions{Seed: id, Jitter: 0.3, Timeout: time.Minute})
 	if res.Failure != nil {

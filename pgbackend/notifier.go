@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/interleave/interleave/harness"
 	"github.com/interleave/interleave/pgstore"
@@ -32,18 +33,46 @@ func encodeNotify(n harness.Notify) string {
 	return string(b)
 }
 
-// listener is one Subscribe: a dedicated LISTEN connection and the
-// goroutine that hands its notifies to cb.
+// listener is one Subscribe: a dedicated LISTEN connection, the goroutine
+// that reads its notifies into a bounded queue, and the goroutine that
+// hands them to cb (as upstream's pubsub does, chatd-model.md section 10).
 type listener struct {
+	run     *Run
 	name    string
 	channel string // the database's name (Run.Channel)
 	l       *pgstore.Listener
-	cb      func(harness.Notify)
-	done    chan struct{} // closed when the goroutine has stopped and closed l
+	cb      func(harness.Notify, error)
+	size    int
+	queue   chan listenerItem // size notifies, and one slot for the error
+	done    chan struct{}     // closed when both goroutines have stopped and l is closed
+
+	mu        sync.Mutex // guards the fields below
+	failed    bool       // ErrDropped is queued: nothing more goes in
+	cancelled bool
+	dropped   int // notifies lost to a full queue
 
 	// afters are the AfterMessageIDs of the message notifies delivered,
-	// in order; only the goroutine writes them until done is closed.
+	// in order; only the delivering goroutine writes them until done is
+	// closed.
 	afters []int64
+}
+
+type listenerItem struct {
+	n   harness.Notify
+	err error
+}
+
+// Cancel implements harness.Subscription: cb is not called again, and the
+// listener's connection is closed.
+func (ln *listener) Cancel() {
+	ln.mu.Lock()
+	if ln.cancelled {
+		ln.mu.Unlock()
+		return
+	}
+	ln.cancelled = true
+	ln.mu.Unlock()
+	_ = ln.l.Close() // its reader stops; a failed Close means it was broken already
 }
 
 // Publish implements harness.Notifier: pg_notify on a pooled connection, in
@@ -64,10 +93,13 @@ func (r *Run) notify(channel, payload string) error {
 
 // Subscribe implements harness.Notifier: it opens a dedicated connection,
 // LISTENs on the run's channel (so every notify committed after Subscribe
-// returns is delivered), and starts a goroutine that calls cb for each
-// notify, in the order PostgreSQL delivers them (commit order). cb may
-// block. Subscribe panics if the database fails or the run is closed.
-func (r *Run) Subscribe(name, channel string, cb func(harness.Notify)) {
+// returns is delivered), and starts two goroutines: one reads the notifies,
+// in the order PostgreSQL delivers them (commit order), into a queue of
+// Run.QueueSize; the other calls cb for each. cb may block; when the queue
+// is full, the notify is lost and cb gets harness.ErrDropped after what is
+// queued, and nothing more. Subscribe panics if the database fails or the
+// run is closed.
+func (r *Run) Subscribe(name, channel string, cb func(harness.Notify, error)) harness.Subscription {
 	phys := r.Channel(channel)
 	ctx, cancel := r.opCtx()
 	l, err := r.db.Listen(ctx, phys)
@@ -75,7 +107,12 @@ func (r *Run) Subscribe(name, channel string, cb func(harness.Notify)) {
 	if err != nil {
 		panic(r.wrap(err, "subscribe %s to %s", name, channel))
 	}
-	ln := &listener{name: name, channel: phys, l: l, cb: cb, done: make(chan struct{})}
+	size := r.QueueSize
+	if size <= 0 {
+		size = harness.DefaultPubSubQueue
+	}
+	ln := &listener{run: r, name: name, channel: phys, l: l, cb: cb, size: size,
+		queue: make(chan listenerItem, size+1), done: make(chan struct{})}
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
@@ -84,22 +121,72 @@ func (r *Run) Subscribe(name, channel string, cb func(harness.Notify)) {
 	}
 	r.listeners = append(r.listeners, ln)
 	r.mu.Unlock()
-	go r.listen(ln)
+	delivered := make(chan struct{})
+	go func() {
+		defer close(delivered)
+		r.deliver(ln)
+	}()
+	go func() {
+		defer close(ln.done)
+		r.listen(ln)
+		close(ln.queue)
+		<-delivered
+	}()
+	return ln
 }
 
-// listen is a listener's goroutine: it delivers notifies until its fence,
-// a closed listener, an aborted run or a lost connection, then closes the
-// connection. What goes wrong is recorded for Err.
+// deliver is a listener's second goroutine: it calls cb for each queued
+// notify (or the error) until the queue closes; after Cancel it only
+// drains. A panic of cb is recorded for Err.
+func (r *Run) deliver(ln *listener) {
+	panicked := false
+	for it := range ln.queue {
+		ln.mu.Lock()
+		skip := ln.cancelled || panicked
+		ln.mu.Unlock()
+		if skip {
+			continue
+		}
+		if it.err == nil && it.n.AfterMessageID > 0 {
+			ln.afters = append(ln.afters, it.n.AfterMessageID)
+		}
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					panicked = true
+					r.record(fmt.Errorf("postgres: run %d: listener %s on %s: callback panicked: %v", r.id, ln.name, ln.channel, p))
+				}
+			}()
+			ln.cb(it.n, it.err)
+		}()
+	}
+}
+
+// enqueue puts a notify in the listener's queue, or, when the queue is
+// full, loses it and queues ErrDropped once.
+func (ln *listener) enqueue(n harness.Notify) {
+	ln.mu.Lock()
+	defer ln.mu.Unlock()
+	if ln.failed {
+		ln.dropped++
+		return
+	}
+	if len(ln.queue) >= ln.size {
+		ln.failed = true
+		ln.dropped++
+		ln.queue <- listenerItem{err: harness.ErrDropped} // the slot kept for it
+		return
+	}
+	ln.queue <- listenerItem{n: n}
+}
+
+// listen is a listener's first goroutine: it reads notifies into the queue
+// until its fence, a closed listener, an aborted run or a lost connection,
+// then closes the connection. What goes wrong is recorded for Err.
 func (r *Run) listen(ln *listener) {
-	defer close(ln.done)
 	// A failed Close means the connection was broken already; what broke
 	// it is recorded below, or it was Close's own doing.
 	defer func() { _ = ln.l.Close() }()
-	defer func() {
-		if p := recover(); p != nil {
-			r.record(fmt.Errorf("postgres: run %d: listener %s on %s: callback panicked: %v", r.id, ln.name, ln.channel, p))
-		}
-	}()
 	for {
 		payload, err := ln.l.Next(r.ctx)
 		switch {
@@ -122,10 +209,7 @@ func (r *Run) listen(ln *listener) {
 		if w.Fence != "" {
 			continue // another run's fence: channels are namespaced, so not expected
 		}
-		if w.AfterMessageID > 0 {
-			ln.afters = append(ln.afters, w.AfterMessageID)
-		}
-		ln.cb(harness.Notify{AfterMessageID: w.AfterMessageID, FullRefresh: w.FullRefresh,
+		ln.enqueue(harness.Notify{AfterMessageID: w.AfterMessageID, FullRefresh: w.FullRefresh,
 			Status: harness.ChatStatus(w.Status), QueueUpdate: w.QueueUpdate})
 	}
 }

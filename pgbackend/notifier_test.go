@@ -14,14 +14,25 @@ import (
 
 // collector records what a listener delivers.
 type collector struct {
-	mu  sync.Mutex
-	got []harness.Notify
+	mu   sync.Mutex
+	got  []harness.Notify
+	errs []error
 }
 
-func (c *collector) cb(n harness.Notify) {
+func (c *collector) cb(n harness.Notify, err error) {
 	c.mu.Lock()
-	c.got = append(c.got, n)
+	if err != nil {
+		c.errs = append(c.errs, err)
+	} else {
+		c.got = append(c.got, n)
+	}
 	c.mu.Unlock()
+}
+
+func (c *collector) errors() []error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]error(nil), c.errs...)
 }
 
 func (c *collector) notifies() []harness.Notify {
@@ -44,8 +55,8 @@ func TestNotifyArrivesAfterCommit(t *testing.T) {
 	var mu sync.Mutex
 	var seen [][]int64 // the IDs visible after each notify's AfterMessageID
 	var all collector
-	run.Subscribe("sub", harness.ChatChannel(1), func(n harness.Notify) {
-		all.cb(n)
+	run.Subscribe("sub", harness.ChatChannel(1), func(n harness.Notify, err error) {
+		all.cb(n, err)
 		if n.AfterMessageID == 0 {
 			return
 		}
@@ -99,6 +110,7 @@ func TestNotifyArrivesAfterCommit(t *testing.T) {
 	for i, ids := range seen {
 		require.Contains(t, ids, got[i].AfterMessageID+1, "notify %d: its message is visible when it arrives", i)
 	}
+	require.Empty(t, all.errors(), "nothing was dropped")
 	require.Empty(t, other.notifies(), "channels are per chat")
 	require.Empty(t, otherRun.notifies(), "and per run")
 	order := run.NotifyOrder()
@@ -136,7 +148,7 @@ func TestCloseBoundsAFenceThatDoesNotArrive(t *testing.T) {
 	run.FenceTimeout = 200 * time.Millisecond
 	entered, release := make(chan struct{}), make(chan struct{})
 	var returned atomic.Bool
-	run.Subscribe("slow", "c", func(harness.Notify) {
+	run.Subscribe("slow", "c", func(harness.Notify, error) {
 		close(entered)
 		<-release
 		returned.Store(true)
@@ -167,7 +179,7 @@ func TestCloseBoundsAFenceThatDoesNotArrive(t *testing.T) {
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "postgres: run 1: settle: listener slow on r1:c did not deliver its fence within 200ms")
 	requireBackendsGone(t, b, pids)
-	require.Panics(t, func() { run.Subscribe("late", "c", func(harness.Notify) {}) })
+	require.Panics(t, func() { run.Subscribe("late", "c", func(harness.Notify, error) {}) })
 }
 
 // TestAbortStopsListeners: Abort ends the listeners at once, and the run's
@@ -175,7 +187,7 @@ func TestCloseBoundsAFenceThatDoesNotArrive(t *testing.T) {
 func TestAbortStopsListeners(t *testing.T) {
 	b := openBackend(t, 2)
 	run := b.NewRun(1)
-	run.Subscribe("sub", "c", func(harness.Notify) {})
+	run.Subscribe("sub", "c", func(harness.Notify, error) {})
 	pids := run.ListenerPIDs()
 	run.Abort("test")
 	_, err := run.GetChatMessagesByChatID(1, 0)
@@ -183,4 +195,49 @@ func TestAbortStopsListeners(t *testing.T) {
 	run.Close()
 	require.ErrorContains(t, run.Err(), "postgres: run 1: aborted: test")
 	requireBackendsGone(t, b, pids)
+}
+
+// TestListenerQueueOverflowDropsWithAnError: the listener's queue is
+// bounded (Run.QueueSize, 2048 by default as upstream's, chatd-model.md
+// section 10). While the callback blocks, notifies pile up; the one that
+// finds the queue full is lost, the callback gets harness.ErrDropped after
+// what was queued, and nothing more.
+func TestListenerQueueOverflowDropsWithAnError(t *testing.T) {
+	b := openBackend(t, 2)
+	run := b.NewRun(1)
+	run.QueueSize = 2
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	got := &collector{}
+	run.Subscribe("slow", "c", func(n harness.Notify, err error) {
+		once.Do(func() {
+			close(entered)
+			<-release
+		})
+		got.cb(n, err)
+	})
+	run.Publish("c", harness.Notify{AfterMessageID: 1}) // taken by the blocked callback
+	<-entered
+	for i := int64(2); i <= 5; i++ { // 2 and 3 fill the queue; 4 overflows; 5 comes after the error
+		run.Publish("c", harness.Notify{AfterMessageID: i})
+	}
+	// The reader has read the four once the fence has gone through it;
+	// publishing more and waiting for a fifth would be slower.
+	require.Eventually(t, func() bool {
+		run.mu.Lock()
+		ln := run.listeners[0]
+		run.mu.Unlock()
+		ln.mu.Lock()
+		defer ln.mu.Unlock()
+		return ln.dropped == 2
+	}, hangGuard, 5*time.Millisecond)
+	close(release)
+	run.Close()
+	require.NoError(t, run.Err())
+	var afters []int64
+	for _, n := range got.notifies() {
+		afters = append(afters, n.AfterMessageID)
+	}
+	require.Equal(t, []int64{1, 2, 3}, afters)
+	require.Equal(t, []error{harness.ErrDropped}, got.errors())
 }

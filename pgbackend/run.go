@@ -45,6 +45,13 @@ type Run struct {
 	// rolls the transaction back. It is for fault-injection tests. Set it
 	// before the run starts.
 	BeforeCommit func(ctx context.Context) error
+	// QueueSize is each subscription's notify queue (default
+	// harness.DefaultPubSubQueue): a notify that finds it full is lost,
+	// and the subscriber gets harness.ErrDropped (chatd-model.md section
+	// 10). Set it before the run starts.
+	QueueSize int
+
+	orderByID bool // the catch-up query orders by id (set by Body)
 
 	b     *Backend
 	db    *pgstore.DB

@@ -66,10 +66,31 @@ func message(m pgstore.Message, chatID int64) harness.Message {
 		CreatedAt: m.CreatedAt.UnixNano()}
 }
 
-// GetChatMessagesByChatID implements harness.Store.
+// GetChatMessagesByChatID implements harness.Store: ordered by created_at
+// with no tie-break, or by ID when the world's DBConfig.OrderByID is set.
 func (r *Run) GetChatMessagesByChatID(chatID, afterID int64) ([]harness.Message, error) {
 	r.yield("db: query messages")
 	return r.messages(chatID, afterID)
+}
+
+// GetQueuedMessages implements harness.Store.
+func (r *Run) GetQueuedMessages(chatID int64) ([]harness.QueuedMessage, error) {
+	r.yield("db: query queue")
+	p, err := r.PhysicalChatID(chatID)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := r.opCtx()
+	defer cancel()
+	qs, err := r.db.GetQueuedMessages(ctx, p)
+	if err != nil {
+		return nil, r.wrap(err, "get queued messages of chat %d", chatID)
+	}
+	out := make([]harness.QueuedMessage, len(qs))
+	for i, q := range qs {
+		out[i] = harness.QueuedMessage{ID: q.ID, ChatID: chatID, Content: q.Content}
+	}
+	return out, nil
 }
 
 func (r *Run) messages(chatID, afterID int64) ([]harness.Message, error) {
@@ -79,7 +100,7 @@ func (r *Run) messages(chatID, afterID int64) ([]harness.Message, error) {
 	}
 	ctx, cancel := r.opCtx()
 	defer cancel()
-	rows, err := r.db.GetChatMessagesByChatID(ctx, p, afterID)
+	rows, err := r.db.GetChatMessages(ctx, p, afterID, r.orderByID)
 	if err != nil {
 		return nil, r.wrap(err, "get messages of chat %d after #%d", chatID, afterID)
 	}
@@ -113,8 +134,45 @@ func (t *runTx) LockChat(chatID int64) (harness.Chat, error) {
 	return harness.Chat{ID: chatID, Status: harness.ChatStatus(c.Status), PendingToolCalls: c.PendingToolCalls}, nil
 }
 
+// GetChat implements harness.Tx: a plain read of the chat row, for a writer
+// that skips the row lock.
+func (t *runTx) GetChat(chatID int64) (harness.Chat, error) {
+	t.r.yield("db: read chat")
+	p, err := t.r.PhysicalChatID(chatID)
+	if err != nil {
+		return harness.Chat{}, err
+	}
+	c, err := t.tx.GetChatRow(t.ctx, p)
+	if err != nil {
+		return harness.Chat{}, t.r.wrap(err, "read chat %d", chatID)
+	}
+	return harness.Chat{ID: chatID, Status: harness.ChatStatus(c.Status), PendingToolCalls: c.PendingToolCalls}, nil
+}
+
+// DeleteMessage implements harness.Tx: a soft delete. The row must be one
+// of the run's chat's.
+func (t *runTx) DeleteMessage(chatID, id int64) error {
+	p, err := t.r.PhysicalChatID(chatID)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := t.r.opCtx()
+	defer cancel()
+	owner, err := t.r.db.MessageChatID(ctx, id)
+	if err == nil && owner != p {
+		err = pgstore.ErrNotFound
+	}
+	if err == nil {
+		err = t.tx.DeleteMessage(t.ctx, id)
+	}
+	if err != nil {
+		return t.r.wrap(err, "delete message #%d of chat %d", id, chatID)
+	}
+	return nil
+}
+
 // InsertMessage implements harness.Tx: the ID comes from the sequence now,
-// the row is visible at commit.
+// created_at is the transaction's start time, the row is visible at commit.
 func (t *runTx) InsertMessage(chatID int64, role harness.Role, content string) (harness.Message, error) {
 	t.r.yield("db: insert " + string(role))
 	p, err := t.r.PhysicalChatID(chatID)

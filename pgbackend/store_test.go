@@ -225,3 +225,63 @@ func TestCommitInversionsCountsCertainOnes(t *testing.T) {
 	order := run.CommitOrder()
 	require.Equal(t, []int64{later.ID, held.m.ID}, order[2:], "commit order, as the client saw it")
 }
+
+// TestCreatedAtIsTheTransactionStart (chatd-model.md section 10): every row
+// of one transaction has the transaction's start time as created_at, and a
+// transaction that began first sorts first whatever its IDs; the query
+// orders by id instead when the world asks for it.
+func TestCreatedAtIsTheTransactionStart(t *testing.T) {
+	b := openBackend(t, 4)
+	run := b.NewRun(77)
+	run.CreateChat(harness.Chat{ID: 1, Status: harness.StatusWaiting})
+	// early begins first and inserts last: its row gets the higher ID and
+	// the earlier created_at.
+	begun, inserted := make(chan struct{}), make(chan struct{})
+	var early harness.Message
+	done := make(chan error, 1)
+	go func() {
+		done <- run.InTx(func(tx harness.Tx) error {
+			if _, err := tx.GetChat(1); err != nil { // the transaction has started
+				return err
+			}
+			close(begun)
+			<-inserted
+			var err error
+			early, err = tx.InsertMessage(1, harness.RoleUser, "began first")
+			return err
+		})
+	}()
+	<-begun
+	var late []harness.Message
+	require.NoError(t, run.InTx(func(tx harness.Tx) error {
+		for _, c := range []string{"a", "b"} {
+			m, err := tx.InsertMessage(1, harness.RoleTool, c)
+			if err != nil {
+				return err
+			}
+			late = append(late, m)
+		}
+		return nil
+	}))
+	close(inserted)
+	require.NoError(t, <-done)
+	require.Equal(t, late[0].CreatedAt, late[1].CreatedAt, "one transaction, one created_at")
+	require.Less(t, early.CreatedAt, late[0].CreatedAt)
+	require.Greater(t, early.ID, late[1].ID)
+
+	rows, err := run.GetChatMessagesByChatID(1, 0)
+	require.NoError(t, err)
+	require.Equal(t, []int64{early.ID, late[0].ID, late[1].ID}, msgIDs(rows), "by created_at")
+	run.orderByID = true
+	rows, err = run.GetChatMessagesByChatID(1, 0)
+	require.NoError(t, err)
+	require.Equal(t, []int64{late[0].ID, late[1].ID, early.ID}, msgIDs(rows), "by id")
+}
+
+func msgIDs(ms []harness.Message) []int64 {
+	out := make([]int64, len(ms))
+	for i, m := range ms {
+		out[i] = m.ID
+	}
+	return out
+}

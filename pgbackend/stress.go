@@ -52,6 +52,16 @@ type StressConfig struct {
 	// MaxFailures is how many failure messages the result keeps; 0 means
 	// 5.
 	MaxFailures int
+	// SkipRowLock makes the writers skip the chat-row lock
+	// (harness.Config.SkipRowLock): a hazard, for comparison with the
+	// default, where PromoteQueued and the worker lock the chat row.
+	SkipRowLock bool
+	// OrderByID orders the catch-up query by id (harness.DBConfig), the
+	// later upstream change. By default it orders by created_at with no
+	// tie-break, and the rows of the promote's transaction tie: the stored
+	// history can then put the promoted row before the tool rows
+	// (harness.HistoryOrder), under any strategy.
+	OrderByID bool
 	// Keep keeps the rows of runs that passed; by default they are
 	// deleted after the run (a failing run's rows are always kept, to be
 	// looked at).
@@ -321,6 +331,8 @@ func stressRun(ctx context.Context, b *Backend, id int64, cfg StressConfig) runR
 		runTimeout = DefaultRunTimeout
 	}
 	wl := harness.PromoteWhileRequiresAction(harness.PromoteParams{ToolCalls: cfg.ToolCalls, ChatID: stressChat, Ticks: ticks})
+	wl.Config.SkipRowLock = cfg.SkipRowLock
+	wl.Config.DB.OrderByID = cfg.OrderByID
 	var out harness.Outcome
 	wild := sched.RunWild(run.Body(wl, cfg.Strategy, &out), sched.WildOptions{Seed: id, Jitter: cfg.Jitter, Timeout: runTimeout})
 	if f := wild.Failure; f != nil && f.Kind == sched.Timeout {

@@ -94,6 +94,23 @@ func (db *DB) QueueMessage(ctx context.Context, chatID int64, content string) (Q
 	return q, nil
 }
 
+// GetQueuedMessages returns the queued messages of a chat, by ID.
+func (db *DB) GetQueuedMessages(ctx context.Context, chatID int64) ([]QueuedMessage, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id, chat_id, content FROM queued_messages WHERE chat_id = $1 ORDER BY id`, chatID)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: get queued messages of chat %d: %w", chatID, err)
+	}
+	qs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (QueuedMessage, error) {
+		var q QueuedMessage
+		err := r.Scan(&q.ID, &q.ChatID, &q.Content)
+		return q, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: get queued messages of chat %d: %w", chatID, err)
+	}
+	return qs, nil
+}
+
 // MessageChatID returns the chat of a committed message, deleted or not.
 // ErrNotFound if no committed message has this ID.
 func (db *DB) MessageChatID(ctx context.Context, id int64) (int64, error) {

@@ -190,7 +190,7 @@ var schema = []string{
 		chat_id    bigint      NOT NULL,
 		role       text        NOT NULL,
 		content    text        NOT NULL,
-		created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+		created_at timestamptz NOT NULL DEFAULT now(),
 		deleted    boolean     NOT NULL DEFAULT false
 	)`,
 	`CREATE INDEX IF NOT EXISTS chat_messages_chat_id_created_at_idx
@@ -204,6 +204,10 @@ var schema = []string{
 		content text      NOT NULL
 	)`,
 	`CREATE INDEX IF NOT EXISTS queued_messages_chat_id_idx ON queued_messages (chat_id)`,
+	// created_at is the transaction's start time, shared by its rows
+	// (chatd-model.md section 10); databases migrated before default to
+	// clock_timestamp().
+	`ALTER TABLE chat_messages ALTER COLUMN created_at SET DEFAULT now()`,
 }
 
 // Migrate creates the tables and index if they do not exist. It is
@@ -235,17 +239,30 @@ func (db *DB) Reset(ctx context.Context) error {
 	return nil
 }
 
-// GetChatMessagesByChatID is the catch-up query (chatd-model.md section 1):
-// the committed, non-deleted messages of chatID with id > afterID, ordered by
-// created_at (insert time), then id. Because IDs and created_at are taken at
-// insert time but rows appear at commit, a row with a lower ID can become
-// visible after a query with afterID above it has already run.
+// GetChatMessagesByChatID is the catch-up query (chatd-model.md sections 1
+// and 10): the committed, non-deleted messages of chatID with id > afterID,
+// ordered by created_at, the inserting transaction's start time, with no
+// tie-break, as upstream ordered it. Because IDs are taken at insert time
+// but rows appear at commit, a row with a lower ID can become visible after
+// a query with afterID above it has already run; and a transaction that
+// began first but inserted second has the higher ID and the earlier
+// created_at.
 func (db *DB) GetChatMessagesByChatID(ctx context.Context, chatID, afterID int64) ([]Message, error) {
+	return db.GetChatMessages(ctx, chatID, afterID, false)
+}
+
+// GetChatMessages is GetChatMessagesByChatID, ordered by id instead when
+// byID is set (the later upstream change).
+func (db *DB) GetChatMessages(ctx context.Context, chatID, afterID int64, byID bool) ([]Message, error) {
+	order := "created_at"
+	if byID {
+		order = "id"
+	}
 	rows, err := db.pool.Query(ctx, `
 		SELECT id, chat_id, role, content, created_at
 		FROM chat_messages
 		WHERE chat_id = $1 AND id > $2 AND NOT deleted
-		ORDER BY created_at, id`, chatID, afterID)
+		ORDER BY `+order, chatID, afterID)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: get messages of chat %d: %w", chatID, err)
 	}

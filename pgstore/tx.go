@@ -14,8 +14,8 @@ import (
 // connections until InTx commits.
 type Tx interface {
 	// InsertMessage inserts a row and returns its ID, taken from the sequence
-	// now; created_at is clock_timestamp() now. The row becomes visible only
-	// at commit.
+	// now; created_at is now(), the transaction's start time, shared by
+	// every row it inserts. The row becomes visible only at commit.
 	InsertMessage(ctx context.Context, chatID int64, role, content string) (id int64, err error)
 	// DeleteMessage soft-deletes message id (deleted = true). ErrNotFound if
 	// there is no such message.
@@ -41,6 +41,9 @@ type Tx interface {
 	// LockChatRow is LockChat returning the whole chat row, pending tool
 	// calls included.
 	LockChatRow(ctx context.Context, chatID int64) (Chat, error)
+	// GetChatRow reads the chat row without locking it. ErrNotFound if the
+	// chat does not exist.
+	GetChatRow(ctx context.Context, chatID int64) (Chat, error)
 	// SetPendingToolCalls replaces the tool calls the chat waits on (nil
 	// clears them). ErrNotFound if the chat does not exist.
 	SetPendingToolCalls(ctx context.Context, chatID int64, calls []string) error
@@ -113,7 +116,7 @@ func (t *tx) InsertMessage(ctx context.Context, chatID int64, role, content stri
 	var id int64
 	err := t.tx.QueryRow(ctx, `
 		INSERT INTO chat_messages (chat_id, role, content, created_at)
-		VALUES ($1, $2, $3, clock_timestamp())
+		VALUES ($1, $2, $3, now())
 		RETURNING id`, chatID, role, content).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("pgstore: insert message into chat %d: %w", chatID, err)
@@ -170,7 +173,7 @@ func (t *tx) Notify(ctx context.Context, channel, payload string) error {
 func (t *tx) InsertMessageRow(ctx context.Context, chatID int64, role, content string) (Message, error) {
 	m, err := scanMessage(t.tx.QueryRow(ctx, `
 		INSERT INTO chat_messages (chat_id, role, content, created_at)
-		VALUES ($1, $2, $3, clock_timestamp())
+		VALUES ($1, $2, $3, now())
 		RETURNING `+messageColumns, chatID, role, content))
 	if err != nil {
 		return Message{}, fmt.Errorf("pgstore: insert message into chat %d: %w", chatID, err)
@@ -199,6 +202,17 @@ func (t *tx) LockChatRow(ctx context.Context, chatID int64) (Chat, error) {
 	}
 	if err != nil {
 		return Chat{}, fmt.Errorf("pgstore: lock chat %d: %w", chatID, err)
+	}
+	return c, nil
+}
+
+func (t *tx) GetChatRow(ctx context.Context, chatID int64) (Chat, error) {
+	c, err := scanChat(t.tx.QueryRow(ctx, `SELECT `+chatColumns+` FROM chats WHERE id = $1`, chatID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Chat{}, fmt.Errorf("pgstore: read chat %d: %w", chatID, ErrNotFound)
+	}
+	if err != nil {
+		return Chat{}, fmt.Errorf("pgstore: read chat %d: %w", chatID, err)
 	}
 	return c, nil
 }

@@ -9,11 +9,22 @@ import (
 
 const chatID = 1
 
+// Every built-in scenario models upstream as it is (chatd-model.md §10):
+// writers take the chat-row lock, so within a chat IDs commit in ID order;
+// created_at is the transaction's start; the catch-up query orders by
+// created_at; IDs come from one sequence shared by all chats. A scenario
+// that turns one of these off says so in its name and its Doc.
+
 // seedChat creates chat 1 with n committed rows (user and assistant
 // alternating) and returns them; toolCalls > 0 leaves the chat waiting on
 // that many tool calls (requires_action).
 func seedChat(w *harness.World, n int, toolCalls ...string) []harness.Message {
-	c := harness.Chat{ID: chatID, Status: harness.StatusWaiting}
+	return seedChatID(w, chatID, n, toolCalls...)
+}
+
+// seedChatID is seedChat for any chat.
+func seedChatID(w *harness.World, chat int64, n int, toolCalls ...string) []harness.Message {
+	c := harness.Chat{ID: chat, Status: harness.StatusWaiting}
 	if len(toolCalls) > 0 {
 		c.Status, c.PendingToolCalls = harness.StatusRequiresAction, toolCalls
 	}
@@ -24,21 +35,47 @@ func seedChat(w *harness.World, n int, toolCalls ...string) []harness.Message {
 		if i%2 == 1 {
 			role = harness.RoleAssistant
 		}
-		out = append(out, w.Seeder.Seed(chatID, role, fmt.Sprintf("history %d", i+1)))
+		out = append(out, w.Seeder.Seed(chat, role, fmt.Sprintf("history %d", i+1)))
 	}
 	return out
 }
 
 // writers starts one plain writer per replica index in on, each committing
 // one row in its own transaction and publishing it from its replica.
-func writers(w *harness.World, on []int) {
+func writers(w *harness.World, on []int) []*sched.Task {
+	return chatWriters(w, chatID, "", on)
+}
+
+// chatWriters is writers for any chat; prefix goes before the task names.
+func chatWriters(w *harness.World, chat int64, prefix string, on []int) []*sched.Task {
+	var out []*sched.Task
 	for i, ri := range on {
 		r := w.Replicas[ri]
-		w.Writer(fmt.Sprintf("writer%d@%s", i+1, r.Name), func() {
-			if _, err := r.WriteMessage(chatID, harness.RoleAssistant, fmt.Sprintf("message from writer %d", i+1)); err != nil {
+		out = append(out, w.Writer(fmt.Sprintf("%swriter%d@%s", prefix, i+1, r.Name), func() {
+			if _, err := r.WriteMessage(chat, harness.RoleAssistant, fmt.Sprintf("message from writer %d", i+1)); err != nil {
 				panic(err)
 			}
-		})
+		}))
+	}
+	return out
+}
+
+// snapshotOrder is the §9 hazard "snapshot ordered by created_at while the
+// cursor uses IDs", with the row lock on: two writers race; the one that
+// began first can take the lock second, so its row has the higher ID and
+// the earlier created_at. A client then subscribes, and its snapshot's
+// last row (by created_at) is not its largest ID; a third message follows.
+func snapshotOrder(name string, db harness.DBConfig) func(Gen) harness.Workload {
+	return func(Gen) harness.Workload {
+		return harness.Workload{Name: name, Config: harness.WorldConfig{DB: db}, Setup: func(w *harness.World, s harness.MergeStrategy) {
+			h := seedChat(w, 2)
+			r := w.Replicas[0]
+			w.RT.JoinAll(writers(w, []int{0, 0})...)
+			if _, err := w.Connect(r, "sub", chatID, h[1].ID, s); err != nil {
+				panic(err)
+			}
+			chatWriters(w, chatID, "later ", []int{0})
+		}}
 	}
 }
 
@@ -46,9 +83,20 @@ func builtins() []*Scenario {
 	return []*Scenario{
 		{
 			Name: "promote-while-requires-action",
-			Doc:  "the original flaky test (§9): a queued message is promoted while the chat waits on 2 tool calls; the worker resumes and races the promote's publishes",
+			Doc:  "the original flaky test (§9): a queued message is promoted while the chat waits on 2 tool calls; the worker resumes and races the promote's publishes; the stored history, ordered by created_at with no tie-break (§10), can also put the promoted row before the tool rows of its transaction, under every strategy",
 			Build: func(Gen) harness.Workload {
 				return harness.PromoteWhileRequiresAction(harness.PromoteParams{ToolCalls: 2})
+			},
+			Expect: map[string]Verdict{"naive": Fail, "fixed-r1": Fail, "fixed": Fail, "producer-lock": Fail},
+		},
+		{
+			Name: "promote-while-requires-action-by-id",
+			Doc:  "promote-while-requires-action with the catch-up query ordered by id (the later upstream change): the stored history is in order, and what is left is the stream's race",
+			Build: func(Gen) harness.Workload {
+				wl := harness.PromoteWhileRequiresAction(harness.PromoteParams{ToolCalls: 2})
+				wl.Name = "promote-while-requires-action-by-id"
+				wl.Config.DB.OrderByID = true
+				return wl
 			},
 			Expect: map[string]Verdict{"naive": Fail, "producer-lock": Fail},
 		},
@@ -76,6 +124,9 @@ func builtins() []*Scenario {
 					w.Writer("writer", func() {
 						var m harness.Message
 						err := w.Store.InTx(func(tx harness.Tx) error {
+							if _, err := tx.LockChat(chatID); err != nil {
+								return err
+							}
 							var err error
 							m, err = tx.InsertMessage(chatID, harness.RoleAssistant, "the last message the client saw")
 							return err
@@ -88,11 +139,9 @@ func builtins() []*Scenario {
 					})
 					w.Writer("reconnect", func() {
 						last, _ := committed.Recv()
-						s, err := r.SubscribeAuthorized("sub", chatID, last, s)
-						if err != nil {
+						if _, err := w.Connect(r, "sub", chatID, last, s); err != nil {
 							panic(err)
 						}
-						w.AddSubscriber(s)
 					})
 				}}
 			},
@@ -139,6 +188,33 @@ func builtins() []*Scenario {
 				}}
 			},
 			Expect: map[string]Verdict{"naive": Fail, "producer-lock": Fail},
+		},
+		{
+			Name: "two-chats",
+			Doc:  "two chats share the ID sequence (§10): chat 2 starts empty and its first messages, written while a client is subscribed, get IDs above chat 1's, so their notifies pass the AfterMessageID > 0 gate; two writers per chat",
+			Build: func(Gen) harness.Workload {
+				return harness.Workload{Name: "two-chats", Setup: func(w *harness.World, s harness.MergeStrategy) {
+					h := seedChat(w, 2)
+					seedChatID(w, 2, 0)
+					r := w.Replicas[0]
+					w.Subscribe(r, "sub1", chatID, h[1].ID, s)
+					w.Subscribe(r, "sub2", 2, 0, s)
+					chatWriters(w, 2, "chat2 ", []int{0, 0})
+					chatWriters(w, chatID, "chat1 ", []int{0, 0})
+				}}
+			},
+			Expect: map[string]Verdict{"naive": Fail, "producer-lock": Fail},
+		},
+		{
+			Name:   "snapshot-order",
+			Doc:    "the snapshot is ordered by created_at, the transaction's start (§9, §10): a writer that began first but took the row lock second has the higher ID and the earlier created_at, so the subscriber's initial lastMessageID is below its largest snapshot ID and naive sends that message again",
+			Build:  snapshotOrder("snapshot-order", harness.DBConfig{}),
+			Expect: map[string]Verdict{"naive": Fail, "producer-lock": Fail},
+		},
+		{
+			Name:  "snapshot-order-by-id",
+			Doc:   "snapshot-order with the catch-up query ordered by id (the later upstream change): the snapshot's last row is its largest ID",
+			Build: snapshotOrder("snapshot-order-by-id", harness.DBConfig{OrderByID: true}),
 		},
 		{
 			Name:      "random-workload",

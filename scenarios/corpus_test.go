@@ -103,7 +103,7 @@ func TestLoadConfig(t *testing.T) {
 		{map[string]string{"search": "bfs"}, nil, `-interleave.search: unknown search "bfs" (known: random, pct, dfs)`},
 		{map[string]string{"schedules": "0"}, nil, `-interleave.schedules="0": want a whole number from 1 to 10000000`},
 		{nil, map[string]string{"INTERLEAVE_MODE": "tame"}, `INTERLEAVE_MODE="tame": want controlled or wild`},
-		{map[string]string{"scenario": "nope"}, nil, `-interleave.scenario: unknown scenario "nope" (known: promote-while-requires-action, out-of-order, reconnect-late-notify, cross-replica-fallback, cache-eviction, full-refresh-edit, random-workload; or give a path to a scenario file)`},
+		{map[string]string{"scenario": "nope"}, nil, `-interleave.scenario: unknown scenario "nope" (known: promote-while-requires-action, promote-while-requires-action-by-id, out-of-order, reconnect-late-notify, cross-replica-fallback, cache-eviction, full-refresh-edit, two-chats, snapshot-order, snapshot-order-by-id, random-workload; or give a path to a scenario file)`},
 	} {
 		_, err := scenarios.LoadConfig(bad.flags, func(k string) string { return bad.env[k] })
 		require.EqualError(t, err, bad.want)
@@ -112,9 +112,9 @@ func TestLoadConfig(t *testing.T) {
 
 func TestScriptParseErrors(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
-		{"", `x.scenario: empty scenario file: want the header "interleave-scenario v1"`},
-		{"rows 3\n", `x.scenario:1: want the header "interleave-scenario v1", got "rows 3"`},
-		{"interleave-scenario v1\nrows 3\ninserts a user \"x\"\n", `x.scenario:3: unknown command "inserts" (want one of: name, doc, small, replicas, capacity, rows, cache, subscribe, begin, insert, commit, rollback, append, publish, notify, edit, settle, expect)`},
+		{"", `x.scenario: empty scenario file: want the header "interleave-scenario v2"`},
+		{"rows 3\n", `x.scenario:1: want the header "interleave-scenario v2" (or "interleave-scenario v1"), got "rows 3"`},
+		{"interleave-scenario v1\nrows 3\ninserts a user \"x\"\n", `x.scenario:3: unknown command "inserts" (want one of: name, doc, small, replicas, capacity, row-lock, order-by, pubsub-queue, notify-queue, client-queue, broken-publisher, chat, tool-calls, rows, subscribe, listen, snapshot, begin, insert, delete, commit, rollback, cache, append, publish, notify, edit, write, promote, worker, drop, listener-reconnect, settle, expect)`},
 		{"interleave-scenario v1\nrows 2\nappend replica1 3\n", `x.scenario:3: append: message #3 does not exist yet (rows and inserts so far made #1..#2)`},
 		{"interleave-scenario v1\nrows 2\nsubscribe s replica2 after=0\n", `x.scenario:3: subscribe: unknown replica "replica2" (want replica1..replica1; declare more with 'replicas N' first)`},
 		{"interleave-scenario v1\nrows x\n", `x.scenario:2: rows: want a whole number from 0 to 100000, got "x"`},
@@ -123,7 +123,7 @@ func TestScriptParseErrors(t *testing.T) {
 		{"interleave-scenario v1\ninsert a user \"unterminated\n", `x.scenario:2: unterminated or malformed quoted text "unterminated`},
 		{"interleave-scenario v1\nexpect naive maybe\n", `x.scenario:2: expect: want pass or fail, got "maybe"`},
 		{"interleave-scenario v1\nexpect sloppy pass\n", `x.scenario:2: expect: unknown strategy "sloppy" (known: naive, fixed-r1, fixed, producer-lock)`},
-		{"interleave-scenario v1\nnotify after=x\n", `x.scenario:2: notify: want after=ID with an ID from 0 to 1000000000, or full-refresh, got "after=x"`},
+		{"interleave-scenario v1\nnotify after=x\n", `x.scenario:2: notify: want after=ID with an ID from 0 to 1000000000, full-refresh, queue-update or status=STATUS, got "after=x"`},
 		{"interleave-scenario v1\nrows 1\n", `x.scenario: no subscriber: a scenario needs at least one 'subscribe' line`},
 	} {
 		_, err := scenarios.ParseScript(strings.NewReader(c.in), "x.scenario")

@@ -28,14 +28,17 @@ func TestModelIsDeterministic(t *testing.T) {
 
 // goldenRuns pin the trace of two failing schedules: the same seed must
 // give the same trace, byte for byte, at any GOMAXPROCS, with and without
-// -race (make test runs with -race, go test without), in every build.
+// -race (make test runs with -race, go test without), in every build. (The
+// hashes changed with the model of chatd-model.md §10: the writers' row
+// lock, the client's read of its history and the queue read are scheduling
+// points, and the notes say more.)
 var goldenRuns = []struct {
 	scenario, strategy string
 	seed               int64
 	hash               string
 }{
-	{"promote-while-requires-action", "naive", 1, "84ce9f7325541594"},
-	{"out-of-order", "naive", 31, "40467ea78cfc5ae4"},
+	{"promote-while-requires-action", "naive", 2, "d0bb2380a756d291"},
+	{"out-of-order", "naive", 31, "42acf8bcb5cd5541"},
 }
 
 func TestTraceHashesAreStable(t *testing.T) {

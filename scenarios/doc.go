@@ -60,5 +60,8 @@
 //
 // Besides the built-in scenarios ([All]), a scenario can be a text file in
 // the format of testdata/scenarios/README.md ([ParseScript]); every file in
-// testdata/scenarios runs under every strategy in go test.
+// testdata/scenarios runs under every strategy in go test. Format v2 models
+// upstream as chatd-model.md §10 describes it (the chat-row lock on,
+// created_at at the transaction's start); v1 files keep their meaning. A
+// file the model could not run is a parse error.
 package scenarios

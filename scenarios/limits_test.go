@@ -24,7 +24,7 @@ func TestScriptLimits(t *testing.T) {
 		{"rows +3\n", `x.scenario:2: rows: want a whole number from 0 to 100000, got "+3"`},
 		{"rows 03\n", `x.scenario:2: rows: want a whole number from 0 to 100000, got "03"`},
 		// rows 0 once counted as no rows line at all.
-		{"rows 0\nrows 3\n", `x.scenario:3: rows: must come once, before any step`},
+		{"rows 0\nrows 3\n", `x.scenario:3: rows: chat 1 has its rows already: give them on one line`},
 		{"replicas 65\n", `x.scenario:2: replicas: want a whole number from 1 to 64, got "65"`},
 		{"replicas 99999999999999999999\n", `x.scenario:2: replicas: want a whole number from 1 to 64, got "99999999999999999999"`},
 		{"capacity 1000001\n", `x.scenario:2: capacity: want a whole number from 1 to 1000000, got "1000001"`},
@@ -34,7 +34,7 @@ func TestScriptLimits(t *testing.T) {
 		{"subscribe s replica0 after=0\n", `x.scenario:2: subscribe: unknown replica "replica0" (want replica1..replica1; declare more with 'replicas N' first)`},
 		{"subscribe s replica1 after=9223372036854775807\n", `x.scenario:2: subscribe: want after=ID with an ID from 0 to 1000000000, got "after=9223372036854775807"`},
 		{"subscribe s replica1 after=-1\n", `x.scenario:2: subscribe: want after=ID with an ID from 0 to 1000000000, got "after=-1"`},
-		{"notify after=1000000001\n", `x.scenario:2: notify: want after=ID with an ID from 0 to 1000000000, or full-refresh, got "after=1000000001"`},
+		{"notify after=1000000001\n", `x.scenario:2: notify: want after=ID with an ID from 0 to 1000000000, full-refresh, queue-update or status=STATUS, got "after=1000000001"`},
 		{"rows 2\nappend replica1 +1\n", `x.scenario:3: append: want a message ID, got "+1"`},
 		{"rows 2\nappend replica1 01\n", `x.scenario:3: append: want a message ID, got "01"`},
 		{"doc " + strings.Repeat("x", scenarios.MaxScriptBytes) + "\n", `x.scenario: longer than 1048576 bytes, the most a scenario file may hold`},

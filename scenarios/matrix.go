@@ -9,9 +9,19 @@ import (
 )
 
 // DefaultMatrixSearches are the searches a matrix cell runs by default, in
-// order: PCT with depth 3, then random.
+// order, each from the same first seed, each stopping at its first
+// failure: PCT at bug depths 1, 2 and 3, then random. No one search finds
+// every failure soon: a case that random found once in 30,000 schedules,
+// PCT with depth 2 found within 6; PCT with depth 1 never preempts on
+// purpose, and finds what needs no more than the order in which tasks
+// start. A cell passes only when all four pass.
 func DefaultMatrixSearches() []Search {
-	return []Search{{Kind: "pct", Depth: 3, Preemptions: 2}, {Kind: "random", Depth: 3, Preemptions: 2}}
+	return []Search{
+		{Kind: "pct", Depth: 1, Preemptions: 2},
+		{Kind: "pct", Depth: 2, Preemptions: 2},
+		{Kind: "pct", Depth: 3, Preemptions: 2},
+		{Kind: "random", Depth: 3, Preemptions: 2},
+	}
 }
 
 // MatrixConfig says what RunMatrix explores: every scenario under every

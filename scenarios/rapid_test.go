@@ -15,6 +15,14 @@ import (
 	"github.com/interleave/interleave/sched"
 )
 
+// promoteByID is the promote workload with the catch-up query ordered by
+// id.
+func promoteByID(p harness.PromoteParams) harness.Workload {
+	wl := harness.PromoteWhileRequiresAction(p)
+	wl.Config.DB.OrderByID = true
+	return wl
+}
+
 // promoteCase is what one run of the rapid property drew and found.
 type promoteCase struct {
 	toolCalls, ticks int
@@ -29,14 +37,18 @@ type promoteCase struct {
 // scheduling decision from rapid: option 0 continues the running task, so
 // rapid's shrinking towards 0 removes preemptions, and towards small tool
 // call counts removes messages. A violation fails the property with our
-// timeline of the run; last, if set, records each failing case.
+// timeline of the run; last, if set, records each failing case. The
+// catch-up query orders by id (the later upstream change), so that what is
+// checked is the stream's race, not the order of the stored history
+// (ordered by created_at, the promote's rows tie and every strategy can
+// fail that, see scenario promote-while-requires-action).
 func promoteProperty(strategy harness.MergeStrategy, last func(promoteCase)) func(*rapid.T) {
 	return func(t *rapid.T) {
 		c := promoteCase{
 			toolCalls: rapid.IntRange(1, 3).Draw(t, "toolCalls"),
 			ticks:     rapid.IntRange(0, 2).Draw(t, "ticks"),
 		}
-		wl := harness.PromoteWhileRequiresAction(harness.PromoteParams{ToolCalls: c.toolCalls, Ticks: c.ticks})
+		wl := promoteByID(harness.PromoteParams{ToolCalls: c.toolCalls, Ticks: c.ticks})
 		choose := sched.Chooser(func(n int) int { return rapid.IntRange(0, n-1).Draw(t, "choice") })
 		var out harness.Outcome
 		res := sched.Run(wl.Body(strategy, &out), sched.Options{Strategy: choose})
@@ -121,7 +133,7 @@ func TestRapidShrinksNaiveToAMinimalInterleaving(t *testing.T) {
 	// the preemptions rapid's value shrinking left in.
 	require.True(t, minimal.failed)
 	require.LessOrEqual(t, minimal.afterSnapshot, 3, "shrunk case has too many messages")
-	wl := harness.PromoteWhileRequiresAction(harness.PromoteParams{ToolCalls: minimal.toolCalls, Ticks: minimal.ticks})
+	wl := promoteByID(harness.PromoteParams{ToolCalls: minimal.toolCalls, Ticks: minimal.ticks})
 	small := sched.Shrink(wl.Body(harness.Naive{}, nil), minimal.raw, func(r *sched.Result) bool { return r.Failure.Kind == sched.Assertion }, sched.Options{Trace: true})
 	require.NotNil(t, small.Failure)
 	t.Logf("rapid shrank naive's failure to %d tool call(s), %d messages after the snapshot, %d preemption(s); sched.Shrink to %d preemption(s):\n%s\n%s",
@@ -151,7 +163,7 @@ func TestScenarioNamesAndStrategiesResolve(t *testing.T) {
 		require.NotEmpty(t, sc.Doc)
 	}
 	_, err := scenarios.Lookup("no-such")
-	require.EqualError(t, err, `unknown scenario "no-such" (known: promote-while-requires-action, out-of-order, reconnect-late-notify, cross-replica-fallback, cache-eviction, full-refresh-edit, random-workload; or give a path to a scenario file)`)
+	require.EqualError(t, err, `unknown scenario "no-such" (known: promote-while-requires-action, promote-while-requires-action-by-id, out-of-order, reconnect-late-notify, cross-replica-fallback, cache-eviction, full-refresh-edit, two-chats, snapshot-order, snapshot-order-by-id, random-workload; or give a path to a scenario file)`)
 	_, err = scenarios.LookupStrategy("nope")
 	require.EqualError(t, err, `unknown strategy "nope" (known: naive, fixed-r1, fixed, producer-lock)`)
 	_, err = scenarios.ParseSearch("bfs", 3, 2)

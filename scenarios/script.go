@@ -12,37 +12,71 @@ import (
 	"strings"
 
 	"github.com/interleave/interleave/harness"
-	"github.com/interleave/interleave/sched"
 )
 
-// scriptHeader is the first line of every scenario file.
-const scriptHeader = "interleave-scenario v1"
+// The headers of the scenario file format's versions. Version 2 models
+// upstream as it is (chatd-model.md §10): writers take the chat-row lock,
+// created_at is the transaction's start. Version 1 files keep their
+// meaning: no lock unless 'row-lock on', created_at at each insert.
+const (
+	scriptHeaderV1 = "interleave-scenario v1"
+	scriptHeaderV2 = "interleave-scenario v2"
+)
 
 // A script is a scenario written as text (see testdata/scenarios/README.md):
 // setup lines, then steps run in order by the main task, while the
-// subscribers' listeners and merges run as tasks the search interleaves.
+// subscribers' listeners and merges, and the writers a step starts, run as
+// tasks the search interleaves.
 type script struct {
-	name, doc string
-	small     bool
-	replicas  int
-	capacity  int
-	rows      int
-	steps     []step
-	expect    map[string]Verdict
+	version         int
+	name, doc       string
+	small           bool
+	replicas        int
+	capacity        int
+	rowLock         bool
+	orderByID       bool
+	pubsubQueue     int
+	clientQueue     int
+	notifyQueue     int
+	brokenPublisher bool
+	chats           []scriptChat // chat 1 first, then in declaration order
+	seeds           []scriptSeed // the rows lines, in file order
+	steps           []step
+	expect          map[string]Verdict
+}
+
+// scriptChat is a chat of a script: chat 1, or one a 'chat' line declared.
+type scriptChat struct {
+	id        int64
+	toolCalls int // > 0: the chat waits in requires_action, with a queued message
+}
+
+// scriptSeed is a rows line: n committed rows of a chat.
+type scriptSeed struct {
+	chat int64
+	n    int
 }
 
 type step struct {
 	line int
 	op   string
 	name string // tx or subscriber name
-	rep  int    // replica index
+	chat int64
+	rep  int // replica index
 	id   int64
+	n    int // ticks of a worker
 	role harness.Role
 	text string
-	n    harness.Notify
+	nt   harness.Notify
 }
 
-var scriptOps = []string{"name", "doc", "small", "replicas", "capacity", "rows", "cache", "subscribe", "begin", "insert", "commit", "rollback", "append", "publish", "notify", "edit", "settle", "expect"}
+var scriptOps = []string{"name", "doc", "small", "replicas", "capacity", "row-lock", "order-by", "pubsub-queue", "notify-queue", "client-queue",
+	"broken-publisher", "chat", "tool-calls", "rows", "subscribe", "listen", "snapshot", "begin", "insert", "delete", "commit", "rollback",
+	"cache", "append", "publish", "notify", "edit", "write", "promote", "worker", "drop", "listener-reconnect", "settle", "expect"}
+
+// scriptSettings are the lines that must come before the first step: they
+// shape the world every step runs in.
+var scriptSettings = []string{"replicas", "row-lock", "order-by", "pubsub-queue", "notify-queue", "client-queue", "broken-publisher", "chat", "tool-calls", "rows"}
 
 // LoadScript reads a scenario file.
 func LoadScript(path string) (*Scenario, error) {
@@ -58,11 +92,40 @@ func LoadScript(path string) (*Scenario, error) {
 	return sc, nil
 }
 
+// rowState is what the parser knows of a row a script names by ID.
+type rowState struct {
+	chat      int64
+	tx        string // the transaction that inserted it ("" for rows lines)
+	committed bool
+	rolled    bool // its transaction rolled back
+	deleted   bool
+}
+
+// txState is an open transaction of a script, as the parser tracks it.
+type txState struct {
+	chat    int64
+	line    int
+	rows    []int64
+	deletes []int64
+}
+
 // ParseScript parses a scenario file; errors name the file, the line and
-// what was expected. The file and its numbers are bounded (MaxScriptBytes,
-// MaxRows, MaxReplicas, MaxCapacity, MaxMessageID).
+// what was expected. Lines the model could not run (a row published before
+// it committed, a transaction that would wait forever on the chat-row lock,
+// a replica that does not exist) are errors too: a file that parses runs.
+// The file and its numbers are bounded (MaxScriptBytes, MaxRows,
+// MaxReplicas, MaxCapacity, MaxMessageID).
 func ParseScript(r io.Reader, file string) (*Scenario, error) {
-	s := &script{replicas: 1, expect: map[string]Verdict{}}
+	s, err := parseScript(r, file)
+	if err != nil {
+		return nil, err
+	}
+	return &Scenario{Name: s.name, Doc: s.doc, Small: s.small, Source: file, Expect: s.expect,
+		Build: func(Gen) harness.Workload { return s.workload() }}, nil
+}
+
+func parseScript(r io.Reader, file string) (*script, error) {
+	s := &script{replicas: 1, expect: map[string]Verdict{}, chats: []scriptChat{{id: chatID}}}
 	base := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
 	s.name = base
 	named := false // a name line was read
@@ -77,13 +140,42 @@ func ParseScript(r io.Reader, file string) (*Scenario, error) {
 	sc.Buffer(make([]byte, 64*1024), MaxScriptBytes+1)
 	line := 0
 	header := false
-	rowsGiven := false
 	nextID := int64(0)
-	known := map[int64]bool{} // IDs inserted so far (lookup only)
-	txs := map[string]bool{}  // open transactions (lookup only)
-	subs := map[string]bool{} // subscriber names (lookup only)
+	idsKnown := true              // every ID so far is known (no writer task has started)
+	rows := map[int64]*rowState{} // rows the script can name, by ID (lookup only)
+	txs := map[string]*txState{}  // open transactions (lookup only)
+	subs := map[string]int64{}    // subscriber names and their chats (lookup only)
+	listening := map[string]int{} // subscribers between listen and snapshot, by line (lookup only)
+	var listenOrder []string      // the same, in order
+	promoted := map[int64]bool{}  // chats with a promote step (lookup only)
+	seeded := map[int64]bool{}    // chats with a rows line (lookup only)
 	errf := func(format string, args ...any) error {
 		return fmt.Errorf("%s:%d: %s", file, line, fmt.Sprintf(format, args...))
+	}
+	chatOf := func(id int64) (scriptChat, bool) {
+		for _, c := range s.chats {
+			if c.id == id {
+				return c, true
+			}
+		}
+		return scriptChat{}, false
+	}
+	// lockHolder is the open transaction that holds chat's row lock.
+	lockHolder := func(chat int64) (string, *txState) {
+		if !s.rowLock {
+			return "", nil
+		}
+		var names []string
+		for name, t := range txs {
+			if t.chat == chat {
+				names = append(names, name)
+			}
+		}
+		if len(names) == 0 {
+			return "", nil
+		}
+		slices.Sort(names) // with the lock there is at most one
+		return names[0], txs[names[0]]
 	}
 	for sc.Scan() {
 		line++
@@ -92,8 +184,13 @@ func ParseScript(r io.Reader, file string) (*Scenario, error) {
 			continue
 		}
 		if !header {
-			if text != scriptHeader {
-				return nil, errf("want the header %q, got %q", scriptHeader, clipText(text))
+			switch text {
+			case scriptHeaderV1:
+				s.version = 1
+			case scriptHeaderV2:
+				s.version, s.rowLock = 2, true
+			default:
+				return nil, errf("want the header %q (or %q), got %q", scriptHeaderV2, scriptHeaderV1, clipText(text))
 			}
 			header = true
 			continue
@@ -103,7 +200,7 @@ func ParseScript(r io.Reader, file string) (*Scenario, error) {
 			return nil, errf("%v", err)
 		}
 		op, args := f[0], f[1:]
-		st := step{line: line, op: op}
+		st := step{line: line, op: op, chat: chatID}
 		need := func(n int, usage string) error {
 			if len(args) != n {
 				return errf("%s: want %q", op, op+" "+usage)
@@ -124,8 +221,27 @@ func ParseScript(r io.Reader, file string) (*Scenario, error) {
 			if err != nil || id < 1 {
 				return 0, errf("%s: want a message ID, got %q", op, clipText(a))
 			}
-			if !known[id] {
+			if id > nextID {
 				return 0, errf("%s: message #%d does not exist yet (rows and inserts so far made #1..#%d)", op, id, nextID)
+			}
+			if rows[id] == nil {
+				return 0, errf("%s: message #%d was inserted after a write, promote or worker step started: its ID depends on the schedule, so the script cannot name it", op, id)
+			}
+			return id, nil
+		}
+		// committedArg is idArg for a row that must have committed.
+		committedArg := func(a, why string) (int64, error) {
+			id, err := idArg(a)
+			if err != nil {
+				return 0, err
+			}
+			switch r := rows[id]; {
+			case r.rolled:
+				return 0, errf("%s: message #%d was never committed (transaction %q rolled back): %s", op, id, r.tx, why)
+			case !r.committed:
+				return 0, errf("%s: message #%d is not committed (transaction %q is still open): %s", op, id, r.tx, why)
+			case r.deleted:
+				return 0, errf("%s: message #%d is deleted", op, id)
 			}
 			return id, nil
 		}
@@ -141,6 +257,38 @@ func ParseScript(r io.Reader, file string) (*Scenario, error) {
 			v, ok := strings.CutPrefix(a, "after=")
 			n, err := decimal(v, MaxMessageID)
 			return int64(n), ok && err == nil
+		}
+		// chatOpt takes a trailing chat=C argument off args.
+		chatOpt := func() error {
+			if len(args) == 0 {
+				return nil
+			}
+			a, ok := strings.CutPrefix(args[len(args)-1], "chat=")
+			if !ok {
+				return nil
+			}
+			c, err := decimal(a, MaxMessageID)
+			n := int64(c)
+			if err != nil {
+				return errf("%s: want chat=ID with an ID from 1 to %d, got %q", op, MaxMessageID, clipText(args[len(args)-1]))
+			}
+			if _, ok := chatOf(n); !ok {
+				return errf("%s: unknown chat %d (chat 1 always exists; declare more with 'chat N' first)", op, n)
+			}
+			st.chat, args = n, args[:len(args)-1]
+			return nil
+		}
+		onOff := func(a string) (bool, error) {
+			switch a {
+			case "on":
+				return true, nil
+			case "off":
+				return false, nil
+			}
+			return false, errf("%s: want on or off, got %q", op, a)
+		}
+		if slices.Contains(scriptSettings, op) && len(s.steps) > 0 {
+			return nil, errf("%s: must come before the first step (line %d): it shapes the world the steps run in", op, s.steps[0].line)
 		}
 		switch op {
 		case "name":
@@ -177,20 +325,99 @@ func ParseScript(r io.Reader, file string) (*Scenario, error) {
 				return nil, err
 			}
 			continue
-		case "rows":
+		case "row-lock":
+			if err := need(1, "on|off"); err != nil {
+				return nil, err
+			}
+			if s.rowLock, err = onOff(args[0]); err != nil {
+				return nil, err
+			}
+			continue
+		case "order-by":
+			if err := need(1, "created-at|id"); err != nil {
+				return nil, err
+			}
+			switch args[0] {
+			case "created-at":
+				s.orderByID = false
+			case "id":
+				s.orderByID = true
+			default:
+				return nil, errf("order-by: want created-at or id, got %q", args[0])
+			}
+			continue
+		case "pubsub-queue", "notify-queue", "client-queue":
 			if err := need(1, "N"); err != nil {
 				return nil, err
 			}
-			if len(s.steps) > 0 || rowsGiven {
-				return nil, errf("rows: must come once, before any step")
-			}
-			rowsGiven = true
-			if s.rows, err = count(args[0], 0, MaxRows); err != nil {
+			n, err := count(args[0], 1, MaxCapacity)
+			if err != nil {
 				return nil, err
 			}
-			for i := 0; i < s.rows; i++ {
+			switch op {
+			case "pubsub-queue":
+				s.pubsubQueue = n
+			case "notify-queue":
+				s.notifyQueue = n
+			default:
+				s.clientQueue = n
+			}
+			continue
+		case "broken-publisher":
+			if err := need(0, ""); err != nil {
+				return nil, err
+			}
+			s.brokenPublisher = true
+			continue
+		case "chat":
+			if err := need(1, "ID"); err != nil {
+				return nil, err
+			}
+			n, err := count(args[0], 2, MaxMessageID)
+			if err != nil {
+				return nil, err
+			}
+			if _, dup := chatOf(int64(n)); dup {
+				return nil, errf("chat: chat %d is declared already", n)
+			}
+			s.chats = append(s.chats, scriptChat{id: int64(n)})
+			continue
+		case "tool-calls":
+			if err := chatOpt(); err != nil {
+				return nil, err
+			}
+			if err := need(1, "N [chat=ID]"); err != nil {
+				return nil, err
+			}
+			n, err := count(args[0], 1, MaxRows)
+			if err != nil {
+				return nil, err
+			}
+			for i := range s.chats {
+				if s.chats[i].id == st.chat {
+					s.chats[i].toolCalls = n
+				}
+			}
+			continue
+		case "rows":
+			if err := chatOpt(); err != nil {
+				return nil, err
+			}
+			if err := need(1, "N [chat=ID]"); err != nil {
+				return nil, err
+			}
+			if seeded[st.chat] {
+				return nil, errf("rows: chat %d has its rows already: give them on one line", st.chat)
+			}
+			seeded[st.chat] = true
+			n, err := count(args[0], 0, MaxRows-int(nextID))
+			if err != nil {
+				return nil, err
+			}
+			s.seeds = append(s.seeds, scriptSeed{chat: st.chat, n: n})
+			for i := 0; i < n; i++ {
 				nextID++
-				known[nextID] = true
+				rows[nextID] = &rowState{chat: st.chat, committed: true}
 			}
 			continue
 		case "expect":
@@ -214,10 +441,16 @@ func ParseScript(r io.Reader, file string) (*Scenario, error) {
 			}
 			for _, a := range args[1:] {
 				one := st
-				if one.id, err = idArg(a); err != nil {
+				if s.brokenPublisher {
+					one.id, err = idArg(a)
+				} else {
+					one.id, err = committedArg(a, "publishers append after the commit (§3); say 'broken-publisher' to model one that does not wait")
+				}
+				if err != nil {
 					return nil, err
 				}
 				one.op = "append"
+				one.chat = rows[one.id].chat
 				s.steps = append(s.steps, one)
 			}
 			continue
@@ -228,70 +461,159 @@ func ParseScript(r io.Reader, file string) (*Scenario, error) {
 			if st.rep, err = replica(args[0]); err != nil {
 				return nil, err
 			}
-			if st.id, err = idArg(args[1]); err != nil {
+			if s.brokenPublisher {
+				st.id, err = idArg(args[1])
+			} else {
+				st.id, err = committedArg(args[1], "publishing happens after the commit (§3); say 'broken-publisher' to model a publisher that does not wait")
+			}
+			if err != nil {
 				return nil, err
 			}
-		case "subscribe":
-			if err := need(3, "NAME REPLICA after=ID"); err != nil {
+			st.chat = rows[st.id].chat
+		case "subscribe", "listen":
+			if err := chatOpt(); err != nil {
+				return nil, err
+			}
+			if err := need(3, "NAME REPLICA after=ID [chat=ID]"); err != nil {
 				return nil, err
 			}
 			st.name = args[0]
-			if subs[st.name] {
-				return nil, errf("subscribe: subscriber %q already exists", st.name)
+			if _, dup := subs[st.name]; dup {
+				return nil, errf("%s: subscriber %q already exists", op, st.name)
 			}
-			subs[st.name] = true
+			subs[st.name] = st.chat
 			if st.rep, err = replica(args[1]); err != nil {
 				return nil, err
 			}
 			n, ok := afterID(args[2])
 			if !ok {
-				return nil, errf("subscribe: want after=ID with an ID from 0 to %d, got %q", MaxMessageID, clipText(args[2]))
+				return nil, errf("%s: want after=ID with an ID from 0 to %d, got %q", op, MaxMessageID, clipText(args[2]))
 			}
 			st.id = n
-		case "begin":
-			if err := need(1, "TX"); err != nil {
+			if op == "listen" {
+				listening[st.name] = line
+				listenOrder = append(listenOrder, st.name)
+			}
+		case "snapshot":
+			if err := need(1, "NAME"); err != nil {
 				return nil, err
 			}
-			if txs[args[0]] {
+			if _, ok := listening[args[0]]; !ok {
+				return nil, errf("snapshot: no subscriber %q waits for its snapshot (start it with 'listen %s REPLICA after=ID')", args[0], args[0])
+			}
+			delete(listening, args[0])
+			listenOrder = slices.DeleteFunc(listenOrder, func(n string) bool { return n == args[0] })
+			st.name = args[0]
+		case "drop":
+			if err := need(1, "NAME"); err != nil {
+				return nil, err
+			}
+			if _, ok := subs[args[0]]; !ok {
+				return nil, errf("drop: no subscriber %q", args[0])
+			}
+			st.name = args[0]
+		case "listener-reconnect":
+			if err := need(1, "REPLICA"); err != nil {
+				return nil, err
+			}
+			if st.rep, err = replica(args[0]); err != nil {
+				return nil, err
+			}
+		case "begin":
+			if err := chatOpt(); err != nil {
+				return nil, err
+			}
+			if err := need(1, "TX [chat=ID]"); err != nil {
+				return nil, err
+			}
+			if txs[args[0]] != nil {
 				return nil, errf("begin: transaction %q is already open", args[0])
 			}
-			txs[args[0]] = true
+			if holder, t := lockHolder(st.chat); t != nil {
+				return nil, errf("begin: transaction %q (line %d) is still open on chat %d and holds its row lock; with the lock on, %q would wait for it forever, and the script could not go on to end it: commit or roll back %q first, or say 'row-lock off' to model writers that skip the lock",
+					holder, t.line, st.chat, args[0], holder)
+			}
+			txs[args[0]] = &txState{chat: st.chat, line: line}
 			st.name = args[0]
 		case "insert":
 			if err := need(3, `TX ROLE "TEXT"`); err != nil {
 				return nil, err
 			}
-			if !txs[args[0]] {
+			t := txs[args[0]]
+			if t == nil {
 				return nil, errf("insert: no open transaction %q (begin it first)", args[0])
 			}
 			role := harness.Role(args[1])
 			if !slices.Contains([]harness.Role{harness.RoleUser, harness.RoleAssistant, harness.RoleTool, harness.RoleSystem}, role) {
 				return nil, errf("insert: unknown role %q (want user, assistant, tool or system)", args[1])
 			}
-			st.name, st.role, st.text = args[0], role, args[2]
+			st.name, st.role, st.text, st.chat = args[0], role, args[2], t.chat
 			nextID++
-			known[nextID] = true
+			if idsKnown {
+				rows[nextID] = &rowState{chat: t.chat, tx: args[0]}
+				t.rows = append(t.rows, nextID)
+			}
+		case "delete":
+			if err := need(2, "TX ID"); err != nil {
+				return nil, err
+			}
+			t := txs[args[0]]
+			if t == nil {
+				return nil, errf("delete: no open transaction %q (begin it first)", args[0])
+			}
+			if st.id, err = committedArg(args[1], "only a committed row can be deleted"); err != nil {
+				return nil, err
+			}
+			if c := rows[st.id].chat; c != t.chat {
+				return nil, errf("delete: message #%d is in chat %d, transaction %q in chat %d", st.id, c, args[0], t.chat)
+			}
+			if slices.Contains(t.deletes, st.id) {
+				return nil, errf("delete: transaction %q deletes message #%d already", args[0], st.id)
+			}
+			t.deletes = append(t.deletes, st.id)
+			st.name, st.chat = args[0], t.chat
 		case "commit", "rollback":
 			if err := need(1, "TX"); err != nil {
 				return nil, err
 			}
-			if !txs[args[0]] {
+			t := txs[args[0]]
+			if t == nil {
 				return nil, errf("%s: no open transaction %q", op, args[0])
 			}
-			delete(txs, args[0])
-			st.name = args[0]
-		case "notify":
-			if len(args) != 1 {
-				return nil, errf("notify: want \"notify after=ID\" or \"notify full-refresh\"")
+			for _, id := range t.rows {
+				rows[id].committed, rows[id].rolled = op == "commit", op == "rollback"
 			}
-			if args[0] == "full-refresh" {
-				st.n = harness.Notify{FullRefresh: true}
-			} else {
-				n, ok := afterID(args[0])
-				if !ok {
-					return nil, errf("notify: want after=ID with an ID from 0 to %d, or full-refresh, got %q", MaxMessageID, clipText(args[0]))
+			if op == "commit" {
+				for _, id := range t.deletes {
+					rows[id].deleted = true
 				}
-				st.n = harness.Notify{AfterMessageID: n}
+			}
+			delete(txs, args[0])
+			st.name, st.chat = args[0], t.chat
+		case "notify":
+			if err := chatOpt(); err != nil {
+				return nil, err
+			}
+			if len(args) != 1 {
+				return nil, errf("notify: want \"notify after=ID|full-refresh|queue-update|status=STATUS [chat=ID]\"")
+			}
+			switch a := args[0]; {
+			case a == "full-refresh":
+				st.nt = harness.Notify{FullRefresh: true}
+			case a == "queue-update":
+				st.nt = harness.Notify{QueueUpdate: true}
+			case strings.HasPrefix(a, "status="):
+				status := harness.ChatStatus(strings.TrimPrefix(a, "status="))
+				if !slices.Contains([]harness.ChatStatus{harness.StatusWaiting, harness.StatusPending, harness.StatusRunning, harness.StatusRequiresAction}, status) {
+					return nil, errf("notify: unknown status %q (want waiting, pending, running or requires_action)", status)
+				}
+				st.nt = harness.Notify{Status: status}
+			default:
+				n, ok := afterID(a)
+				if !ok {
+					return nil, errf("notify: want after=ID with an ID from 0 to %d, full-refresh, queue-update or status=STATUS, got %q", MaxMessageID, clipText(args[0]))
+				}
+				st.nt = harness.Notify{AfterMessageID: n}
 			}
 		case "edit":
 			if err := need(3, `REPLICA ID "TEXT"`); err != nil {
@@ -300,10 +622,52 @@ func ParseScript(r io.Reader, file string) (*Scenario, error) {
 			if st.rep, err = replica(args[0]); err != nil {
 				return nil, err
 			}
-			if st.id, err = idArg(args[1]); err != nil {
+			if st.id, err = committedArg(args[1], "only a committed row can be edited"); err != nil {
 				return nil, err
 			}
-			st.text = args[2]
+			st.text, st.chat = args[2], rows[st.id].chat
+			if holder, t := lockHolder(st.chat); t != nil {
+				return nil, errf("edit: transaction %q (line %d) is still open on chat %d and holds its row lock; the edit would wait for it forever, and the script could not go on to end it: commit or roll back %q first, or say 'row-lock off'",
+					holder, t.line, st.chat, holder)
+			}
+		case "write", "promote":
+			if err := chatOpt(); err != nil {
+				return nil, err
+			}
+			if err := need(1, "REPLICA [chat=ID]"); err != nil {
+				return nil, err
+			}
+			if st.rep, err = replica(args[0]); err != nil {
+				return nil, err
+			}
+			if op == "promote" {
+				if c, _ := chatOf(st.chat); c.toolCalls == 0 {
+					return nil, errf("promote: chat %d does not wait on tool calls (declare 'tool-calls N%s' first)", st.chat, chatSuffix(st.chat))
+				}
+				if promoted[st.chat] {
+					return nil, errf("promote: chat %d has one queued message, promoted already", st.chat)
+				}
+				promoted[st.chat] = true
+			}
+			idsKnown = false
+		case "worker":
+			if err := chatOpt(); err != nil {
+				return nil, err
+			}
+			if len(args) == 2 {
+				a, ok := strings.CutPrefix(args[1], "ticks=")
+				if st.n, err = count(a, 0, MaxRows); !ok || err != nil {
+					return nil, errf("worker: want ticks=N, got %q", args[1])
+				}
+				args = args[:1]
+			}
+			if err := need(1, "REPLICA [ticks=N] [chat=ID]"); err != nil {
+				return nil, err
+			}
+			if st.rep, err = replica(args[0]); err != nil {
+				return nil, err
+			}
+			idsKnown = false
 		case "settle":
 			if err := need(0, ""); err != nil {
 				return nil, err
@@ -317,36 +681,42 @@ func ParseScript(r io.Reader, file string) (*Scenario, error) {
 		return nil, fmt.Errorf("%s: %v", file, err)
 	}
 	if !header {
-		return nil, fmt.Errorf("%s: empty scenario file: want the header %q", file, scriptHeader)
+		return nil, fmt.Errorf("%s: empty scenario file: want the header %q", file, scriptHeaderV2)
 	}
 	if len(subs) == 0 {
 		return nil, fmt.Errorf("%s: no subscriber: a scenario needs at least one 'subscribe' line", file)
 	}
+	if len(listenOrder) > 0 {
+		return nil, fmt.Errorf("%s:%d: listen: subscriber %q never takes its snapshot (add 'snapshot %s')", file, listening[listenOrder[0]], listenOrder[0], listenOrder[0])
+	}
 	if err := CheckName(s.name); !named && err != nil {
 		return nil, fmt.Errorf("%s: the file name does not make a scenario name (%v): add a 'name' line", file, err)
 	}
-	return &Scenario{Name: s.name, Doc: s.doc, Small: s.small, Source: file, Expect: s.expect,
-		Build: func(Gen) harness.Workload { return s.workload() }}, nil
-}
-
-// decimal reads a number written the one way the format allows: plain
-// decimal digits without a sign or a leading zero ("0" itself excepted), at
-// most max.
-func decimal(a string, max int) (int, error) {
-	bad := fmt.Errorf("want a whole number from 0 to %d", max)
-	if a == "" || len(a) > len(strconv.Itoa(max)) || (a[0] == '0' && len(a) > 1) {
-		return 0, bad
-	}
-	for _, c := range []byte(a) {
-		if c < '0' || c > '9' {
-			return 0, bad
+	if inTestdata(file) {
+		var missing []string
+		for _, name := range StrategyNames() {
+			if _, ok := s.expect[name]; !ok {
+				missing = append(missing, name)
+			}
+		}
+		if len(missing) > 0 {
+			return nil, fmt.Errorf("%s: no expect line for %s: a scenario file under testdata names the verdict of every strategy", file, strings.Join(missing, ", "))
 		}
 	}
-	n, err := strconv.Atoi(a)
-	if err != nil || n > max {
-		return 0, bad
+	return s, nil
+}
+
+// inTestdata reports whether a file is in a testdata directory: the
+// repository's own scenarios, which must name every verdict.
+func inTestdata(file string) bool {
+	return slices.Contains(strings.Split(filepath.ToSlash(filepath.Dir(file)), "/"), "testdata")
+}
+
+func chatSuffix(chat int64) string {
+	if chat == chatID {
+		return ""
 	}
-	return n, nil
+	return fmt.Sprintf(" chat=%d", chat)
 }
 
 // stripComment removes a "#" comment that starts the line or follows a
@@ -400,92 +770,22 @@ func clipText(s string) string {
 	return s
 }
 
-// txTask is an open transaction of a script: a task inside InTx that runs
-// the commands the main task sends it, one at a time.
-type txTask struct {
-	cmds *sched.Queue[step]
-	acks *sched.Queue[error]
-}
-
-func (s *script) workload() harness.Workload {
-	return harness.Workload{
-		Name:   s.name,
-		Config: harness.WorldConfig{Replicas: s.replicas, Config: harness.Config{CacheCapacity: s.capacity}},
-		Setup: func(w *harness.World, strategy harness.MergeStrategy) {
-			w.Seeder.CreateChat(harness.Chat{ID: chatID, Status: harness.StatusWaiting})
-			msgs := map[int64]harness.Message{} // lookup only
-			for i := 0; i < s.rows; i++ {
-				m := w.Seeder.Seed(chatID, harness.RoleUser, fmt.Sprintf("row %d", i+1))
-				msgs[m.ID] = m
-			}
-			open := map[string]*txTask{} // lookup only
-			var order []string           // open transactions, in begin order
-			for _, st := range s.steps {
-				switch st.op {
-				case "append":
-					w.Replicas[st.rep].AppendDurable(chatID, msgs[st.id])
-				case "publish":
-					w.Replicas[st.rep].PublishMessage(chatID, msgs[st.id])
-				case "subscribe":
-					sub, err := w.Replicas[st.rep].SubscribeAuthorized(st.name, chatID, st.id, strategy)
-					if err != nil {
-						panic(err)
-					}
-					w.AddSubscriber(sub)
-				case "begin":
-					t := &txTask{cmds: sched.NewQueue[step](w.RT, "tx "+st.name, 1), acks: sched.NewQueue[error](w.RT, "tx "+st.name+" ack", 1)}
-					open[st.name] = t
-					order = append(order, st.name)
-					w.Writer("tx "+st.name, func() { t.run(w, msgs) })
-				case "insert", "commit", "rollback":
-					t := open[st.name]
-					t.cmds.Send(st)
-					if err, _ := t.acks.Recv(); err != nil {
-						panic(err)
-					}
-					if st.op != "insert" {
-						delete(open, st.name)
-						order = slices.DeleteFunc(order, func(n string) bool { return n == st.name })
-					}
-				case "notify":
-					w.PubSub.Publish(harness.ChatChannel(chatID), st.n)
-				case "edit":
-					if err := w.Replicas[st.rep].EditMessage(chatID, st.id, st.text); err != nil {
-						panic(err)
-					}
-				case "settle":
-					w.RT.WaitIdle()
-				}
-			}
-			for _, name := range order { // what the script left open rolls back
-				t := open[name]
-				t.cmds.Send(step{op: "rollback"})
-				t.acks.Recv()
-			}
-		},
+// decimal reads a number written the one way the format allows: plain
+// decimal digits without a sign or a leading zero ("0" itself excepted), at
+// most max.
+func decimal(a string, max int) (int, error) {
+	bad := fmt.Errorf("want a whole number from 0 to %d", max)
+	if a == "" || len(a) > len(strconv.Itoa(max)) || (a[0] == '0' && len(a) > 1) {
+		return 0, bad
 	}
-}
-
-var errRollback = fmt.Errorf("rollback")
-
-func (t *txTask) run(w *harness.World, msgs map[int64]harness.Message) {
-	err := w.Store.InTx(func(tx harness.Tx) error {
-		for {
-			st, _ := t.cmds.Recv()
-			switch st.op {
-			case "insert":
-				m, err := tx.InsertMessage(chatID, st.role, st.text)
-				msgs[m.ID] = m
-				t.acks.Send(err)
-			case "commit":
-				return nil
-			default:
-				return errRollback
-			}
+	for _, c := range []byte(a) {
+		if c < '0' || c > '9' {
+			return 0, bad
 		}
-	})
-	if err == errRollback {
-		err = nil
 	}
-	t.acks.Send(err)
+	n, err := strconv.Atoi(a)
+	if err != nil || n > max {
+		return 0, bad
+	}
+	return n, nil
 }

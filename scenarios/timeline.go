@@ -73,7 +73,7 @@ var (
 
 // The notes of the chat model (harness), as they read today.
 var (
-	reInsert   = regexp.MustCompile(`^inserted #(\d+) (\S+) .* \(uncommitted\)$`)
+	reInsert   = regexp.MustCompile(`^inserted #(\d+) (\S+) .* \(uncommitted(?:, created_at \d+)?\)$`)
 	reAppend   = regexp.MustCompile(`^(\S+): cache append #(\d+) -> cache \[([\d ]*)\], evictedBefore (\d+)$`)
 	reEvict    = regexp.MustCompile(`^(\S+): cache full: evicted #(\d+)$`)
 	reEdit     = regexp.MustCompile(`^(\S+): edit #(\d+): cache replaced, evictedBefore (\d+)$`)

@@ -20,11 +20,11 @@ import (
 
 var updateScreenshots = flag.Bool("update-screenshots", false, "write the README's timeline screenshots (docs/timeline-*.png)")
 
-// seedRun runs promote-while-requires-action, pct d=3 seed 1, with a trace:
-// naive loses #4 and #5 there, fixed delivers them late.
+// seedRun runs promote-while-requires-action-by-id, pct d=3 seed 8, with a
+// trace: naive loses #4 and #5 there, fixed delivers them late.
 func seedRun(t testing.TB, strategy string) *scenarios.RunResult {
 	t.Helper()
-	sc, err := scenarios.Lookup("promote-while-requires-action")
+	sc, err := scenarios.Lookup("promote-while-requires-action-by-id")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func seedRun(t testing.TB, strategy string) *scenarios.RunResult {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return scenarios.Run(scenarios.Spec{Scenario: sc, Strategy: st, Search: search, Seed: 1, Trace: true})
+	return scenarios.Run(scenarios.Spec{Scenario: sc, Strategy: st, Search: search, Seed: 8, Trace: true})
 }
 
 func seedTimeline(t testing.TB, strategy string) timeline.Run {
@@ -113,7 +113,7 @@ func TestTimelineOfNaive(t *testing.T) {
 	if err := tl.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if tl.Title != "promote-while-requires-action / naive / pct(d=3) seed 1" {
+	if tl.Title != "promote-while-requires-action-by-id / naive / pct(d=3) seed 8" {
 		t.Errorf("title %q", tl.Title)
 	}
 	if len(tl.Steps) != r.Steps || len(tl.Lanes) != len(r.Trace.Tasks) {
@@ -128,13 +128,13 @@ func TestTimelineOfNaive(t *testing.T) {
 	if pre != r.Preemptions {
 		t.Errorf("%d steps marked preempted, the run counted %d preemptions", pre, r.Preemptions)
 	}
-	// The verdict: #4 and #5 lost at step 33, where the cursor passed them.
+	// The verdict: #4 and #5 lost at step 34, where the cursor passed them.
 	if !tl.Verdict.Failed || len(tl.Verdict.Violations) != 2 {
 		t.Fatalf("verdict %+v", tl.Verdict)
 	}
 	for i, want := range []string{"#4", "#5"} {
 		v := tl.Verdict.Violations[i]
-		if v.Step != 33 || !slices.Equal(v.Items, []string{want}) || !strings.Contains(v.Text, "never delivered") {
+		if v.Step != 34 || !slices.Equal(v.Items, []string{want}) || !strings.Contains(v.Text, "never delivered") {
 			t.Errorf("violation %d: %+v", i+1, v)
 		}
 	}
@@ -144,19 +144,19 @@ func TestTimelineOfNaive(t *testing.T) {
 		step         int
 		want         string
 	}{
-		{"db", "committed in this run", 12, ""},
-		{"db", "uncommitted", 12, "#3 #4 #5"},
-		{"db", "committed in this run", 13, "#3 #4 #5"},
-		{"replica1 cache", "cache", 33, "#3 #6"},
+		{"db", "committed in this run", 11, ""},
+		{"db", "uncommitted", 11, "#3 #4 #5"},
+		{"db", "committed in this run", 12, "#3 #4 #5"},
+		{"replica1 cache", "cache", 34, "#3 #6"},
 		{"replica1 cache", "cache", 81, "#3 #6 #4(late) #5(late)"},
 		{"replica1 cache", "evictedBefore", 81, "0"},
-		{"sub", "lastMessageID", 32, "2"},
-		{"sub", "lastMessageID", 33, "6"},
-		{"sub", "delivered", 33, "#3 #6"},
-		{"sub", "behind the cursor, undelivered", 33, "#4(lost) #5(lost)"},
+		{"sub", "lastMessageID", 33, "2"},
+		{"sub", "lastMessageID", 34, "6"},
+		{"sub", "delivered", 34, "#3 #6"},
+		{"sub", "behind the cursor, undelivered", 34, "#4(lost) #5(lost)"},
 		{"sub", "afterMessageID", 81, "2"},
-		{"pubsub", "notifies in flight", 29, "notify{After=5}"},
-		{"pubsub", "notifies in flight", 30, ""},
+		{"pubsub", "notifies in flight", 30, "notify{After=5}"},
+		{"pubsub", "notifies in flight", 31, ""},
 	} {
 		if got := valueAt(t, tl, c.group, c.field, c.step); got != c.want {
 			t.Errorf("%s.%s at step %d: %q, want %q", c.group, c.field, c.step, got, c.want)
@@ -164,7 +164,7 @@ func TestTimelineOfNaive(t *testing.T) {
 	}
 	// The lost message, from its insert and commit to the cursor passing it
 	// and its late append to the cache.
-	if got := threadSteps(tl, "#4"); !slices.Equal(got, []int{11, 13, 33, 50, 51, 52}) {
+	if got := threadSteps(tl, "#4"); !slices.Equal(got, []int{10, 12, 34, 51, 52, 53}) {
 		t.Errorf("thread of #4: steps %v", got)
 	}
 	kinds := map[string]int{}
@@ -186,17 +186,17 @@ func TestTimelineOfFixed(t *testing.T) {
 	if tl.Verdict.Failed || len(tl.Verdict.Violations) != 0 {
 		t.Fatalf("verdict %+v", tl.Verdict)
 	}
-	if got := valueAt(t, tl, "sub", "behind the cursor, undelivered", 33); got != "#4(late) #5(late)" {
-		t.Errorf("behind the cursor at step 33: %q", got)
-	}
-	if got := valueAt(t, tl, "sub", "delivered", 34); got != "#3 #6 #4(late) #5(late)" {
-		t.Errorf("delivered at step 34: %q", got)
-	}
-	if got := valueAt(t, tl, "sub", "behind the cursor, undelivered", 34); got != "" {
+	if got := valueAt(t, tl, "sub", "behind the cursor, undelivered", 34); got != "#4(late) #5(late)" {
 		t.Errorf("behind the cursor at step 34: %q", got)
 	}
-	if got := threadSteps(tl, "#4"); len(got) == 0 || !slices.Contains(got, 34) {
-		t.Errorf("thread of #4 (delivered late at step 34): %v", got)
+	if got := valueAt(t, tl, "sub", "delivered", 35); got != "#3 #6 #4(late) #5(late)" {
+		t.Errorf("delivered at step 35: %q", got)
+	}
+	if got := valueAt(t, tl, "sub", "behind the cursor, undelivered", 35); got != "" {
+		t.Errorf("behind the cursor at step 35: %q", got)
+	}
+	if got := threadSteps(tl, "#4"); len(got) == 0 || !slices.Contains(got, 35) {
+		t.Errorf("thread of #4 (delivered late at step 35): %v", got)
 	}
 }
 
@@ -296,7 +296,7 @@ func TestTimelineInBrowser(t *testing.T) {
 		run  timeline.Run
 		// step is where the screenshot is taken: the loss, the late delivery.
 		step int
-	}{{"naive", naive, 33}, {"fixed", fixed, 34}} {
+	}{{"naive", naive, 34}, {"fixed", fixed, 35}} {
 		t.Run(c.name, func(t *testing.T) {
 			tab := b.Tab(t)
 			url := writePage(t, dir, c.name+".html", c.run)
@@ -308,18 +308,18 @@ func TestTimelineInBrowser(t *testing.T) {
 			vio := browsertest.Eval[string](t, tab, `[...document.querySelectorAll(".violations li")].map(l => l.textContent).join("\n")`)
 			state := browsertest.Eval[string](t, tab, `document.querySelector(".state").textContent`)
 			if c.name == "naive" {
-				if !strings.Contains(vio, "step 33 sub: exactly once: message #4 never delivered") {
+				if !strings.Contains(vio, "step 34 sub: exactly once: message #4 never delivered") {
 					t.Errorf("violations %q", vio)
 				}
 				if !strings.Contains(state, "behind the cursor, undelivered#4lost#5lost") {
-					t.Errorf("state at step 33: %q", state)
+					t.Errorf("state at step 34: %q", state)
 				}
 			} else {
 				if vio != "" {
 					t.Errorf("violations of a passing run: %q", vio)
 				}
 				if !strings.Contains(state, "delivered#3#6#4late#5late") {
-					t.Errorf("state at step 34: %q", state)
+					t.Errorf("state at step 35: %q", state)
 				}
 			}
 			shot := tab.Screenshot(t)
@@ -346,11 +346,11 @@ func TestTimelineInBrowser(t *testing.T) {
 		tab := b.Tab(t)
 		load(t, tab, writePage(t, dir, "both.html", naive, fixed))
 		got := browsertest.Eval[string](t, tab, `[...document.querySelectorAll(".run .verdict")].map(v => v.textContent).join(" | ")`)
-		if got != "FAILpromote-while-requires-action / naive / pct(d=3) seed 1 | PASSpromote-while-requires-action / fixed / pct(d=3) seed 1" {
+		if got != "FAILpromote-while-requires-action-by-id / naive / pct(d=3) seed 8 | PASSpromote-while-requires-action-by-id / fixed / pct(d=3) seed 8" {
 			t.Errorf("runs shown: %q", got)
 		}
-		tab.Do(t, chromedp.Evaluate[chromedp.Void](`window.timeline.select(34)`))
-		if got := browsertest.Eval[string](t, tab, `[...document.querySelectorAll(".run .info h3")].map(h => h.textContent).join(",")`); got != "step 34,step 34" {
+		tab.Do(t, chromedp.Evaluate[chromedp.Void](`window.timeline.select(35)`))
+		if got := browsertest.Eval[string](t, tab, `[...document.querySelectorAll(".run .info h3")].map(h => h.textContent).join(",")`); got != "step 35,step 35" {
 			t.Errorf("steps shown: %s", got)
 		}
 		if p := tab.Problems(); len(p) > 0 {

@@ -294,7 +294,11 @@ type violationJSON struct {
 	IDs        []int64 `json:"ids"`
 	Detail     string  `json:"detail"`
 	Step       int     `json:"step,omitempty"`
-	Text       string  `json:"text"`
+	// Inevitable says the loss was certain from Step on (the strategy
+	// looks up only after its cursor); else Step is only where the cursor
+	// passed the message.
+	Inevitable bool   `json:"inevitable,omitempty"`
+	Text       string `json:"text"`
 }
 
 // runJSON is one schedule's outcome, as run and replay print it.
@@ -334,7 +338,7 @@ func toRunJSON(r *scenarios.RunResult) runJSON {
 	}
 	for _, v := range r.Violations {
 		out.Violations = append(out.Violations, violationJSON{Subscriber: v.Subscriber, Property: string(v.Property),
-			IDs: v.IDs, Detail: v.Detail, Step: v.Step, Text: v.String()})
+			IDs: v.IDs, Detail: v.Detail, Step: v.Step, Inevitable: v.Inevitable, Text: v.String()})
 	}
 	if r.Failure != nil {
 		out.Failure = oneLine(r.Failure)

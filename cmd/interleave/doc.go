@@ -9,7 +9,7 @@
 //
 // The commands are:
 //
-//	matrix    every scenario under every merge strategy, explored with pct and random
+//	matrix    every scenario under every merge strategy, explored with pct (d=1, 2, 3) and random
 //	list      the scenarios, merge strategies and searches
 //	run       run one schedule
 //	replay    replay a saved schedule
@@ -58,21 +58,23 @@
 //
 //	interleave matrix [--budget N] [--scenario S,...] [--strategy X,...] [--seed N] [-p N] [--save DIR] [--json]
 //
-// Explores every scenario under every strategy with pct and with random
-// search, --budget schedules each (default 200), seeds --seed, --seed+1, ...
+// Explores every scenario under every strategy with four searches, PCT at
+// bug depths 1, 2 and 3 and random (no one of them finds every failure
+// soon), --budget schedules each (default 200), seeds --seed, --seed+1, ...
 // (default 1), stopping each search at its first failure, then shrinks the
 // smaller of a cell's failures (fewest preemptions, then fewest steps) to
 // the fewest preemptions that still fail; -p cells run at once (default:
 // the number of CPUs). Each cell's progress is shown as it ends (a live
 // line on a terminal, else a line on stderr). It prints a table (verdict,
-// expected verdict, schedules explored, schedules and time to the first
-// failure, the cell's time with shrinking) and, under it, each failing
-// cell's shrunk counterexample as a story, with the lines that rerun
-// exactly it: the go test line (TestReplay), the interleave replay line and
-// the interleave debug line. No seed names a shrunk run, so each
-// counterexample is saved as a schedule file, which the lines name: under
-// --save DIR/<scenario>/, or else under a new temporary directory, made at
-// the first failure and printed. A cell whose verdict differs from the one
+// expected verdict, schedules explored, which search found the failure
+// first and how soon, each search's schedules to its first failure, the
+// cell's time with shrinking) and, under it, each failing cell's shrunk
+// counterexample as a story, with the lines that rerun exactly it: the go
+// test line (TestReplay), the interleave replay line and the interleave
+// debug line. No seed names a shrunk run, so each counterexample is saved
+// as a schedule file, which the lines name: under --save DIR/<scenario>/,
+// or else under a new temporary directory, made at the first failure and
+// printed. A cell whose verdict differs from the one
 // its scenario expects is marked UNEXPECTED, and makes the exit status 1.
 // Ctrl-C stops the searches and shrinking, prints the report so far (marked
 // interrupted, with each counterexample found, shrunk as far as it got)
@@ -135,7 +137,8 @@
 //	    [-strategy X | -compare X,Y] [-search S] [-depth D] [-race] [-timeout D]
 //	    [-failure RE] [-ignore RE] [-o DIR] [-failfast] [-shard I/N] [--json] [scenario...]
 //	interleave stress -backend pg -count N [-p N] [-strategy X | -compare X,Y]
-//	    [-dsn DSN] [-pool N] [-jitter P] [--json] [promote-while-requires-action]
+//	    [-dsn DSN] [-pool N] [-jitter P] [-row-lock on|off] [-order-by created-at|id]
+//	    [--json] [promote-while-requires-action]
 //	interleave stress -pkg DIR -run REGEXP [-p N] [-count N] [-schedules K] [-mode controlled|wild]
 //	    [-search S] [-depth D] [-race] [-timeout D] [-failure RE] [-ignore RE] [-o DIR]
 //	    [-failfast] [-shard I/N] [--json]
@@ -181,10 +184,15 @@
 // and stops the run, exit status 2). -dsn names the database (default $INTERLEAVE_PG_DSN;
 // make pg-up starts one and prints it), -pool sets the connection pool's
 // size (default 2*p+4), -jitter the probability of a random yield (or short
-// sleep) at each scheduling point (default 0.3). It takes none of the flags of the child
-// binaries (-mode, -schedules, -search, -depth, -race, -timeout, -failure,
-// -ignore, -o, -failfast, -shard), and -backend mem none of -dsn, -pool and
-// -jitter: such a flag is bad input.
+// sleep) at each scheduling point (default 0.3), -row-lock off makes the
+// writers skip the chat-row lock (default on, as upstream's writers take it,
+// chatd-model.md §10), -order-by id orders the catch-up query by id
+// (default created-at, with no tie-break, as upstream did: the rows of the
+// promote's transaction then tie, and the stored history can put the
+// promoted row first, under any strategy). It takes none of the flags of the child binaries
+// (-mode, -schedules, -search, -depth, -race, -timeout, -failure, -ignore,
+// -o, -failfast, -shard), and -backend mem none of -dsn, -pool, -jitter,
+// -row-lock and -order-by: such a flag is bad input.
 //
 // -pkg DIR -run REGEXP stresses a package's own tests instead, those -run
 // selects, which explore their schedules with schedtest: stress builds the

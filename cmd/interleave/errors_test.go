@@ -48,7 +48,7 @@ func TestBadInput(t *testing.T) {
 		{"negative seed", []string{"explore", "--scenario", "out-of-order", "--seed", "-3"},
 			`interleave: malformed seed "-3": want a non-negative whole number`},
 		{"malformed scenario file", []string{"run", "--scenario", badScenario},
-			`interleave: ` + badScenario + `:3: want the header "interleave-scenario v1", got "interleave-scenario v9"`},
+			`interleave: ` + badScenario + `:3: want the header "interleave-scenario v2" (or "interleave-scenario v1"), got "interleave-scenario v9"`},
 		{"missing scenario file", []string{"explore", "--scenario", missingScenario},
 			`interleave: scenario file: open ` + missingScenario + `: no such file or directory`},
 		{"malformed schedule file", []string{"replay", badSchedule},

@@ -99,7 +99,7 @@ func TestDebugIntoClosedPipe(t *testing.T) {
 	args := append([]string{"debug"}, dbgTestSchedule...)
 	lines, stderr, code := headOf(t, 3, []string{"TMPDIR=" + tmp}, repoDir, append(args, "--strategy", "naive", "--trace")...)
 	require.Len(t, lines, 3, stderr)
-	require.Equal(t, "interleave debug: promote-while-requires-action / naive / pct(d=3) seed 1", lines[0])
+	require.Equal(t, "interleave debug: promote-while-requires-action-by-id / naive / pct(d=3) seed 8", lines[0])
 	require.Equal(t, 2, code, stderr)
 	require.True(t, strings.HasSuffix(stderr, "interleave: writing standard output: broken pipe\n"), stderr)
 	requireNothingLeft(t, tmp)

@@ -33,7 +33,7 @@ func TestLimitsDocumented(t *testing.T) {
 	for _, want := range []string{
 		fmt.Sprintf("(default 1, at most %d)", scenarios.MaxReplicas),
 		fmt.Sprintf("(default 256, at most %d)", scenarios.MaxCapacity),
-		fmt.Sprintf("(at most %d), once", scenarios.MaxRows),
+		fmt.Sprintf("at most %d rows in all", scenarios.MaxRows),
 		fmt.Sprintf("A message ID is at most %d", scenarios.MaxMessageID),
 		fmt.Sprintf("a file at most %d MiB", scenarios.MaxScriptBytes>>20),
 	} {

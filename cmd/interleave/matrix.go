@@ -16,7 +16,7 @@ var matrixCmd = &command{
 	name:     "matrix",
 	synopsis: "interleave matrix [--budget N] [--scenario S,...] [--strategy X,...] [--seed N] [-p N] [--save DIR] [--json]",
 	flags: func(f *flags) func(*cli, []string) (int, error) {
-		budget := f.Int("budget", 200, "schedules per search and cell")
+		budget := f.Int("budget", 200, "schedules per search and cell (four searches: pct d=1, 2, 3 and random)")
 		scenario := f.String("scenario", "", "only these scenarios (comma-separated names or .scenario files; default all)")
 		strategy := f.String("strategy", "", "only these merge strategies (comma-separated; default all)")
 		seed := f.String("seed", "1", "first `seed` of every search")
@@ -133,7 +133,7 @@ func (mr *matrixRun) cellDone(cell *scenarios.Cell) {
 	switch {
 	case cell.Verdict == scenarios.Fail:
 		i, er, _ := cell.FirstFailure()
-		what = fmt.Sprintf("fail after %d (%s); searches %s, shrinking %s", i+1, er.Search.Kind,
+		what = fmt.Sprintf("fail after %d (%s); searches %s, shrinking %s", i+1, er.Search,
 			fmtDur(cell.SearchTime), fmtDur(cell.ShrinkTime))
 		if cell.ShrinkInterrupted {
 			what += " (interrupted)"
@@ -167,8 +167,10 @@ func (mr *matrixRun) clearStatus() {
 
 // matrixJSON is the whole matrix, as --json prints it.
 type matrixJSON struct {
-	Budget      int           `json:"budget"`
-	Seed        int64         `json:"seed"`
+	Budget int   `json:"budget"`
+	Seed   int64 `json:"seed"`
+	// Searches names the searches of every cell, in order: "pct(d=1)",
+	// "pct(d=2)", "pct(d=3)", "random" by default.
 	Searches    []string      `json:"searches"`
 	Cells       []*matrixCell `json:"cells"`
 	Unexpected  int           `json:"unexpected"`
@@ -181,6 +183,7 @@ type matrixJSON struct {
 
 	elapsed                 time.Duration
 	nScenarios, nStrategies int
+	searches                []scenarios.Search
 }
 
 // matrixCell is one scenario under one strategy.
@@ -196,7 +199,9 @@ type matrixCell struct {
 	// Schedules is the sum over the cell's searches.
 	Schedules int `json:"schedules"`
 	// FirstFailure is the smallest index (from 0) at which one of the
-	// searches failed, null if none did; FirstFailureSearch names it.
+	// searches failed, null if none did; FirstFailureSearch names the
+	// search that found the failure first (in the fewest schedules; the
+	// earlier search on a tie), e.g. "pct(d=2)".
 	FirstFailure       *int   `json:"first_failure"`
 	FirstFailureSearch string `json:"first_failure_search,omitempty"`
 	// TimeToFailureMS is how long that search took to find it.
@@ -212,7 +217,11 @@ type matrixCell struct {
 
 // cellSearch is one search of a cell.
 type cellSearch struct {
+	// Search is the search's kind, "pct" or "random" (as --search takes
+	// it); Depth is PCT's bug depth; Name is both, "pct(d=2)".
 	Search       string `json:"search"`
+	Depth        int    `json:"depth"`
+	Name         string `json:"name"`
 	Schedules    int    `json:"schedules"`
 	FirstFailure *int   `json:"first_failure"`
 	ElapsedMS    int64  `json:"elapsed_ms"`
@@ -220,10 +229,12 @@ type cellSearch struct {
 
 // shrunkExample is the smallest failing run a cell found, shrunk.
 type shrunkExample struct {
-	// Search and Seed name the failing run as the search found it, with
-	// FoundPreemptions preemptions; the rest is the counterexample after
-	// shrinking, which its schedule File replays.
+	// Search, Depth and Seed name the failing run as the search found it
+	// (as --search, --depth and --seed take them), with FoundPreemptions
+	// preemptions; the rest is the counterexample after shrinking, which
+	// its schedule File replays.
 	Search           string `json:"search"`
+	Depth            int    `json:"depth"`
 	Seed             int64  `json:"seed"`
 	FoundPreemptions int    `json:"found_preemptions"`
 	// ShrinkInterrupted: Ctrl-C cut shrinking short.
@@ -240,6 +251,8 @@ type shrunkExample struct {
 	Repro             string   `json:"repro"`
 	Debug             string   `json:"debug"`
 	Report            string   `json:"report"`
+
+	name string // the search, as "pct(d=2)"
 }
 
 func toMatrixJSON(m *scenarios.Matrix, mr *matrixRun) *matrixJSON {
@@ -250,15 +263,16 @@ func toMatrixJSON(m *scenarios.Matrix, mr *matrixRun) *matrixJSON {
 		out.Saved, out.Temporary = mr.save, mr.tempDir
 	}
 	for _, s := range m.Config.Searches {
-		out.Searches = append(out.Searches, s.Kind)
+		out.Searches = append(out.Searches, s.String())
 	}
+	out.searches = m.Config.Searches
 	for _, c := range m.Cells {
 		mc := &matrixCell{Scenario: c.Scenario.Name, Strategy: c.Strategy.Name(), Verdict: string(c.Verdict),
 			Expected: string(c.Expected), Unexpected: c.Unexpected, Complete: c.Complete, Schedules: c.Schedules(),
 			ElapsedMS: c.Elapsed.Milliseconds(), SearchMS: c.SearchTime.Milliseconds(), ShrinkMS: c.ShrinkTime.Milliseconds(),
 			Searches: []*cellSearch{}}
 		for _, er := range c.Searches {
-			s := &cellSearch{Search: er.Search.Kind, Schedules: er.Schedules, ElapsedMS: er.Elapsed.Milliseconds()}
+			s := &cellSearch{Search: er.Search.Kind, Depth: er.Search.Depth, Name: er.Search.String(), Schedules: er.Schedules, ElapsedMS: er.Elapsed.Milliseconds()}
 			if er.FirstFailure >= 0 {
 				i := er.FirstFailure
 				s.FirstFailure = &i
@@ -267,10 +281,11 @@ func toMatrixJSON(m *scenarios.Matrix, mr *matrixRun) *matrixJSON {
 		}
 		if i, er, ok := c.FirstFailure(); ok {
 			ms := er.Elapsed.Milliseconds()
-			mc.FirstFailure, mc.FirstFailureSearch, mc.TimeToFailureMS = &i, er.Search.Kind, &ms
+			mc.FirstFailure, mc.FirstFailureSearch, mc.TimeToFailureMS = &i, er.Search.String(), &ms
 		}
 		if x := c.Counterexample; x != nil {
-			mc.Shrunk = &shrunkExample{Search: c.Found.Spec.Search.Kind, Seed: c.Found.Spec.Seed, FoundPreemptions: c.Found.Preemptions,
+			mc.Shrunk = &shrunkExample{Search: c.Found.Spec.Search.Kind, Depth: c.Found.Spec.Search.Depth, name: c.Found.Spec.Search.String(),
+				Seed: c.Found.Spec.Seed, FoundPreemptions: c.Found.Preemptions,
 				ShrinkInterrupted: c.ShrinkInterrupted, Schedule: x.Schedule.String(), Preemptions: x.Preemptions, Steps: x.Steps,
 				Verdict: string(x.Verdict), Violations: []string{}, TraceHash: x.TraceHash(),
 				CLI: x.CLI(), Repro: x.Repro(), Debug: x.DebugLine(), Report: x.Report()}
@@ -288,14 +303,22 @@ func toMatrixJSON(m *scenarios.Matrix, mr *matrixRun) *matrixJSON {
 }
 
 func (m *matrixJSON) print(w io.Writer) {
-	fmt.Fprintf(w, "%s x %s; each cell explored with %s, up to %d schedules each (seeds %d..%d), stopping at the first failure, then shrunk\n\n",
-		plural(m.nScenarios, "scenario"), plural(m.nStrategies, "strategy"), strings.Join(m.Searches, " and "), m.Budget, m.Seed, m.Seed+int64(m.Budget)-1)
+	fmt.Fprintf(w, "%s x %s; each cell explored with %s, up to %d schedules each (seeds %d..%d), each stopping at its first failure, then shrunk\n\n",
+		plural(m.nScenarios, "scenario"), plural(m.nStrategies, "strategy"), joinAnd(m.Searches), m.Budget, m.Seed, m.Seed+int64(m.Budget)-1)
 	if m.Interrupted {
 		fmt.Fprintf(w, "interrupted: this report covers the work done before Ctrl-C\n\n")
 	}
 	var table strings.Builder
 	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCENARIO\tSTRATEGY\tVERDICT\tEXPECTED\tSCHEDULES\tFIRST FAILURE\tTIME\t")
+	head := "SCENARIO\tSTRATEGY\tVERDICT\tEXPECTED\tSCHEDULES\tFIRST FAILURE"
+	for _, s := range m.searches {
+		name := strings.ToUpper(s.Kind)
+		if s.Kind == "pct" {
+			name += fmt.Sprintf("(d=%d)", s.Depth)
+		}
+		head += "\t" + name
+	}
+	fmt.Fprintln(tw, head+"\tTIME\t")
 	passOK, failOK, notDone := 0, 0, 0
 	for _, cell := range m.Cells {
 		first := "-"
@@ -321,14 +344,21 @@ func (m *matrixJSON) print(w io.Writer) {
 		if cell.Verdict != "" && !cell.Complete && !cell.Unexpected {
 			mark = "interrupted"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", cell.Scenario, cell.Strategy, verdict, cell.Expected,
-			cell.Schedules, first, fmtMS(cell.ElapsedMS), mark)
+		row := fmt.Sprintf("%s\t%s\t%s\t%s\t%d\t%s", cell.Scenario, cell.Strategy, verdict, cell.Expected, cell.Schedules, first)
+		for k := range m.searches {
+			found := "-"
+			if k < len(cell.Searches) && cell.Searches[k].FirstFailure != nil {
+				found = fmt.Sprint(*cell.Searches[k].FirstFailure + 1)
+			}
+			row += "\t" + found
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", row, fmtMS(cell.ElapsedMS), mark)
 	}
 	tw.Flush()
 	for line := range strings.Lines(table.String()) {
 		fmt.Fprintln(w, strings.TrimRight(line, " \n"))
 	}
-	fmt.Fprintf(w, "(TIME: the cell's searches and the shrinking of its counterexample)\n")
+	fmt.Fprintf(w, "(FIRST FAILURE: the search that found one in the fewest schedules; PCT and RANDOM: each search's schedules to its first failure; TIME: the cell's searches and the shrinking of its counterexample)\n")
 	fmt.Fprintf(w, "\n%d cells: %d fail as expected, %d pass as expected, %d UNEXPECTED", len(m.Cells), failOK, passOK, m.Unexpected)
 	if notDone > 0 {
 		fmt.Fprintf(w, ", %d without a verdict", notDone)
@@ -356,7 +386,7 @@ func (m *matrixJSON) print(w io.Writer) {
 		if x.ShrinkInterrupted {
 			shrunk = fmt.Sprintf("shrinking interrupted at %s, %s", plural(x.Preemptions, "preemption"), plural(x.Steps, "step"))
 		}
-		fmt.Fprintf(w, "counterexample: found by %s seed %d (%s), %s\n", x.Search, x.Seed, plural(x.FoundPreemptions, "preemption"), shrunk)
+		fmt.Fprintf(w, "counterexample: found by %s seed %d (%s), %s\n", x.name, x.Seed, plural(x.FoundPreemptions, "preemption"), shrunk)
 		fmt.Fprint(w, x.Report)
 		if x.File != "" {
 			fmt.Fprintf(w, "Schedule:     %s\n", x.File)
@@ -372,6 +402,14 @@ func (m *matrixJSON) print(w io.Writer) {
 				cell.Scenario, cell.Strategy, cell.Schedules)
 		}
 	}
+}
+
+// joinAnd joins "a", "b" and "c" as "a, b and c".
+func joinAnd(xs []string) string {
+	if len(xs) < 2 {
+		return strings.Join(xs, "")
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
 }
 
 // plural renders a count of things: "1 scenario", "7 scenarios".

@@ -44,7 +44,10 @@ func TestMatrixJSON(t *testing.T) {
 		require.Equal(t, string(sc.Expected(cell.Strategy)), cell.Expected)
 		require.Equal(t, cell.Expected, cell.Verdict)
 		require.False(t, cell.Unexpected)
-		require.Len(t, cell.Searches, 2)
+		require.Len(t, cell.Searches, 4)
+		for i, name := range []string{"pct(d=1)", "pct(d=2)", "pct(d=3)", "random"} {
+			require.Equal(t, name, cell.Searches[i].Name)
+		}
 		require.True(t, cell.Complete)
 		// The cell's time is its searches' and its shrinking's.
 		require.GreaterOrEqual(t, cell.ElapsedMS, cell.SearchMS+cell.ShrinkMS)
@@ -55,13 +58,23 @@ func TestMatrixJSON(t *testing.T) {
 		require.GreaterOrEqual(t, cell.SearchMS, searches)
 		if cell.Verdict == "pass" {
 			require.Zero(t, cell.ShrinkMS)
-			require.Equal(t, 100, cell.Schedules, "50 pct + 50 random")
+			require.Equal(t, 200, cell.Schedules, "50 each of pct d=1, 2, 3 and random")
 			require.Nil(t, cell.FirstFailure)
 			require.Nil(t, cell.Shrunk)
 			continue
 		}
 		require.NotNil(t, cell.FirstFailure)
-		require.Less(t, cell.Schedules, 100, "each search stops at its first failure")
+		require.Less(t, cell.Schedules, 200, "each search stops at its first failure")
+		// The search named first found the failure in the fewest
+		// schedules.
+		for _, s := range cell.Searches {
+			if s.FirstFailure != nil {
+				require.LessOrEqual(t, *cell.FirstFailure, *s.FirstFailure)
+			}
+			if s.Name == cell.FirstFailureSearch {
+				require.Equal(t, *cell.FirstFailure, *s.FirstFailure)
+			}
+		}
 		x := cell.Shrunk
 		require.NotNil(t, x)
 		// The lines rerun the shrunk run, from its saved schedule.
@@ -74,7 +87,10 @@ func TestMatrixJSON(t *testing.T) {
 		s, err := scenarios.LoadSchedule(file)
 		require.NoError(t, err)
 		require.Equal(t, "shrunk", s.Get("search"))
-		search := map[string]string{"pct": "pct(d=3)", "random": "random"}[x.Search]
+		search := x.Search
+		if x.Search == "pct" {
+			search = fmt.Sprintf("pct(d=%d)", x.Depth)
+		}
 		require.Equal(t, fmt.Sprintf("%s seed %d, %d preemptions", search, x.Seed, x.FoundPreemptions), s.Get("shrunk-from"))
 		require.Equal(t, x.Schedule, s.String())
 		// Shrinking never adds preemptions.
@@ -83,21 +99,23 @@ func TestMatrixJSON(t *testing.T) {
 		// failures (fewest preemptions, then fewest steps; the first
 		// search on a tie), as run reproduces each from its seed.
 		var best *runJSON
+		var bestSearch *cellSearch
 		for _, s := range cell.Searches {
 			if s.FirstFailure == nil {
 				continue
 			}
 			require.Equal(t, *s.FirstFailure+1, s.Schedules, "each search stops at its first failure")
 			seed := 1 + *s.FirstFailure
-			rr := interleave(t, "run", "--scenario", "out-of-order", "--strategy", cell.Strategy, "--search", s.Search, "--seed", strconv.Itoa(seed), "--json")
+			rr := interleave(t, "run", "--scenario", "out-of-order", "--strategy", cell.Strategy, "--search", s.Search, "--depth", strconv.Itoa(s.Depth), "--seed", strconv.Itoa(seed), "--json")
 			require.Equal(t, 1, rr.code, rr.stderr)
 			r := decode[runJSON](t, rr)
 			if best == nil || r.Preemptions < best.Preemptions || (r.Preemptions == best.Preemptions && r.Steps < best.Steps) {
-				best = &r
+				best, bestSearch = &r, s
 			}
 		}
 		require.NotNil(t, best)
-		require.Equal(t, best.Search, x.Search, "%s: the counterexample is not the smaller failure", cell.Strategy)
+		require.Equal(t, bestSearch.Search, x.Search, "%s: the counterexample is not the smaller failure", cell.Strategy)
+		require.Equal(t, bestSearch.Depth, x.Depth, "%s: the counterexample is not the smaller failure", cell.Strategy)
 		require.Equal(t, best.Seed, x.Seed)
 		require.Equal(t, best.Preemptions, x.FoundPreemptions)
 	}
@@ -109,21 +127,21 @@ func TestMatrixText(t *testing.T) {
 	r := interleave(t, "matrix", "--scenario", "out-of-order", "--strategy", "naive,fixed", "--budget", "50", "--save", save)
 	require.Equal(t, 0, r.code, r.stderr)
 	out := r.stdout
-	require.Contains(t, out, "1 scenario x 2 strategies; each cell explored with pct and random, up to 50 schedules each (seeds 1..50), stopping at the first failure, then shrunk")
+	require.Contains(t, out, "1 scenario x 2 strategies; each cell explored with pct(d=1), pct(d=2), pct(d=3) and random, up to 50 schedules each (seeds 1..50), each stopping at its first failure, then shrunk")
 	require.Contains(t, out, "counterexamples saved under "+save+" (--save)\n")
-	require.Regexp(t, `(?m)^SCENARIO +STRATEGY +VERDICT +EXPECTED +SCHEDULES +FIRST FAILURE +TIME`, out)
-	require.Regexp(t, `(?m)^out-of-order +naive +fail +fail +\d+ +after \d+ \((pct|random), \d+ms\)`, out)
-	require.Regexp(t, `(?m)^out-of-order +fixed +pass +pass +100 +- `, out)
+	require.Regexp(t, `(?m)^SCENARIO +STRATEGY +VERDICT +EXPECTED +SCHEDULES +FIRST FAILURE +PCT\(d=1\) +PCT\(d=2\) +PCT\(d=3\) +RANDOM +TIME$`, out)
+	require.Regexp(t, `(?m)^out-of-order +naive +fail +fail +\d+ +after \d+ \((pct\(d=\d\)|random), \d+ms\)( +(\d+|-)){4} +\S+$`, out)
+	require.Regexp(t, `(?m)^out-of-order +fixed +pass +pass +200( +-){5} +\S+$`, out)
 	require.Contains(t, out, "2 cells: 1 fail as expected, 1 pass as expected, 0 UNEXPECTED")
 	require.NotContains(t, out, "UNEXPECTED\n")
 
 	// Under the table, the counterexample: story, go test and interleave lines.
 	_, story, ok := strings.Cut(out, "\n=== out-of-order / naive: fail (as expected)\n")
 	require.True(t, ok, out)
-	m := regexp.MustCompile(`^counterexample: found by (pct|random) seed (\d+) \(\d+ preemptions?\), shrunk to 1 preemption, \d+ steps, in \d+(ms|\.\ds)\n`).FindStringSubmatch(story)
+	m := regexp.MustCompile(`^counterexample: found by (pct|random)(\(d=\d\))? seed (\d+) \(\d+ preemptions?\), shrunk to 1 preemption, \d+ steps, in \d+(ms|\.\ds)\n`).FindStringSubmatch(story)
 	require.NotNil(t, m, story)
-	file := filepath.Join(save, "out-of-order", "naive-shrunk-"+m[1]+"-seed"+m[2]+".schedule")
-	require.Regexp(t, `\nout-of-order / naive / replay of a schedule shrunk from `+m[1]+`(\(d=3\))? seed `+m[2]+`, \d+ preemptions: fail: assertion`, story)
+	file := filepath.Join(save, "out-of-order", "naive-shrunk-"+m[1]+"-seed"+m[3]+".schedule")
+	require.Regexp(t, `\nout-of-order / naive / replay of a schedule shrunk from `+m[1]+regexp.QuoteMeta(m[2])+` seed `+m[3]+`, \d+ preemptions: fail: assertion`, story)
 	require.Contains(t, story, "=> sub: exactly once: message #")
 	require.Contains(t, story, "To reproduce: go test ./scenarios -run '^TestReplay$' -interleave.replay="+file+"\n")
 	require.Contains(t, story, "Schedule:     "+file+"\n")
@@ -165,10 +183,10 @@ func TestMatrixUnexpected(t *testing.T) {
 	save := t.TempDir()
 	r := interleave(t, "matrix", "--scenario", file, "--strategy", "naive,fixed", "--budget", "20", "--save", save)
 	require.Equal(t, 1, r.code, r.stdout+r.stderr)
-	require.Regexp(t, `(?m)^out-of-order-durable +fixed +pass +fail +40 +- +\S+ +UNEXPECTED$`, r.stdout)
+	require.Regexp(t, `(?m)^out-of-order-durable +fixed +pass +fail +80( +-){5} +\S+ +UNEXPECTED$`, r.stdout)
 	require.Regexp(t, `(?m)^out-of-order-durable +naive +fail +fail .*[^D]$`, r.stdout)
 	require.Contains(t, r.stdout, "1 UNEXPECTED")
-	require.Contains(t, r.stdout, "=== out-of-order-durable / fixed: pass (UNEXPECTED: the scenario expects fail; no failure in 40 schedules)")
+	require.Contains(t, r.stdout, "=== out-of-order-durable / fixed: pass (UNEXPECTED: the scenario expects fail; no failure in 80 schedules)")
 	// A scenario file's counterexample is saved with the file's path
 	// (relative to the schedule), and its lines rerun it.
 	rerun := regexp.MustCompile(`(?m)^Rerun: +(.+)$`).FindStringSubmatch(r.stdout)

@@ -48,6 +48,10 @@ func (o *stressOptions) validatePG() error {
 		return badInput("-pool %d: want a number of connections from 1 to %d", o.pool, scenarios.MaxPool)
 	case !(o.jitter >= 0 && o.jitter <= 1): // NaN too
 		return badInput("-jitter %v: want a probability in [0, 1]", o.jitter)
+	case o.rowLock != "on" && o.rowLock != "off":
+		return badInput("-row-lock %q: want on or off", o.rowLock)
+	case o.orderBy != "created-at" && o.orderBy != "id":
+		return badInput("-order-by %q: want created-at or id", o.orderBy)
 	}
 	if err := checkRange("-p", o.parallel, 1, scenarios.MaxParallel); err != nil {
 		return err
@@ -88,6 +92,10 @@ type pgStressJSON struct {
 	Concurrency int     `json:"concurrency"`
 	Pool        int     `json:"pool"`
 	Jitter      float64 `json:"jitter"`
+	// RowLock says whether the writers took the chat-row lock.
+	RowLock string `json:"row_lock"`
+	// OrderBy is the catch-up query's order.
+	OrderBy string `json:"order_by"`
 }
 
 // pgReports renders what StressPromote measured: the report (the rate
@@ -218,10 +226,10 @@ func (o *stressOptions) runPG(c *cli) (int, error) {
 	failed := false
 	for _, name := range o.strategies {
 		st, _ := lookupStrategy(name)
-		fmt.Fprintf(status, "stress %s on PostgreSQL: %d runs of %s, %d chats at once, pool %d, jitter %v\n", name, o.count, pgScenario, o.parallel, o.pool, o.jitter)
+		fmt.Fprintf(status, "stress %s on PostgreSQL: %d runs of %s, %d chats at once, pool %d, jitter %v, row lock %s, order by %s\n", name, o.count, pgScenario, o.parallel, o.pool, o.jitter, o.rowLock, o.orderBy)
 		progress := startPGProgress(status, live, o.count)
 		res, err := pgbackend.StressPromote(ctx, b, pgbackend.StressConfig{Strategy: st, Runs: o.count, Concurrency: o.parallel, Jitter: o.jitter,
-			Progress: progress.update})
+			SkipRowLock: o.rowLock == "off", OrderByID: o.orderBy == "id", Progress: progress.update})
 		progress.stop()
 		rep, x := pgReports(name, res)
 		reports, extra = append(reports, rep), append(extra, x)
@@ -236,7 +244,7 @@ func (o *stressOptions) runPG(c *cli) (int, error) {
 		}
 	}
 	out := &pgStressJSON{stressJSON: stressJSON{Backend: "pg", Scenarios: []string{pgScenario}},
-		Concurrency: o.parallel, Pool: o.pool, Jitter: o.jitter}
+		Concurrency: o.parallel, Pool: o.pool, Jitter: o.jitter, RowLock: o.rowLock, OrderBy: o.orderBy}
 	out.Reports, out.PValue = reportsJSON(reports, extra)
 	if len(reports) == 2 {
 		out.Comparison = stress.Compare(reports[0], reports[1])

@@ -22,13 +22,15 @@ import (
 // INTERLEAVE_PG_DSN (make test starts one; locally without it the test
 // skips and says how to enable it, in CI it fails) under naive and fixed.
 // fixed must never violate the oracle; naive's rate is reported, as the
-// race may or may not show in 40 runs on a real database.
+// race may or may not show in 40 runs on a real database. The catch-up
+// query orders by id: by created_at the promote's rows tie, and the stored
+// history's order would be the database's choice, under any strategy.
 func TestStressPG(t *testing.T) {
 	dsn := pgstore.TestDSN(t)
-	r := interleave(t, "stress", "-backend", "pg", "-dsn", dsn, "-compare", "naive,fixed", "-count", "40", "-p", "4")
+	r := interleave(t, "stress", "-backend", "pg", "-dsn", dsn, "-compare", "naive,fixed", "-count", "40", "-p", "4", "-order-by", "id")
 	require.Contains(t, []int{0, 1}, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
 	out := r.stdout
-	require.Contains(t, out, "stress naive on PostgreSQL: 40 runs of promote-while-requires-action, 4 chats at once, pool 12")
+	require.Contains(t, out, "stress naive on PostgreSQL: 40 runs of promote-while-requires-action, 4 chats at once, pool 12, jitter 0.3, row lock on, order by id")
 	require.Regexp(t, `(?m)^naive: \d+/40 = [\d.]+% \(95% (CI|upper bound) `, out)
 	require.Regexp(t, `(?m)^fixed: 0/40 = 0% \(95% upper bound 8\.\d+%\) violated the oracle; 0 errors; out of ID order: cache appends in \d+ runs`, out)
 	require.Contains(t, out, "Fisher's exact test: p=")
@@ -43,10 +45,12 @@ func TestStressPG(t *testing.T) {
 
 	// The report object has -backend mem's shape, with pg's measurements
 	// added.
-	j := interleave(t, "stress", "-backend", "pg", "-dsn", dsn, "-strategy", "fixed", "-count", "8", "-p", "2", "--json")
+	j := interleave(t, "stress", "-backend", "pg", "-dsn", dsn, "-strategy", "fixed", "-count", "8", "-p", "2", "-order-by", "id", "--json")
 	require.Equal(t, 0, j.code, j.stderr)
 	obj := decode[map[string]any](t, j)
 	require.Equal(t, "pg", obj["backend"])
+	require.Equal(t, "on", obj["row_lock"])
+	require.Equal(t, "id", obj["order_by"])
 	require.Equal(t, []any{"promote-while-requires-action"}, obj["scenarios"])
 	require.Equal(t, false, obj["interrupted"])
 	require.EqualValues(t, 2, obj["concurrency"])
@@ -129,6 +133,8 @@ func TestStressPGBadInput(t *testing.T) {
 		{[]string{"-count", "5", "-dsn", "postgres://x@127.0.0.1:1/x", "-pool", "0"}, "interleave: -pool 0: want a number of connections from 1 to 4096\n"},
 		{[]string{"-count", "5", "-dsn", "postgres://x@127.0.0.1:1/x", "-pool", "-2"}, "interleave: -pool -2: want a number of connections from 1 to 4096\n"},
 		{[]string{"-count", "5", "-dsn", "postgres://x@127.0.0.1:1/x", "-jitter", "1.5"}, "interleave: -jitter 1.5: want a probability in [0, 1]\n"},
+		{[]string{"-count", "5", "-dsn", "postgres://x@127.0.0.1:1/x", "-row-lock", "maybe"}, "interleave: -row-lock \"maybe\": want on or off\n"},
+		{[]string{"-count", "5", "-dsn", "postgres://x@127.0.0.1:1/x", "-order-by", "time"}, "interleave: -order-by \"time\": want created-at or id\n"},
 	} {
 		r := interleave(t, append([]string{"stress", "-backend", "pg"}, c.args...)...)
 		require.Equal(t, 2, r.code, "%v: %s", c.args, r.stderr)
@@ -138,6 +144,9 @@ func TestStressPGBadInput(t *testing.T) {
 	r := invocation{env: []string{"INTERLEAVE_PG_DSN="}}.run(t, "stress", "-backend", "pg", "-count", "5")
 	require.Equal(t, 2, r.code)
 	require.Contains(t, r.stderr, "-backend pg needs a database: pass -dsn or set INTERLEAVE_PG_DSN (make pg-up starts one and prints it)")
+	r = interleave(t, "stress", "-row-lock", "off", "-count", "5")
+	require.Equal(t, 2, r.code)
+	require.Contains(t, r.stderr, "interleave: -backend mem does not take -row-lock (flags of -backend pg)")
 	r = interleave(t, "stress", "-backend", "sqlite", "-count", "5")
 	require.Equal(t, 2, r.code)
 	require.Contains(t, r.stderr, `unknown backend "sqlite" (known: mem, pg)`)

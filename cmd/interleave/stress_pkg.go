@@ -22,7 +22,7 @@ import (
 // the go test and interleave debug lines that reproduce it.
 
 // Flags of the scenarios' children that a package's tests do not take.
-var scenarioOnlyFlags = []string{"strategy", "compare", "backend", "dsn", "pool", "jitter"}
+var scenarioOnlyFlags = append([]string{"strategy", "compare", "backend"}, pgOnlyFlags...)
 
 func (o *stressOptions) validatePkg() error {
 	if given := o.given(scenarioOnlyFlags...); len(given) > 0 {

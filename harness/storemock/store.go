@@ -79,6 +79,45 @@ func (c *MockStoreGetChatMessagesByChatIDCall) DoAndReturn(f func(int64, int64) 
 	return c
 }
 
+// GetQueuedMessages mocks base method.
+func (m *MockStore) GetQueuedMessages(chatID int64) ([]harness.QueuedMessage, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "GetQueuedMessages", chatID)
+	ret0, _ := ret[0].([]harness.QueuedMessage)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// GetQueuedMessages indicates an expected call of GetQueuedMessages.
+func (mr *MockStoreMockRecorder) GetQueuedMessages(chatID any) *MockStoreGetQueuedMessagesCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetQueuedMessages", reflect.TypeOf((*MockStore)(nil).GetQueuedMessages), chatID)
+	return &MockStoreGetQueuedMessagesCall{Call: call}
+}
+
+// MockStoreGetQueuedMessagesCall wrap *gomock.Call
+type MockStoreGetQueuedMessagesCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockStoreGetQueuedMessagesCall) Return(arg0 []harness.QueuedMessage, arg1 error) *MockStoreGetQueuedMessagesCall {
+	c.Call = c.Call.Return(arg0, arg1)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockStoreGetQueuedMessagesCall) Do(f func(int64) ([]harness.QueuedMessage, error)) *MockStoreGetQueuedMessagesCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockStoreGetQueuedMessagesCall) DoAndReturn(f func(int64) ([]harness.QueuedMessage, error)) *MockStoreGetQueuedMessagesCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
 // InTx mocks base method.
 func (m *MockStore) InTx(fn func(harness.Tx) error) error {
 	m.ctrl.T.Helper()
@@ -141,6 +180,44 @@ func (m *MockTx) EXPECT() *MockTxMockRecorder {
 	return m.recorder
 }
 
+// DeleteMessage mocks base method.
+func (m *MockTx) DeleteMessage(chatID, id int64) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "DeleteMessage", chatID, id)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// DeleteMessage indicates an expected call of DeleteMessage.
+func (mr *MockTxMockRecorder) DeleteMessage(chatID, id any) *MockTxDeleteMessageCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeleteMessage", reflect.TypeOf((*MockTx)(nil).DeleteMessage), chatID, id)
+	return &MockTxDeleteMessageCall{Call: call}
+}
+
+// MockTxDeleteMessageCall wrap *gomock.Call
+type MockTxDeleteMessageCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockTxDeleteMessageCall) Return(arg0 error) *MockTxDeleteMessageCall {
+	c.Call = c.Call.Return(arg0)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockTxDeleteMessageCall) Do(f func(int64, int64) error) *MockTxDeleteMessageCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockTxDeleteMessageCall) DoAndReturn(f func(int64, int64) error) *MockTxDeleteMessageCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
 // DeleteQueuedMessage mocks base method.
 func (m *MockTx) DeleteQueuedMessage(chatID, queuedID int64) (harness.QueuedMessage, error) {
 	m.ctrl.T.Helper()
@@ -176,6 +253,45 @@ func (c *MockTxDeleteQueuedMessageCall) Do(f func(int64, int64) (harness.QueuedM
 
 // DoAndReturn rewrite *gomock.Call.DoAndReturn
 func (c *MockTxDeleteQueuedMessageCall) DoAndReturn(f func(int64, int64) (harness.QueuedMessage, error)) *MockTxDeleteQueuedMessageCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
+// GetChat mocks base method.
+func (m *MockTx) GetChat(chatID int64) (harness.Chat, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "GetChat", chatID)
+	ret0, _ := ret[0].(harness.Chat)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// GetChat indicates an expected call of GetChat.
+func (mr *MockTxMockRecorder) GetChat(chatID any) *MockTxGetChatCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "GetChat", reflect.TypeOf((*MockTx)(nil).GetChat), chatID)
+	return &MockTxGetChatCall{Call: call}
+}
+
+// MockTxGetChatCall wrap *gomock.Call
+type MockTxGetChatCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockTxGetChatCall) Return(arg0 harness.Chat, arg1 error) *MockTxGetChatCall {
+	c.Call = c.Call.Return(arg0, arg1)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockTxGetChatCall) Do(f func(int64) (harness.Chat, error)) *MockTxGetChatCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockTxGetChatCall) DoAndReturn(f func(int64) (harness.Chat, error)) *MockTxGetChatCall {
 	c.Call = c.Call.DoAndReturn(f)
 	return c
 }

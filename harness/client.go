@@ -1,0 +1,304 @@
+package harness
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/interleave/interleave/sched"
+)
+
+// MaxReconnects bounds a client's reconnects in one run: a model that
+// reconnects more often is stuck in a loop, and the run fails.
+const MaxReconnects = 16
+
+// Receipt is one message as the client received it: a delivery of one of
+// its streams.
+type Receipt struct {
+	Delivery
+	// Stream is the index of the stream in Client.Streams.
+	Stream int
+}
+
+// Client is the other end of a chat stream (§10, "the client's view"): it
+// holds what it read before subscribing (every message at or below its
+// afterMessageID), receives the snapshot and the events of its stream, and
+// when the stream ends with an error, reconnects with afterMessageID = the
+// last ID it received. The oracle judges the client: the union of its
+// streams plus what it held before.
+//
+// The model's client is the slowest one the design allows: it reads its
+// stream's events only when it must, when the stream ends with an error
+// (it then reads up to the error and reconnects, on a task of its own) and
+// when the world settles. Until then the events wait in the channel
+// (capacity Config.ClientQueue), and a full channel blocks the stream's
+// sends (§10). What the client receives, and in which order, is what a
+// client that reads at once would receive; only the pressure on the channel
+// differs, and the schedules stay few (a reading task would be one more
+// task to interleave at every event).
+type Client struct {
+	Name           string
+	ChatID         int64
+	AfterMessageID int64
+	Strategy       MergeStrategy
+
+	w       *World
+	replica *Replica
+
+	mu       sync.Mutex
+	view     []int64 // what it held at or below AfterMessageID
+	viewRead bool    // false: the view is assumed to hold every message <= AfterMessageID
+	streams  []*Subscriber
+	read     int // streams read to their end (by a reconnect)
+	snapRead []bool
+	received []Receipt
+	statuses []ChatStatus
+	queues   int
+	tasks    []*sched.Task // reconnects
+	settling bool          // Settle has begun: new streams drain at once
+}
+
+// Connect is a client opening a stream, from the calling task: it reads the
+// chat's history up to afterMessageID (the client's view, as a REST read
+// would give it), then subscribes on replica r (SubscribeAuthorized).
+func (w *World) Connect(r *Replica, name string, chatID, after int64, strategy MergeStrategy) (*Client, error) {
+	c, err := w.Listen(r, name, chatID, after, strategy)
+	if err != nil {
+		return nil, err
+	}
+	return c, c.Start()
+}
+
+// Listen is Connect up to the stream's pubsub subscription: the snapshot
+// and the merge wait for Start, and other tasks can run in between (the
+// window of §5 between the subscribe and the snapshot).
+func (w *World) Listen(r *Replica, name string, chatID, after int64, strategy MergeStrategy) (*Client, error) {
+	c := &Client{Name: name, ChatID: chatID, AfterMessageID: after, Strategy: strategy, w: w, replica: r}
+	hist, err := r.store.GetChatMessagesByChatID(chatID, 0)
+	if err != nil {
+		return nil, fmt.Errorf("client %s: read history: %w", name, err)
+	}
+	c.viewRead = true
+	for _, m := range hist {
+		if m.ID <= after {
+			c.view = append(c.view, m.ID)
+		}
+	}
+	slices.Sort(c.view)
+	if w.RT.Tracing() {
+		w.RT.Notef("%s: client read the history up to #%d: holds %v", name, after, c.view)
+	}
+	s := r.Listen(name, chatID, after, strategy)
+	c.streams = []*Subscriber{s}
+	c.snapRead = []bool{false}
+	w.addClient(c, s)
+	c.attach(s)
+	return c, nil
+}
+
+// Start takes the snapshot of the client's first stream and starts its
+// merge (see Listen).
+func (c *Client) Start() error { return c.streams[0].Start() }
+
+// AddSubscriber registers a stream made by SubscribeAuthorized directly,
+// with a client that receives its events, so that Settle closes it and
+// Check checks it. The client is taken to hold every message at or below
+// the stream's afterMessageID (it read nothing itself).
+func (w *World) AddSubscriber(s *Subscriber) *Client {
+	c := &Client{Name: s.Name, ChatID: s.ChatID, AfterMessageID: s.AfterMessageID, Strategy: s.Strategy, w: w, replica: s.replica,
+		streams: []*Subscriber{s}, snapRead: []bool{false}}
+	w.addClient(c, s)
+	c.attach(s)
+	return c
+}
+
+// attach makes c the reader of s: a stream that ended before has its
+// reconnect started now; during Settle, s drains at once.
+func (c *Client) attach(s *Subscriber) {
+	c.mu.Lock()
+	settling := c.settling
+	c.mu.Unlock()
+	s.mu.Lock()
+	s.client = c
+	ended := s.ended
+	s.mu.Unlock()
+	if settling {
+		s.drain()
+	}
+	if ended {
+		c.reconnectAfter(s)
+	}
+}
+
+// reconnectAfter starts the client's reaction to the end of stream s: a
+// task that reads s up to its error event and reconnects.
+func (c *Client) reconnectAfter(s *Subscriber) {
+	c.mu.Lock()
+	k := slices.Index(c.streams, s)
+	n := len(c.streams)
+	c.mu.Unlock()
+	if k != n-1 {
+		return // not the current stream: its reconnect is done or under way
+	}
+	if n > MaxReconnects {
+		panic(fmt.Sprintf("harness: client %s reconnected %d times: a reconnect loop", c.Name, n-1))
+	}
+	t := c.w.RT.Go(fmt.Sprintf("%s reconnect %d", c.Name, n), func() { c.reconnect(k) })
+	c.mu.Lock()
+	c.tasks = append(c.tasks, t)
+	c.mu.Unlock()
+}
+
+// reconnect reads stream k to its error, then subscribes again with
+// afterMessageID = the last ID received.
+func (c *Client) reconnect(k int) {
+	rt := c.w.RT
+	c.readStream(k)
+	after := c.lastReceived()
+	if rt.Tracing() {
+		c.mu.Lock()
+		s := c.streams[k]
+		c.mu.Unlock()
+		rt.Notef("%s: client: the stream ended (%v); reconnect with afterMessageID %d", c.Name, s.Ended(), after)
+	}
+	ns, err := c.replica.SubscribeAuthorized(fmt.Sprintf("%s/%d", c.Name, k+2), c.ChatID, after, c.Strategy)
+	if err != nil {
+		panic(fmt.Sprintf("harness: client %s: reconnect: %v", c.Name, err))
+	}
+	c.mu.Lock()
+	c.streams = append(c.streams, ns)
+	c.snapRead = append(c.snapRead, false)
+	c.mu.Unlock()
+	closing := c.w.addStream(ns)
+	c.attach(ns)
+	if closing {
+		// The world is settling and will not close this stream: nothing
+		// more is published, so the client closes it once its snapshot is
+		// in.
+		ns.close()
+	}
+}
+
+// readStream takes stream k's snapshot (the first time) and every event
+// sent so far.
+func (c *Client) readStream(k int) {
+	c.mu.Lock()
+	s := c.streams[k]
+	first := !c.snapRead[k]
+	c.snapRead[k] = true
+	c.mu.Unlock()
+	if first {
+		for _, d := range s.Snapshot() {
+			c.receive(d, k)
+		}
+	}
+	for _, ev := range s.take() {
+		c.mu.Lock()
+		switch ev.Kind {
+		case EventMessage:
+			c.received = append(c.received, Receipt{Delivery: ev.Delivery, Stream: k})
+		case EventStatus:
+			c.statuses = append(c.statuses, ev.Status)
+		case EventQueue:
+			c.queues++
+		}
+		c.mu.Unlock()
+	}
+}
+
+// settle starts Settle's part of the client: every stream drains from now
+// on (nothing blocks on a full channel).
+func (c *Client) settle() {
+	c.mu.Lock()
+	c.settling = true
+	streams := slices.Clone(c.streams)
+	c.mu.Unlock()
+	for _, s := range streams {
+		s.drain()
+	}
+}
+
+// finish waits for the client's reconnects, then reads what is left of
+// its streams. Settle calls it once every stream is closed.
+func (c *Client) finish() {
+	for joined := 0; ; {
+		c.mu.Lock()
+		tasks := slices.Clone(c.tasks[joined:])
+		c.mu.Unlock()
+		if len(tasks) == 0 {
+			break
+		}
+		c.w.RT.JoinAll(tasks...)
+		joined += len(tasks)
+	}
+	c.mu.Lock()
+	n := len(c.streams)
+	c.mu.Unlock()
+	for k := 0; k < n; k++ {
+		c.readStream(k)
+	}
+}
+
+func (c *Client) receive(d Delivery, stream int) {
+	c.mu.Lock()
+	c.received = append(c.received, Receipt{Delivery: d, Stream: stream})
+	c.mu.Unlock()
+}
+
+// lastReceived is the afterMessageID of a reconnect: the last ID the client
+// received, or its first afterMessageID if it received nothing.
+func (c *Client) lastReceived() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.received) == 0 {
+		return c.AfterMessageID
+	}
+	return c.received[len(c.received)-1].ID
+}
+
+// Streams returns the client's streams, the first and each reconnect.
+func (c *Client) Streams() []*Subscriber {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.streams)
+}
+
+// Received returns every message the client received, in order.
+func (c *Client) Received() []Receipt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.received)
+}
+
+// ReceivedIDs returns the IDs of Received, in order.
+func (c *Client) ReceivedIDs() []int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]int64, len(c.received))
+	for i, r := range c.received {
+		out[i] = r.ID
+	}
+	return out
+}
+
+// View returns the IDs the client held at or below its afterMessageID
+// before it subscribed, and whether it read them (false: assumed).
+func (c *Client) View() ([]int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.view), c.viewRead
+}
+
+// Statuses returns the statuses the client received, in order.
+func (c *Client) Statuses() []ChatStatus {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.statuses)
+}
+
+// Queues returns how many queue events the client received.
+func (c *Client) Queues() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.queues
+}

@@ -191,15 +191,24 @@ func TestSelectSeesEveryReadyCase(t *testing.T) {
 	require.Equal(t, 3, rep.Schedules)
 }
 
-func TestDFSCountsDataChoicesAgainstItsBound(t *testing.T) {
-	// Two binary data choices and no task switches: 4 runs in all; with
-	// bound b, those with at most b non-first choices: 1, 3, 4.
+func TestDFSBoundsDataChoicesWhenAsked(t *testing.T) {
+	// Two binary data choices and no task switches: 4 runs in all; with a
+	// data bound b, those with at most b non-first choices: 1, 3, 4. DFS
+	// alone leaves data choices free.
 	body := func(rt *sched.Runtime) { rt.Choose(2); rt.Choose(2) }
 	for _, c := range []struct{ bound, want int }{{0, 1}, {1, 3}, {2, 4}, {-1, 4}} {
-		rep := sched.Explore(body, sched.Options{Strategy: sched.DFS(c.bound)}, 0)
+		rep := sched.Explore(body, sched.Options{Strategy: sched.DFSBounded(0, c.bound)}, 0)
 		require.True(t, rep.Exhausted)
-		require.Equal(t, c.want, rep.Schedules, "bound %d", c.bound)
+		require.Equal(t, c.want, rep.Schedules, "data bound %d", c.bound)
 	}
+	rep := sched.Explore(body, sched.Options{Strategy: sched.DFS(0)}, 0)
+	require.Equal(t, 4, rep.Schedules)
+	// The two bounds are apart: with preemptions bounded by 0, the lost
+	// update cannot happen whatever the data bound.
+	rep = sched.Explore(lostUpdate(false), sched.Options{Strategy: sched.DFSBounded(0, 5)}, 0)
+	require.Nil(t, rep.Failure)
+	p, d := sched.DFSBounded(2, 3).Bounds()
+	require.Equal(t, []int{2, 3}, []int{p, d})
 }
 
 func TestPCTCalibratesItself(t *testing.T) {

@@ -85,7 +85,8 @@
 //
 // One file each: [Random] (seeded, uniform), [PCT] (probabilistic concurrency
 // testing with a bug depth; it calibrates its step count itself), [DFS]
-// (exhaustive, stateless, with a bound on preemptions and data choices),
+// (exhaustive, stateless, with a bound on preemptions and, with
+// [DFSBounded], one on data choices),
 // [Replay] (a recorded [Schedule], strictly), [Guided] (a recorded schedule as
 // far as it applies, to steer a changed program) and [Chooser] (decisions
 // drawn from an outside source, such as a property-based testing library). A

@@ -44,7 +44,7 @@ func ShrinkContext(ctx context.Context, body func(rt *Runtime), s *Schedule, sti
 		}
 	}
 	for b := 0; b < best.Preemptions && ctx.Err() == nil; b++ {
-		rep := Explore(body, Options{Strategy: untilDone{&DFSStrategy{bound: b, freeValues: true}, ctx}, MaxSteps: opts.MaxSteps}, ShrinkBudget)
+		rep := Explore(body, Options{Strategy: untilDone{DFS(b), ctx}, MaxSteps: opts.MaxSteps}, ShrinkBudget)
 		if ctx.Err() != nil {
 			break // an "exhausted" search may only have been cut short
 		}

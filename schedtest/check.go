@@ -52,7 +52,9 @@ func Search(kind string) Option { return func(s *settings) { s.cfg.Search = kind
 // Depth sets PCT's bug depth.
 func Depth(d int) Option { return func(s *settings) { s.cfg.Depth = d } }
 
-// Preemptions sets DFS's bound on preemptions and data choices (< 0: none).
+// Preemptions sets DFS's bound on preemptions, and the same bound on data
+// choices (a select case or a Choose other than the first): B of each at
+// most (< 0: none).
 func Preemptions(b int) Option { return func(s *settings) { s.cfg.Preemptions = b } }
 
 // MaxSteps sets the step limit of each run (sched.Options.MaxSteps).
@@ -256,7 +258,7 @@ func (c *checker) explore() {
 
 func (c *checker) exploreDFS(prog *progress) {
 	c.t.Helper()
-	dfs := sched.DFS(c.cfg.Preemptions)
+	dfs := sched.DFSBounded(c.cfg.Preemptions, c.cfg.Preemptions)
 	budget := 0
 	if c.cfg.SchedulesSet || c.set.budgetSet {
 		budget = c.cfg.Schedules

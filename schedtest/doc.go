@@ -33,7 +33,7 @@
 //	-interleave.schedules N    INTERLEAVE_SCHEDULES    schedules to explore (default 100; dfs: until exhausted)
 //	-interleave.seed N         INTERLEAVE_SEED         run only schedule N (a seed, or a dfs index)
 //	-interleave.depth D        INTERLEAVE_DEPTH        PCT's bug depth (default 3)
-//	-interleave.preemptions B  INTERLEAVE_PREEMPTIONS  DFS's bound on preemptions and data choices (default 2; negative: none)
+//	-interleave.preemptions B  INTERLEAVE_PREEMPTIONS  DFS's bound on preemptions, and on data choices (default 2; negative: none)
 //	-interleave.mode M         INTERLEAVE_MODE         controlled (default) or wild
 //	-interleave.save DIR       INTERLEAVE_SAVE         where failing schedules go (default testdata/interleave)
 //	-interleave.replay FILE    INTERLEAVE_REPLAY       rerun the schedule in FILE, alone

@@ -56,5 +56,6 @@ func TestFixedIsProvenByExhaustiveDFS(t *testing.T) {
 	}, schedtest.Search("dfs"), schedtest.Preemptions(-1), schedtest.SaveDir(t.TempDir()))
 	require.Nil(t, o.Failure, o.Report)
 	require.True(t, o.Exhausted)
+	require.Equal(t, 2198, o.Schedules, "the count the README gives")
 	t.Logf("dfs without a bound: %d schedules", o.Schedules)
 }

@@ -76,11 +76,12 @@ func TestBatcherBugIsFound(t *testing.T) {
 }
 
 // TestFixedIsProvenByExhaustiveDFS explores every schedule within a bound
-// of 2 on preemptions and data choices. Without a bound the space is 95,310
+// of 2 on preemptions and of 2 on data choices. Without a bound the space is 95,310
 // schedules (8 s here): -interleave.preemptions=-1 runs that proof.
 func TestFixedIsProvenByExhaustiveDFS(t *testing.T) {
 	o := schedtest.Explore(t, shutdownOnATick(good), schedtest.Search("dfs"), schedtest.Preemptions(2), schedtest.SaveDir(t.TempDir()))
 	require.Nil(t, o.Failure, o.Report)
 	require.True(t, o.Exhausted)
+	require.Equal(t, 514, o.Schedules, "the count the README gives")
 	t.Logf("dfs: %d schedules", o.Schedules)
 }

@@ -78,5 +78,6 @@ func TestFixedIsProvenByExhaustiveDFS(t *testing.T) {
 	o := schedtest.Explore(t, twoLetters(good), schedtest.Search("dfs"), schedtest.Preemptions(-1), schedtest.SaveDir(t.TempDir()))
 	require.Nil(t, o.Failure, o.Report)
 	require.True(t, o.Exhausted)
+	require.Equal(t, 1020, o.Schedules, "the count the README gives")
 	t.Logf("dfs without a bound: %d schedules", o.Schedules)
 }

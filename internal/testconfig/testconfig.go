@@ -70,7 +70,7 @@ var Docs = map[string]string{
 	"schedules":   "the number of schedules to explore",
 	"search":      "random, pct or dfs",
 	"depth":       "PCT's bug depth",
-	"preemptions": "DFS's bound on preemptions and data choices (negative: unbounded)",
+	"preemptions": "DFS's bound on preemptions (schedtest: on data choices too; negative: unbounded)",
 	"mode":        "controlled or wild",
 	"save":        "the directory for failing schedules",
 	"replay":      "rerun the schedule in this file, alone",

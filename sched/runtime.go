@@ -48,20 +48,24 @@ const (
 )
 
 type task struct {
+	// fiber is where the task's goroutine waits while others run; own is
+	// the task's coroutine (coro.go).
+	fiber
+	own   coro
 	id    TaskID
 	name  string
 	fn    func()
 	state taskState
-	// wake hands control to this task's goroutine (buffered, capacity 1).
-	wake chan struct{}
 	// label is what the task is about to do when it next runs.
 	label string
 	// blockedOn says what a blocked task waits for; epoch tells stale
 	// wake-ups from the current wait.
 	blockedOn blocker
 	epoch     uint64
-	returned  bool
-	joiners   []waiter
+	// ended is set when the task's goroutine leaves its function other
+	// than by runtime.Goexit.
+	ended   bool
+	joiners []waiter
 	// wild mode
 	doneCh chan struct{}
 }
@@ -98,8 +102,11 @@ type Runtime struct {
 	failure  *Failure
 	aborted  bool
 	detector *task
-	unwound  chan struct{}
-	done     chan struct{}
+
+	// home is the caller of Run, waiting while the run goes on; running is
+	// the fiber that runs (coro.go).
+	home    fiber
+	running *fiber
 }
 
 // Run runs body under control as the task "main" and returns when every task
@@ -117,8 +124,6 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 		maxSteps: opts.MaxSteps,
 		recRun:   opts.Runnable,
 		names:    map[string]int{},
-		unwound:  make(chan struct{}),
-		done:     make(chan struct{}),
 	}
 	if opts.Trace {
 		rt.trace = &Trace{}
@@ -134,8 +139,8 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 	rt.cur = main
 	rt.step = 1
 	rt.traceStep(main)
-	main.wake <- struct{}{}
-	<-rt.done
+	rt.running = &main.fiber
+	rt.switchTo(&rt.home, &main.fiber)
 	res.Trace = rt.trace
 	res.Steps = rt.step
 	res.Preemptions = rt.preempts
@@ -154,8 +159,8 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 	return res
 }
 
-// newTask registers a task and starts its goroutine, parked until the
-// scheduler first picks it.
+// newTask registers a task and makes its coroutine, which first runs when
+// the scheduler picks the task.
 func (rt *Runtime) newTask(name string, fn func()) *task {
 	if n, dup := rt.names[name]; dup {
 		rt.names[name] = n + 1
@@ -163,58 +168,76 @@ func (rt *Runtime) newTask(name string, fn func()) *task {
 	} else {
 		rt.names[name] = 1
 	}
-	t := &task{id: TaskID(len(rt.tasks)), name: name, fn: fn, label: "start", wake: make(chan struct{}, 1)}
+	t := &task{id: TaskID(len(rt.tasks)), name: name, fn: fn, label: "start"}
+	t.parked = &t.own
+	newCoro(&t.own, func(*coro) { rt.taskMain(t) })
 	rt.tasks = append(rt.tasks, t)
 	if rt.trace != nil {
 		rt.trace.Tasks = append(rt.trace.Tasks, name)
 	}
-	go rt.taskMain(t)
 	return t
 }
 
+// taskMain is the body of a task's goroutine. The task ends by returning,
+// by a panic (recovered in runTask) or by runtime.Goexit (its own, or the
+// unwinding of a failed run); either way finish picks what runs next.
 func (rt *Runtime) taskMain(t *task) {
-	defer rt.taskExit(t)
-	<-t.wake
-	if rt.aborted {
-		runtime.Goexit()
+	t.parked = nil
+	defer rt.taskGoexit(t)
+	if !rt.aborted { // a task never picked before the run failed does not run
+		rt.runTask(t)
 	}
-	t.fn()
-	t.returned = true
+	t.ended = true
+	rt.finish(t)
 }
 
-// taskExit runs on the task's goroutine as it ends: by returning, by a panic,
-// or by Goexit while the run is being torn down.
-func (rt *Runtime) taskExit(t *task) {
+func (rt *Runtime) runTask(t *task) {
+	defer rt.taskPanic(t)
+	t.fn()
+}
+
+// taskPanic ends the run when the task panics.
+func (rt *Runtime) taskPanic(t *task) {
+	r := recover()
+	if r == nil || rt.aborted { // a panic while unwinding is not news: the run already failed
+		return
+	}
+	rt.fail(&Failure{Kind: Panic, Task: t.name, Value: r, Stack: string(debug.Stack()),
+		Msg: fmt.Sprintf("panic in task %s: %v", t.name, r)})
+}
+
+// taskGoexit ends a task whose goroutine exits by runtime.Goexit: called by
+// the task itself (t.FailNow, say), it has finished like a return; called
+// by the scheduler, the task is being unwound.
+func (rt *Runtime) taskGoexit(t *task) {
+	if t.ended {
+		return
+	}
+	rt.finish(t)
+	panic(errCoroExit) // see coro.go: the Goexit goes on, the panic reaches the next fiber
+}
+
+// finish marks the ending task done and sets the fiber that runs when its
+// goroutine has exited: the next task, the task unwinding the failed run, or
+// the caller of Run when the run is over.
+func (rt *Runtime) finish(t *task) {
+	t.state = done
 	if rt.aborted {
-		recover() // a panic while unwinding is not news: the run already failed
-		t.state = done
 		if t == rt.detector {
-			close(rt.done)
+			rt.running = &rt.home
 		} else {
-			rt.unwound <- struct{}{}
+			rt.running = &rt.detector.fiber
 		}
 		return
 	}
-	if !t.returned {
-		if r := recover(); r != nil {
-			rt.fail(&Failure{Kind: Panic, Task: t.name, Value: r, Stack: string(debug.Stack()),
-				Msg: fmt.Sprintf("panic in task %s: %v", t.name, r)})
-			t.state = done
-			close(rt.done)
-			return
-		}
-		// runtime.Goexit called by the task itself (t.FailNow, say): the
-		// task has finished.
-	}
-	t.state = done
 	rt.wakeAll(&t.joiners)
 	next := rt.pick()
 	if next == nil { // every task has finished, or the run failed here
-		close(rt.done)
+		rt.running = &rt.home
 		return
 	}
 	rt.cur = next
-	next.wake <- struct{}{}
+	rt.running = &next.fiber
 }
 
 // pick makes the decision of one scheduling step. It returns nil when the
@@ -320,8 +343,8 @@ func (rt *Runtime) reschedule() {
 		return
 	}
 	rt.cur = next
-	next.wake <- struct{}{}
-	<-cur.wake
+	rt.running = &next.fiber
+	rt.switchTo(&cur.fiber, &next.fiber)
 	if rt.aborted {
 		runtime.Goexit()
 	}
@@ -386,13 +409,18 @@ func (rt *Runtime) fail(f *Failure) {
 	}
 	rt.failure = f
 	rt.aborted = true
-	rt.detector = rt.cur
+	det := rt.cur
+	rt.detector = det
 	for _, t := range rt.tasks {
-		if t == rt.cur || t.state == done {
+		if t == det || t.state == done {
 			continue
 		}
-		t.wake <- struct{}{}
-		<-rt.unwound
+		// The task wakes at its scheduling point (or starts, if it never
+		// ran) and exits, running its deferred calls; then this task runs
+		// again. rt.cur stays the detector, as notes made while unwinding
+		// have always been attributed.
+		rt.running = &t.fiber
+		rt.switchTo(&det.fiber, &t.fiber)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -56,7 +55,21 @@ type Schedule struct {
 	Choices []Choice
 }
 
-var metaKey = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+// validMetaKey reports whether key is one or more letters, digits, '.', '_'
+// or '-'. (Set runs for every schedule an exploration makes: a loop, not a
+// regular expression.)
+func validMetaKey(key string) bool {
+	if key == "" {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // Get returns the value of metadata field key, or "".
 func (s *Schedule) Get(key string) string {
@@ -71,7 +84,7 @@ func (s *Schedule) Get(key string) string {
 // Set sets metadata field key, replacing an earlier value. It panics on a
 // key or value the text form cannot carry.
 func (s *Schedule) Set(key, value string) {
-	if !metaKey.MatchString(key) {
+	if !validMetaKey(key) {
 		panic(fmt.Sprintf("sched: schedule metadata key %q: want letters, digits, '.', '_' or '-'", key))
 	}
 	if strings.ContainsAny(value, "\r\n") || strings.TrimSpace(value) != value {
@@ -151,7 +164,7 @@ func ParseSchedule(r io.Reader) (*Schedule, error) {
 		if rest, ok := strings.CutPrefix(text, "@"); ok {
 			key, value, _ := strings.Cut(rest, " ")
 			value = strings.TrimSpace(value)
-			if !metaKey.MatchString(key) {
+			if !validMetaKey(key) {
 				return nil, fmt.Errorf("line %d: bad metadata key %q: want letters, digits, '.', '_' or '-'", line, clip(key))
 			}
 			s.Set(key, value)

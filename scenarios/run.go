@@ -52,16 +52,16 @@ func (sp Spec) workload() harness.Workload {
 // calibrate counts the choice points of a run that never preempts: the
 // estimate of k that PCT needs. It is a function of the workload only, so
 // seed N of PCT names the same schedule in every process.
-func calibrate(wl harness.Workload, s harness.MergeStrategy) int {
-	res := sched.Run(wl.Body(s, nil), sched.Options{Strategy: sched.Chooser(func(int) int { return 0 })})
+func calibrate(wl harness.Workload, s harness.MergeStrategy, pool *sched.Pool) int {
+	res := sched.Run(wl.Body(s, nil), sched.Options{Strategy: sched.Chooser(func(int) int { return 0 }), Pool: pool})
 	return max(len(res.Schedule.Choices), 1)
 }
 
 // strategyFor returns the scheduling strategy of a random or PCT spec.
-func (sp Spec) strategyFor(wl harness.Workload) sched.Strategy {
+func (sp Spec) strategyFor(wl harness.Workload, pool *sched.Pool) sched.Strategy {
 	switch sp.Search.Kind {
 	case "pct":
-		return sched.PCT(sp.Seed, sp.Search.Depth, calibrate(wl, sp.Strategy))
+		return sched.PCT(sp.Seed, sp.Search.Depth, calibrate(wl, sp.Strategy, pool))
 	default:
 		return sched.Random(sp.Seed)
 	}
@@ -69,16 +69,19 @@ func (sp Spec) strategyFor(wl harness.Workload) sched.Strategy {
 
 // Run runs the one schedule the spec names.
 func Run(sp Spec) *RunResult {
+	var pool sched.Pool
+	defer pool.Close()
 	wl := sp.workload()
 	if sp.Search.Kind == "dfs" {
-		return runDFSIndex(sp, wl)
+		return runDFSIndex(sp, wl, &pool)
 	}
-	return runWith(sp, wl, sp.strategyFor(wl))
+	return runWith(sp, wl, sp.strategyFor(wl, &pool), &pool)
 }
 
-func runWith(sp Spec, wl harness.Workload, strat sched.Strategy) *RunResult {
+// runWith runs the spec's schedule under strat; pool may be nil.
+func runWith(sp Spec, wl harness.Workload, strat sched.Strategy, pool *sched.Pool) *RunResult {
 	var out harness.Outcome
-	res := sched.Run(wl.Body(sp.Strategy, &out), sched.Options{Strategy: strat, Trace: sp.Trace, MaxSteps: sp.MaxSteps})
+	res := sched.Run(wl.Body(sp.Strategy, &out), sched.Options{Strategy: strat, Trace: sp.Trace, MaxSteps: sp.MaxSteps, Pool: pool})
 	r := &RunResult{Spec: sp, Verdict: Pass, Violations: out.Violations, Failure: res.Failure,
 		Schedule: res.Schedule, Trace: res.Trace, Steps: res.Steps, Preemptions: res.Preemptions}
 	if res.Failure != nil {
@@ -104,7 +107,7 @@ func runWith(sp Spec, wl harness.Workload, strat sched.Strategy) *RunResult {
 
 // runDFSIndex runs the DFS schedule with index sp.Seed by walking the
 // search from its start.
-func runDFSIndex(sp Spec, wl harness.Workload) *RunResult {
+func runDFSIndex(sp Spec, wl harness.Workload, pool *sched.Pool) *RunResult {
 	dfs := sched.DFS(sp.Search.Preemptions)
 	body := wl.Body(sp.Strategy, nil)
 	for i := int64(0); i < sp.Seed; i++ {
@@ -112,13 +115,13 @@ func runDFSIndex(sp Spec, wl harness.Workload) *RunResult {
 			return &RunResult{Spec: sp, Verdict: Pass, Failure: &sched.Failure{Kind: sched.StrategyError,
 				Msg: fmt.Sprintf("dfs has only %d schedules; seed %d is past the end", i, sp.Seed)}}
 		}
-		sched.Run(body, sched.Options{Strategy: startedStrategy{dfs}})
+		sched.Run(body, sched.Options{Strategy: startedStrategy{dfs}, Pool: pool})
 	}
 	if !dfs.Start() {
 		return &RunResult{Spec: sp, Verdict: Pass, Failure: &sched.Failure{Kind: sched.StrategyError,
 			Msg: fmt.Sprintf("dfs has only %d schedules; seed %d is past the end", sp.Seed, sp.Seed)}}
 	}
-	return runWith(sp, wl, startedStrategy{dfs})
+	return runWith(sp, wl, startedStrategy{dfs}, pool)
 }
 
 // startedStrategy wraps a strategy whose Start the caller already called.
@@ -143,7 +146,7 @@ func Replay(sc *Scenario, strategy harness.MergeStrategy, s *sched.Schedule, gui
 	if guided {
 		strat = sched.Guided(s)
 	}
-	r := runWith(sp, sp.workload(), strat)
+	r := runWith(sp, sp.workload(), strat, nil)
 	for _, m := range s.Meta {
 		if r.Schedule.Get(m.Key) == "" {
 			r.Schedule.Set(m.Key, m.Value)
@@ -158,7 +161,9 @@ type ExploreResult struct {
 	Strategy  string
 	Search    Search
 	Schedules int
-	Failures  int
+	// Steps counts the scheduling steps of all the schedules run.
+	Steps    int
+	Failures int
 	// FirstFailure is the index (from 0) of the first failing schedule,
 	// or -1.
 	FirstFailure int
@@ -184,8 +189,10 @@ func Explore(sp Spec, budget int, stopAtFirst bool) *ExploreResult {
 	start := time.Now()
 	er := &ExploreResult{Scenario: sp.Scenario.Name, Strategy: sp.Strategy.Name(), Search: sp.Search, FirstFailure: -1}
 	defer func() { er.Elapsed = time.Since(start) }()
+	var pool sched.Pool
+	defer pool.Close()
 	if sp.Search.Kind == "dfs" {
-		exploreDFS(sp, budget, stopAtFirst, er)
+		exploreDFS(sp, budget, stopAtFirst, er, &pool)
 		return er
 	}
 	var fixedWL *harness.Workload
@@ -193,7 +200,7 @@ func Explore(sp Spec, budget int, stopAtFirst bool) *ExploreResult {
 	if !sp.Scenario.Generated {
 		wl := sp.workload()
 		fixedWL = &wl
-		steps = calibrate(wl, sp.Strategy)
+		steps = calibrate(wl, sp.Strategy, &pool)
 	}
 	for i := 0; i < budget; i++ {
 		run := sp
@@ -210,10 +217,11 @@ func Explore(sp Spec, budget int, stopAtFirst bool) *ExploreResult {
 			}
 		} else {
 			wl = run.workload()
-			strat = run.strategyFor(wl)
+			strat = run.strategyFor(wl, &pool)
 		}
-		r := runWith(run, wl, strat)
+		r := runWith(run, wl, strat, &pool)
 		er.Schedules++
+		er.Steps += r.Steps
 		if r.Failure == nil {
 			continue
 		}
@@ -230,7 +238,7 @@ func Explore(sp Spec, budget int, stopAtFirst bool) *ExploreResult {
 	return er
 }
 
-func exploreDFS(sp Spec, budget int, stopAtFirst bool, er *ExploreResult) {
+func exploreDFS(sp Spec, budget int, stopAtFirst bool, er *ExploreResult, pool *sched.Pool) {
 	wl := sp.workload()
 	dfs := sched.DFS(sp.Search.Preemptions)
 	for budget <= 0 || er.Schedules < budget {
@@ -240,8 +248,9 @@ func exploreDFS(sp Spec, budget int, stopAtFirst bool, er *ExploreResult) {
 		}
 		run := sp
 		run.Seed = int64(er.Schedules)
-		r := runWith(run, wl, startedStrategy{dfs})
+		r := runWith(run, wl, startedStrategy{dfs}, pool)
 		er.Schedules++
+		er.Steps += r.Steps
 		if r.Failure == nil {
 			continue
 		}

@@ -3,10 +3,10 @@ package sched
 import "iter"
 
 // Tasks of a controlled run are coroutines: each runs on a goroutine of its
-// own, created by iter.Pull, and control passes from one to the next by the
-// runtime's coroutine switch, which hands the thread directly to the
-// resumed goroutine without the Go scheduler's run queue. A switch costs
-// about a fifth of a channel handoff between goroutines (README, Speed).
+// own (a worker), created by iter.Pull, and control passes from one to the
+// next by the runtime's coroutine switch, which hands the thread directly
+// to the resumed goroutine without the Go scheduler's run queue. A switch
+// costs a fraction of a channel handoff between goroutines (README, Speed).
 //
 // iter.Pull gives each coroutine a pair of operations, next (from the
 // caller) and yield (from inside), that both do the same thing: they park
@@ -18,24 +18,28 @@ import "iter"
 // switch between two tasks is one coroutine switch, not two through a
 // scheduler loop, which measured about twice as expensive.
 //
-// A fiber is a goroutine taking part in this: a task, or the caller of Run
-// (the home fiber), which waits in a coroutine while the run goes on and is
-// resumed when it ends. Exactly one fiber runs at a time; Runtime.running
-// names it. Every other fiber waits in exactly one live coroutine, and
-// every live coroutine holds exactly one waiting fiber.
+// A fiber is a goroutine taking part in this: a worker, or the caller of
+// Run (the run's home fiber), which waits in a coroutine while the run goes
+// on and is resumed when it ends. Exactly one fiber runs at a time;
+// switchboard.running names it. Every other fiber waits in exactly one live
+// coroutine, and every live coroutine holds exactly one waiting fiber.
 //
-// When a task's goroutine ends, the runtime switches to the fiber waiting in
-// that task's coroutine, which may not be the one meant to run next: a
-// fiber that wakes and finds that it is not Runtime.running switches on to
-// the one that is (a hop). The ending goroutine's coroutine is then gone.
+// When a worker's goroutine ends, the runtime switches to the fiber waiting
+// in that worker's coroutine, which may not be the one meant to run next: a
+// fiber that wakes and finds that it is not the running one switches on to
+// the one that is (a hop). The ended goroutine's coroutine is then gone.
 //
 // iter.Pull re-raises in the caller of next a panic or runtime.Goexit that
 // ended the iterator. Task panics are recovered before the coroutine ends.
-// A Goexit cannot be stopped, so a task that ends by Goexit (t.FailNow, or
-// the unwinding of a failed run) raises errCoroExit as its goroutine's last
-// act; iter.Pull recovers it (the Goexit still completes) and hands it to
-// the fiber waiting in next, which recovers it in callNext. A fiber waiting
-// in yield sees the coroutine's end as yield returning false.
+// A Goexit cannot be stopped, so a worker whose task ends by Goexit
+// (t.FailNow, or the unwinding of a failed run) raises errCoroExit as its
+// goroutine's last act; iter.Pull recovers it (the Goexit still completes)
+// and hands it to the fiber waiting in next, which recovers it in
+// callNext. A fiber waiting in yield sees the coroutine's end as yield
+// returning false.
+//
+// A worker whose task returns (or panics) is not spent: with a Pool, it
+// waits for the next task of a later run, keeping its grown stack.
 
 // coro is a coroutine used as a parking place.
 type coro struct {
@@ -48,10 +52,17 @@ type coro struct {
 	inNext bool
 }
 
-// fiber is a goroutine that takes part in the run's switches.
+// fiber is a goroutine that takes part in the switches.
 type fiber struct {
 	// parked is the coroutine the fiber waits in; nil while it runs.
 	parked *coro
+}
+
+// switchboard is shared by the fibers that switch among themselves: those
+// of one run, or of every run that uses one Pool.
+type switchboard struct {
+	// running is the fiber that runs, or is about to.
+	running *fiber
 }
 
 // coroExit is the panic value that carries the end of a goroutine that
@@ -60,20 +71,9 @@ type coroExit struct{}
 
 var errCoroExit any = coroExit{}
 
-// newCoro makes a coroutine whose goroutine runs body when first resumed.
-// body receives the coroutine, with yield set.
-func newCoro(c *coro, body func(c *coro)) {
-	c.next, _ = iter.Pull(func(yield func(struct{}) bool) {
-		c.yield = yield
-		body(c)
-	})
-	// The stop function is never needed: every task's coroutine runs to its
-	// end, even one never picked (it starts, sees the run aborted, ends).
-}
-
-// switchTo parks the running fiber from and resumes rt.running, which the
-// caller has set to to. It returns when from is rt.running again.
-func (rt *Runtime) switchTo(from, to *fiber) {
+// switchTo parks the running fiber from and resumes sw.running, which the
+// caller has set to to. It returns when from is sw.running again.
+func (sw *switchboard) switchTo(from, to *fiber) {
 	for {
 		c := to.parked
 		from.parked = c
@@ -87,10 +87,10 @@ func (rt *Runtime) switchTo(from, to *fiber) {
 		// Resumed: by a switch, or by the end of the goroutine that owned
 		// the coroutine this fiber waited in.
 		from.parked = nil
-		if rt.running == from {
+		if sw.running == from {
 			return
 		}
-		to = rt.running // a hop
+		to = sw.running // a hop
 	}
 }
 
@@ -104,5 +104,49 @@ func callNext(c *coro) {
 func catchCoroExit() {
 	if r := recover(); r != nil && r != errCoroExit {
 		panic(r)
+	}
+}
+
+// worker is a goroutine that runs tasks: one, or with a pool, one after
+// another across runs.
+type worker struct {
+	fiber
+	own  coro
+	sw   *switchboard
+	pool *Pool // nil: the worker ends with its task
+	// t is the task to run when the worker is next resumed.
+	t *task
+	// quitTo, when set, asks an idle worker to end; the fiber runs next.
+	quitTo *fiber
+}
+
+func newWorker(sw *switchboard, pool *Pool) *worker {
+	w := &worker{sw: sw, pool: pool}
+	w.parked = &w.own
+	w.own.next, _ = iter.Pull(func(yield func(struct{}) bool) {
+		w.own.yield = yield
+		w.main()
+	})
+	// The stop function is never needed: every worker's coroutine runs to
+	// its end, even one whose task was never picked (it starts, sees the
+	// run aborted, ends), and a pool's idle workers end when it closes.
+	return w
+}
+
+// main is the body of the worker's goroutine.
+func (w *worker) main() {
+	for {
+		if w.quitTo != nil {
+			w.sw.running = w.quitTo
+			return
+		}
+		t := w.t
+		w.t = nil
+		t.rt.taskMain(t) // does not return if the task ends by Goexit
+		if w.pool == nil {
+			return
+		}
+		w.pool.idle = append(w.pool.idle, w)
+		w.sw.switchTo(&w.fiber, w.sw.running)
 	}
 }

@@ -22,6 +22,10 @@ type Options struct {
 	// Runnable also records the runnable set of every step in the trace, for
 	// the nondeterminism check.
 	Runnable bool
+	// Pool, when set, lends the run's tasks goroutines kept from earlier
+	// runs and keeps theirs for later ones. Without it, every task starts a
+	// goroutine that ends with it.
+	Pool *Pool
 }
 
 // Result is the outcome of one run.
@@ -48,10 +52,9 @@ const (
 )
 
 type task struct {
-	// fiber is where the task's goroutine waits while others run; own is
-	// the task's coroutine (coro.go).
-	fiber
-	own   coro
+	rt *Runtime
+	// w is the goroutine the task runs on (coro.go).
+	w     *worker
 	id    TaskID
 	name  string
 	fn    func()
@@ -103,10 +106,12 @@ type Runtime struct {
 	aborted  bool
 	detector *task
 
-	// home is the caller of Run, waiting while the run goes on; running is
+	// home is the caller of Run, waiting while the run goes on; sw names
 	// the fiber that runs (coro.go).
-	home    fiber
-	running *fiber
+	home  fiber
+	sw    *switchboard
+	ownSW switchboard
+	pool  *Pool
 }
 
 // Run runs body under control as the task "main" and returns when every task
@@ -129,6 +134,15 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 		rt.trace = &Trace{}
 	}
 	rt.schedule.Choices = make([]Choice, 0, 64)
+	rt.sw = &rt.ownSW
+	if p := opts.Pool; p != nil {
+		if p.busy {
+			panic("sched: a Pool is used by two runs at once")
+		}
+		p.busy = true
+		defer func() { p.busy = false }()
+		rt.pool, rt.sw = p, &p.sw
+	}
 	res := &Result{Schedule: &rt.schedule}
 	if !rt.strat.Start() {
 		res.Failure = &Failure{Kind: StrategyError, Msg: "the strategy has no more runs to offer"}
@@ -139,8 +153,8 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 	rt.cur = main
 	rt.step = 1
 	rt.traceStep(main)
-	rt.running = &main.fiber
-	rt.switchTo(&rt.home, &main.fiber)
+	rt.sw.running = &main.w.fiber
+	rt.sw.switchTo(&rt.home, &main.w.fiber)
 	res.Trace = rt.trace
 	res.Steps = rt.step
 	res.Preemptions = rt.preempts
@@ -159,8 +173,8 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 	return res
 }
 
-// newTask registers a task and makes its coroutine, which first runs when
-// the scheduler picks the task.
+// newTask registers a task and gives it a worker, idle in the pool or new,
+// which runs it when the scheduler first picks the task.
 func (rt *Runtime) newTask(name string, fn func()) *task {
 	if n, dup := rt.names[name]; dup {
 		rt.names[name] = n + 1
@@ -168,9 +182,15 @@ func (rt *Runtime) newTask(name string, fn func()) *task {
 	} else {
 		rt.names[name] = 1
 	}
-	t := &task{id: TaskID(len(rt.tasks)), name: name, fn: fn, label: "start"}
-	t.parked = &t.own
-	newCoro(&t.own, func(*coro) { rt.taskMain(t) })
+	t := &task{rt: rt, id: TaskID(len(rt.tasks)), name: name, fn: fn, label: "start"}
+	var w *worker
+	if rt.pool != nil {
+		w = rt.pool.get()
+	}
+	if w == nil {
+		w = newWorker(rt.sw, rt.pool)
+	}
+	w.t, t.w = t, w
 	rt.tasks = append(rt.tasks, t)
 	if rt.trace != nil {
 		rt.trace.Tasks = append(rt.trace.Tasks, name)
@@ -178,11 +198,11 @@ func (rt *Runtime) newTask(name string, fn func()) *task {
 	return t
 }
 
-// taskMain is the body of a task's goroutine. The task ends by returning,
-// by a panic (recovered in runTask) or by runtime.Goexit (its own, or the
+// taskMain runs a task on its worker. The task ends by returning, by a
+// panic (recovered in runTask) or by runtime.Goexit (its own, or the
 // unwinding of a failed run); either way finish picks what runs next.
+// taskMain returns unless the task ended by Goexit.
 func (rt *Runtime) taskMain(t *task) {
-	t.parked = nil
 	defer rt.taskGoexit(t)
 	if !rt.aborted { // a task never picked before the run failed does not run
 		rt.runTask(t)
@@ -224,20 +244,20 @@ func (rt *Runtime) finish(t *task) {
 	t.state = done
 	if rt.aborted {
 		if t == rt.detector {
-			rt.running = &rt.home
+			rt.sw.running = &rt.home
 		} else {
-			rt.running = &rt.detector.fiber
+			rt.sw.running = &rt.detector.w.fiber
 		}
 		return
 	}
 	rt.wakeAll(&t.joiners)
 	next := rt.pick()
 	if next == nil { // every task has finished, or the run failed here
-		rt.running = &rt.home
+		rt.sw.running = &rt.home
 		return
 	}
 	rt.cur = next
-	rt.running = &next.fiber
+	rt.sw.running = &next.w.fiber
 }
 
 // pick makes the decision of one scheduling step. It returns nil when the
@@ -343,8 +363,8 @@ func (rt *Runtime) reschedule() {
 		return
 	}
 	rt.cur = next
-	rt.running = &next.fiber
-	rt.switchTo(&cur.fiber, &next.fiber)
+	rt.sw.running = &next.w.fiber
+	rt.sw.switchTo(&cur.w.fiber, &next.w.fiber)
 	if rt.aborted {
 		runtime.Goexit()
 	}
@@ -419,8 +439,8 @@ func (rt *Runtime) fail(f *Failure) {
 		// ran) and exits, running its deferred calls; then this task runs
 		// again. rt.cur stays the detector, as notes made while unwinding
 		// have always been attributed.
-		rt.running = &t.fiber
-		rt.switchTo(&det.fiber, &t.fiber)
+		rt.sw.running = &t.w.fiber
+		rt.sw.switchTo(&det.w.fiber, &t.w.fiber)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+	"pgregory.net/rapid"
 
 	"github.com/interleave/interleave/sched"
 )
@@ -405,6 +406,49 @@ func TestQueueSemantics(t *testing.T) {
 	}, sched.Options{})
 	require.NotNil(t, res.Failure)
 	require.Contains(t, res.Failure.Msg, "send on closed queue q")
+}
+
+// TestQueueKeepsOrderAsItGrows checks a queue against a slice: its buffer
+// grows on demand (wrapped around or not) and never past its capacity.
+func TestQueueKeepsOrderAsItGrows(t *testing.T) {
+	rapid.Check(t, func(rt0 *rapid.T) {
+		capacity := rapid.IntRange(1, 40).Draw(rt0, "capacity")
+		ops := rapid.SliceOfN(rapid.IntRange(-1, 3), 0, 200).Draw(rt0, "ops") // -1: receive; n >= 0: offer n+1 values
+		var model []int
+		next := 0
+		res := sched.Run(func(rt *sched.Runtime) {
+			q := sched.NewQueue[int](rt, "q", capacity)
+			for _, op := range ops {
+				if op < 0 {
+					if len(model) == 0 {
+						continue
+					}
+					v, ok := q.Recv()
+					if !ok || v != model[0] {
+						rt0.Fatalf("recv %d, %v; want %d", v, ok, model[0])
+					}
+					model = model[1:]
+					continue
+				}
+				for i := 0; i <= op; i++ {
+					ok := q.Offer(next)
+					if ok != (len(model) < capacity) {
+						rt0.Fatalf("offer with %d of %d queued: %v", len(model), capacity, ok)
+					}
+					if ok {
+						model = append(model, next)
+					}
+					next++
+				}
+				if q.Len() != len(model) || q.Cap() != capacity {
+					rt0.Fatalf("len %d cap %d; want %d %d", q.Len(), q.Cap(), len(model), capacity)
+				}
+			}
+		}, sched.Options{})
+		if res.Failure != nil {
+			rt0.Fatal(res.Failure)
+		}
+	})
 }
 
 func TestSelectBlocksUntilACaseIsReady(t *testing.T) {

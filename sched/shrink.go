@@ -14,8 +14,10 @@ const ShrinkBudget = 50_000
 // failing run with the fewest preemptions found (ties go to fewer steps); s
 // itself, replayed, if nothing smaller fails. s must make body fail.
 func Shrink(body func(rt *Runtime), s *Schedule, still func(*Result) bool, opts Options) *Result {
+	opts, done := withPool(opts)
+	defer done()
 	run := func(strat Strategy, trace bool) *Result {
-		return Run(body, Options{Strategy: strat, MaxSteps: opts.MaxSteps, Trace: trace})
+		return Run(body, Options{Strategy: strat, MaxSteps: opts.MaxSteps, Trace: trace, Pool: opts.Pool})
 	}
 	best := run(Guided(s), false)
 	if best.Failure == nil || !still(best) {
@@ -35,7 +37,7 @@ func Shrink(body func(rt *Runtime), s *Schedule, still func(*Result) bool, opts 
 		}
 	}
 	for b := 0; b < best.Preemptions; b++ {
-		rep := Explore(body, Options{Strategy: DFS(b), MaxSteps: opts.MaxSteps}, ShrinkBudget)
+		rep := Explore(body, Options{Strategy: DFS(b), MaxSteps: opts.MaxSteps, Pool: opts.Pool}, ShrinkBudget)
 		if rep.Failure == nil {
 			if rep.Exhausted {
 				continue // no failure at all with b preemptions: try b+1

@@ -87,6 +87,7 @@ func runWith(sp Spec, wl harness.Workload, strat sched.Strategy, pool *sched.Poo
 	if res.Failure != nil {
 		r.Verdict = Fail
 	}
+	r.Schedule.Meta = make([]sched.MetaField, 0, 8)
 	r.Schedule.Set("scenario", sp.Scenario.Name)
 	r.Schedule.Set("strategy", sp.Strategy.Name())
 	r.Schedule.Set("search", sp.Search.Kind)

@@ -1,6 +1,9 @@
 package sched
 
-import "iter"
+import (
+	"iter"
+	"runtime"
+)
 
 // Tasks of a controlled run are coroutines: each runs on a goroutine of its
 // own (a worker), created by iter.Pull, and control passes from one to the
@@ -20,14 +23,15 @@ import "iter"
 //
 // A fiber is a goroutine taking part in this: a worker, or the caller of
 // Run (the run's home fiber), which waits in a coroutine while the run goes
-// on and is resumed when it ends. Exactly one fiber runs at a time;
-// switchboard.running names it. Every other fiber waits in exactly one live
-// coroutine, and every live coroutine holds exactly one waiting fiber.
+// on and is resumed when it ends. Exactly one fiber runs at a time. Every
+// other fiber waits in exactly one live coroutine, and every live coroutine
+// holds exactly one waiting fiber.
 //
 // When a worker's goroutine ends, the runtime switches to the fiber waiting
-// in that worker's coroutine, which may not be the one meant to run next: a
-// fiber that wakes and finds that it is not the running one switches on to
-// the one that is (a hop). The ended goroutine's coroutine is then gone.
+// in that worker's coroutine, which may not be the one meant to run next.
+// So a switch marks the fiber it resumes, and a fiber that wakes unmarked
+// was woken by an end: unless it is switchboard.afterExit, it switches on to
+// that one (a hop). The ended goroutine's coroutine is then gone.
 //
 // iter.Pull re-raises in the caller of next a panic or runtime.Goexit that
 // ended the iterator. Task panics are recovered before the coroutine ends.
@@ -54,16 +58,27 @@ type coro struct {
 
 // fiber is a goroutine that takes part in the switches.
 type fiber struct {
-	// parked is the coroutine the fiber waits in; nil while it runs.
+	// parked is the coroutine the fiber waits in, while it waits.
 	parked *coro
+	// resumed is set by the switch that resumes the fiber (a bool: the
+	// switch writes no pointer, and pays no GC write barrier).
+	resumed bool
 }
 
 // switchboard is shared by the fibers that switch among themselves: those
 // of one run, or of every run that uses one Pool.
 type switchboard struct {
-	// running is the fiber that runs, or is about to.
-	running *fiber
+	// afterExit is the fiber to run once the goroutine that is about to
+	// end has ended; set before every end.
+	afterExit *fiber
+	// switches counts the switches made.
+	switches uint
 }
+
+// schedulerTurn is the number of switches between two turns given to the
+// Go scheduler: a turn costs about a channel handoff when no other
+// goroutine waits.
+const schedulerTurn = 256
 
 // coroExit is the panic value that carries the end of a goroutine that
 // exits by runtime.Goexit to the fiber waiting in its coroutine.
@@ -71,12 +86,20 @@ type coroExit struct{}
 
 var errCoroExit any = coroExit{}
 
-// switchTo parks the running fiber from and resumes sw.running, which the
-// caller has set to to. It returns when from is sw.running again.
+// switchTo parks the running fiber from and resumes to. It returns when
+// from is resumed again.
 func (sw *switchboard) switchTo(from, to *fiber) {
+	// Coroutine switches never pass through the Go scheduler, so other
+	// goroutines on this processor, the garbage collector's workers among
+	// them, would wait for the next preemption (10 ms): a collection would
+	// drag on, with its write barriers on. Give them a turn now and then.
+	if sw.switches++; sw.switches%schedulerTurn == 0 {
+		runtime.Gosched()
+	}
 	for {
 		c := to.parked
 		from.parked = c
+		to.resumed = true
 		if c.inNext {
 			c.inNext = false
 			c.yield(struct{}{})
@@ -85,26 +108,34 @@ func (sw *switchboard) switchTo(from, to *fiber) {
 			callNext(c)
 		}
 		// Resumed: by a switch, or by the end of the goroutine that owned
-		// the coroutine this fiber waited in.
-		from.parked = nil
-		if sw.running == from {
+		// the coroutine this fiber waited in. (from.parked is stale now;
+		// it is read only when another fiber switches to this one, which
+		// sets it first.)
+		if from.resumed {
+			from.resumed = false
 			return
 		}
-		to = sw.running // a hop
+		if sw.afterExit == from {
+			return
+		}
+		to = sw.afterExit // a hop
 	}
 }
 
 // callNext resumes the fiber waiting in c through next, turning the
 // errCoroExit that a goroutine ending by Goexit raises into a plain return.
 func callNext(c *coro) {
-	defer catchCoroExit()
+	returned := false
+	defer func() {
+		if returned { // recover costs a call on every switch; most return
+			return
+		}
+		if r := recover(); r != nil && r != errCoroExit {
+			panic(r)
+		}
+	}()
 	c.next()
-}
-
-func catchCoroExit() {
-	if r := recover(); r != nil && r != errCoroExit {
-		panic(r)
-	}
+	returned = true
 }
 
 // worker is a goroutine that runs tasks: one, or with a pool, one after
@@ -135,9 +166,10 @@ func newWorker(sw *switchboard, pool *Pool) *worker {
 
 // main is the body of the worker's goroutine.
 func (w *worker) main() {
+	w.resumed = false // the switch that started it marked it; later ones wake it in switchTo
 	for {
 		if w.quitTo != nil {
-			w.sw.running = w.quitTo
+			w.sw.afterExit = w.quitTo
 			return
 		}
 		t := w.t
@@ -147,6 +179,6 @@ func (w *worker) main() {
 			return
 		}
 		w.pool.idle = append(w.pool.idle, w)
-		w.sw.switchTo(&w.fiber, w.sw.running)
+		w.sw.switchTo(&w.fiber, w.sw.afterExit) // taskMain chose it as for an end
 	}
 }

@@ -16,6 +16,9 @@ type Pool struct {
 	sw   switchboard
 	idle []*worker
 	busy bool
+	// choices and tasks are the number of choices the last run made and
+	// of tasks it started.
+	choices, tasks int
 }
 
 // Close ends the pool's goroutines and returns once they have exited. The
@@ -31,10 +34,9 @@ func (p *Pool) Close() {
 		p.idle[len(p.idle)-1] = nil
 		p.idle = p.idle[:len(p.idle)-1]
 		w.quitTo = &closer
-		p.sw.running = &w.fiber
 		p.sw.switchTo(&closer, &w.fiber)
 	}
-	p.sw.running = nil
+	p.sw.afterExit = nil
 }
 
 // Idle returns the number of goroutines waiting in the pool.

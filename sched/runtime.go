@@ -67,8 +67,14 @@ type task struct {
 	epoch     uint64
 	// ended is set when the task's goroutine leaves its function other
 	// than by runtime.Goexit.
-	ended   bool
-	joiners []waiter
+	ended bool
+	// joiners wait for the task to finish; joinersBuf holds the first
+	// without an allocation. joinLabel is "join <name>", made once.
+	joiners    []waiter
+	joinersBuf [1]waiter
+	joinLabel  string
+	// h is the task's handle, returned by Go.
+	h Task
 	// wild mode
 	doneCh chan struct{}
 }
@@ -100,7 +106,9 @@ type Runtime struct {
 	schedule Schedule
 	trace    *Trace
 	recRun   bool
-	names    map[string]int // only read by key, never iterated
+	// names holds the task names once a run has many tasks (uniqueName);
+	// only read by key, never iterated.
+	names map[string]struct{}
 
 	failure  *Failure
 	aborted  bool
@@ -128,21 +136,29 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 		strat:    opts.Strategy,
 		maxSteps: opts.MaxSteps,
 		recRun:   opts.Runnable,
-		names:    map[string]int{},
 	}
 	if opts.Trace {
 		rt.trace = &Trace{}
 	}
-	rt.schedule.Choices = make([]Choice, 0, 64)
 	rt.sw = &rt.ownSW
+	choices, tasks := 64, 8
 	if p := opts.Pool; p != nil {
 		if p.busy {
 			panic("sched: a Pool is used by two runs at once")
 		}
 		p.busy = true
-		defer func() { p.busy = false }()
+		defer func() {
+			p.busy = false
+			p.choices, p.tasks = len(rt.schedule.Choices), len(rt.tasks)
+		}()
 		rt.pool, rt.sw = p, &p.sw
+		// Runs that share a pool are usually runs of one program: size the
+		// schedule and the task list for about what the last one had.
+		choices = max(choices, p.choices+p.choices/4)
+		tasks = max(tasks, p.tasks)
 	}
+	rt.schedule.Choices = make([]Choice, 0, choices)
+	rt.tasks = make([]*task, 0, tasks)
 	res := &Result{Schedule: &rt.schedule}
 	if !rt.strat.Start() {
 		res.Failure = &Failure{Kind: StrategyError, Msg: "the strategy has no more runs to offer"}
@@ -153,7 +169,6 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 	rt.cur = main
 	rt.step = 1
 	rt.traceStep(main)
-	rt.sw.running = &main.w.fiber
 	rt.sw.switchTo(&rt.home, &main.w.fiber)
 	res.Trace = rt.trace
 	res.Steps = rt.step
@@ -176,13 +191,10 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 // newTask registers a task and gives it a worker, idle in the pool or new,
 // which runs it when the scheduler first picks the task.
 func (rt *Runtime) newTask(name string, fn func()) *task {
-	if n, dup := rt.names[name]; dup {
-		rt.names[name] = n + 1
-		name = fmt.Sprintf("%s#%d", name, len(rt.tasks))
-	} else {
-		rt.names[name] = 1
-	}
+	name = rt.uniqueName(name)
 	t := &task{rt: rt, id: TaskID(len(rt.tasks)), name: name, fn: fn, label: "start"}
+	t.h = Task{rt: rt, t: t}
+	t.joiners = t.joinersBuf[:0]
 	var w *worker
 	if rt.pool != nil {
 		w = rt.pool.get()
@@ -196,6 +208,37 @@ func (rt *Runtime) newTask(name string, fn func()) *task {
 		rt.trace.Tasks = append(rt.trace.Tasks, name)
 	}
 	return t
+}
+
+// uniqueName returns name, or name#id (id the new task's) if a task of the
+// run already has that name. Runs of a few tasks compare names; runs of
+// many keep a set.
+func (rt *Runtime) uniqueName(name string) string {
+	const setFrom = 32
+	taken := false
+	if rt.names != nil {
+		_, taken = rt.names[name]
+	} else {
+		for _, t := range rt.tasks {
+			if t.name == name {
+				taken = true
+				break
+			}
+		}
+	}
+	if taken {
+		name = fmt.Sprintf("%s#%d", name, len(rt.tasks))
+	}
+	if rt.names == nil && len(rt.tasks) >= setFrom {
+		rt.names = make(map[string]struct{}, 2*len(rt.tasks))
+		for _, t := range rt.tasks {
+			rt.names[t.name] = struct{}{}
+		}
+	}
+	if rt.names != nil {
+		rt.names[name] = struct{}{}
+	}
+	return name
 }
 
 // taskMain runs a task on its worker. The task ends by returning, by a
@@ -244,89 +287,72 @@ func (rt *Runtime) finish(t *task) {
 	t.state = done
 	if rt.aborted {
 		if t == rt.detector {
-			rt.sw.running = &rt.home
+			rt.sw.afterExit = &rt.home
 		} else {
-			rt.sw.running = &rt.detector.w.fiber
+			rt.sw.afterExit = &rt.detector.w.fiber
 		}
 		return
 	}
 	rt.wakeAll(&t.joiners)
 	next := rt.pick()
 	if next == nil { // every task has finished, or the run failed here
-		rt.sw.running = &rt.home
+		rt.sw.afterExit = &rt.home
 		return
 	}
 	rt.cur = next
-	rt.sw.running = &next.w.fiber
+	rt.sw.afterExit = &next.w.fiber
 }
 
 // pick makes the decision of one scheduling step. It returns nil when the
 // run is over: every task finished, or the run failed (rt.aborted is set and
-// the other tasks have been unwound).
+// the other tasks have been unwound). It is on the path of every scheduling
+// point: the rare cases are in functions of their own.
 func (rt *Runtime) pick() *task {
 	cur := rt.cur
+	tasks := rt.tasks
 	// The runnable set is built in place in rt.dec.Runnable: re-slicing a
 	// field to itself stores only its length, so the hot path writes no
 	// pointer (and pays no GC write barrier).
-	if cap(rt.dec.Runnable) < len(rt.tasks) {
-		rt.dec.Runnable = make([]TaskID, 0, 2*len(rt.tasks))
+	if cap(rt.dec.Runnable) < len(tasks) {
+		rt.dec.Runnable = make([]TaskID, 0, 2*len(tasks))
 	}
-	rt.dec.Runnable = rt.dec.Runnable[:0]
+	buf := rt.dec.Runnable[:len(tasks)] // a local view: the loop keeps it in registers
+	n := 0
 	curRunnable := cur.state == runnable
 	if curRunnable {
-		rt.dec.Runnable = append(rt.dec.Runnable, cur.id)
+		buf[0] = cur.id
+		n = 1
 	}
-	live := curRunnable || cur.state == blocked
-	for _, t := range rt.tasks {
-		if t.state == done {
-			continue
-		}
-		live = true
+	for _, t := range tasks {
 		if t.state == runnable && t != cur {
-			rt.dec.Runnable = append(rt.dec.Runnable, t.id)
+			buf[n] = t.id
+			n++
 		}
 	}
-	if len(rt.dec.Runnable) == 0 && live {
-		// Nothing can run: wake the tasks waiting for exactly this
-		// (WaitIdle); only if there are none is it a deadlock.
-		for _, t := range rt.tasks {
-			if t.state == blocked {
-				if _, ok := t.blockedOn.(idleWait); ok {
-					t.state, t.blockedOn = runnable, nil
-					rt.dec.Runnable = append(rt.dec.Runnable, t.id)
-				}
-			}
-		}
-	}
-	r := rt.dec.Runnable
-	if len(r) == 0 {
-		if !live {
+	rt.dec.Runnable = rt.dec.Runnable[:n]
+	if n == 0 {
+		if !rt.wakeIdle() {
 			return nil
 		}
-		rt.fail(rt.deadlock())
-		return nil
+		buf, n = rt.dec.Runnable, len(rt.dec.Runnable)
 	}
 	rt.step++
 	if rt.step > rt.maxSteps {
-		rt.fail(&Failure{Kind: StepLimit, Task: cur.name,
-			Msg: fmt.Sprintf("exceeded %d steps (last task %s at %q): a spin loop, or a run that needs a higher step limit", rt.maxSteps, cur.name, cur.label)})
+		rt.failStepLimit()
 		return nil
 	}
 	idx := 0
-	if len(r) > 1 {
+	if n > 1 {
 		rt.dec.Kind, rt.dec.Step, rt.dec.Current, rt.dec.N = PickTask, rt.step, curRunnable, 0
 		i, err := rt.ask()
-		if err == nil && (i < 0 || i >= len(r)) {
-			err = fmt.Errorf("interleave engine bug: strategy %T chose %d of %d runnable tasks", rt.strat, i, len(r))
-		}
-		if err != nil {
-			rt.fail(strategyFailure(err))
+		if err != nil || i < 0 || i >= n {
+			rt.failStrategy(i, err)
 			return nil
 		}
 		idx = i
-		rt.schedule.Choices = append(rt.schedule.Choices, Choice{Kind: TaskChoice, Value: int(r[idx])})
+		rt.schedule.Choices = append(rt.schedule.Choices, Choice{Kind: TaskChoice, Value: int(buf[idx])})
 	}
-	next := rt.tasks[r[idx]]
+	next := tasks[buf[idx]]
 	if curRunnable && next != cur {
 		rt.preempts++
 	}
@@ -336,38 +362,66 @@ func (rt *Runtime) pick() *task {
 	return next
 }
 
+// wakeIdle is pick when no task is runnable: the tasks waiting for exactly
+// this (WaitIdle) wake up and become the runnable set, in ID order. If there
+// are none, the run is over (every task finished) or deadlocked, and
+// wakeIdle returns false.
+func (rt *Runtime) wakeIdle() bool {
+	live := false
+	for _, t := range rt.tasks {
+		if t.state == done {
+			continue
+		}
+		live = true
+		if t.state == blocked {
+			if _, ok := t.blockedOn.(idleWait); ok {
+				t.state, t.blockedOn = runnable, nil
+				rt.dec.Runnable = append(rt.dec.Runnable, t.id)
+			}
+		}
+	}
+	if !live {
+		return false
+	}
+	if len(rt.dec.Runnable) == 0 {
+		rt.fail(rt.deadlock())
+		return false
+	}
+	return true
+}
+
+func (rt *Runtime) failStepLimit() {
+	cur := rt.cur
+	rt.fail(&Failure{Kind: StepLimit, Task: cur.name,
+		Msg: fmt.Sprintf("exceeded %d steps (last task %s at %q): a spin loop, or a run that needs a higher step limit", rt.maxSteps, cur.name, cur.label)})
+}
+
+// failStrategy ends the run when the strategy could not decide: it
+// returned an error, or an index out of range.
+func (rt *Runtime) failStrategy(i int, err error) {
+	if err == nil {
+		err = fmt.Errorf("interleave engine bug: strategy %T chose %d of %d runnable tasks", rt.strat, i, len(rt.dec.Runnable))
+	}
+	rt.fail(strategyFailure(err))
+}
+
 // ask gets the strategy's decision for rt.dec. A strategy that panics (an
 // outside source of decisions may use panics for its own control flow)
 // ends the run with a Panic failure carrying the value, which the caller of
 // Run can re-panic; the panic is not let loose on a task's goroutine.
 func (rt *Runtime) ask() (i int, err error) {
+	answered := false
 	defer func() {
+		if answered { // recover costs a call on every decision; most do not panic
+			return
+		}
 		if p := recover(); p != nil {
 			err = &strategyPanic{value: p, stack: string(debug.Stack())}
 		}
 	}()
-	return rt.strat.Next(&rt.dec)
-}
-
-// reschedule parks the running task until it is picked again. It is called with
-// the running task's state already set (runnable at a scheduling point,
-// blocked in a wait).
-func (rt *Runtime) reschedule() {
-	cur := rt.cur
-	next := rt.pick()
-	if next == nil {
-		// The run failed while this task was inside the scheduler.
-		runtime.Goexit()
-	}
-	if next == cur {
-		return
-	}
-	rt.cur = next
-	rt.sw.running = &next.w.fiber
-	rt.sw.switchTo(&cur.w.fiber, &next.w.fiber)
-	if rt.aborted {
-		runtime.Goexit()
-	}
+	i, err = rt.strat.Next(&rt.dec)
+	answered = true
+	return i, err
 }
 
 // point is a scheduling point: the running task is about to do label, and
@@ -376,8 +430,11 @@ func (rt *Runtime) point(label string) {
 	if rt.aborted {
 		runtime.Goexit()
 	}
-	rt.cur.label = label
-	rt.reschedule()
+	cur := rt.cur
+	cur.label = label
+	if next := rt.pick(); next != cur {
+		rt.switchAway(cur, next)
+	}
 }
 
 // block parks the running task until a wake-up for its current epoch. The
@@ -390,7 +447,23 @@ func (rt *Runtime) block(on blocker) {
 	cur.state = blocked
 	cur.blockedOn = on
 	cur.epoch++
-	rt.reschedule()
+	if next := rt.pick(); next != cur { // cur itself, when it waits idle and nothing else can run
+		rt.switchAway(cur, next)
+	}
+}
+
+// switchAway parks the running task cur and runs next, which pick chose,
+// until cur is picked again. A nil next means the run failed while cur was
+// in the scheduler.
+func (rt *Runtime) switchAway(cur, next *task) {
+	if next == nil {
+		runtime.Goexit()
+	}
+	rt.cur = next
+	rt.sw.switchTo(&cur.w.fiber, &next.w.fiber)
+	if rt.aborted {
+		runtime.Goexit()
+	}
 }
 
 // waiter is a task waiting on a primitive, for one epoch of its waits.
@@ -439,7 +512,6 @@ func (rt *Runtime) fail(f *Failure) {
 		// ran) and exits, running its deferred calls; then this task runs
 		// again. rt.cur stays the detector, as notes made while unwinding
 		// have always been attributed.
-		rt.sw.running = &t.w.fiber
 		rt.sw.switchTo(&det.w.fiber, &t.w.fiber)
 	}
 }
@@ -454,7 +526,7 @@ func (rt *Runtime) Go(name string, fn func()) *Task {
 	if rt.aborted {
 		return &Task{rt: rt, t: &task{name: name, state: done}}
 	}
-	return &Task{rt: rt, t: rt.newTask(name, fn)}
+	return &rt.newTask(name, fn).h
 }
 
 // Join waits until the task has finished. Waiting is not a scheduling point
@@ -486,13 +558,19 @@ func (rt *Runtime) JoinAll(ts ...*Task) {
 			return
 		}
 		w := rt.waiter()
-		w.need = &need
+		if need > 1 { // one counter per wait, on the heap only when it counts
+			w.need = new(int)
+			*w.need = need
+		}
 		for _, h := range ts {
 			if h.t.state != done {
 				h.t.joiners = append(h.t.joiners, w)
 			}
 		}
-		rt.cur.label = "join " + first.name
+		if first.joinLabel == "" {
+			first.joinLabel = "join " + first.name
+		}
+		rt.cur.label = first.joinLabel
 		rt.block(joinWait{first})
 	}
 }

@@ -2,7 +2,9 @@
 // report against, in the benchmark's own process and interleaved with the
 // work being measured, so that a ratio compares two things that saw the
 // same machine: on a shared machine, a baseline taken before or after the
-// work can be several times off.
+// work can be several times off. The ratios are of the process's CPU time,
+// which a busy machine inflates much less than the time on the clock
+// (with GOMAXPROCS=1, as in -cpu 1, the process's CPU time is the work's).
 //
 // The baselines are a raw handoff (two goroutines handing control back and
 // forth over unbuffered channels: what a controlled task switch cost when
@@ -23,16 +25,17 @@ const Slices = 8
 
 // Result is what Interleave measured.
 type Result struct {
-	// Work is the time the work took in all; HandoffNs and SwitchNs are the
-	// mean costs of one raw handoff and of one controlled switch, measured
+	// Work is the time the work took in all, on the clock; WorkCPU is the
+	// process's CPU time during it. HandoffNs and SwitchNs are the mean CPU
+	// costs of one raw handoff and of one controlled switch, measured
 	// between the slices of the work.
-	Work      time.Duration
-	HandoffNs float64
-	SwitchNs  float64
+	Work, WorkCPU time.Duration
+	HandoffNs     float64
+	SwitchNs      float64
 }
 
-// PerOp returns the work's time per op, for n ops.
-func (r Result) PerOp(n int) float64 { return float64(r.Work.Nanoseconds()) / float64(max(n, 1)) }
+// PerOp returns the work's CPU time per op, for n ops: what Ratio compares.
+func (r Result) PerOp(n int) float64 { return float64(r.WorkCPU.Nanoseconds()) / float64(max(n, 1)) }
 
 // Interleave runs work(n) for b.N ops in all, in Slices slices; after each
 // slice, with b's timer stopped, it measures raw handoffs and controlled
@@ -45,24 +48,24 @@ func Interleave(b *testing.B, work func(n int)) Result {
 	var pool sched.Pool
 	defer pool.Close()
 	// First estimates, to size the baseline runs.
-	handoffNs := h.run(2000).Seconds() * 1e9 / 2000
-	switchNs := switches(&pool, 2000).Seconds() * 1e9 / 2000
+	handoffNs := cpuTime(func() { h.run(2000) }).Seconds() * 1e9 / 2000
+	switchNs := cpuTime(func() { switches(&pool, 2000) }).Seconds() * 1e9 / 2000
 	var hTime, sTime time.Duration
 	var hN, sN int
 	done := 0
 	for s := 0; s < Slices; s++ {
 		n := (b.N - done) / (Slices - s)
 		start := time.Now()
-		work(n)
-		took := time.Since(start)
-		res.Work += took
+		took := cpuTime(func() { work(n) })
+		res.Work += time.Since(start)
+		res.WorkCPU += took
 		done += n
 		b.StopTimer()
 		k := count(took, handoffNs)
-		hTime += h.run(k)
+		hTime += cpuTime(func() { h.run(k) })
 		hN += k
 		k = count(took, switchNs)
-		sTime += switches(&pool, k)
+		sTime += cpuTime(func() { switches(&pool, k) })
 		sN += k
 		b.StartTimer()
 	}
@@ -89,14 +92,12 @@ func startPingPong() *pingPong {
 	return p
 }
 
-// run makes n handoffs (n/2 round trips) and returns the time they took.
-func (p *pingPong) run(n int) time.Duration {
-	start := time.Now()
+// run makes n handoffs (n/2 round trips).
+func (p *pingPong) run(n int) {
 	for i := 0; i < n; i += 2 {
 		p.ping <- struct{}{}
 		<-p.pong
 	}
-	return time.Since(start)
 }
 
 func (p *pingPong) stop() { close(p.ping) }
@@ -129,12 +130,9 @@ var Alternate = sched.Chooser(func(n int) int { return n - 1 })
 // short like real runs.
 const SwitchRunLen = 1000
 
-// switches makes about n switches in runs of SwitchRunLen decisions and
-// returns the time they took.
-func switches(pool *sched.Pool, n int) time.Duration {
-	start := time.Now()
+// switches makes about n switches in runs of SwitchRunLen decisions.
+func switches(pool *sched.Pool, n int) {
 	for done := 0; done < n; done += SwitchRunLen {
 		PingPongRun(pool, min(SwitchRunLen, n-done), Alternate)
 	}
-	return time.Since(start)
 }

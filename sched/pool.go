@@ -11,7 +11,10 @@ package sched
 // failed run) exits. Between runs, the pool's goroutines wait, parked, until
 // the next run or Close.
 //
-// A Pool may be used by one run at a time. The zero Pool is ready to use.
+// A Pool may be used by one run at a time; one used from a goroutine locked
+// to its OS thread (runtime.LockOSThread) must be used from that goroutine
+// only, as coroutines made on a locked thread must run on it. The zero Pool
+// is ready to use.
 type Pool struct {
 	sw   switchboard
 	idle []*worker

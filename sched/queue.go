@@ -15,6 +15,7 @@ type Queue[T any] struct {
 	rt                   *Runtime
 	name                 string
 	sendLabel, recvLabel string
+	closeLabel           string
 	// buf is a ring buffer that grows on demand up to capacity, so that a
 	// queue with a generous bound costs what it holds, not its bound.
 	buf                      []T
@@ -30,7 +31,11 @@ func NewQueue[T any](rt *Runtime, name string, capacity int) *Queue[T] {
 	if capacity < 1 {
 		panic(fmt.Sprintf("sched: NewQueue(%q, %d): capacity must be at least 1", name, capacity))
 	}
-	q := &Queue[T]{rt: rt, name: name, sendLabel: "send " + name, recvLabel: "recv " + name, capacity: capacity}
+	// The three labels share one allocation.
+	labels := "send " + name + "recv " + name + "close " + name
+	n := len(name)
+	q := &Queue[T]{rt: rt, name: name, capacity: capacity,
+		sendLabel: labels[:5+n], recvLabel: labels[5+n : 10+2*n], closeLabel: labels[10+2*n:]}
 	if rt.wild != nil {
 		q.ch = make(chan T, capacity)
 	}
@@ -169,7 +174,7 @@ func (q *Queue[T]) Close() {
 	if rt.aborted {
 		return
 	}
-	rt.point("close " + q.name)
+	rt.point(q.closeLabel)
 	if q.closed {
 		panic(fmt.Sprintf("sched: close of closed queue %s", q.name))
 	}

@@ -76,8 +76,8 @@ type switchboard struct {
 }
 
 // schedulerTurn is the number of switches between two turns given to the
-// Go scheduler: a turn costs about a channel handoff when no other
-// goroutine waits.
+// Go scheduler (a power of two): a turn costs about a channel handoff when
+// no other goroutine waits.
 const schedulerTurn = 256
 
 // coroExit is the panic value that carries the end of a goroutine that
@@ -93,7 +93,8 @@ func (sw *switchboard) switchTo(from, to *fiber) {
 	// goroutines on this processor, the garbage collector's workers among
 	// them, would wait for the next preemption (10 ms): a collection would
 	// drag on, with its write barriers on. Give them a turn now and then.
-	if sw.switches++; sw.switches%schedulerTurn == 0 {
+	sw.switches++
+	if sw.switches&(schedulerTurn-1) == 0 {
 		runtime.Gosched()
 	}
 	for {

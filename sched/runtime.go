@@ -432,8 +432,19 @@ func (rt *Runtime) point(label string) {
 	}
 	cur := rt.cur
 	cur.label = label
-	if next := rt.pick(); next != cur {
-		rt.switchAway(cur, next)
+	next := rt.pick()
+	if next == cur {
+		return
+	}
+	// switchAway, written out: this is the path of every switch at a
+	// scheduling point.
+	if next == nil {
+		runtime.Goexit()
+	}
+	rt.cur = next
+	rt.sw.switchTo(&cur.w.fiber, &next.w.fiber)
+	if rt.aborted {
+		runtime.Goexit()
 	}
 }
 

@@ -100,9 +100,11 @@ func BenchmarkScheduleThroughput(b *testing.B) {
 				steps += er.Steps
 			})
 			b.ReportMetric(float64(b.N)/r.Work.Seconds(), "schedules/s")
-			b.ReportMetric(r.PerOp(b.N)/r.HandoffNs, "handoffs/schedule")
 			b.ReportMetric(float64(steps)/float64(max(b.N, 1)), "steps/schedule")
-			b.ReportMetric(r.PerOp(steps)/r.SwitchNs, "x-switch/step")
+			if r.Baselines {
+				b.ReportMetric(r.PerOp(b.N)/r.HandoffNs, "handoffs/schedule")
+				b.ReportMetric(r.PerOp(steps)/r.SwitchNs, "x-switch/step")
+			}
 		})
 	}
 }

@@ -51,7 +51,9 @@ func BenchmarkSchedSwitch(b *testing.B) {
 		b.ReportMetric(float64(r.Work.Nanoseconds())/float64(switches), "ns/switch")
 	}
 	b.ReportMetric(float64(switches)/float64(max(b.N, 1)), "switches/op")
-	b.ReportMetric(r.PerOp(b.N)/r.HandoffNs, "x-handoff")
+	if r.Baselines {
+		b.ReportMetric(r.PerOp(b.N)/r.HandoffNs, "x-handoff")
+	}
 }
 
 // BenchmarkSchedSwitchAlternating: the same with a strategy that always picks
@@ -62,7 +64,9 @@ func BenchmarkSchedSwitchAlternating(b *testing.B) {
 	defer pool.Close()
 	b.ReportAllocs()
 	r := benchbase.Interleave(b, func(n int) { pingPongRuns(&pool, n, benchbase.Alternate) })
-	b.ReportMetric(r.PerOp(b.N)/r.HandoffNs, "x-handoff")
+	if r.Baselines {
+		b.ReportMetric(r.PerOp(b.N)/r.HandoffNs, "x-handoff")
+	}
 }
 
 // body3x10 is a program of three tasks of ten steps each.
@@ -106,7 +110,9 @@ func BenchmarkSchedules3x10(b *testing.B) {
 				}
 			})
 			b.ReportMetric(float64(b.N)/r.Work.Seconds(), "schedules/s")
-			b.ReportMetric(r.PerOp(steps)/r.SwitchNs, "x-switch/step")
+			if r.Baselines {
+				b.ReportMetric(r.PerOp(steps)/r.SwitchNs, "x-switch/step")
+			}
 		})
 	}
 }

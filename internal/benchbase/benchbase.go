@@ -11,9 +11,14 @@
 // tasks were goroutines) and a controlled switch (one scheduling decision
 // that passes control to another task, as in the sched package's
 // BenchmarkSchedSwitchAlternating).
+//
+// With INTERLEAVE_BENCH_BASELINES=off in the environment, no baseline is
+// measured and the work runs in one piece: for a CPU profile of the work
+// alone.
 package benchbase
 
 import (
+	"os"
 	"testing"
 	"time"
 
@@ -32,6 +37,9 @@ type Result struct {
 	Work, WorkCPU time.Duration
 	HandoffNs     float64
 	SwitchNs      float64
+	// Baselines is false when the baselines were not measured
+	// (INTERLEAVE_BENCH_BASELINES=off): the ratios are not to be reported.
+	Baselines bool
 }
 
 // PerOp returns the work's CPU time per op, for n ops: what Ratio compares.
@@ -43,6 +51,13 @@ func (r Result) PerOp(n int) float64 { return float64(r.WorkCPU.Nanoseconds()) /
 // and may be called with n == 0.
 func Interleave(b *testing.B, work func(n int)) Result {
 	var res Result
+	if os.Getenv("INTERLEAVE_BENCH_BASELINES") == "off" {
+		start := time.Now()
+		res.WorkCPU = cpuTime(func() { work(b.N) })
+		res.Work = time.Since(start)
+		return res
+	}
+	res.Baselines = true
 	h := startPingPong()
 	defer h.stop()
 	var pool sched.Pool

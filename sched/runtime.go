@@ -437,7 +437,8 @@ func (rt *Runtime) point(label string) {
 		return
 	}
 	// switchAway, written out: this is the path of every switch at a
-	// scheduling point.
+	// scheduling point, and the call cost 2% of it (9 of 541 instructions
+	// of BenchmarkSchedSwitchAlternating's decision, callgrind).
 	if next == nil {
 		runtime.Goexit()
 	}

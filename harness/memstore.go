@@ -134,9 +134,19 @@ func (s *MemStore) Exists(id int64) bool {
 }
 
 func (s *MemStore) visibleLocked(chatID, afterID int64) []Message {
-	var out []Message
+	visible := func(r *row) bool { return r.committed && !r.deleted && r.ChatID == chatID && r.ID > afterID }
+	n := 0 // counted first: one allocation, not one per doubling
 	for _, r := range s.rows {
-		if r.committed && !r.deleted && r.ChatID == chatID && r.ID > afterID {
+		if visible(r) {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]Message, 0, n)
+	for _, r := range s.rows {
+		if visible(r) {
 			out = append(out, r.Message)
 		}
 	}

@@ -97,6 +97,7 @@ type Runtime struct {
 	wild *wildState // nil under control
 
 	strat    Strategy
+	guarded  bool // see builtIn
 	maxSteps int
 	tasks    []*task
 	cur      *task
@@ -134,6 +135,7 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 	}
 	rt := &Runtime{
 		strat:    opts.Strategy,
+		guarded:  guarded(opts.Strategy),
 		maxSteps: opts.MaxSteps,
 		recRun:   opts.Runnable,
 	}
@@ -408,8 +410,12 @@ func (rt *Runtime) failStrategy(i int, err error) {
 // ask gets the strategy's decision for rt.dec. A strategy that panics (an
 // outside source of decisions may use panics for its own control flow)
 // ends the run with a Panic failure carrying the value, which the caller of
-// Run can re-panic; the panic is not let loose on a task's goroutine.
+// Run can re-panic; the panic is not let loose on a task's goroutine. This
+// package's own strategies are not guarded (builtIn).
 func (rt *Runtime) ask() (i int, err error) {
+	if !rt.guarded {
+		return rt.strat.Next(&rt.dec)
+	}
 	answered := false
 	defer func() {
 		if answered { // recover costs a call on every decision; most do not panic

@@ -578,6 +578,32 @@ func TestStrategyPanicBecomesAFailure(t *testing.T) {
 	require.Contains(t, res.Failure.Msg, "panic in the strategy")
 }
 
+// panickyStrategy is a strategy of the caller's own (not this package's):
+// its decisions are guarded like a Chooser's.
+type panickyStrategy struct{ calls int }
+
+func (p *panickyStrategy) Start() bool { return true }
+
+func (p *panickyStrategy) Next(d *sched.Decision) (int, error) {
+	if p.calls++; p.calls == 2 {
+		panic("my strategy gave up")
+	}
+	return 0, nil
+}
+
+func TestPanicOfAnOutsideStrategyBecomesAFailure(t *testing.T) {
+	res := sched.Run(twoByThree, sched.Options{Strategy: &panickyStrategy{}})
+	require.NotNil(t, res.Failure)
+	require.Equal(t, sched.Panic, res.Failure.Kind)
+	require.Equal(t, "my strategy gave up", res.Failure.Value)
+	require.Contains(t, res.Failure.Msg, "panic in the strategy")
+	require.Empty(t, res.Failure.Task, "not a task's panic")
+	// Explore's wrapper keeps the guard.
+	rep := sched.Explore(twoByThree, sched.Options{Strategy: &panickyStrategy{}}, 1)
+	require.NotNil(t, rep.Failure)
+	require.Contains(t, rep.Failure.Msg, "panic in the strategy")
+}
+
 func TestShrinkRemovesPreemptions(t *testing.T) {
 	// A random failing schedule of the lost update, shrunk: the race needs
 	// exactly one preemption (A reads, B runs whole, A writes), never more.

@@ -125,7 +125,7 @@ type Runtime struct {
 
 // Run runs body under control as the task "main" and returns when every task
 // has finished or the run has failed. It never hangs on a deadlock and leaves
-// no goroutine behind.
+// no goroutine behind but those it returns to opts.Pool.
 func Run(body func(rt *Runtime), opts Options) *Result {
 	if opts.Strategy == nil {
 		opts.Strategy = Random(1)

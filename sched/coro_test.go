@@ -136,13 +136,16 @@ func TestPanicStackNamesTheTaskFunction(t *testing.T) {
 // end, with a task blocked forever and, where the run fails at once, a task
 // never picked.
 func TestNothingIsLeftBehindAfterAnyEnding(t *testing.T) {
-	errStrategy := sched.Chooser(func(n int) int { return n }) // out of range: a strategy error
-	panicking := sched.Chooser(func(n int) int { panic("strategy gave up") })
+	errStrategy := func() sched.Strategy { return sched.Chooser(func(n int) int { return n }) } // out of range
+	panicking := func() sched.Strategy { return sched.Chooser(func(n int) int { panic("strategy gave up") }) }
+	diverging := func() sched.Strategy { // a replay is used once
+		return sched.Replay(&sched.Schedule{Choices: []sched.Choice{{Kind: sched.TaskChoice, Value: 99}}})
+	}
 	for _, c := range []struct {
 		name     string
-		kind     sched.FailureKind // 0: the run passes
-		strat    sched.Strategy
-		lateRuns bool // the task started last gets to run before the end
+		kind     sched.FailureKind     // 0: the run passes
+		strat    func() sched.Strategy // nil: Random(2)
+		lateRuns bool                  // the task started last gets to run before the end
 		end      func(rt *sched.Runtime)
 	}{
 		{"success", 0, nil, true, func(rt *sched.Runtime) {}},
@@ -156,15 +159,16 @@ func TestNothingIsLeftBehindAfterAnyEnding(t *testing.T) {
 		}},
 		{"strategy-error", sched.StrategyError, errStrategy, false, func(rt *sched.Runtime) { rt.Yield("ask") }},
 		{"strategy-panic", sched.Panic, panicking, false, func(rt *sched.Runtime) { rt.Yield("ask") }},
+		{"divergence", sched.Divergence, diverging, false, func(rt *sched.Runtime) { rt.Yield("ask") }},
 		// main exits while the others wait: a deadlock found as it ends.
 		{"goexit", sched.Deadlock, nil, true, func(rt *sched.Runtime) { runtime.Goexit() }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			pools(t, func(t *testing.T, pool *sched.Pool) {
 				var blockedDeferRan, lateRan bool
-				strat := c.strat
-				if strat == nil {
-					strat = sched.Random(2)
+				strat := sched.Random(2)
+				if c.strat != nil {
+					strat = c.strat()
 				}
 				res := sched.Run(func(rt *sched.Runtime) {
 					q := sched.NewQueue[int](rt, "q", 1)

@@ -35,10 +35,13 @@
 //
 // A [Pool] (Options.Pool) keeps the goroutines of finished tasks for the
 // tasks of later runs, so that a run does not start goroutines or grow their
-// stacks. [Explore], [Shrink] and [CheckDeterminism] use one. Coroutines
-// made on a thread locked with runtime.LockOSThread must run on that thread:
-// a Pool used from a goroutine locked to its thread must be used from that
-// goroutine only.
+// stacks. [Explore], [Shrink] and [CheckDeterminism] use one.
+//
+// Coroutines and threads locked with runtime.LockOSThread do not mix: a task
+// must not reach a scheduling point while its goroutine is locked to its
+// thread (switching away from it is a fatal error of the Go runtime, not a
+// failure of the run), and a Pool used from a goroutine locked to its thread
+// must be used from that goroutine only.
 //
 // # Strategies
 //

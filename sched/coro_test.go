@@ -1,6 +1,7 @@
 package sched_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -89,7 +91,11 @@ func TestFailNowInATask(t *testing.T) {
 		fmt.Printf("run returned: failure=%v steps=%d\n", res.Failure, res.Steps)
 		return
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestFailNowInATask$", "-test.count=1", "-test.v")
+	// The child ends by itself even if the scheduler hangs: its own
+	// timeout, and a kill when the context expires.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestFailNowInATask$", "-test.count=1", "-test.v", "-test.timeout=60s")
 	cmd.Env = append(os.Environ(), "SCHED_FAILNOW_CHILD=1")
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError

@@ -21,7 +21,9 @@ func PCT(seed int64, depth, steps int) Strategy {
 	if steps < 1 {
 		steps = 1
 	}
-	return &pctStrategy{seed: uint64(seed), depth: depth, steps: steps}
+	// Room for the priorities of a typical run's tasks up front: an
+	// exploration makes a strategy per seed.
+	return &pctStrategy{seed: uint64(seed), depth: depth, steps: steps, prio: make([]int64, 0, 16)}
 }
 
 type pctStrategy struct {

@@ -73,7 +73,7 @@ type PubSub struct {
 	closed    bool
 	// labels holds the label of each channel's publish ("pg_notify
 	// <channel>"), made once, not at every publish; only read by key.
-	labels map[string]string
+	labels    map[string]string
 	published int
 }
 

@@ -115,7 +115,9 @@ func (s *Subscriber) Start() error {
 	if err != nil {
 		return fmt.Errorf("subscribe %s: snapshot: %w", s.Name, err)
 	}
-	s.note("snapshot after %d -> %v", s.AfterMessageID, ids(snap))
+	if s.rt.Tracing() {
+		s.note("snapshot after %d -> %v", s.AfterMessageID, ids(snap))
+	}
 	for _, m := range snap {
 		s.ctx.delivered[m.ID] = true
 		s.deliver(m, "snapshot")
@@ -197,7 +199,9 @@ func (s *Subscriber) mergeLoop() {
 		s.live = 0
 		s.mu.Unlock()
 		if n.AfterMessageID > 0 || n.FullRefresh {
-			s.note("merge: handle %s (lastMessageID %d)", n, s.ctx.last)
+			if s.rt.Tracing() {
+				s.note("merge: handle %s (lastMessageID %d)", n, s.ctx.last)
+			}
 			s.Strategy.HandleNotify(&s.ctx, n)
 		}
 		if n.QueueUpdate {
@@ -295,9 +299,14 @@ func (s *Subscriber) deliver(m Message, via string) {
 	s.mu.Lock()
 	s.deliveries = append(s.deliveries, d)
 	s.mu.Unlock()
-	s.note("deliver #%d via %s", m.ID, via)
+	if s.rt.Tracing() {
+		s.note("deliver #%d via %s", m.ID, via)
+	}
 }
 
+// note adds a note attributed to the subscriber when the run records a
+// trace. Callers whose arguments cost something to build check
+// rt.Tracing() first.
 func (s *Subscriber) note(format string, args ...any) {
 	if s.rt.Tracing() {
 		s.rt.Notef(s.Name+": "+format, args...)

@@ -76,12 +76,8 @@ func (rt *Runtime) arm(t *vtimer, d time.Duration) {
 	t.seq = c.seq
 	heap.Push(&c.pending, t)
 	if c.task == nil {
-		name := "clock"
-		if _, dup := rt.names[name]; dup {
-			name = fmt.Sprintf("clock#%d", len(rt.tasks))
-		}
-		rt.names[name] = 1
-		c.task = &task{id: TaskID(len(rt.tasks)), name: name, state: done}
+		name := rt.uniqueName("clock")
+		c.task = &task{rt: rt, id: TaskID(len(rt.tasks)), name: name, state: done}
 		rt.tasks = append(rt.tasks, c.task)
 		if rt.trace != nil {
 			rt.trace.Tasks = append(rt.trace.Tasks, name)

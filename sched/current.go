@@ -54,7 +54,7 @@ func UseCurrent() { currentUsed.Store(true) }
 func (rt *Runtime) tagged(name string, fn func()) func() {
 	if !currentUsed.Load() {
 		if rt.wild == nil {
-			return func() { rt.beat(rt.cur); fn() }
+			return func() { rt.beat(); fn() }
 		}
 		return fn
 	}
@@ -79,7 +79,7 @@ func (rt *Runtime) tag(labels context.Context) unsafe.Pointer {
 	tg := &taskTag{rt: rt}
 	if rt.wild == nil {
 		tg.t = rt.cur
-		rt.beat(rt.cur)
+		rt.beat()
 	}
 	tasksByTag.Store(key, tg)
 	return key

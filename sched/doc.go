@@ -81,6 +81,28 @@
 // parallel runs (t.Parallel) never share one. Parallel runs are told apart
 // by their tasks' label sets.
 //
+// # Tasks are coroutines
+//
+// Each task runs on a goroutine of its own, a coroutine made with iter.Pull:
+// a switch from one task to the next hands the thread directly to the next
+// task's goroutine, without the Go scheduler, for a fraction of the cost of
+// waking a goroutine through a channel. The race detector sees every switch
+// as a synchronisation, so data handed from task to task through this
+// package's primitives is not reported as a race. A task's stack, in a
+// panic's report or a debugger, ends in the scheduler's frames and
+// iter.Pull's; tasks waiting for their turn (and the caller of Run) wait in
+// the state "coroutine".
+//
+// A [Pool] (Options.Pool) keeps the goroutines of finished tasks for the
+// tasks of later runs, so that a run does not start goroutines or grow their
+// stacks. [Explore], [Shrink] and [CheckDeterminism] use one.
+//
+// Coroutines and threads locked with runtime.LockOSThread do not mix: a task
+// must not reach a scheduling point while its goroutine is locked to its
+// thread (switching away from it is a fatal error of the Go runtime, not a
+// failure of the run), and a Pool used from a goroutine locked to its thread
+// must be used from that goroutine only.
+//
 // # Strategies
 //
 // One file each: [Random] (seeded, uniform), [PCT] (probabilistic concurrency
@@ -104,9 +126,14 @@
 // run longer than [Options.MaxSteps], a panic in a task, a fatal misuse
 // (unlocking an unlocked mutex), a call to [Runtime.Failf], a stall and a
 // replay that diverges from its schedule all end the run with a [*Failure]
-// that carries the schedule to replay. Every goroutine the run started has
-// exited by the time Run returns, on success and on failure (a stalled task
-// stuck where nothing the run made can release it excepted).
+// that carries the schedule to replay. The other tasks are then unwound, one
+// at a time: each exits by runtime.Goexit where it waits, running its
+// deferred calls; a task never picked does not run at all. A task that calls
+// runtime.Goexit itself (t.FailNow, say) has finished, as a goroutine that
+// exits. Every goroutine the run started has exited by the time Run returns,
+// on success and on failure, but for those waiting in the run's Pool, which
+// end when it is closed, and a stalled task stuck where nothing the run made
+// can release it.
 //
 // # Schedules and traces
 //

@@ -21,7 +21,9 @@ func PCT(seed int64, depth, steps int) Strategy {
 	if depth < 1 {
 		depth = 1
 	}
-	return &pctStrategy{seed: uint64(seed), depth: depth, steps: max(steps, 0)}
+	// Room for the priorities of a typical run's tasks up front: an
+	// exploration makes a strategy per seed.
+	return &pctStrategy{seed: uint64(seed), depth: depth, steps: max(steps, 0), prio: make([]int64, 0, 16)}
 }
 
 // Calibrate returns the number of choice points of a run of body that

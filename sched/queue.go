@@ -11,11 +11,14 @@ import (
 // returns ok == false. Send, Recv and Close are scheduling points. In wild
 // mode a Queue is a buffered channel.
 type Queue[T any] struct {
-	rt                       *Runtime
-	name                     string
-	sendLabel, recvLabel     string
-	buf                      []T // ring buffer of capacity cap
-	head, n                  int
+	rt                   *Runtime
+	name                 string
+	sendLabel, recvLabel string
+	closeLabel           string
+	// buf is a ring buffer that grows on demand up to capacity, so that a
+	// queue with a generous bound costs what it holds, not its bound.
+	buf                      []T
+	head, n, capacity        int
 	closed                   bool
 	recvWaiters, sendWaiters []waiter
 	ch                       chan T // wild mode
@@ -27,11 +30,13 @@ func NewQueue[T any](rt *Runtime, name string, capacity int) *Queue[T] {
 	if capacity < 1 {
 		panic(fmt.Sprintf("sched: NewQueue(%q, %d): capacity must be at least 1", name, capacity))
 	}
-	q := &Queue[T]{rt: rt, name: name, sendLabel: "send " + name, recvLabel: "recv " + name}
+	// The three labels share one allocation.
+	labels := "send " + name + "recv " + name + "close " + name
+	n := len(name)
+	q := &Queue[T]{rt: rt, name: name, capacity: capacity,
+		sendLabel: labels[:5+n], recvLabel: labels[5+n : 10+2*n], closeLabel: labels[10+2*n:]}
 	if rt.wild != nil {
 		q.ch = make(chan T, capacity)
-	} else {
-		q.buf = make([]T, capacity)
 	}
 	return q
 }
@@ -52,13 +57,26 @@ func (q *Queue[T]) Cap() int {
 	if q.ch != nil {
 		return cap(q.ch)
 	}
-	return len(q.buf)
+	return q.capacity
 }
 
 func (q *Queue[T]) push(v T) {
+	if q.n == len(q.buf) {
+		q.grow()
+	}
 	q.buf[(q.head+q.n)%len(q.buf)] = v
 	q.n++
 	q.rt.wakeAll(&q.recvWaiters)
+}
+
+// grow makes room for one more value; the caller has checked that the
+// queue is below its capacity.
+func (q *Queue[T]) grow() {
+	buf := make([]T, min(max(2*len(q.buf), 4), q.capacity))
+	for i := 0; i < q.n; i++ {
+		buf[i] = q.buf[(q.head+i)%len(q.buf)]
+	}
+	q.buf, q.head = buf, 0
 }
 
 func (q *Queue[T]) pop() T {
@@ -80,7 +98,7 @@ func (q *Queue[T]) Send(v T) {
 		return
 	}
 	rt.point(q.sendLabel)
-	for !q.closed && q.n == len(q.buf) {
+	for !q.closed && q.n == q.capacity {
 		q.sendWaiters = append(q.sendWaiters, rt.waiter())
 		rt.block(sendWait[T]{q})
 	}
@@ -117,7 +135,7 @@ func (q *Queue[T]) Offer(v T) bool {
 	if q.closed {
 		panic(fmt.Sprintf("sched: send on closed queue %s", q.name))
 	}
-	if q.n == len(q.buf) {
+	if q.n == q.capacity {
 		return false
 	}
 	q.push(v)
@@ -155,7 +173,7 @@ func (q *Queue[T]) Close() {
 	if rt.aborted {
 		return
 	}
-	rt.point("close " + q.name)
+	rt.point(q.closeLabel)
 	if q.closed {
 		panic(fmt.Sprintf("sched: close of closed queue %s", q.name))
 	}
@@ -167,7 +185,7 @@ func (q *Queue[T]) Close() {
 type sendWait[T any] struct{ q *Queue[T] }
 
 func (w sendWait[T]) describe() string {
-	return fmt.Sprintf("room in queue %s (full, %d/%d)", w.q.name, w.q.n, len(w.q.buf))
+	return fmt.Sprintf("room in queue %s (full, %d/%d)", w.q.name, w.q.n, w.q.capacity)
 }
 
 type recvWait[T any] struct{ q *Queue[T] }
@@ -225,7 +243,7 @@ type sendCase[T any] struct {
 	f func()
 }
 
-func (c *sendCase[T]) ready() bool { return c.q.closed || c.q.n < len(c.q.buf) }
+func (c *sendCase[T]) ready() bool { return c.q.closed || c.q.n < c.q.capacity }
 func (c *sendCase[T]) commit() {
 	if c.q.closed {
 		panic(fmt.Sprintf("sched: send on closed queue %s", c.q.name))

@@ -27,8 +27,10 @@ const DefaultStallTimeout = 10 * time.Second
 // anything else cannot be released: after a grace period Run returns the
 // failure and leaves the run's goroutines behind.
 type stallState struct {
-	beats   atomic.Uint64        // one per resumption of a task
-	running atomic.Pointer[task] // the task that resumed last
+	// beats counts the resumptions of tasks. Every write of rt.cur is
+	// followed by a beat of the task it names, before that task can stall,
+	// so the watchdog reads rt.cur safely after loading beats.
+	beats   atomic.Uint64
 	failure atomic.Pointer[Failure]
 	given   chan struct{}
 
@@ -44,12 +46,12 @@ type stallState struct {
 	stopped        bool
 }
 
-// beat records that the running task has come back from the scheduler.
-// The atomic store orders every change the scheduler made before it
-// ahead of the watchdog's load.
-func (rt *Runtime) beat(t *task) {
+// beat records that the running task has come back from the scheduler
+// (one atomic add: it is on the path of every scheduling point). The
+// atomic orders every change the scheduler made before it, rt.cur among
+// them, ahead of the watchdog's load.
+func (rt *Runtime) beat() {
 	rt.stall.beats.Add(1)
-	rt.stall.running.Store(t)
 }
 
 // OnStall registers f to run if the run stalls (see Options.StallTimeout):
@@ -72,19 +74,48 @@ func (rt *Runtime) stalled() {
 	}
 }
 
+// runHome runs the run from its home fiber until it ends. With a watchdog
+// (see watch), the home fiber is a goroutine of its own, not the caller of
+// Run: a task stuck where nothing releases it leaves the home fiber waiting
+// for ever, and the caller must still get the failure. res.Failure is set
+// in that case only; the run's pool, whose switchboard the stuck run still
+// holds, is then abandoned (later runs go without it).
+func (rt *Runtime) runHome(main *task, timeout time.Duration, res *Result) {
+	if !rt.watch(timeout) {
+		rt.sw.switchTo(&rt.home, &main.w.fiber)
+		return
+	}
+	rt.done = make(chan struct{})
+	go func() {
+		rt.sw.switchTo(&rt.home, &main.w.fiber)
+		close(rt.done)
+	}()
+	select {
+	case <-rt.done:
+		rt.unwatch()
+	case <-rt.stall.given:
+		res.Failure = rt.stall.failure.Load()
+		res.Failure.Schedule = res.Schedule
+		if rt.pool != nil {
+			rt.pool.abandoned = true
+		}
+	}
+}
+
 // watch arms the watchdog of the run (timeout 0: DefaultStallTimeout; < 0:
-// none).
-func (rt *Runtime) watch(timeout time.Duration) {
+// none) and reports whether it did.
+func (rt *Runtime) watch(timeout time.Duration) bool {
 	st := &rt.stall
-	st.given = make(chan struct{})
 	if timeout == 0 {
 		timeout = DefaultStallTimeout
 	}
 	if timeout < 0 {
-		return
+		return false
 	}
+	st.given = make(chan struct{})
 	st.timeout, st.every = timeout, min(timeout/4, time.Second)
 	st.timer = time.AfterFunc(st.every, rt.check)
+	return true
 }
 
 // unwatch disarms the watchdog once the run is done.
@@ -120,11 +151,7 @@ func (rt *Runtime) check() {
 	closers := st.closers
 	st.mu.Unlock()
 
-	t := st.running.Load()
-	name := "main"
-	if t != nil {
-		name = t.name
-	}
+	name := rt.cur.name // see beats
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
 	f := &Failure{Kind: Stall, Task: name, Stack: string(buf),

@@ -38,3 +38,28 @@ func TestStuckOnAStandardMutexGivesUp(t *testing.T) {
 	require.Equal(t, sched.Stall, res.Failure.Kind)
 	mu.Unlock() // the task comes back, fails at its next point and ends
 }
+
+// A run that stalls for good still holds its pool's switchboard: later runs
+// given that pool do without it, and work.
+func TestStallAbandonsThePool(t *testing.T) {
+	var mu stdsync.Mutex
+	mu.Lock()
+	pool := &sched.Pool{}
+	res := sched.Run(func(rt *sched.Runtime) {
+		mu.Lock()
+		mu.Unlock()
+	}, sched.Options{StallTimeout: 100 * time.Millisecond, Pool: pool})
+	require.NotNil(t, res.Failure)
+	require.Equal(t, sched.Stall, res.Failure.Kind)
+	for seed := int64(1); seed <= 20; seed++ {
+		res = sched.Run(func(rt *sched.Runtime) {
+			c := chans.Make[int](0)
+			chans.Go(func() { chans.Send(c, 1) })
+			require.Equal(t, 1, chans.Recv(c))
+		}, sched.Options{Strategy: sched.Random(seed), Pool: pool})
+		require.Nil(t, res.Failure)
+	}
+	require.Zero(t, pool.Idle(), "the abandoned pool keeps no goroutine")
+	pool.Close()
+	mu.Unlock()
+}

@@ -176,7 +176,9 @@ func (w *worker) main() {
 		t := w.t
 		w.t = nil
 		t.rt.taskMain(t) // does not return if the task ends by Goexit
-		if w.pool == nil {
+		if w.pool == nil || t.rt.stall.failure.Load() != nil {
+			// A run that stalled may have been given up (its pool
+			// abandoned): its workers do not go back to the pool.
 			return
 		}
 		w.pool.idle = append(w.pool.idle, w)

@@ -27,6 +27,7 @@ func Explore(body func(rt *Runtime), opts Options, budget int) *Report {
 	if opts.Strategy == nil {
 		opts.Strategy = Random(1)
 	}
+	calibrate(opts.Strategy, body, opts.MaxSteps)
 	rep := &Report{FailedRun: -1}
 	opts, done := withPool(opts)
 	defer done()

@@ -19,6 +19,10 @@ type Pool struct {
 	sw   switchboard
 	idle []*worker
 	busy bool
+	// abandoned is set when a run that used the pool stalled for good
+	// (Options.StallTimeout): its tasks still hold the switchboard, so
+	// later runs do without the pool.
+	abandoned bool
 	// choices and tasks are the number of choices the last run made and
 	// of tasks it started.
 	choices, tasks int

@@ -3,7 +3,6 @@ package sched
 import (
 	"fmt"
 	"reflect"
-	"strings"
 )
 
 // Queue is a bounded FIFO queue with close, the controlled counterpart of a
@@ -193,18 +192,6 @@ type recvWait[T any] struct{ q *Queue[T] }
 
 func (w recvWait[T]) describe() string { return fmt.Sprintf("a value in queue %s (empty)", w.q.name) }
 
-// Case is one arm of a Select: a receive (Queue.RecvCase) or a send
-// (Queue.SendCase).
-type Case interface {
-	ready() bool
-	commit()
-	register(w waiter)
-	what() string
-	// wild mode
-	selectCase() reflect.SelectCase
-	wildDone(v reflect.Value, ok bool)
-}
-
 // RecvCase is a Select arm that receives from q and passes the value to f.
 func (q *Queue[T]) RecvCase(f func(v T, ok bool)) Case { return &recvCase[T]{q: q, f: f} }
 
@@ -227,8 +214,15 @@ func (c *recvCase[T]) commit() {
 		c.f(v, ok)
 	}
 }
-func (c *recvCase[T]) register(w waiter) { c.q.recvWaiters = append(c.q.recvWaiters, w) }
-func (c *recvCase[T]) what() string      { return "recv " + c.q.name }
+func (c *recvCase[T]) register(_ *selecting, _ int, w waiter) {
+	c.q.recvWaiters = append(c.q.recvWaiters, w)
+}
+func (c *recvCase[T]) unregister() {}
+func (c *recvCase[T]) finish() {
+	panic("interleave engine bug: a queue case completed by another task")
+}
+func (c *recvCase[T]) what() string { return "recv " + c.q.name }
+func (c *recvCase[T]) sited() bool  { return false }
 func (c *recvCase[T]) selectCase() reflect.SelectCase {
 	return reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(c.q.ch)}
 }
@@ -259,8 +253,15 @@ func (c *sendCase[T]) commit() {
 		c.f()
 	}
 }
-func (c *sendCase[T]) register(w waiter) { c.q.sendWaiters = append(c.q.sendWaiters, w) }
-func (c *sendCase[T]) what() string      { return "send " + c.q.name }
+func (c *sendCase[T]) register(_ *selecting, _ int, w waiter) {
+	c.q.sendWaiters = append(c.q.sendWaiters, w)
+}
+func (c *sendCase[T]) unregister() {}
+func (c *sendCase[T]) finish() {
+	panic("interleave engine bug: a queue case completed by another task")
+}
+func (c *sendCase[T]) what() string { return "send " + c.q.name }
+func (c *sendCase[T]) sited() bool  { return false }
 func (c *sendCase[T]) selectCase() reflect.SelectCase {
 	return reflect.SelectCase{Dir: reflect.SelectSend, Chan: reflect.ValueOf(c.q.ch), Send: reflect.ValueOf(&c.v).Elem()}
 }
@@ -268,55 +269,4 @@ func (c *sendCase[T]) wildDone(reflect.Value, bool) {
 	if c.f != nil {
 		c.f()
 	}
-}
-
-// Select waits until one of the cases can proceed, performs it and returns
-// its index. When several are ready, the strategy chooses (as Go's select
-// chooses at random). It is a scheduling point.
-func (rt *Runtime) Select(cases ...Case) int { return rt.selectCases(cases, false) }
-
-// TrySelect is Select with a default: it returns -1 at once when no case is
-// ready.
-func (rt *Runtime) TrySelect(cases ...Case) int { return rt.selectCases(cases, true) }
-
-func (rt *Runtime) selectCases(cases []Case, hasDefault bool) int {
-	if rt.wild != nil {
-		return rt.wildSelect(cases, hasDefault)
-	}
-	rt.point("select")
-	for {
-		var readyIdx [8]int
-		ready := readyIdx[:0]
-		for i, c := range cases {
-			if c.ready() {
-				ready = append(ready, i)
-			}
-		}
-		if len(ready) > 0 {
-			i := ready[0]
-			if len(ready) > 1 {
-				i = ready[rt.Choose(len(ready))]
-			}
-			cases[i].commit()
-			return i
-		}
-		if hasDefault {
-			return -1
-		}
-		w := rt.waiter()
-		for _, c := range cases {
-			c.register(w)
-		}
-		rt.block(selectWait(cases))
-	}
-}
-
-type selectWait []Case
-
-func (s selectWait) describe() string {
-	parts := make([]string, len(s))
-	for i, c := range s {
-		parts[i] = c.what()
-	}
-	return fmt.Sprintf("select on [%s]", strings.Join(parts, ", "))
 }

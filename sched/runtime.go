@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"time"
 )
 
 // DefaultMaxSteps is the step limit of a run when Options.MaxSteps is 0.
@@ -22,6 +23,11 @@ type Options struct {
 	// Runnable also records the runnable set of every step in the trace, for
 	// the nondeterminism check.
 	Runnable bool
+	// StallTimeout is how long, in real time, the running task may stay
+	// away from the scheduler before the run fails as a Stall (it blocks
+	// where the scheduler cannot see); 0 means DefaultStallTimeout, < 0
+	// no watchdog.
+	StallTimeout time.Duration
 	// Pool, when set, lends the run's tasks goroutines kept from earlier
 	// runs and keeps theirs for later ones. Without it, every task starts a
 	// goroutine that ends with it.
@@ -111,6 +117,18 @@ type Runtime struct {
 	// only read by key, never iterated.
 	names map[string]struct{}
 
+	stall stallState
+	// done is closed by the home fiber when the run is over, if the run
+	// has a watchdog (runHome).
+	done chan struct{}
+	// objects counts the synchronisation objects of the run (ObjectID);
+	// bound maps the primitives of the packages under std to their
+	// controlled objects (Bind); clock is the run's virtual clock.
+	objects  int
+	bound    map[any]any
+	clock    clock
+	spareSel *selecting
+
 	failure  *Failure
 	aborted  bool
 	detector *task
@@ -144,7 +162,7 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 	}
 	rt.sw = &rt.ownSW
 	choices, tasks := 64, 8
-	if p := opts.Pool; p != nil {
+	if p := opts.Pool; p != nil && !p.abandoned {
 		if p.busy {
 			panic("sched: a Pool is used by two runs at once")
 		}
@@ -162,16 +180,23 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 	rt.schedule.Choices = make([]Choice, 0, choices)
 	rt.tasks = make([]*task, 0, tasks)
 	res := &Result{Schedule: &rt.schedule}
+	calibrate(opts.Strategy, body, opts.MaxSteps)
 	if !rt.strat.Start() {
 		res.Failure = &Failure{Kind: StrategyError, Msg: "the strategy has no more runs to offer"}
 		res.Failure.Schedule = res.Schedule
 		return res
 	}
-	main := rt.newTask("main", func() { body(rt) })
+	main := rt.newTask("main", rt.tagged("main", func() { body(rt) }))
 	rt.cur = main
 	rt.step = 1
 	rt.traceStep(main)
-	rt.sw.switchTo(&rt.home, &main.w.fiber)
+	rt.runHome(main, opts.StallTimeout, res)
+	if res.Failure != nil {
+		return res // a stall no close released: the run's goroutines stay behind
+	}
+	if f := rt.stall.failure.Load(); f != nil && rt.failure == nil {
+		rt.failure = f // the stalled task came back and the run ended
+	}
 	res.Trace = rt.trace
 	res.Steps = rt.step
 	res.Preemptions = rt.preempts
@@ -307,9 +332,20 @@ func (rt *Runtime) finish(t *task) {
 
 // pick makes the decision of one scheduling step. It returns nil when the
 // run is over: every task finished, or the run failed (rt.aborted is set and
-// the other tasks have been unwound). It is on the path of every scheduling
-// point: the rare cases are in functions of their own.
+// the other tasks have been unwound). A step of the clock (a timer firing)
+// is taken here and followed by the next decision. It is on the path of
+// every scheduling point: the rare cases are in functions of their own.
 func (rt *Runtime) pick() *task {
+	for {
+		next := rt.pickStep()
+		if next == nil || next != rt.clock.task {
+			return next
+		}
+		rt.fire()
+	}
+}
+
+func (rt *Runtime) pickStep() *task {
 	cur := rt.cur
 	tasks := rt.tasks
 	// The runnable set is built in place in rt.dec.Runnable: re-slicing a
@@ -332,7 +368,7 @@ func (rt *Runtime) pick() *task {
 		}
 	}
 	rt.dec.Runnable = rt.dec.Runnable[:n]
-	if n == 0 {
+	if n == 0 || (n == 1 && rt.clock.task != nil && tasks[buf[0]] == rt.clock.task) {
 		if !rt.wakeIdle() {
 			return nil
 		}
@@ -364,17 +400,29 @@ func (rt *Runtime) pick() *task {
 	return next
 }
 
-// wakeIdle is pick when no task is runnable: the tasks waiting for exactly
-// this (WaitIdle) wake up and become the runnable set, in ID order. If there
-// are none, the run is over (every task finished) or deadlocked, and
-// wakeIdle returns false.
+// wakeIdle is pick when no task is runnable but perhaps the clock: if no
+// task but the clock is left, the run is over and wakeIdle returns false;
+// if the clock is runnable, it is the runnable set. Otherwise the tasks
+// waiting for exactly this (WaitIdle) wake up and become the runnable set,
+// in ID order; if there are none, the clock advances to its next timer;
+// and if it has none, the run is deadlocked and wakeIdle returns false.
 func (rt *Runtime) wakeIdle() bool {
 	live := false
 	for _, t := range rt.tasks {
-		if t.state == done {
-			continue
+		if t.state != done && t != rt.clock.task {
+			live = true
+			break
 		}
-		live = true
+	}
+	if !live {
+		rt.dec.Runnable = rt.dec.Runnable[:0] // the clock alone does not keep a run going
+		return false
+	}
+	if len(rt.dec.Runnable) > 0 {
+		return true // the clock, with timers due for the tasks that wait
+	}
+	// Nothing can run: wake the tasks waiting for exactly this (WaitIdle).
+	for _, t := range rt.tasks {
 		if t.state == blocked {
 			if _, ok := t.blockedOn.(idleWait); ok {
 				t.state, t.blockedOn = runnable, nil
@@ -382,8 +430,14 @@ func (rt *Runtime) wakeIdle() bool {
 			}
 		}
 	}
-	if !live {
-		return false
+	// Then let the virtual clock move to the next timer; only if it has
+	// none is it a deadlock.
+	if len(rt.dec.Runnable) == 0 && rt.advance() {
+		for _, t := range rt.tasks {
+			if t.state == runnable {
+				rt.dec.Runnable = append(rt.dec.Runnable, t.id)
+			}
+		}
 	}
 	if len(rt.dec.Runnable) == 0 {
 		rt.fail(rt.deadlock())
@@ -395,7 +449,7 @@ func (rt *Runtime) wakeIdle() bool {
 func (rt *Runtime) failStepLimit() {
 	cur := rt.cur
 	rt.fail(&Failure{Kind: StepLimit, Task: cur.name,
-		Msg: fmt.Sprintf("exceeded %d steps (last task %s at %q): a spin loop, or a run that needs a higher step limit", rt.maxSteps, cur.name, cur.label)})
+		Msg: fmt.Sprintf("exceeded %d steps (last task %s at %q): a spin loop, or a run that needs a higher step limit%s", rt.maxSteps, cur.name, cur.label, rt.clockHint())})
 }
 
 // failStrategy ends the run when the strategy could not decide: it
@@ -436,23 +490,24 @@ func (rt *Runtime) point(label string) {
 	if rt.aborted {
 		runtime.Goexit()
 	}
+	rt.stalled()
 	cur := rt.cur
 	cur.label = label
-	next := rt.pick()
-	if next == cur {
-		return
+	if next := rt.pick(); next != cur {
+		// switchAway, written out: this is the path of every switch at a
+		// scheduling point, and the call cost 2% of it (9 of 541
+		// instructions of BenchmarkSchedSwitchAlternating's decision,
+		// callgrind).
+		if next == nil {
+			runtime.Goexit()
+		}
+		rt.cur = next
+		rt.sw.switchTo(&cur.w.fiber, &next.w.fiber)
+		if rt.aborted {
+			runtime.Goexit()
+		}
 	}
-	// switchAway, written out: this is the path of every switch at a
-	// scheduling point, and the call cost 2% of it (9 of 541 instructions
-	// of BenchmarkSchedSwitchAlternating's decision, callgrind).
-	if next == nil {
-		runtime.Goexit()
-	}
-	rt.cur = next
-	rt.sw.switchTo(&cur.w.fiber, &next.w.fiber)
-	if rt.aborted {
-		runtime.Goexit()
-	}
+	rt.beat()
 }
 
 // block parks the running task until a wake-up for its current epoch. The
@@ -468,6 +523,7 @@ func (rt *Runtime) block(on blocker) {
 	if next := rt.pick(); next != cur { // cur itself, when it waits idle and nothing else can run
 		rt.switchAway(cur, next)
 	}
+	rt.beat()
 }
 
 // switchAway parks the running task cur and runs next, which pick chose,
@@ -515,6 +571,9 @@ func (rt *Runtime) wakeAll(ws *[]waiter) {
 // one at a time, so that their deferred functions run without racing. The
 // caller, the running task, must then exit.
 func (rt *Runtime) fail(f *Failure) {
+	if s := rt.stall.failure.Load(); s != nil {
+		f = s // a stall explains what follows it
+	}
 	if f.Step == 0 {
 		f.Step = rt.step
 	}
@@ -544,8 +603,14 @@ func (rt *Runtime) Go(name string, fn func()) *Task {
 	if rt.aborted {
 		return &Task{rt: rt, t: &task{name: name, state: done}}
 	}
-	return &rt.newTask(name, fn).h
+	return &rt.newTask(name, rt.tagged(name, fn)).h
 }
+
+// Spawn starts a task running fn, named "go file.go:line" after the line
+// of the program that started it (the caller of Spawn, or of chans.Go or
+// WaitGroup.Go, which use it): Go for code that does not name its
+// goroutines.
+func (rt *Runtime) Spawn(fn func()) *Task { return rt.Go("go "+callSite(), fn) }
 
 // Join waits until the task has finished. Waiting is not a scheduling point
 // of its own: if the task has finished, Join returns at once.

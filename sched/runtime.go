@@ -336,16 +336,6 @@ func (rt *Runtime) finish(t *task) {
 // is taken here and followed by the next decision. It is on the path of
 // every scheduling point: the rare cases are in functions of their own.
 func (rt *Runtime) pick() *task {
-	for {
-		next := rt.pickStep()
-		if next == nil || next != rt.clock.task {
-			return next
-		}
-		rt.fire()
-	}
-}
-
-func (rt *Runtime) pickStep() *task {
 	cur := rt.cur
 	tasks := rt.tasks
 	// The runnable set is built in place in rt.dec.Runnable: re-slicing a
@@ -396,6 +386,10 @@ func (rt *Runtime) pickStep() *task {
 	}
 	if rt.trace != nil {
 		rt.traceStep(next)
+	}
+	if next == rt.clock.task {
+		rt.fire()
+		return rt.pick()
 	}
 	return next
 }

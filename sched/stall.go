@@ -68,8 +68,14 @@ func (rt *Runtime) OnStall(f func()) {
 // stalled fails the run from the running task if the watchdog has seen it
 // stall; called at every scheduling point.
 func (rt *Runtime) stalled() {
-	if f := rt.stall.failure.Load(); f != nil && !rt.aborted {
-		rt.fail(f)
+	if rt.stall.failure.Load() != nil { // inlined: one load on the path of every point
+		rt.failStalled()
+	}
+}
+
+func (rt *Runtime) failStalled() {
+	if !rt.aborted {
+		rt.fail(rt.stall.failure.Load())
 		runtime.Goexit()
 	}
 }

@@ -120,7 +120,11 @@ func (rt *Runtime) watch(timeout time.Duration) bool {
 	}
 	st.given = make(chan struct{})
 	st.timeout, st.every = timeout, min(timeout/4, time.Second)
+	// Under the lock that check takes: on a loaded machine the timer can
+	// fire before AfterFunc has returned.
+	st.mu.Lock()
 	st.timer = time.AfterFunc(st.every, rt.check)
+	st.mu.Unlock()
 	return true
 }
 

@@ -191,7 +191,6 @@ func (r *RunResult) PastEnd() bool {
 	return r.Schedule == nil && r.Failure != nil && r.Failure.Kind == sched.StrategyError
 }
 
-
 // ExploreResult sums up an exploration.
 type ExploreResult struct {
 	Scenario  string

@@ -19,7 +19,7 @@ import (
 type Spec struct {
 	Scenario *Scenario
 	Strategy harness.MergeStrategy
-	// Search is random, pct or dfs for Run. In the Spec of a replayed run
+	// Search is random, pct, dfs or dpor for Run. In the Spec of a replayed run
 	// (RunResult.Replayed) it is what the schedule records of how its
 	// choices were made: also shrunk, guided, or empty when it does not
 	// say.

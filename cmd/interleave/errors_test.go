@@ -42,7 +42,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown strategy", []string{"run", "--scenario", "out-of-order", "--strategy", "nope"},
 			`interleave: unknown strategy "nope" (known: naive, fixed-r1, fixed, producer-lock)`},
 		{"unknown search", []string{"explore", "--scenario", "out-of-order", "--search", "bfs"},
-			`interleave: unknown search "bfs" (known: random, pct, dfs)`},
+			`interleave: unknown search "bfs" (known: random, pct, dfs, dpor)`},
 		{"malformed seed", []string{"run", "--scenario", "out-of-order", "--seed", "x"},
 			`interleave: malformed seed "x": want a non-negative whole number`},
 		{"negative seed", []string{"explore", "--scenario", "out-of-order", "--seed", "-3"},

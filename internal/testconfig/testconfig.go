@@ -51,7 +51,7 @@ type Config struct {
 	// given rather than defaulted).
 	Schedules    int
 	SchedulesSet bool
-	// Search is random, pct or dfs; Depth is PCT's bug depth; Preemptions
+	// Search is random, pct, dfs or dpor; Depth is PCT's bug depth; Preemptions
 	// is DFS's bound (< 0: none).
 	Search      string
 	Depth       int

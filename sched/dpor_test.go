@@ -288,3 +288,18 @@ func TestAccessRefusesPointers(t *testing.T) {
 		t.Fatal(res.Failure)
 	}
 }
+
+// A run that fails while a timer is due (the clock runnable) unwinds its
+// tasks and not the clock, which has no goroutine: a DPOR prune, or here a
+// step limit, used to crash there.
+func TestFailureWhileTheClockIsRunnable(t *testing.T) {
+	res := sched.Run(func(rt *sched.Runtime) {
+		rt.AfterFunc(0, func() {})
+		for {
+			rt.Yield("spin")
+		}
+	}, sched.Options{MaxSteps: 10, Strategy: sched.DFS(0)})
+	if res.Failure == nil || res.Failure.Kind != sched.StepLimit {
+		t.Fatalf("want the step limit, got %v", res.Failure)
+	}
+}

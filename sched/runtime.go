@@ -621,8 +621,8 @@ func (rt *Runtime) fail(f *Failure) {
 	det := rt.cur
 	rt.detector = det
 	for _, t := range rt.tasks {
-		if t == det || t.state == done {
-			continue
+		if t == det || t.state == done || t == rt.clock.task {
+			continue // the clock has no goroutine to unwind
 		}
 		// The task wakes at its scheduling point (or starts, if it never
 		// ran) and exits, running its deferred calls; then this task runs

@@ -60,7 +60,7 @@ func TestBadInput(t *testing.T) {
 		{"replay unknown strategy", []string{"replay", badSchedule, "--strategy", "nope"},
 			`interleave: unknown strategy "nope" (known: naive, fixed-r1, fixed, producer-lock)`},
 		{"explore budget", []string{"explore", "--scenario", "out-of-order", "--budget", "0"},
-			`interleave: --budget 0: want a number of schedules from 1 to 1000000000 (0 only with --search dfs)`},
+			`interleave: --budget 0: want a number of schedules from 1 to 1000000000 (0 only with --search dfs or dpor)`},
 		{"matrix unknown strategy", []string{"matrix", "--strategy", "naive,nope"},
 			`interleave: unknown strategy "nope" (known: naive, fixed-r1, fixed, producer-lock)`},
 		{"matrix unknown scenario", []string{"matrix", "--scenario", "nope"},

@@ -3,7 +3,6 @@ package harness
 import (
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/interleave/interleave/sched"
 )
@@ -45,7 +44,7 @@ type Client struct {
 	w       *World
 	replica *Replica
 
-	mu       sync.Mutex
+	mu       guard
 	view     []int64 // what it held at or below AfterMessageID
 	viewRead bool    // false: the view is assumed to hold every message <= AfterMessageID
 	streams  []*Subscriber
@@ -74,6 +73,7 @@ func (w *World) Connect(r *Replica, name string, chatID, after int64, strategy M
 // window of §5 between the subscribe and the snapshot).
 func (w *World) Listen(r *Replica, name string, chatID, after int64, strategy MergeStrategy) (*Client, error) {
 	c := &Client{Name: name, ChatID: chatID, AfterMessageID: after, Strategy: strategy, w: w, replica: r}
+	c.mu.init(w.RT, shared(w.RT, name))
 	hist, err := r.store.GetChatMessagesByChatID(chatID, 0)
 	if err != nil {
 		return nil, fmt.Errorf("client %s: read history: %w", name, err)
@@ -107,6 +107,7 @@ func (c *Client) Start() error { return c.streams[0].Start() }
 func (w *World) AddSubscriber(s *Subscriber) *Client {
 	c := &Client{Name: s.Name, ChatID: s.ChatID, AfterMessageID: s.AfterMessageID, Strategy: s.Strategy, w: w, replica: s.replica,
 		streams: []*Subscriber{s}, snapRead: []bool{false}}
+	c.mu.init(w.RT, shared(w.RT, s.Name))
 	w.addClient(c, s)
 	c.attach(s)
 	return c

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/interleave/interleave/sched"
 )
@@ -22,7 +21,8 @@ type MemStore struct {
 	rt  *sched.Runtime
 	cfg DBConfig
 
-	mu       sync.Mutex         // guards the fields below; never held across a scheduling point
+	mu       guard              // guards the fields below; never held across a scheduling point
+	clockObj *sched.Shared      // the part of it that clock is, to partial-order reduction
 	seq      int64              // message ID sequence, global across chats
 	clock    int64              // logical time for created_at
 	rows     []*row             // in insert order
@@ -64,7 +64,9 @@ func NewMemStore(rt *sched.Runtime) *MemStore { return NewMemStoreConfig(rt, DBC
 // NewMemStoreConfig returns an empty store for the run of rt with the
 // behaviours cfg selects.
 func NewMemStoreConfig(rt *sched.Runtime, cfg DBConfig) *MemStore {
-	return &MemStore{rt: rt, cfg: cfg, chats: map[int64]*chatRow{}}
+	s := &MemStore{rt: rt, cfg: cfg, chats: map[int64]*chatRow{}, clockObj: shared(rt, "db clock")}
+	s.mu.init(rt, shared(rt, "db"))
+	return s
 }
 
 // CreateChat adds a chat row directly (setup, not a scheduling point).
@@ -102,7 +104,7 @@ func (s *MemStore) Queue(chatID int64, content string) QueuedMessage {
 
 // Chat returns the committed chat row.
 func (s *MemStore) Chat(chatID int64) (Chat, bool) {
-	s.mu.Lock()
+	s.mu.LockRead()
 	defer s.mu.Unlock()
 	c := s.chats[chatID]
 	if c == nil {
@@ -114,7 +116,7 @@ func (s *MemStore) Chat(chatID int64) (Chat, bool) {
 // History returns the committed, non-deleted rows of a chat ordered by
 // created_at: the ground truth the oracle checks against.
 func (s *MemStore) History(chatID int64) []Message {
-	s.mu.Lock()
+	s.mu.LockRead()
 	defer s.mu.Unlock()
 	return s.visibleLocked(chatID, 0)
 }
@@ -122,7 +124,7 @@ func (s *MemStore) History(chatID int64) []Message {
 // CommitOrder returns the IDs of committed rows in the order their
 // transactions committed.
 func (s *MemStore) CommitOrder() []int64 {
-	s.mu.Lock()
+	s.mu.LockRead()
 	defer s.mu.Unlock()
 	return slices.Clone(s.commits)
 }
@@ -134,7 +136,7 @@ func (s *MemStore) Exists(id int64) bool { return s.Committed(id) }
 // Committed implements CommitChecker: whether the row with this ID has
 // committed by now (deleted or not).
 func (s *MemStore) Committed(id int64) bool {
-	s.mu.Lock()
+	s.mu.LockRead()
 	defer s.mu.Unlock()
 	// rows are in ID order (an ID is taken and its row appended under
 	// one hold of mu; rollbacks only delete): a binary search keeps the
@@ -191,7 +193,7 @@ func cmpInt(a, b int64) int {
 // GetChatMessagesByChatID implements Store.
 func (s *MemStore) GetChatMessagesByChatID(chatID, afterID int64) ([]Message, error) {
 	s.rt.Yield("db: query messages")
-	s.mu.Lock()
+	s.mu.LockRead()
 	defer s.mu.Unlock()
 	return s.visibleLocked(chatID, afterID), nil
 }
@@ -199,7 +201,7 @@ func (s *MemStore) GetChatMessagesByChatID(chatID, afterID int64) ([]Message, er
 // GetQueuedMessages implements Store.
 func (s *MemStore) GetQueuedMessages(chatID int64) ([]QueuedMessage, error) {
 	s.rt.Yield("db: query queue")
-	s.mu.Lock()
+	s.mu.LockRead()
 	defer s.mu.Unlock()
 	c := s.chats[chatID]
 	if c == nil {
@@ -212,7 +214,7 @@ func (s *MemStore) GetQueuedMessages(chatID int64) ([]QueuedMessage, error) {
 // and commits at a scheduling point; a failed fn rolls back its rows,
 // deletes, edits and status changes.
 func (s *MemStore) InTx(fn func(tx Tx) error) error {
-	s.mu.Lock()
+	s.mu.LockAs(s.clockObj, sched.Write)
 	s.clock++
 	tx := &memTx{s: s, start: s.clock}
 	s.mu.Unlock()
@@ -316,7 +318,7 @@ type edit struct {
 }
 
 func (tx *memTx) LockChat(chatID int64) (Chat, error) {
-	tx.s.mu.Lock()
+	tx.s.mu.LockRead()
 	c := tx.s.chats[chatID]
 	tx.s.mu.Unlock()
 	if c == nil {
@@ -324,7 +326,7 @@ func (tx *memTx) LockChat(chatID int64) (Chat, error) {
 	}
 	c.lock.Lock()
 	tx.locks = append(tx.locks, c.lock)
-	tx.s.mu.Lock()
+	tx.s.mu.LockRead()
 	defer tx.s.mu.Unlock()
 	return Chat{ID: c.ID, Status: c.Status, PendingToolCalls: slices.Clone(c.PendingToolCalls)}, nil
 }
@@ -332,7 +334,7 @@ func (tx *memTx) LockChat(chatID int64) (Chat, error) {
 // GetChat implements Tx: a plain read of the committed chat row.
 func (tx *memTx) GetChat(chatID int64) (Chat, error) {
 	tx.s.rt.Yield("db: read chat")
-	tx.s.mu.Lock()
+	tx.s.mu.LockRead()
 	defer tx.s.mu.Unlock()
 	c := tx.s.chats[chatID]
 	if c == nil {
@@ -350,6 +352,7 @@ func (tx *memTx) InsertMessage(chatID int64, role Role, content string) (Message
 	s.heap++
 	created := tx.start
 	if s.cfg.InsertTimeCreatedAt {
+		s.rt.Access(s.clockObj, sched.Write)
 		s.clock++
 		created = s.clock
 	}
@@ -363,7 +366,7 @@ func (tx *memTx) InsertMessage(chatID int64, role Role, content string) (Message
 }
 
 func (tx *memTx) UpdateMessageContent(chatID, id int64, content string) (Message, error) {
-	tx.s.mu.Lock()
+	tx.s.mu.LockRead()
 	defer tx.s.mu.Unlock()
 	for _, r := range tx.s.rows {
 		if r.ID == id && r.ChatID == chatID && r.committed && !r.deleted {
@@ -377,7 +380,7 @@ func (tx *memTx) UpdateMessageContent(chatID, id int64, content string) (Message
 }
 
 func (tx *memTx) DeleteMessage(chatID, id int64) error {
-	tx.s.mu.Lock()
+	tx.s.mu.LockRead()
 	defer tx.s.mu.Unlock()
 	for _, r := range tx.s.rows {
 		if r.ID == id && r.ChatID == chatID && r.committed && !r.deleted {
@@ -389,7 +392,7 @@ func (tx *memTx) DeleteMessage(chatID, id int64) error {
 }
 
 func (tx *memTx) DeleteQueuedMessage(chatID, queuedID int64) (QueuedMessage, error) {
-	tx.s.mu.Lock()
+	tx.s.mu.LockRead()
 	defer tx.s.mu.Unlock()
 	if c := tx.s.chats[chatID]; c != nil {
 		for _, q := range c.queued {

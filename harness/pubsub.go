@@ -2,7 +2,6 @@ package harness
 
 import (
 	"slices"
-	"sync"
 
 	"github.com/interleave/interleave/sched"
 )
@@ -68,7 +67,7 @@ type PubSub struct {
 	// DefaultPubSubQueue). Set it before the first Subscribe.
 	QueueSize int
 
-	mu        sync.Mutex // guards the fields below; never held across a scheduling point
+	mu        guard // guards the fields below; never held across a scheduling point
 	listeners []*listener
 	closed    bool
 	// labels holds the label of each channel's publish ("pg_notify
@@ -100,7 +99,11 @@ type pubsubItem struct {
 }
 
 // NewPubSub returns a pubsub for the run of rt.
-func NewPubSub(rt *sched.Runtime) *PubSub { return &PubSub{rt: rt} }
+func NewPubSub(rt *sched.Runtime) *PubSub {
+	p := &PubSub{rt: rt}
+	p.mu.init(rt, shared(rt, "pubsub"))
+	return p
+}
 
 func (p *PubSub) queueSize() int {
 	if p.QueueSize > 0 {
@@ -178,7 +181,7 @@ func (l *listener) Cancel() {
 // Publish sends n on channel: the notify commits at this scheduling point
 // and is queued, in commit order, on every listener of the channel.
 func (p *PubSub) Publish(channel string, n Notify) {
-	p.mu.Lock()
+	p.mu.LockRead() // a label made on first use commutes
 	label, ok := p.labels[channel]
 	if !ok {
 		if p.labels == nil {
@@ -278,7 +281,7 @@ func (p *PubSub) Close() {
 
 // Published returns how many notifies were published.
 func (p *PubSub) Published() int {
-	p.mu.Lock()
+	p.mu.LockRead()
 	defer p.mu.Unlock()
 	return p.published
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 
 	"github.com/interleave/interleave/sched"
 )
@@ -62,7 +61,7 @@ type Replica struct {
 	ps    Notifier
 	cfg   Config
 
-	mu            sync.Mutex        // guards the maps and subs; never held across a scheduling point
+	mu            guard             // guards the maps and subs; never held across a scheduling point
 	streams       map[int64]*stream // looked up by key only
 	producerLocks map[int64]*sched.Mutex
 	subs          []*Subscriber // every stream subscribed here, in order
@@ -71,7 +70,7 @@ type Replica struct {
 
 // stream is a chat's state on one replica (§2).
 type stream struct {
-	mu    sync.Mutex // never held across a scheduling point
+	mu    guard // never held across a scheduling point
 	cache durableCache
 	local []*Subscriber
 	// FanOutDropped counts local events dropped on a full channel.
@@ -80,24 +79,27 @@ type stream struct {
 
 // NewReplica returns a replica over a store and a pubsub.
 func NewReplica(rt *sched.Runtime, name string, store Store, ps Notifier, cfg Config) *Replica {
-	return &Replica{Name: name, rt: rt, store: store, ps: ps, cfg: cfg.withDefaults(),
+	r := &Replica{Name: name, rt: rt, store: store, ps: ps, cfg: cfg.withDefaults(),
 		streams: map[int64]*stream{}, producerLocks: map[int64]*sched.Mutex{},
 		wake: sched.NewQueue[int64](rt, name+" worker wake", 1)}
+	r.mu.init(rt, shared(rt, name))
+	return r
 }
 
 func (r *Replica) stream(chatID int64) *stream {
-	r.mu.Lock()
+	r.mu.LockRead() // creating the stream on first use commutes
 	defer r.mu.Unlock()
 	st := r.streams[chatID]
 	if st == nil {
 		st = &stream{cache: durableCache{capacity: r.cfg.CacheCapacity}}
+		st.mu.init(r.rt, streamKey{r.Name, chatID})
 		r.streams[chatID] = st
 	}
 	return st
 }
 
 func (r *Replica) producerLock(chatID int64) *sched.Mutex {
-	r.mu.Lock()
+	r.mu.LockRead() // creating the mutex on first use commutes
 	defer r.mu.Unlock()
 	m := r.producerLocks[chatID]
 	if m == nil {
@@ -111,7 +113,7 @@ func (r *Replica) producerLock(chatID int64) *sched.Mutex {
 // evictedBefore.
 func (r *Replica) CacheIDs(chatID int64) (cached []int64, evictedBefore int64) {
 	st := r.stream(chatID)
-	st.mu.Lock()
+	st.mu.LockRead()
 	defer st.mu.Unlock()
 	return ids(st.cache.entries), st.cache.evictedBefore
 }
@@ -119,7 +121,7 @@ func (r *Replica) CacheIDs(chatID int64) (cached []int64, evictedBefore int64) {
 // FanOutDropped returns how many local events of the chat were dropped.
 func (r *Replica) FanOutDropped(chatID int64) int {
 	st := r.stream(chatID)
-	st.mu.Lock()
+	st.mu.LockRead()
 	defer st.mu.Unlock()
 	return st.fanOutDropped
 }
@@ -129,7 +131,7 @@ func (r *Replica) FanOutDropped(chatID int64) int {
 func (r *Replica) cacheAfter(chatID, afterID int64) []Message {
 	r.rt.Yield("merge: cacheAfter")
 	st := r.stream(chatID)
-	st.mu.Lock()
+	st.mu.LockRead()
 	defer st.mu.Unlock()
 	return st.cache.after(afterID)
 }

@@ -3,7 +3,6 @@ package harness
 import (
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/interleave/interleave/sched"
 )
@@ -52,7 +51,7 @@ type Subscriber struct {
 	merge    *sched.Task
 	ctx      MergeContext
 
-	mu           sync.Mutex // guards what readers outside the merge task see
+	mu           guard // guards what readers outside the merge task see
 	snapshot     []Delivery
 	deliveries   []Delivery
 	cursor       []CursorMove
@@ -96,6 +95,7 @@ func (r *Replica) Listen(name string, chatID, afterMessageID int64, strategy Mer
 		room:     sched.NewQueue[struct{}](r.rt, name+" channel room", 1),
 		done:     sched.NewQueue[struct{}](r.rt, name+" done", 1),
 		outCap:   r.cfg.ClientQueue}
+	s.mu.init(r.rt, shared(r.rt, name))
 	s.ctx = MergeContext{sub: s, AfterMessageID: afterMessageID, delivered: map[int64]bool{}}
 	s.sub = r.ps.Subscribe(name+" listener", ChatChannel(chatID), s.onNotify)
 	st := r.stream(chatID)
@@ -169,7 +169,7 @@ func (s *Subscriber) end(err error) {
 }
 
 func (s *Subscriber) isEnded() bool {
-	s.mu.Lock()
+	s.mu.LockRead()
 	defer s.mu.Unlock()
 	return s.ended
 }
@@ -324,7 +324,7 @@ func (s *Subscriber) close() {
 
 // Snapshot returns what the snapshot delivered.
 func (s *Subscriber) Snapshot() []Delivery {
-	s.mu.Lock()
+	s.mu.LockRead()
 	defer s.mu.Unlock()
 	return slices.Clone(s.snapshot)
 }
@@ -332,14 +332,14 @@ func (s *Subscriber) Snapshot() []Delivery {
 // Deliveries returns what the stream sent its client, in order: the
 // snapshot, then each message the merge sent before the stream ended.
 func (s *Subscriber) Deliveries() []Delivery {
-	s.mu.Lock()
+	s.mu.LockRead()
 	defer s.mu.Unlock()
 	return slices.Clone(s.deliveries)
 }
 
 // DeliveredIDs returns the IDs of Deliveries, in order.
 func (s *Subscriber) DeliveredIDs() []int64 {
-	s.mu.Lock()
+	s.mu.LockRead()
 	defer s.mu.Unlock()
 	out := make([]int64, len(s.deliveries))
 	for i, d := range s.deliveries {
@@ -354,14 +354,14 @@ func (s *Subscriber) DropNext() { s.replica.DropNext(s) }
 
 // Ended returns the listener error that ended the stream, or nil.
 func (s *Subscriber) Ended() error {
-	s.mu.Lock()
+	s.mu.LockRead()
 	defer s.mu.Unlock()
 	return s.endErr
 }
 
 // Cursor returns the history of lastMessageID.
 func (s *Subscriber) Cursor() []CursorMove {
-	s.mu.Lock()
+	s.mu.LockRead()
 	defer s.mu.Unlock()
 	return slices.Clone(s.cursor)
 }

@@ -3,7 +3,6 @@ package harness
 import (
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/interleave/interleave/sched"
 )
@@ -44,7 +43,7 @@ type World struct {
 	PubSub   Notifier
 	Replicas []*Replica
 
-	mu      sync.Mutex // guards clients, streams and closing: they are added from tasks
+	mu      guard // guards clients, streams and closing: they are added from tasks
 	writers []*sched.Task
 	workers []*sched.Task
 	clients []*Client
@@ -57,6 +56,7 @@ type World struct {
 // ProducerLocked, set cfg.ProducerLock (Strategy helps).
 func NewWorld(rt *sched.Runtime, cfg WorldConfig) *World {
 	w := &World{RT: rt, PubSub: cfg.PubSub, Store: cfg.Store, Truth: cfg.Truth, Seeder: cfg.Seeder}
+	w.mu.init(rt, shared(rt, "world"))
 	if w.PubSub == nil {
 		ps := NewPubSub(rt)
 		ps.QueueSize = cfg.PubSubQueue

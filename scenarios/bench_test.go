@@ -184,3 +184,69 @@ func BenchmarkSchedulesToFailure(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDPOR is one row per built-in scenario (but random-workload) under
+// fixed at preemption bound 2: dpor explores to its end (or to the first
+// failure, where fixed is expected to fail), then plain dfs runs in the
+// same process with a budget of ten times dpor's schedules. It reports both
+// counts and times; dfs-exhausted 0 means dfs did not end within 10x (the
+// reduction is at least 10x). The dpor rows are the proof that fixed holds
+// within the bound (or the failure it is expected to have). On one core:
+//
+//	go test ./scenarios -run '^$' -bench 'DPOR$' -benchtime 1x -cpu 1
+func BenchmarkDPOR(b *testing.B) {
+	fixed := harness.Fixed{}
+	dpor, _ := scenarios.ParseSearch("dpor", 3, 2)
+	dfs, _ := scenarios.ParseSearch("dfs", 3, 2)
+	for _, sc := range scenarios.All() {
+		if sc.Generated {
+			continue
+		}
+		b.Run(sc.Name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				p := scenarios.Explore(scenarios.Spec{Scenario: sc, Strategy: fixed, Search: dpor}, 0, true)
+				d := scenarios.Explore(scenarios.Spec{Scenario: sc, Strategy: fixed, Search: dfs}, 10*p.Schedules, true)
+				b.ReportMetric(float64(p.Schedules), "dpor-schedules")
+				b.ReportMetric(float64(p.Pruned), "dpor-pruned")
+				b.ReportMetric(p.Elapsed.Seconds(), "dpor-s")
+				b.ReportMetric(float64(d.Schedules), "dfs-schedules")
+				b.ReportMetric(d.Elapsed.Seconds(), "dfs-s")
+				b.ReportMetric(b2f(d.Exhausted), "dfs-exhausted")
+				b.ReportMetric(float64(d.Schedules)/float64(p.Schedules), "dfs/dpor")
+				b.Logf("%s/fixed bound 2: dpor %d schedules (%d pruned) in %v, exhausted %v, %d failing (first at %d); dfs %d schedules in %v, exhausted %v, %d failing (first at %d)",
+					sc.Name, p.Schedules, p.Pruned, p.Elapsed, p.Exhausted, p.Failures, p.FirstFailure, d.Schedules, d.Elapsed, d.Exhausted, d.Failures, d.FirstFailure)
+			}
+		})
+	}
+}
+
+// BenchmarkDPORUnbounded runs dpor without a preemption bound under fixed,
+// up to 200,000 schedules per scenario: where it ends (exhausted 1), fixed
+// holds on every schedule of the scenario, whatever the preemptions.
+//
+//	go test ./scenarios -run '^$' -bench 'DPORUnbounded' -benchtime 1x -cpu 1
+func BenchmarkDPORUnbounded(b *testing.B) {
+	fixed := harness.Fixed{}
+	dpor, _ := scenarios.ParseSearch("dpor", 3, -1)
+	for _, sc := range scenarios.All() {
+		if sc.Generated {
+			continue
+		}
+		b.Run(sc.Name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				p := scenarios.Explore(scenarios.Spec{Scenario: sc, Strategy: fixed, Search: dpor}, 200_000, true)
+				b.ReportMetric(float64(p.Schedules), "dpor-schedules")
+				b.ReportMetric(p.Elapsed.Seconds(), "dpor-s")
+				b.ReportMetric(b2f(p.Exhausted), "exhausted")
+				b.Logf("%s/fixed unbounded: dpor %d schedules (%d pruned) in %v, exhausted %v, %d failing", sc.Name, p.Schedules, p.Pruned, p.Elapsed, p.Exhausted, p.Failures)
+			}
+		})
+	}
+}
+
+func b2f(v bool) float64 {
+	if v {
+		return 1
+	}
+	return 0
+}

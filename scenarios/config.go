@@ -13,7 +13,7 @@ import (
 //	-interleave.strategy S     INTERLEAVE_STRATEGY     merge strategies, comma-separated, or "all"
 //	                                                   (default: those the scenario expects to pass)
 //	-interleave.schedules N    INTERLEAVE_SCHEDULES    seeds per scenario and strategy (default 20)
-//	-interleave.search K       INTERLEAVE_SEARCH       random, pct or dfs (default pct)
+//	-interleave.search K       INTERLEAVE_SEARCH       random, pct, dfs or dpor (default pct)
 //	-interleave.depth D        INTERLEAVE_DEPTH        PCT's bug depth (default 3)
 //	-interleave.preemptions B  INTERLEAVE_PREEMPTIONS  DFS's preemption bound (default 2)
 //	-interleave.scenario S     INTERLEAVE_SCENARIO     scenarios, comma-separated (default all)

@@ -100,7 +100,7 @@ func TestLoadConfig(t *testing.T) {
 		{map[string]string{"seed": "x"}, nil, `-interleave.seed="x": want a non-negative whole number`},
 		{nil, map[string]string{"INTERLEAVE_SEED": "-3"}, `INTERLEAVE_SEED="-3": want a non-negative whole number`},
 		{map[string]string{"strategy": "naive,bogus"}, nil, `-interleave.strategy: unknown strategy "bogus" (known: naive, fixed-r1, fixed, producer-lock)`},
-		{map[string]string{"search": "bfs"}, nil, `-interleave.search: unknown search "bfs" (known: random, pct, dfs)`},
+		{map[string]string{"search": "bfs"}, nil, `-interleave.search: unknown search "bfs" (known: random, pct, dfs, dpor)`},
 		{map[string]string{"schedules": "0"}, nil, `-interleave.schedules="0": want a whole number from 1 to 10000000`},
 		{nil, map[string]string{"INTERLEAVE_MODE": "tame"}, `INTERLEAVE_MODE="tame": want controlled or wild`},
 		{map[string]string{"scenario": "nope"}, nil, `-interleave.scenario: unknown scenario "nope" (known: promote-while-requires-action, promote-while-requires-action-by-id, out-of-order, reconnect-late-notify, cross-replica-fallback, cache-eviction, full-refresh-edit, two-chats, snapshot-order, snapshot-order-by-id, random-workload; or give a path to a scenario file)`},

@@ -39,7 +39,7 @@
 //	@strategy NAME          the merge strategy that recorded the choices
 //	@workload-seed N        a generated scenario's workload seed (required for
 //	                        one, absent otherwise)
-//	@search KIND            how the choices were made: random, pct or dfs (the
+//	@search KIND            how the choices were made: random, pct, dfs or dpor (the
 //	                        search's @seed N reruns them: its seed, or for
 //	                        dfs its index, with @depth D for pct and
 //	                        @preemptions B for dfs); shrunk (made smaller

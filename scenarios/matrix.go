@@ -30,7 +30,7 @@ func DefaultMatrixSearches() []Search {
 type MatrixConfig struct {
 	Scenarios  []*Scenario
 	Strategies []harness.MergeStrategy
-	// Searches are run in order in each cell (random, pct or dfs; nil:
+	// Searches are run in order in each cell (random, pct, dfs or dpor; nil:
 	// DefaultMatrixSearches).
 	Searches []Search
 	Budget   int

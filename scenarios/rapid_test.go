@@ -171,5 +171,5 @@ func TestScenarioNamesAndStrategiesResolve(t *testing.T) {
 	_, err = scenarios.LookupStrategy("nope")
 	require.EqualError(t, err, `unknown strategy "nope" (known: naive, fixed-r1, fixed, producer-lock)`)
 	_, err = scenarios.ParseSearch("bfs", 3, 2)
-	require.EqualError(t, err, `unknown search "bfs" (known: random, pct, dfs)`)
+	require.EqualError(t, err, `unknown search "bfs" (known: random, pct, dfs, dpor)`)
 }

@@ -113,7 +113,7 @@ func readOrigin(s *sched.Schedule) (origin, error) {
 // describe says how the schedule's choices were made, for people.
 func (o origin) describe() string {
 	switch o.search {
-	case "random", "pct", "dfs":
+	case "random", "pct", "dfs", "dpor":
 		search, _ := ParseSearch(o.search, o.depth, o.preempt)
 		if o.hasSeed {
 			return fmt.Sprintf("%s seed %d", search, o.seed)
@@ -139,7 +139,7 @@ func (o origin) meta(guided bool) []sched.MetaField {
 		return []sched.MetaField{{Key: "search", Value: SearchGuided}}
 	case o.search == SearchShrunk && o.shrunkFrom != "":
 		return []sched.MetaField{{Key: "search", Value: SearchShrunk}, {Key: "shrunk-from", Value: o.shrunkFrom}}
-	case o.search == "random" || o.search == "pct" || o.search == "dfs":
+	case o.search == "random" || o.search == "pct" || o.search == "dfs" || o.search == "dpor":
 		if !o.hasSeed {
 			return []sched.MetaField{{Key: "search", Value: o.search}}
 		}

@@ -172,7 +172,7 @@ func TestReplayRejectsMalformedMetadata(t *testing.T) {
 		{"@depth three", `@depth "three": want a whole number >= 1`},
 		{"@depth 9999999999", `@depth "9999999999": want a whole number >= 1`},
 		{"@preemptions two", `@preemptions "two": want a whole number (negative: unbounded)`},
-		{"@search bfs", `@search "bfs": want one of random, pct, dfs, shrunk, guided`},
+		{"@search bfs", `@search "bfs": want one of random, pct, dfs, dpor, shrunk, guided`},
 	} {
 		path := filepath.Join(dir, "bad.schedule")
 		require.NoError(t, os.WriteFile(path, []byte("interleave-schedule v2\n@scenario out-of-order\n@strategy naive\n"+c.meta+"\n"+choices+"\n"), 0o644))

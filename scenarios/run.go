@@ -19,7 +19,7 @@ import (
 type Spec struct {
 	Scenario *Scenario
 	Strategy harness.MergeStrategy
-	// Search is random, pct or dfs for Run. In the Spec of a replayed run
+	// Search is random, pct, dfs or dpor for Run. In the Spec of a replayed run
 	// (RunResult.Replayed) it is what the schedule records of how its
 	// choices were made: also shrunk, guided, or empty when it does not
 	// say.
@@ -55,6 +55,9 @@ type RunResult struct {
 	Steps    int
 	// Preemptions counts switches away from a runnable task.
 	Preemptions int
+	// Pruned is set for a schedule of a dpor search that was abandoned as
+	// redundant: it ended early, without a verdict of its own.
+	Pruned bool
 }
 
 // workloadFor returns the scenario's workload for a workload seed.
@@ -91,7 +94,7 @@ func Run(sp Spec) *RunResult {
 	var pool sched.Pool
 	defer pool.Close()
 	wl := sp.workload()
-	if sp.Search.Kind == "dfs" {
+	if sp.Search.Exhaustive() {
 		return runDFSIndex(sp, wl, &pool)
 	}
 	return runSeed(sp, wl, sp.strategyFor(wl, &pool), &pool)
@@ -113,7 +116,7 @@ func runWith(sp Spec, wl harness.Workload, strat sched.Strategy, pool *sched.Poo
 	var out harness.Outcome
 	res := sched.Run(wl.Body(sp.Strategy, &out), sched.Options{Strategy: strat, Trace: sp.Trace, MaxSteps: sp.MaxSteps, Pool: pool})
 	r := &RunResult{Spec: sp, Verdict: Pass, Violations: out.Violations, Failure: res.Failure,
-		Schedule: res.Schedule, Trace: res.Trace, Steps: res.Steps, Preemptions: res.Preemptions}
+		Schedule: res.Schedule, Trace: res.Trace, Steps: res.Steps, Preemptions: res.Preemptions, Pruned: res.Pruned}
 	if res.Failure != nil {
 		r.Verdict = Fail
 	}
@@ -126,7 +129,7 @@ func seedOrigin(search Search, seed int64) []sched.MetaField {
 	switch search.Kind {
 	case "pct":
 		out = append(out, sched.MetaField{Key: "depth", Value: strconv.Itoa(search.Depth)})
-	case "dfs":
+	case "dfs", "dpor":
 		out = append(out, sched.MetaField{Key: "preemptions", Value: strconv.Itoa(search.Preemptions)})
 	}
 	return out
@@ -163,23 +166,23 @@ func absPath(p string) string {
 	return p
 }
 
-// runDFSIndex runs the DFS schedule with index sp.Seed by walking the
-// search from its start.
+// runDFSIndex runs the schedule with index sp.Seed of an exhaustive search
+// (dfs, dpor) by walking the search from its start.
 func runDFSIndex(sp Spec, wl harness.Workload, pool *sched.Pool) *RunResult {
-	dfs := sched.DFS(sp.Search.Preemptions)
+	dfs := sp.Search.exhaustive()
 	body := wl.Body(sp.Strategy, nil)
 	for i := int64(0); i < sp.Seed; i++ {
 		if !dfs.Start() {
 			return &RunResult{Spec: sp, Verdict: Pass, Failure: &sched.Failure{Kind: sched.StrategyError,
-				Msg: fmt.Sprintf("dfs has only %d schedules; seed %d is past the end", i, sp.Seed)}}
+				Msg: fmt.Sprintf("%s has only %d schedules; seed %d is past the end", sp.Search.Kind, i, sp.Seed)}}
 		}
-		sched.Run(body, sched.Options{Strategy: startedStrategy{dfs}, Pool: pool})
+		sched.Run(body, sched.Options{Strategy: sched.Started(dfs), Pool: pool})
 	}
 	if !dfs.Start() {
 		return &RunResult{Spec: sp, Verdict: Pass, Failure: &sched.Failure{Kind: sched.StrategyError,
-			Msg: fmt.Sprintf("dfs has only %d schedules; seed %d is past the end", sp.Seed, sp.Seed)}}
+			Msg: fmt.Sprintf("%s has only %d schedules; seed %d is past the end", sp.Search.Kind, sp.Seed, sp.Seed)}}
 	}
-	return runSeed(sp, wl, startedStrategy{dfs}, pool)
+	return runSeed(sp, wl, sched.Started(dfs), pool)
 }
 
 // PastEnd reports whether r is no run at all: a DFS seed past the end of
@@ -188,17 +191,15 @@ func (r *RunResult) PastEnd() bool {
 	return r.Schedule == nil && r.Failure != nil && r.Failure.Kind == sched.StrategyError
 }
 
-// startedStrategy wraps a strategy whose Start the caller already called.
-type startedStrategy struct{ sched.Strategy }
-
-func (startedStrategy) Start() bool { return true }
-
 // ExploreResult sums up an exploration.
 type ExploreResult struct {
 	Scenario  string
 	Strategy  string
 	Search    Search
 	Schedules int
+	// Pruned counts the schedules of a dpor search abandoned as redundant
+	// (sched.Result.Pruned): they are among Schedules, with no verdict.
+	Pruned int
 	// Steps counts the scheduling steps of all the schedules run.
 	Steps    int
 	Failures int
@@ -207,7 +208,8 @@ type ExploreResult struct {
 	FirstFailure int
 	// First is the first failing run, replayed with its trace.
 	First *RunResult
-	// Exhausted is true when a DFS ran every schedule within its bound.
+	// Exhausted is true when a dfs or dpor search ran every schedule
+	// within its bound.
 	Exhausted bool
 	// Interrupted is true when the context ended the exploration before
 	// its budget.
@@ -239,7 +241,7 @@ func ExploreContext(ctx context.Context, sp Spec, budget int, stopAtFirst bool, 
 	defer func() { er.Elapsed = time.Since(start) }()
 	var pool sched.Pool
 	defer pool.Close()
-	if sp.Search.Kind == "dfs" {
+	if sp.Search.Exhaustive() {
 		exploreDFS(ctx, sp, budget, stopAtFirst, er, onFailure, &pool)
 		return er
 	}
@@ -296,7 +298,7 @@ func ExploreContext(ctx context.Context, sp Spec, budget int, stopAtFirst bool, 
 
 func exploreDFS(ctx context.Context, sp Spec, budget int, stopAtFirst bool, er *ExploreResult, onFailure func(*RunResult), pool *sched.Pool) {
 	wl := sp.workload()
-	dfs := sched.DFS(sp.Search.Preemptions)
+	dfs := sp.Search.exhaustive()
 	for budget <= 0 || er.Schedules < budget {
 		if ctx.Err() != nil {
 			er.Interrupted = true
@@ -309,8 +311,11 @@ func exploreDFS(ctx context.Context, sp Spec, budget int, stopAtFirst bool, er *
 		run := sp
 		run.Seed = int64(er.Schedules)
 		run.Trace = false
-		r := runSeed(run, wl, startedStrategy{dfs}, pool)
+		r := runSeed(run, wl, sched.Started(dfs), pool)
 		er.Schedules++
+		if r.Pruned {
+			er.Pruned++
+		}
 		er.Steps += r.Steps
 		if r.Failure == nil {
 			continue

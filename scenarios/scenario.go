@@ -9,6 +9,7 @@ import (
 
 	"github.com/interleave/interleave/harness"
 	"github.com/interleave/interleave/internal/testconfig"
+	"github.com/interleave/interleave/sched"
 )
 
 // Verdict is the outcome of a run or an exploration: Pass when the oracle
@@ -123,12 +124,26 @@ var SearchNames = testconfig.Searches
 
 // Search is how schedules are chosen.
 type Search struct {
-	// Kind is random, pct or dfs.
+	// Kind is random, pct, dfs or dpor.
 	Kind string
 	// Depth is PCT's bug depth d (default 3).
 	Depth int
-	// Preemptions bounds DFS's preemptions (default 2; < 0: unbounded).
+	// Preemptions bounds the preemptions of dfs and dpor (default 2; < 0:
+	// unbounded).
 	Preemptions int
+}
+
+// Exhaustive reports whether the search runs every schedule within its
+// bound, in order (dfs, dpor): its seeds are indexes into that order, and
+// it can end.
+func (s Search) Exhaustive() bool { return s.Kind == "dfs" || s.Kind == "dpor" }
+
+// exhaustive returns the strategy of an exhaustive search.
+func (s Search) exhaustive() sched.Strategy {
+	if s.Kind == "dpor" {
+		return sched.DPOR(s.Preemptions)
+	}
+	return sched.DFS(s.Preemptions)
 }
 
 // ParseSearch validates a search name and its bounds and fills defaults:
@@ -154,8 +169,11 @@ func (s Search) String() string {
 	switch s.Kind {
 	case "pct":
 		return fmt.Sprintf("pct(d=%d)", s.Depth)
-	case "dfs":
-		return fmt.Sprintf("dfs(preemptions<=%d)", s.Preemptions)
+	case "dfs", "dpor":
+		if s.Preemptions < 0 {
+			return s.Kind + "(unbounded)"
+		}
+		return fmt.Sprintf("%s(preemptions<=%d)", s.Kind, s.Preemptions)
 	}
 	return s.Kind
 }

@@ -40,7 +40,10 @@ func NewAtomicKind(rt *Runtime, kind string) *Atomic {
 func (a *Atomic) ID() ObjectID { return a.id }
 
 // Op is the scheduling point before operation op ("load", "store", "add",
-// "swap", "cas", ...) on the value. In wild mode it is a jitter point.
+// "swap", "cas", ...) on the value. In wild mode it is a jitter point. For
+// partial-order reduction, "load" (and "map load", "map range", and the
+// context's "err", "cause" and "deadline of") reads the value; every other
+// operation writes it.
 func (a *Atomic) Op(op string) {
 	rt := a.rt
 	if rt.wild != nil {
@@ -48,6 +51,21 @@ func (a *Atomic) Op(op string) {
 		return
 	}
 	rt.point(rt.sited(op+" "+a.name, a.sites))
+	if readOnly(op) {
+		rt.touch(idKey(a.id), Read)
+	} else {
+		rt.touch(idKey(a.id), Write)
+	}
+}
+
+// readOnly reports whether operation op only reads the value, for DPOR:
+// reads of one value commute. Every other operation counts as a write.
+func readOnly(op string) bool {
+	switch op {
+	case "load", "map load", "map range", "err", "cause", "deadline of":
+		return true
+	}
+	return false
 }
 
 // Name returns the value's name.

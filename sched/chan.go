@@ -106,6 +106,7 @@ func (c *Chan[T]) Len() int {
 	case c.ch != nil:
 		return len(c.ch)
 	}
+	c.rt.touch(idKey(c.id), Read)
 	return c.n
 }
 
@@ -220,6 +221,7 @@ func (c *Chan[T]) recvNow() (v T, ok bool) {
 // offer sends v if that can be done at once, without being a scheduling
 // point, and reports whether it did: how a firing timer delivers its tick.
 func (c *Chan[T]) offer(v T) bool {
+	c.rt.touch(idKey(c.id), Write)
 	if c.closed || !c.sendReady() {
 		return false
 	}
@@ -230,6 +232,7 @@ func (c *Chan[T]) offer(v T) bool {
 // drain empties the buffer without waking anyone (a timer's Stop or Reset)
 // and reports whether there was a value.
 func (c *Chan[T]) drain() bool {
+	c.rt.touch(idKey(c.id), Write)
 	had := c.n > 0
 	for c.n > 0 {
 		c.pop()
@@ -252,6 +255,7 @@ func (c *Chan[T]) Send(v T) {
 		return
 	}
 	rt.point(rt.sited(c.sendLabel, c.sites))
+	rt.touch(idKey(c.id), Write)
 	if c.sendReady() {
 		c.sendNow(v)
 		return
@@ -260,6 +264,7 @@ func (c *Chan[T]) Send(v T) {
 	s.v = v
 	c.sendq = append(c.sendq, s)
 	rt.block(c.waits(true))
+	rt.touch(idKey(c.id), Write)
 	done := s.done
 	c.release(s)
 	if !done {
@@ -299,12 +304,14 @@ func (c *Chan[T]) Recv() (v T, ok bool) {
 		return v, ok
 	}
 	rt.point(rt.sited(c.recvLabel, c.sites))
+	rt.touch(idKey(c.id), Write)
 	if c.recvReady() {
 		return c.recvNow()
 	}
 	s := c.sudog(rt.waiter())
 	c.recvq = append(c.recvq, s)
 	rt.block(c.waits(false))
+	rt.touch(idKey(c.id), Write)
 	v, ok = s.v, s.ok
 	c.release(s)
 	return v, ok
@@ -357,6 +364,7 @@ func (c *Chan[T]) CloseNow() {
 
 // closeNow closes the channel within the current step.
 func (c *Chan[T]) closeNow() {
+	c.rt.touch(idKey(c.id), Write)
 	if c.closed {
 		panic(runtimeError("close of closed channel"))
 	}
@@ -453,7 +461,12 @@ func (k *chanRecvCase[T]) deliver(v T, ok bool) {
 }
 
 func (k *chanRecvCase[T]) ready() bool { return k.c != nil && k.c.recvReady() }
-func (k *chanRecvCase[T]) commit()     { k.deliver(k.c.recvNow()) }
+func (k *chanRecvCase[T]) touch(rt *Runtime) {
+	if k.c != nil {
+		rt.touch(idKey(k.c.id), Write)
+	}
+}
+func (k *chanRecvCase[T]) commit() { k.deliver(k.c.recvNow()) }
 func (k *chanRecvCase[T]) register(sel *selecting, idx int, w waiter) {
 	if k.c == nil {
 		return
@@ -492,6 +505,11 @@ type chanSendCase[T any] struct {
 }
 
 func (k *chanSendCase[T]) ready() bool { return k.c != nil && k.c.sendReady() }
+func (k *chanSendCase[T]) touch(rt *Runtime) {
+	if k.c != nil {
+		rt.touch(idKey(k.c.id), Write)
+	}
+}
 func (k *chanSendCase[T]) commit() {
 	k.c.sendNow(k.v)
 	if k.f != nil {

@@ -67,6 +67,7 @@ func (h *timerHeap) Pop() any {
 // arm makes t due d from now (d <= 0: due now: the clock can fire it at
 // the next step).
 func (rt *Runtime) arm(t *vtimer, d time.Duration) {
+	rt.touch(keyClock, Write)
 	c := &rt.clock
 	if t.index >= 0 {
 		heap.Remove(&c.pending, t.index)
@@ -79,6 +80,7 @@ func (rt *Runtime) arm(t *vtimer, d time.Duration) {
 		name := rt.uniqueName("clock")
 		c.task = &task{rt: rt, id: TaskID(len(rt.tasks)), name: name, state: done}
 		rt.tasks = append(rt.tasks, c.task)
+		rt.touch(keyAlloc, Write)
 		if rt.trace != nil {
 			rt.trace.Tasks = append(rt.trace.Tasks, name)
 		}
@@ -89,6 +91,7 @@ func (rt *Runtime) arm(t *vtimer, d time.Duration) {
 // disarm takes t out of the pending timers and reports whether it was
 // pending.
 func (rt *Runtime) disarm(t *vtimer) bool {
+	rt.touch(keyClock, Write)
 	if t.index < 0 {
 		return false
 	}
@@ -111,6 +114,7 @@ func (rt *Runtime) clockDue() {
 
 // fire is a step of the clock: it fires the first timer due.
 func (rt *Runtime) fire() {
+	rt.touch(keyClock, Write)
 	t := heap.Pop(&rt.clock.pending).(*vtimer)
 	t.fire()
 	rt.clockDue()
@@ -161,6 +165,7 @@ func (rt *Runtime) Now() time.Time {
 	if rt.wild != nil {
 		return time.Now()
 	}
+	rt.touch(keyClock, Read)
 	return Epoch.Add(rt.clock.now)
 }
 
@@ -189,6 +194,7 @@ func (rt *Runtime) Sleep(d time.Duration) {
 	vt := &vtimer{label: "fire sleep of " + rt.cur.name, index: -1, fire: func() { rt.wake(w) }}
 	rt.arm(vt, d)
 	rt.block(sleepWait{rt, vt})
+	rt.touch(keyClock, Write)
 }
 
 type sleepWait struct {

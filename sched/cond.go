@@ -52,9 +52,11 @@ func (c *Cond) Wait() {
 		return
 	}
 	rt.point(rt.sited("wait "+c.name, c.sites))
+	rt.touch(idKey(c.id), Write)
 	c.waiters = append(c.waiters, rt.waiter())
 	c.L.Unlock()
 	rt.block(condWait{c})
+	rt.touch(idKey(c.id), Write)
 	c.L.Lock()
 }
 
@@ -67,6 +69,7 @@ func (c *Cond) Signal() {
 		return
 	}
 	rt.point(rt.sited("signal "+c.name, c.sites))
+	rt.touch(idKey(c.id), Write)
 	if len(c.waiters) > 0 {
 		w := c.waiters[0]
 		c.waiters = c.waiters[1:]
@@ -83,6 +86,7 @@ func (c *Cond) Broadcast() {
 		return
 	}
 	rt.point(rt.sited("broadcast "+c.name, c.sites))
+	rt.touch(idKey(c.id), Write)
 	rt.wakeAll(&c.waiters)
 }
 

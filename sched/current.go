@@ -124,6 +124,7 @@ func (rt *Runtime) newObject() ObjectID {
 		return 0
 	}
 	rt.objects++
+	rt.touch(keyAlloc, Write)
 	return ObjectID(rt.objects)
 }
 

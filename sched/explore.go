@@ -7,14 +7,16 @@ import (
 
 // Report is the outcome of an exploration.
 type Report struct {
-	// Schedules counts the runs made.
+	// Schedules counts the runs made, Pruned those of them a DPOR search
+	// abandoned as redundant (Result.Pruned).
 	Schedules int
+	Pruned    int
 	// Failure is the first failing run, replayed with its trace, or nil.
 	Failure *Failure
 	// FailedRun is the 0-based index of the failing run (-1 if none).
 	FailedRun int
-	// Exhausted is true when the strategy ran out of runs (a complete DFS)
-	// before the budget and without a failure.
+	// Exhausted is true when the strategy ran out of runs (a complete DFS
+	// or DPOR search) before the budget and without a failure.
 	Exhausted bool
 }
 
@@ -40,6 +42,9 @@ func Explore(body func(rt *Runtime), opts Options, budget int) *Report {
 		}
 		res := Run(body, Options{Strategy: started{opts.Strategy}, MaxSteps: opts.MaxSteps, Pool: opts.Pool})
 		rep.Schedules++
+		if res.Pruned {
+			rep.Pruned++
+		}
 		if res.Failure != nil {
 			rep.FailedRun = rep.Schedules - 1
 			rep.Failure = res.Failure
@@ -68,6 +73,13 @@ func withPool(opts Options) (_ Options, done func()) {
 
 // started wraps a strategy whose Start the caller has already called.
 type started struct{ Strategy }
+
+// Started wraps a strategy whose Start the caller has already called, for a
+// caller that drives the runs of a search itself (one Start, then one Run):
+// Run does not call Start again. Run sees through it to the strategy, as a
+// DPOR search needs (each step reports what it touches to the strategy), so
+// use it rather than a wrapper of one's own.
+func Started(s Strategy) Strategy { return started{s} }
 
 func (started) Start() bool { return true }
 

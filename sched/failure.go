@@ -76,6 +76,9 @@ type Failure struct {
 	// when the run was traced.
 	Schedule *Schedule
 	Trace    *Trace
+	// pruned marks the end of a run that DPOR abandoned: no failure
+	// (Result.Pruned).
+	pruned bool
 }
 
 // BlockedTask is one task of a deadlock.
@@ -148,6 +151,9 @@ type strategyPanic struct {
 func (p *strategyPanic) Error() string { return fmt.Sprintf("panic in the strategy: %v", p.value) }
 
 func strategyFailure(err error) *Failure {
+	if err == errPruned {
+		return &Failure{Kind: StrategyError, Msg: err.Error(), pruned: true}
+	}
 	if p, ok := err.(*strategyPanic); ok {
 		return &Failure{Kind: Panic, Value: p.value, Stack: p.stack, Msg: p.Error()}
 	}

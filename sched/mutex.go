@@ -47,12 +47,14 @@ func (m *Mutex) Lock() {
 		return
 	}
 	rt.point(rt.sited(m.lockLabel, m.sites))
+	rt.touch(idKey(m.id), Write)
 	for m.owner != nil {
 		if m.owner == rt.cur {
 			rt.Failf("task %s locks mutex %s, which it already holds", rt.cur.name, m.name)
 		}
 		m.waiters = append(m.waiters, rt.waiter())
 		rt.block(m)
+		rt.touch(idKey(m.id), Write)
 	}
 	m.owner = rt.cur
 }
@@ -66,6 +68,7 @@ func (m *Mutex) TryLock() bool {
 		return m.mu.TryLock()
 	}
 	rt.point(rt.sited("trylock "+m.name, m.sites))
+	rt.touch(idKey(m.id), Write)
 	if m.owner != nil {
 		return false
 	}
@@ -89,6 +92,7 @@ func (m *Mutex) Unlock() {
 		rt.fatal(fmt.Sprintf("sync: unlock of unlocked mutex (task %s unlocks mutex %s, which is not locked)", rt.cur.name, m.name))
 	}
 	m.owner = nil
+	rt.touch(idKey(m.id), Write)
 	rt.wakeAll(&m.waiters)
 }
 

@@ -44,11 +44,17 @@ func (o *Once) Do(f func()) {
 		return
 	}
 	rt.point(rt.sited("once "+o.name, o.sites))
+	if o.done {
+		rt.touch(idKey(o.id), Read)
+	} else {
+		rt.touch(idKey(o.id), Write)
+	}
 	for o.running != nil {
 		// A Do inside f's own task blocks for good, as in Go; the
 		// deadlock report names it.
 		o.waiters = append(o.waiters, rt.waiter())
 		rt.block(onceWait{o})
+		rt.touch(idKey(o.id), Write)
 	}
 	if o.done {
 		return
@@ -56,6 +62,7 @@ func (o *Once) Do(f func()) {
 	o.running = rt.cur
 	defer func() {
 		o.done, o.running = true, nil
+		rt.touch(idKey(o.id), Write)
 		rt.wakeAll(&o.waiters)
 	}()
 	f()

@@ -12,6 +12,7 @@ import (
 // mode a Queue is a buffered channel.
 type Queue[T any] struct {
 	rt                   *Runtime
+	key                  objKey
 	name                 string
 	sendLabel, recvLabel string
 	closeLabel           string
@@ -37,6 +38,8 @@ func NewQueue[T any](rt *Runtime, name string, capacity int) *Queue[T] {
 		sendLabel: labels[:5+n], recvLabel: labels[5+n : 10+2*n], closeLabel: labels[10+2*n:]}
 	if rt.wild != nil {
 		q.ch = make(chan T, capacity)
+	} else {
+		q.key = rt.extraKey()
 	}
 	return q
 }
@@ -49,6 +52,7 @@ func (q *Queue[T]) Len() int {
 	if q.ch != nil {
 		return len(q.ch)
 	}
+	q.rt.touch(q.key, Read)
 	return q.n
 }
 
@@ -98,9 +102,11 @@ func (q *Queue[T]) Send(v T) {
 		return
 	}
 	rt.point(q.sendLabel)
+	rt.touch(q.key, Write)
 	for !q.closed && q.n == q.capacity {
 		q.sendWaiters = append(q.sendWaiters, rt.waiter())
 		rt.block(sendWait[T]{q})
+		rt.touch(q.key, Write)
 	}
 	if q.closed {
 		panic(fmt.Sprintf("sched: send on closed queue %s", q.name))
@@ -132,6 +138,7 @@ func (q *Queue[T]) Offer(v T) bool {
 			return false
 		}
 	}
+	q.rt.touch(q.key, Write)
 	if q.closed {
 		panic(fmt.Sprintf("sched: send on closed queue %s", q.name))
 	}
@@ -152,9 +159,11 @@ func (q *Queue[T]) Recv() (v T, ok bool) {
 		return v, ok
 	}
 	rt.point(q.recvLabel)
+	rt.touch(q.key, Write)
 	for !q.closed && q.n == 0 {
 		q.recvWaiters = append(q.recvWaiters, rt.waiter())
 		rt.block(recvWait[T]{q})
+		rt.touch(q.key, Write)
 	}
 	if q.n == 0 {
 		return v, false
@@ -174,6 +183,7 @@ func (q *Queue[T]) Close() {
 		return
 	}
 	rt.point(q.closeLabel)
+	rt.touch(q.key, Write)
 	if q.closed {
 		panic(fmt.Sprintf("sched: close of closed queue %s", q.name))
 	}
@@ -203,7 +213,8 @@ type recvCase[T any] struct {
 	f func(T, bool)
 }
 
-func (c *recvCase[T]) ready() bool { return c.q.n > 0 || c.q.closed }
+func (c *recvCase[T]) ready() bool       { return c.q.n > 0 || c.q.closed }
+func (c *recvCase[T]) touch(rt *Runtime) { rt.touch(c.q.key, Write) }
 func (c *recvCase[T]) commit() {
 	var v T
 	ok := c.q.n > 0
@@ -243,7 +254,8 @@ type sendCase[T any] struct {
 	f func()
 }
 
-func (c *sendCase[T]) ready() bool { return c.q.closed || c.q.n < c.q.capacity }
+func (c *sendCase[T]) ready() bool       { return c.q.closed || c.q.n < c.q.capacity }
+func (c *sendCase[T]) touch(rt *Runtime) { rt.touch(c.q.key, Write) }
 func (c *sendCase[T]) commit() {
 	if c.q.closed {
 		panic(fmt.Sprintf("sched: send on closed queue %s", c.q.name))

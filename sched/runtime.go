@@ -45,8 +45,12 @@ type Result struct {
 	// a runnable task was switched away from.
 	Steps       int
 	Preemptions int
-	// Failure is nil when the run ended with every task finished.
+	// Failure is nil when the run ended with every task finished, or was
+	// pruned.
 	Failure *Failure
+	// Pruned is set when a DPOR search abandoned the run before its end:
+	// it could only repeat a trace already explored.
+	Pruned bool
 }
 
 type taskState uint8
@@ -129,6 +133,12 @@ type Runtime struct {
 	clock    clock
 	spareSel *selecting
 
+	// por is the strategy when it is a DPOR search: each step reports to
+	// it what it touches (access.go); extras counts the objects keyed
+	// outside ObjectIDs.
+	por    *DPORStrategy
+	extras int
+
 	failure  *Failure
 	aborted  bool
 	detector *task
@@ -177,6 +187,11 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 		choices = max(choices, p.choices+p.choices/4)
 		tasks = max(tasks, p.tasks)
 	}
+	if st, ok := opts.Strategy.(started); ok {
+		rt.por, _ = st.Strategy.(*DPORStrategy)
+	} else {
+		rt.por, _ = opts.Strategy.(*DPORStrategy)
+	}
 	rt.schedule.Choices = make([]Choice, 0, choices)
 	rt.tasks = make([]*task, 0, tasks)
 	res := &Result{Schedule: &rt.schedule}
@@ -188,6 +203,13 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 	}
 	main := rt.newTask("main", rt.tagged("main", func() { body(rt) }))
 	rt.cur = main
+	if rt.por != nil {
+		if err := rt.por.begin(main.id, []TaskID{main.id}, false); err != nil {
+			res.Failure = strategyFailure(err)
+			res.Failure.Schedule = res.Schedule
+			return res
+		}
+	}
 	rt.step = 1
 	rt.traceStep(main)
 	rt.runHome(main, opts.StallTimeout, res)
@@ -206,6 +228,9 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 				rt.failure = &Failure{Kind: Divergence, Msg: err.Error(), Step: rt.step}
 			}
 		}
+	}
+	if rt.failure != nil && rt.failure.pruned {
+		res.Pruned, rt.failure = true, nil
 	}
 	if rt.failure != nil {
 		rt.failure.Schedule = res.Schedule
@@ -231,6 +256,10 @@ func (rt *Runtime) newTask(name string, fn func()) *task {
 	}
 	w.t, t.w = t, w
 	rt.tasks = append(rt.tasks, t)
+	if rt.por != nil {
+		rt.por.access(keyAlloc, Write)
+		rt.por.spawn(t.id)
+	}
 	if rt.trace != nil {
 		rt.trace.Tasks = append(rt.trace.Tasks, name)
 	}
@@ -320,6 +349,7 @@ func (rt *Runtime) finish(t *task) {
 		}
 		return
 	}
+	rt.touch(taskKey(t.id), Write)
 	rt.wakeAll(&t.joiners)
 	next := rt.pick()
 	if next == nil { // every task has finished, or the run failed here
@@ -381,6 +411,12 @@ func (rt *Runtime) pick() *task {
 		rt.schedule.Choices = append(rt.schedule.Choices, Choice{Kind: TaskChoice, Value: int(buf[idx])})
 	}
 	next := tasks[buf[idx]]
+	if rt.por != nil {
+		if err := rt.por.begin(next.id, buf[:n], curRunnable); err != nil {
+			rt.fail(strategyFailure(err))
+			return nil
+		}
+	}
 	if curRunnable && next != cur {
 		rt.preempts++
 	}
@@ -436,6 +472,9 @@ func (rt *Runtime) wakeIdle() bool {
 	if len(rt.dec.Runnable) == 0 {
 		rt.fail(rt.deadlock())
 		return false
+	}
+	if rt.por != nil {
+		rt.por.barrier()
 	}
 	return true
 }
@@ -576,8 +615,8 @@ func (rt *Runtime) fail(f *Failure) {
 	det := rt.cur
 	rt.detector = det
 	for _, t := range rt.tasks {
-		if t == det || t.state == done {
-			continue
+		if t == det || t.state == done || t == rt.clock.task {
+			continue // the clock has no goroutine to unwind
 		}
 		// The task wakes at its scheduling point (or starts, if it never
 		// ran) and exits, running its deferred calls; then this task runs
@@ -624,6 +663,9 @@ func (rt *Runtime) JoinAll(ts ...*Task) {
 		need := 0
 		var first *task
 		for _, h := range ts {
+			if rt.por != nil && h.t.rt == rt {
+				rt.por.access(taskKey(h.t.id), Write)
+			}
 			if h.t.state != done {
 				if first == nil {
 					first = h.t

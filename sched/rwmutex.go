@@ -55,17 +55,20 @@ func (m *RWMutex) Lock() {
 		return
 	}
 	rt.point(rt.sited("lock "+m.name, m.sites))
+	rt.touch(idKey(m.id), Write)
 	for m.turn != nil {
 		if m.turn == rt.cur {
 			rt.Failf("task %s locks rwmutex %s, which it already holds or waits for", rt.cur.name, m.name)
 		}
 		m.writerWaiters = append(m.writerWaiters, rt.waiter())
 		rt.block(rwWait{m, "write"})
+		rt.touch(idKey(m.id), Write)
 	}
 	m.turn = rt.cur
 	for m.readers > 0 {
 		m.drainWaiters = append(m.drainWaiters, rt.waiter())
 		rt.block(rwWait{m, "drain"})
+		rt.touch(idKey(m.id), Write)
 	}
 	m.writer = rt.cur
 }
@@ -79,6 +82,7 @@ func (m *RWMutex) TryLock() bool {
 		return m.mu.TryLock()
 	}
 	rt.point(rt.sited("trylock "+m.name, m.sites))
+	rt.touch(idKey(m.id), Write)
 	if m.turn != nil || m.readers > 0 {
 		return false
 	}
@@ -99,6 +103,7 @@ func (m *RWMutex) Unlock() {
 	if m.writer == nil {
 		rt.fatal(fmt.Sprintf("sync: Unlock of unlocked RWMutex (task %s, rwmutex %s)", rt.cur.name, m.name))
 	}
+	rt.touch(idKey(m.id), Write)
 	m.writer, m.turn = nil, nil
 	m.readers += len(m.readerWaiters)
 	rt.wakeAll(&m.readerWaiters)
@@ -115,6 +120,7 @@ func (m *RWMutex) RLock() {
 		return
 	}
 	rt.point(rt.sited("rlock "+m.name, m.sites))
+	rt.touch(idKey(m.id), Write)
 	if m.turn == nil {
 		m.readers++
 		return
@@ -122,6 +128,7 @@ func (m *RWMutex) RLock() {
 	// The writer's Unlock counts this reader in and wakes it.
 	m.readerWaiters = append(m.readerWaiters, rt.waiter())
 	rt.block(rwWait{m, "read"})
+	rt.touch(idKey(m.id), Write)
 }
 
 // TryRLock locks for reading if no writer holds or waits for the lock, and
@@ -133,6 +140,7 @@ func (m *RWMutex) TryRLock() bool {
 		return m.mu.TryRLock()
 	}
 	rt.point(rt.sited("tryrlock "+m.name, m.sites))
+	rt.touch(idKey(m.id), Write)
 	if m.turn != nil {
 		return false
 	}
@@ -153,6 +161,7 @@ func (m *RWMutex) RUnlock() {
 	if m.readers == 0 {
 		rt.fatal(fmt.Sprintf("sync: RUnlock of unlocked RWMutex (task %s, rwmutex %s)", rt.cur.name, m.name))
 	}
+	rt.touch(idKey(m.id), Write)
 	m.readers--
 	if m.readers == 0 {
 		rt.wakeAll(&m.drainWaiters)

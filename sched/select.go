@@ -14,6 +14,8 @@ type Case interface {
 	// performs it.
 	ready() bool
 	commit()
+	// touch declares the case's object to partial-order reduction.
+	touch(rt *Runtime)
 	// register enters a blocked select's waiter for the case; unregister
 	// takes it out again once the select resumes. A channel completes a
 	// registered case itself (it hands a value over, or is closed) and
@@ -86,6 +88,11 @@ func (rt *Runtime) selectCases(cases []Case, hasDefault bool) int {
 	}
 	rt.point(label)
 	for {
+		if rt.por != nil {
+			for _, c := range cases {
+				c.touch(rt)
+			}
+		}
 		var readyIdx [8]int
 		ready := readyIdx[:0]
 		for i, c := range cases {
@@ -115,6 +122,9 @@ func (rt *Runtime) selectCases(cases []Case, hasDefault bool) int {
 		rt.block(sel)
 		for _, c := range cases {
 			c.unregister()
+			if rt.por != nil {
+				c.touch(rt)
+			}
 		}
 		fired := sel.fired
 		rt.spareSel, sel.cases, sel.buf = sel, nil, [4]Case{}

@@ -53,6 +53,7 @@ func (g *WaitGroup) Add(delta int) {
 	if delta > 0 {
 		rt.point(rt.sited(fmt.Sprintf("add %d to %s", delta, g.name), g.sites))
 	}
+	rt.touch(idKey(g.id), Write)
 	g.n += delta
 	if g.n < 0 {
 		g.n = 0
@@ -76,10 +77,13 @@ func (g *WaitGroup) Wait() {
 	}
 	rt.point(rt.sited("wait "+g.name, g.sites))
 	if g.n == 0 {
+		rt.touch(idKey(g.id), Read)
 		return
 	}
+	rt.touch(idKey(g.id), Write)
 	g.waiters = append(g.waiters, rt.waiter())
 	rt.block(wgWait{g})
+	rt.touch(idKey(g.id), Write)
 	if g.n != 0 {
 		panic("sync: WaitGroup is reused before previous Wait has returned")
 	}

@@ -46,7 +46,7 @@ func Schedules(n int) Option {
 	return func(s *settings) { s.cfg.Schedules, s.budgetSet = n, true }
 }
 
-// Search sets the search: "random", "pct" or "dfs".
+// Search sets the search: "random", "pct", "dfs" or "dpor".
 func Search(kind string) Option { return func(s *settings) { s.cfg.Search = kind } }
 
 // Depth sets PCT's bug depth.
@@ -218,11 +218,11 @@ func (c *checker) searchName() string {
 	switch c.cfg.Search {
 	case "pct":
 		return fmt.Sprintf("pct(d=%d)", c.cfg.Depth)
-	case "dfs":
+	case "dfs", "dpor":
 		if c.cfg.Preemptions < 0 {
-			return "dfs(unbounded)"
+			return c.cfg.Search + "(unbounded)"
 		}
-		return fmt.Sprintf("dfs(bound %d)", c.cfg.Preemptions)
+		return fmt.Sprintf("%s(bound %d)", c.cfg.Search, c.cfg.Preemptions)
 	}
 	return c.cfg.Search
 }
@@ -231,7 +231,7 @@ func (c *checker) searchName() string {
 func (c *checker) explore() {
 	c.t.Helper()
 	prog := progress{name: c.t.Name(), search: c.searchName(), last: time.Now()}
-	if c.cfg.Search == "dfs" {
+	if c.cfg.Search == "dfs" || c.cfg.Search == "dpor" {
 		c.exploreDFS(&prog)
 		return
 	}
@@ -258,7 +258,12 @@ func (c *checker) explore() {
 
 func (c *checker) exploreDFS(prog *progress) {
 	c.t.Helper()
-	dfs := sched.DFSBounded(c.cfg.Preemptions, c.cfg.Preemptions)
+	// dfs bounds data choices like preemptions; dpor explores them all
+	// (sched.DPOR).
+	var dfs sched.Strategy = sched.DFSBounded(c.cfg.Preemptions, c.cfg.Preemptions)
+	if c.cfg.Search == "dpor" {
+		dfs = sched.DPOR(c.cfg.Preemptions)
+	}
 	budget := 0
 	if c.cfg.SchedulesSet || c.set.budgetSet {
 		budget = c.cfg.Schedules
@@ -268,13 +273,13 @@ func (c *checker) exploreDFS(prog *progress) {
 			if !dfs.Start() {
 				c.t.Fatalf("interleave: -interleave.seed=%d: %s has only %d schedules", c.cfg.Seed, c.searchName(), i)
 			}
-			sched.Run(c.body, c.opts(started{dfs}, false))
+			sched.Run(c.body, c.opts(sched.Started(dfs), false))
 		}
 		if !dfs.Start() {
 			c.t.Fatalf("interleave: -interleave.seed=%d: %s has only %d schedules", c.cfg.Seed, c.searchName(), c.cfg.Seed)
 		}
 		c.out.Schedules++
-		if res := sched.Run(c.body, c.opts(started{dfs}, false)); res.Failure != nil {
+		if res := sched.Run(c.body, c.opts(sched.Started(dfs), false)); res.Failure != nil {
 			c.fail(res, c.cfg.Seed, 1)
 			return
 		}
@@ -282,7 +287,7 @@ func (c *checker) exploreDFS(prog *progress) {
 		return
 	}
 	if c.cfg.Preemptions < 0 && budget == 0 {
-		fmt.Fprintf(os.Stderr, "interleave: %s: dfs without a bound and without a budget: the search may not end; progress every %v (-interleave.preemptions=N bounds it, -interleave.schedules=N caps it)\n", c.t.Name(), progressEvery)
+		fmt.Fprintf(os.Stderr, "interleave: %s: "+c.cfg.Search+" without a bound and without a budget: the search may not end; progress every %v (-interleave.preemptions=N bounds it, -interleave.schedules=N caps it)\n", c.t.Name(), progressEvery)
 	}
 	n := 0
 	for budget <= 0 || n < budget {
@@ -291,7 +296,7 @@ func (c *checker) exploreDFS(prog *progress) {
 			c.t.Logf("interleave: %s exhausted: all %d schedules pass", c.searchName(), n)
 			return
 		}
-		res := sched.Run(c.body, c.opts(started{dfs}, false))
+		res := sched.Run(c.body, c.opts(sched.Started(dfs), false))
 		c.out.Schedules++
 		if res.Failure != nil {
 			c.fail(res, int64(n), n+1)
@@ -302,11 +307,6 @@ func (c *checker) exploreDFS(prog *progress) {
 	}
 	c.t.Logf("interleave: %d schedules of %s, no failure; the budget ran out before the search did", n, c.searchName())
 }
-
-// started wraps a strategy whose Start the caller has already called.
-type started struct{ sched.Strategy }
-
-func (started) Start() bool { return true }
 
 // progress reports a long search on stderr every progressEvery (on w and
 // every `every` in tests). Wall time decides only when a line is printed,

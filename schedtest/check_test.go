@@ -169,7 +169,7 @@ func TestSubtestsGetTheirOwnDirectories(t *testing.T) {
 func TestBadSettingsAreOneLine(t *testing.T) {
 	out, err := child(t, "-test.run=^TestHelperLostUpdate$", "-interleave.search=bfs")
 	require.Error(t, err)
-	require.Contains(t, out, `interleave: -interleave.search: unknown search "bfs" (known: random, pct, dfs)`)
+	require.Contains(t, out, `interleave: -interleave.search: unknown search "bfs" (known: random, pct, dfs, dpor)`)
 	out, err = child(t, "-test.run=^TestHelperLostUpdate$", "-interleave.seed=9223372036854775807", "-interleave.schedules=5")
 	require.Error(t, err)
 	require.Contains(t, out, "interleave: -interleave.seed=9223372036854775807 with -interleave.schedules=5: seeds 9223372036854775807.. (5 of them) pass 9223372036854775807, the largest seed")

@@ -43,7 +43,7 @@ func (c *checker) fail(res *sched.Result, seed int64, total int) {
 	switch c.cfg.Search {
 	case "pct":
 		s.Set("depth", fmt.Sprint(c.cfg.Depth))
-	case "dfs":
+	case "dfs", "dpor":
 		s.Set("preemptions", fmt.Sprint(c.cfg.Preemptions))
 	}
 	s.Set("failure", small.Failure.Kind.String())
@@ -54,7 +54,7 @@ func (c *checker) fail(res *sched.Result, seed int64, total int) {
 
 	var b strings.Builder
 	which := fmt.Sprintf("schedule %d of %s", seed, c.searchName())
-	if c.cfg.Search != "dfs" && !c.cfg.SeedSet {
+	if c.cfg.Search != "dfs" && c.cfg.Search != "dpor" && !c.cfg.SeedSet {
 		which = fmt.Sprintf("schedule %d of %d of %s", seed, total, c.searchName())
 	}
 	fmt.Fprintf(&b, "interleave: %s fails: %v\n", which, found.Failure)
@@ -111,7 +111,7 @@ func (c *checker) searchFlags(seed int64) []string {
 	switch c.cfg.Search {
 	case "pct":
 		flags = append(flags, fmt.Sprintf("-interleave.depth=%d", c.cfg.Depth))
-	case "dfs":
+	case "dfs", "dpor":
 		flags = append(flags, fmt.Sprintf("-interleave.preemptions=%d", c.cfg.Preemptions))
 	}
 	return append(flags, fmt.Sprintf("-interleave.seed=%d", seed))

@@ -273,11 +273,11 @@ func (o *dbgOptions) resolve(scenario, strategy, seed, search, depth, preemption
 	if o.search, err = scenarios.ParseSearch(search, d, b); err != nil {
 		return badInput("--search: %s", oneLine(err))
 	}
-	if o.search.Kind == "dfs" {
+	if o.search.Exhaustive() {
 		// The index of a DFS schedule: check it names one before anything
 		// is built (reaching it runs the schedules before it).
 		if o.seed >= scenarios.MaxSchedules {
-			return badInput("--seed %d: a dfs seed is the schedule's index, from 0 to %d", o.seed, scenarios.MaxSchedules-1)
+			return badInput("--seed %d: a %s seed is the schedule's index, from 0 to %d", o.seed, o.search.Kind, scenarios.MaxSchedules-1)
 		}
 		st, _ := scenarios.LookupStrategy(strategy)
 		if r := scenarios.Run(scenarios.Spec{Scenario: sc, Strategy: st, Search: o.search, Seed: o.seed}); r.PastEnd() {
@@ -444,7 +444,7 @@ func dbgInteractiveNote(search string, replay bool) string {
 	switch search {
 	case "pct":
 		first = "PCT's calibration run (no preemptions) comes first; "
-	case "dfs":
+	case "dfs", "dpor":
 		first = "the DFS schedules before this one come first; "
 	}
 	return dbgWrap("The test runs the workload more than once: "+first+

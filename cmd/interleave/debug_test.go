@@ -81,7 +81,7 @@ func TestDebugBadInput(t *testing.T) {
 		{"missing seed", sched, `^interleave: debug: --seed is required \(or give --schedule FILE\)$`},
 		{"unknown scenario", []string{"--scenario", "nosuch", "--strategy", "naive", "--seed", "1"}, `^interleave: unknown scenario "nosuch" \(known: .*promote-while-requires-action.*\)$`},
 		{"unknown strategy", []string{"--scenario", "promote-while-requires-action", "--strategy", "nosuch", "--seed", "1"}, `^interleave: unknown strategy "nosuch" \(known: naive, fixed-r1, fixed, producer-lock\)$`},
-		{"unknown search", append(sched, "--seed", "1", "--search", "bfs"), `^interleave: --search: unknown search "bfs" \(known: random, pct, dfs\)$`},
+		{"unknown search", append(sched, "--seed", "1", "--search", "bfs"), `^interleave: --search: unknown search "bfs" \(known: random, pct, dfs, dpor\)$`},
 		{"bad depth", append(sched, "--seed", "1", "--depth", "0"), `^interleave: --depth "0": want a whole number from 1 to 100$`},
 		{"bad preemptions", append(sched, "--seed", "1", "--preemptions", "two"), `^interleave: --preemptions "two": want a whole number`},
 		{"json without trace", append(sched, "--seed", "1", "--json"), `^interleave: debug: --json needs --trace$`},

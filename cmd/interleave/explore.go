@@ -13,7 +13,7 @@ var exploreCmd = &command{
 	flags: func(f *flags) func(*cli, []string) (int, error) {
 		scenario := f.String("scenario", "", "scenario `name`, or path to a .scenario file (required)")
 		strategy := f.String("strategy", "fixed", "merge `strategy`")
-		search := f.String("search", "pct", "`search`: random, pct or dfs")
+		search := f.String("search", "pct", "`search`: random, pct, dfs or dpor")
 		budget := f.Int("budget", 1000, "number of schedules to run (dfs: default 100000, and 0 runs until exhausted)")
 		depth := f.Int("depth", 3, "PCT bug `depth`")
 		preemptions := f.Int("preemptions", 2, "DFS preemption `bound` (< 0: unbounded)")
@@ -28,13 +28,13 @@ var exploreCmd = &command{
 			if err != nil {
 				return 0, err
 			}
-			if sp.Search.Kind == "dfs" && !f.isSet("budget") {
+			if sp.Search.Exhaustive() && !f.isSet("budget") {
 				*budget = defaultDFSBudget
 			}
-			if *budget < 0 || *budget > scenarios.MaxBudget || (*budget == 0 && sp.Search.Kind != "dfs") {
-				return 0, badInput("--budget %d: want a number of schedules from 1 to %d (0 only with --search dfs)", *budget, scenarios.MaxBudget)
+			if *budget < 0 || *budget > scenarios.MaxBudget || (*budget == 0 && !sp.Search.Exhaustive()) {
+				return 0, badInput("--budget %d: want a number of schedules from 1 to %d (0 only with --search dfs or dpor)", *budget, scenarios.MaxBudget)
 			}
-			if sp.Search.Kind != "dfs" {
+			if !sp.Search.Exhaustive() {
 				if err := checkSeeds("--seed", sp.Seed, *budget); err != nil {
 					return 0, err
 				}
@@ -113,10 +113,15 @@ func finishExplore(c *cli, sp scenarios.Spec, er *scenarios.ExploreResult, asJSO
 	}
 	fmt.Fprintf(w, "%s / %s / %s: %d schedules, %d failing, in %v\n", er.Scenario, er.Strategy, er.Search,
 		er.Schedules, er.Failures, er.Elapsed.Round(time.Millisecond))
-	if sp.Search.Kind == "dfs" && !er.Interrupted {
-		if er.Exhausted {
+	if sp.Search.Exhaustive() && !er.Interrupted {
+		switch {
+		case er.Exhausted && sp.Search.Kind == "dpor" && sp.Search.Preemptions < 0:
+			fmt.Fprintf(w, "exhausted: every schedule up to the order of independent steps (%d of the runs pruned as redundant): a proof for all schedules\n", er.Pruned)
+		case er.Exhausted && sp.Search.Kind == "dpor":
+			fmt.Fprintf(w, "exhausted: every schedule with at most %d preemptions, up to the order of independent steps (%d of the runs pruned as redundant)\n", sp.Search.Preemptions, er.Pruned)
+		case er.Exhausted:
 			fmt.Fprintf(w, "exhausted: these are all the schedules with at most %d preemptions\n", sp.Search.Preemptions)
-		} else {
+		default:
 			fmt.Fprintf(w, "not exhausted: the budget ran out first (--budget 0 runs until exhausted)\n")
 		}
 	}

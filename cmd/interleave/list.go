@@ -98,6 +98,7 @@ var searchDocs = map[string]string{
 	"random": "a seeded random choice at every step (--seed picks the schedule)",
 	"pct":    "probabilistic concurrency testing with bug depth --depth (default 3)",
 	"dfs":    "every schedule with at most --preemptions preemptions (default 2), in order",
+	"dpor":   "dfs with partial-order reduction: one schedule per order of the dependent steps (negative --preemptions: a proof for all schedules)",
 }
 
 func orNone(xs []string) string {

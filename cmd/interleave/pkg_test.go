@@ -80,7 +80,7 @@ func TestDebugPkgBadInput(t *testing.T) {
 		{[]string{"-pkg", bank}, "interleave: debug: -pkg needs -schedule FILE (the file a failure saved) or -run REGEXP -seed N"},
 		{[]string{"-pkg", bank, "-seed", "3"}, "interleave: debug: -seed needs -run: the test whose schedule to debug"},
 		{[]string{"-pkg", bank, "-seed", "x", "-run", "T"}, `interleave: debug: -seed="x": want a non-negative whole number`},
-		{[]string{"-pkg", bank, "-seed", "1", "-run", "T", "-search", "bfs"}, `interleave: debug: -search: unknown search "bfs" (known: random, pct, dfs)`},
+		{[]string{"-pkg", bank, "-seed", "1", "-run", "T", "-search", "bfs"}, `interleave: debug: -search: unknown search "bfs" (known: random, pct, dfs, dpor)`},
 		{[]string{"-pkg", bank, "-schedule", bad, "-seed", "1"}, "interleave: debug: give -schedule FILE or -seed N, not both"},
 		{[]string{"-pkg", bank, "-schedule", bad}, "interleave: debug: " + bad + `: line 2: bad choice "q": want t<task id> or v<value>`},
 		{[]string{"-pkg", bank, "-schedule", noTest}, "interleave: debug: " + noTest + " names no test (@test): give -run"},

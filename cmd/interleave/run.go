@@ -13,7 +13,7 @@ var runCmd = &command{
 		scenario := f.String("scenario", "", "scenario `name`, or path to a .scenario file (required)")
 		strategy := f.String("strategy", "fixed", "merge `strategy`")
 		seed := f.String("seed", "1", "`seed` of the schedule (dfs: its index)")
-		search := f.String("search", "pct", "`search`: random, pct or dfs")
+		search := f.String("search", "pct", "`search`: random, pct, dfs or dpor")
 		depth := f.Int("depth", 3, "PCT bug `depth`")
 		preemptions := f.Int("preemptions", 2, "DFS preemption `bound` (< 0: unbounded)")
 		trace := f.Bool("trace", false, "print the whole timeline")
@@ -59,9 +59,9 @@ func buildSpec(scenario, strategy, search, seed string, depth, preemptions int) 
 	if sp.Seed, err = parseSeed(seed); err != nil {
 		return sp, err
 	}
-	if sp.Search.Kind == "dfs" && sp.Seed >= scenarios.MaxSchedules {
+	if sp.Search.Exhaustive() && sp.Seed >= scenarios.MaxSchedules {
 		// Reaching DFS schedule N runs the N before it.
-		return sp, badInput("--seed %d: a dfs seed is the schedule's index, from 0 to %d", sp.Seed, scenarios.MaxSchedules-1)
+		return sp, badInput("--seed %d: a %s seed is the schedule's index, from 0 to %d", sp.Seed, sp.Search.Kind, scenarios.MaxSchedules-1)
 	}
 	return sp, nil
 }

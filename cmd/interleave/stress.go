@@ -179,8 +179,8 @@ func (o *stressOptions) validateChildren() error {
 	if _, err := parseSearch(o.search, o.depth, 2); err != nil {
 		return err
 	}
-	if o.search == "dfs" {
-		return badInput("-search dfs: a stress child runs seeds; use random or pct (or interleave explore --search dfs)")
+	if o.search == "dfs" || o.search == "dpor" {
+		return badInput("-search %s: a stress child runs seeds; use random or pct (or interleave explore --search %s)", o.search, o.search)
 	}
 	if err := checkRange("-p", o.parallel, 1, scenarios.MaxParallel); err != nil {
 		return err

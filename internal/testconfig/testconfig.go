@@ -15,7 +15,7 @@ import (
 )
 
 // Searches are the values of -interleave.search.
-var Searches = []string{"random", "pct", "dfs"}
+var Searches = []string{"random", "pct", "dfs", "dpor"}
 
 // Limits of the numbers (scenarios.MaxSchedules and the others are these):
 // a value past its limit is bad input, before any work starts.
@@ -51,7 +51,7 @@ type Config struct {
 	// given rather than defaulted).
 	Schedules    int
 	SchedulesSet bool
-	// Search is random, pct or dfs; Depth is PCT's bug depth; Preemptions
+	// Search is random, pct, dfs or dpor; Depth is PCT's bug depth; Preemptions
 	// is DFS's bound (< 0: none).
 	Search      string
 	Depth       int
@@ -66,11 +66,11 @@ type Config struct {
 
 // Docs gives a line of documentation for each common key.
 var Docs = map[string]string{
-	"seed":        "run only schedule N: a random or pct seed, or a dfs index",
+	"seed":        "run only schedule N: a random or pct seed, or a dfs or dpor index",
 	"schedules":   "the number of schedules to explore",
-	"search":      "random, pct or dfs",
+	"search":      "random, pct, dfs or dpor",
 	"depth":       "PCT's bug depth",
-	"preemptions": "DFS's bound on preemptions (schedtest: on data choices too; negative: unbounded)",
+	"preemptions": "the bound on preemptions of dfs and dpor (schedtest dfs: on data choices too; negative: unbounded)",
 	"mode":        "controlled or wild",
 	"save":        "the directory for failing schedules",
 	"replay":      "rerun the schedule in this file, alone",

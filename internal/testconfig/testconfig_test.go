@@ -28,7 +28,7 @@ func TestLoadErrorsNameTheSource(t *testing.T) {
 		{map[string]string{"schedules": "-1"}, nil, `-interleave.schedules="-1": want a whole number from 1 to 10000000`},
 		{nil, map[string]string{"INTERLEAVE_PREEMPTIONS": "two"}, `INTERLEAVE_PREEMPTIONS="two": want a whole number up to 100 (negative: unbounded)`},
 		{map[string]string{"depth": "101"}, nil, `-interleave.depth="101": want a whole number from 1 to 100`},
-		{map[string]string{"search": "bfs"}, nil, `-interleave.search: unknown search "bfs" (known: random, pct, dfs)`},
+		{map[string]string{"search": "bfs"}, nil, `-interleave.search: unknown search "bfs" (known: random, pct, dfs, dpor)`},
 		{map[string]string{"color": "red"}, nil, `-interleave.color: unknown setting`},
 	} {
 		_, err := Load(Config{}, []string{"schedules", "preemptions", "search", "depth", "color"}, bad.flags, func(k string) string { return bad.env[k] }, nil)

@@ -255,11 +255,11 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 		e := ModelEvent{Kind: ModelCommit, IDs: ids2(tx.rows)}
 		switch {
 		case err != nil:
-			e.Kind, e.Text = ModelRollback, fmt.Sprintf("rollback: rows %v never land (%v)", ids2(tx.rows), err)
+			e.Kind, e.Text = ModelRollback, fmt.Sprintf("rollback: %s never land (%v)", itemTexts(e.IDs), err)
 		case len(tx.rows) == 0:
 			e.Text = "commit (no new rows)"
 		default:
-			e.Text = fmt.Sprintf("commit %v", ids2(tx.rows))
+			e.Text = "commit " + itemTexts(e.IDs)
 		}
 		s.observe(e)
 	}

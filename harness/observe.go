@@ -1,6 +1,9 @@
 package harness
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Observer receives the model's typed events: what a part of the model
 // did at a step, and the state it left, as named fields. It is the seam a
@@ -100,6 +103,15 @@ func arrivalField(group, name string, ids []int64) Field {
 	f := IDsField(group, name, ids)
 	f.Arrival = true
 	return f
+}
+
+// itemTexts lists messages as "#3 #4 #5", for an event's text.
+func itemTexts(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = MessageItem(id).Text
+	}
+	return strings.Join(parts, " ")
 }
 
 // MessageItem is the list item of a message: "#<id>".

@@ -375,3 +375,40 @@ func TestTimelineInBrowser(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkTimelinePage10000Steps reports, for the page of an
+// 11,832-step run of the chat model, the time to build its timeline (a
+// replay with the model observed) and write the page, the page's size, and
+// how long headless Chromium takes from navigation to drawn.
+func BenchmarkTimelinePage10000Steps(b *testing.B) {
+	r := longRun(b)
+	var page bytes.Buffer
+	build := time.Duration(0)
+	for b.Loop() {
+		start := time.Now()
+		tl, err := r.Timeline()
+		if err != nil {
+			b.Fatal(err)
+		}
+		page.Reset()
+		if err := timeline.Write(&page, tl); err != nil {
+			b.Fatal(err)
+		}
+		build += time.Since(start)
+	}
+	b.ReportMetric(float64(build.Milliseconds())/float64(b.N), "ms-to-build")
+	b.ReportMetric(float64(page.Len()), "page-bytes")
+	br := browsertest.Start(b, 1400, 1000)
+	path := filepath.Join(b.TempDir(), "long.html")
+	if err := os.WriteFile(path, page.Bytes(), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	tab := br.Tab(b)
+	const loads = 3
+	var drawn float64
+	for range loads {
+		load(b, tab, "file://"+path)
+		drawn += browsertest.Eval[float64](b, tab, `window.timelineReadyMs`)
+	}
+	b.ReportMetric(drawn/loads, "ms-to-drawn")
+}

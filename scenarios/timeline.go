@@ -440,9 +440,10 @@ func (b *chatTimeline) secondDelivery(id int64) int {
 // events that name it.
 func (b *chatTimeline) threads() {
 	follow := func(id int64, title string) {
-		t := timeline.Thread{Item: key(id), Title: title}
+		k := key(id)
+		t := timeline.Thread{Item: k, Title: title}
 		for _, e := range b.tl.Events {
-			if slices.Contains(e.Items, key(id)) {
+			if slices.Contains(e.Items, k) {
 				t.Steps = append(t.Steps, timeline.ThreadStep{Step: e.Step, Text: e.Text})
 			}
 		}

@@ -160,7 +160,12 @@
 // file (under -o DIR, or a new temporary directory) and the final report
 // groups failures by signature, with the failure rate, its 95% Wilson
 // interval (the upper bound when nothing failed), and per group the go test
-// line that reproduces it and an interleave debug line. -timeout bounds each
+// line that reproduces it and an interleave debug line. In controlled mode
+// (and with -pkg) each group also gets the timeline page of its first
+// failure (package timeline), beside that failure's log as
+// fail-<run>-seed<seed>.html: the children write their failures' pages
+// (-interleave.html) into a temporary directory, and only each group's is
+// kept. -timeout bounds each
 // child (default 10m); -failure and -ignore are regular expressions over a
 // failed child's output, as in x/tools stress; -failfast stops at the first
 // failure.

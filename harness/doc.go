@@ -35,6 +35,12 @@
 //     afterMessageID = the last ID it received.
 //   - The oracle (§7, §10): [CheckClient] judges a client across its
 //     reconnects, [Check] one stream; [Violation].
+//   - [Observer] (WorldConfig.Observer): the model's typed events, each
+//     with the state it left as named fields (the db's committed and
+//     uncommitted rows, each replica's cache and evictedBefore, each
+//     pubsub queue, each subscriber's cursor and deliveries), for a
+//     timeline to draw; the trace's notes are unchanged. Without an
+//     observer no event is built.
 //   - [World] wires them together and settles the system: writers finish,
 //     notifies drain, merge goroutines exit, clients reconnect and read,
 //     and then the oracle runs.

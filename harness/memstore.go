@@ -29,7 +29,8 @@ type MemStore struct {
 	heap     int64              // the last place in the table given
 	chats    map[int64]*chatRow // looked up by key only
 	queuedID int64
-	commits  []int64 // committed message IDs in commit order
+	commits  []int64  // committed message IDs in commit order
+	obs      Observer // typed events, when observed
 }
 
 type row struct {
@@ -252,6 +253,18 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 		s.rows = slices.DeleteFunc(s.rows, func(r *row) bool { return slices.Contains(tx.rows, r) })
 	}
 	locks := tx.locks
+	if s.obs != nil {
+		e := ModelEvent{Kind: ModelCommit, IDs: ids2(tx.rows)}
+		switch {
+		case err != nil:
+			e.Kind, e.Text = ModelRollback, fmt.Sprintf("rollback: %s never land (%v)", itemTexts(e.IDs), err)
+		case len(tx.rows) == 0:
+			e.Text = "commit (no new rows)"
+		default:
+			e.Text = "commit " + itemTexts(e.IDs)
+		}
+		s.observe(e)
+	}
 	s.mu.Unlock()
 	for _, l := range locks {
 		l.Unlock()
@@ -286,6 +299,32 @@ func (s *MemStore) place(rows []*row) {
 	if s.rt.Tracing() {
 		s.rt.Notef("commit: rows %v land in the table in the order %v (their created_at is the same)", ids2(rows), order)
 	}
+}
+
+// observe sends e, from the db, with the table's state: the rows
+// committed, in commit order (so that a drawing records a commit as rows
+// appended), and those inserted but not committed yet, in ID order. It is
+// called with s.mu held: the observer only records.
+func (s *MemStore) observe(e ModelEvent) {
+	var uncommitted []int64
+	deleted := map[int64]bool{} // by key only
+	for _, r := range s.rows {
+		switch {
+		case r.deleted:
+			deleted[r.ID] = true
+		case !r.committed:
+			uncommitted = append(uncommitted, r.ID)
+		}
+	}
+	committed := make([]int64, 0, len(s.commits))
+	for _, id := range s.commits {
+		if !deleted[id] {
+			committed = append(committed, id)
+		}
+	}
+	e.Step, e.Who = s.rt.Step(), "db"
+	e.State = []Field{IDsField("db", "committed", committed), IDsField("db", "uncommitted", uncommitted)}
+	s.obs.Observe(e)
 }
 
 func ids2(rows []*row) []int64 {
@@ -361,6 +400,9 @@ func (tx *memTx) InsertMessage(chatID int64, role Role, content string) (Message
 	tx.rows = append(tx.rows, r)
 	if s.rt.Tracing() {
 		s.rt.Notef("inserted %s (uncommitted, created_at %d)", r.Message, r.CreatedAt)
+	}
+	if s.obs != nil {
+		s.observe(ModelEvent{Kind: ModelInsert, Text: fmt.Sprintf("inserted %s (uncommitted, created_at %d)", r.Message, r.CreatedAt), IDs: []int64{r.ID}})
 	}
 	return r.Message, nil
 }

@@ -1,5 +1,10 @@
 package harness
 
+import (
+	"fmt"
+	"strconv"
+)
+
 // MergeStrategy is the subscriber's catch-up logic (§6): it handles one
 // notify, looking messages up in the durable cache and the database and
 // sending each to the subscriber through the MergeContext. Strategies are
@@ -45,6 +50,10 @@ func (c *MergeContext) SetLastMessageID(id int64) {
 	if c.Tracing() {
 		c.sub.note("lastMessageID %d -> %d", c.last, id)
 	}
+	if c.sub.replica.obs != nil {
+		c.sub.observe(ModelEvent{Kind: ModelCursorMove, Text: fmt.Sprintf("%s: lastMessageID %d -> %d", c.sub.Name, c.last, id),
+			State: []Field{ScalarField(c.sub.Name, "lastMessageID", strconv.FormatInt(id, 10))}})
+	}
 	c.last = id
 }
 
@@ -76,6 +85,9 @@ func (c *MergeContext) QueryDB(afterID int64) ([]Message, error) {
 	if c.Tracing() {
 		c.sub.note("db after %d -> %v", afterID, ids(msgs))
 	}
+	if c.sub.replica.obs != nil {
+		c.sub.observe(ModelEvent{Kind: ModelLookup, IDs: ids(msgs), Text: fmt.Sprintf("%s: db after %d -> %v", c.sub.Name, afterID, ids(msgs))})
+	}
 	return msgs, err
 }
 
@@ -87,7 +99,14 @@ func (c *MergeContext) Send(m Message, via string) {
 }
 
 // Notef adds a note to the run's trace, attributed to the merge.
-func (c *MergeContext) Notef(format string, args ...any) { c.sub.note(format, args...) }
+// When the model is observed, the note is also a lookup event of the
+// subscriber (a strategy notes what it looked up and decided).
+func (c *MergeContext) Notef(format string, args ...any) {
+	c.sub.note(format, args...)
+	if c.sub.replica.obs != nil {
+		c.sub.observe(ModelEvent{Kind: ModelLookup, Text: c.sub.Name + ": " + fmt.Sprintf(format, args...)})
+	}
+}
 
 // Tracing reports whether the run records a trace: a merge can skip
 // building the arguments of notes that would be thrown away (the

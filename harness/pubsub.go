@@ -1,7 +1,9 @@
 package harness
 
 import (
+	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/interleave/interleave/sched"
 )
@@ -62,7 +64,8 @@ const DefaultPubSubQueue = 2048
 // notifies before it survive does not change what it does). After the
 // error, the subscription gets nothing more.
 type PubSub struct {
-	rt *sched.Runtime
+	rt  *sched.Runtime
+	obs Observer // typed events, when observed
 	// QueueSize is each subscription's queue (default
 	// DefaultPubSubQueue). Set it before the first Subscribe.
 	QueueSize int
@@ -90,7 +93,8 @@ type listener struct {
 	failed    bool // the error is queued: nothing more goes in
 	dropNext  bool // DropNext: the next notify overflows
 	cancelled bool
-	closed    bool // pending is closed (or being closed)
+	closed    bool   // pending is closed (or being closed)
+	inFlight  []Item // the notifies queued, kept only when observed
 }
 
 type pubsubItem struct {
@@ -151,10 +155,46 @@ func (p *PubSub) Subscribe(name, channel string, cb func(Notify, error)) Subscri
 					p.rt.Notef("deliver %s on %s", it.n, channel)
 				}
 			}
+			if p.obs != nil && it.err == nil {
+				p.obs.Observe(ModelEvent{Step: p.rt.Step(), Kind: ModelNotifyRecv, Who: channel,
+					Text: fmt.Sprintf("deliver %s on %s", it.n, channel), IDs: announced(it.n), State: p.receivedState(l)})
+			}
 			l.cb(it.n, it.err)
 		}
 	})
 	return l
+}
+
+// queuedState adds n to each listener's notifies in flight and returns
+// their queues as model fields (only when observed).
+func (p *PubSub) queuedState(to []*listener, n Notify) []Field {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]Field, 0, len(to))
+	for _, l := range to {
+		// Each notify is told apart by the number of its publish: the
+		// same notify can be in a queue twice.
+		l.inFlight = append(l.inFlight, Item{Text: n.String(), Key: "notify " + strconv.Itoa(p.published)})
+		out = append(out, l.queueField())
+	}
+	return out
+}
+
+// receivedState takes the oldest notify off l's notifies in flight and
+// returns its queue as a model field (only when observed).
+func (p *PubSub) receivedState(l *listener) []Field {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(l.inFlight) > 0 {
+		l.inFlight = l.inFlight[1:]
+	}
+	return []Field{l.queueField()}
+}
+
+// queueField is a listener's queue of notifies: each keyed by the message
+// it announces, if any. Guarded by PubSub.mu.
+func (l *listener) queueField() Field {
+	return Field{Group: "pubsub", Name: l.name + " in flight", List: true, Items: slices.Clone(l.inFlight)}
 }
 
 // Cancel implements Subscription.
@@ -218,6 +258,10 @@ func (p *PubSub) Publish(channel string, n Notify) {
 		l.pending.Offer(pubsubItem{err: ErrDropped})
 	}
 	p.mu.Unlock()
+	if p.obs != nil {
+		p.obs.Observe(ModelEvent{Step: p.rt.Step(), Kind: ModelNotify, Who: channel,
+			Text: fmt.Sprintf("notify committed on %s: %s", channel, n), IDs: announced(n), State: p.queuedState(deliver, n)})
+	}
 	if p.rt.Tracing() {
 		p.rt.Notef("notify committed on %s: %s", channel, n)
 		for _, l := range fail {

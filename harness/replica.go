@@ -60,6 +60,7 @@ type Replica struct {
 	store Store
 	ps    Notifier
 	cfg   Config
+	obs   Observer // typed events, when observed
 
 	mu            guard             // guards the maps and subs; never held across a scheduling point
 	streams       map[int64]*stream // looked up by key only
@@ -84,6 +85,12 @@ func NewReplica(rt *sched.Runtime, name string, store Store, ps Notifier, cfg Co
 		wake: sched.NewQueue[int64](rt, name+" worker wake", 1)}
 	r.mu.init(rt, shared(rt, name))
 	return r
+}
+
+// cacheState is a durable cache's state as model fields.
+func (r *Replica) cacheState(cached []int64, evictedBefore int64) []Field {
+	g := r.Name + " cache"
+	return []Field{arrivalField(g, "cache", cached), ScalarField(g, "evictedBefore", strconv.FormatInt(evictedBefore, 10))}
 }
 
 func (r *Replica) stream(chatID int64) *stream {
@@ -159,7 +166,19 @@ func (r *Replica) AppendDurable(chatID int64, m Message) {
 			r.rt.Notef("%s: cache full: evicted #%d", r.Name, evicted.ID)
 		}
 	}
+	var state []Field
+	if r.obs != nil {
+		state = r.cacheState(ids(cached), st.cache.evictedBefore)
+	}
 	st.mu.Unlock()
+	if r.obs != nil {
+		r.obs.Observe(ModelEvent{Step: r.rt.Step(), Kind: ModelCacheAppend, Who: r.Name, IDs: []int64{m.ID},
+			Text: fmt.Sprintf("%s: cache append #%d -> cache %v, evictedBefore %d", r.Name, m.ID, ids(cached), st.cache.evictedBefore), State: state})
+		if evicted != nil {
+			r.obs.Observe(ModelEvent{Step: r.rt.Step(), Kind: ModelEvict, Who: r.Name, IDs: []int64{evicted.ID},
+				Text: fmt.Sprintf("%s: cache full: evicted #%d", r.Name, evicted.ID)})
+		}
+	}
 }
 
 // cacheAppended does nothing. It is called after each append to a durable
@@ -383,7 +402,15 @@ func (r *Replica) EditMessage(chatID, id int64, content string) error {
 	st := r.stream(chatID)
 	st.mu.Lock()
 	st.cache.replace(edited)
+	var state []Field
+	if r.obs != nil {
+		state = r.cacheState(ids(st.cache.entries), st.cache.evictedBefore)
+	}
 	st.mu.Unlock()
+	if r.obs != nil {
+		r.obs.Observe(ModelEvent{Step: r.rt.Step(), Kind: ModelCacheEdit, Who: r.Name, IDs: []int64{id},
+			Text: fmt.Sprintf("%s: edit #%d: cache replaced, evictedBefore 0", r.Name, id), State: state})
+	}
 	r.rt.Notef("%s: edit #%d: cache replaced, evictedBefore 0", r.Name, id)
 	r.ps.Publish(ChatChannel(chatID), Notify{FullRefresh: true})
 	return nil

@@ -3,6 +3,7 @@ package harness
 import (
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/interleave/interleave/sched"
 )
@@ -118,6 +119,11 @@ func (s *Subscriber) Start() error {
 	if s.rt.Tracing() {
 		s.note("snapshot after %d -> %v", s.AfterMessageID, ids(snap))
 	}
+	if s.replica.obs != nil {
+		s.observe(ModelEvent{Kind: ModelSnapshot, IDs: ids(snap), Text: fmt.Sprintf("%s: snapshot after %d -> %v", s.Name, s.AfterMessageID, ids(snap)),
+			State: []Field{ScalarField(s.Name, "afterMessageID", strconv.FormatInt(s.AfterMessageID, 10)),
+				ScalarField(s.Name, "lastMessageID", strconv.FormatInt(s.AfterMessageID, 10))}})
+	}
 	for _, m := range snap {
 		s.ctx.delivered[m.ID] = true
 		s.deliver(m, "snapshot")
@@ -201,6 +207,9 @@ func (s *Subscriber) mergeLoop() {
 		if n.AfterMessageID > 0 || n.FullRefresh {
 			if s.rt.Tracing() {
 				s.note("merge: handle %s (lastMessageID %d)", n, s.ctx.last)
+			}
+			if s.replica.obs != nil {
+				s.observe(ModelEvent{Kind: ModelMerge, Text: fmt.Sprintf("%s: merge: handle %s (lastMessageID %d)", s.Name, n, s.ctx.last)})
 			}
 			s.Strategy.HandleNotify(&s.ctx, n)
 		}
@@ -291,6 +300,7 @@ func (s *Subscriber) deliver(m Message, via string) {
 		s.deliveries = append(s.deliveries, d)
 		s.mu.Unlock()
 		s.note("deliver #%d via %s", m.ID, via)
+		s.observeDelivery(m.ID, via)
 		return
 	}
 	if !s.send(Event{Kind: EventMessage, Delivery: d}) {
@@ -302,6 +312,25 @@ func (s *Subscriber) deliver(m Message, via string) {
 	if s.rt.Tracing() {
 		s.note("deliver #%d via %s", m.ID, via)
 	}
+	s.observeDelivery(m.ID, via)
+}
+
+// observe sends a model event of the subscriber, when observed.
+func (s *Subscriber) observe(e ModelEvent) {
+	if o := s.replica.obs; o != nil {
+		e.Step, e.Who = s.rt.Step(), s.Name
+		o.Observe(e)
+	}
+}
+
+// observeDelivery sends a delivery with the subscriber's delivered
+// messages, in the order sent.
+func (s *Subscriber) observeDelivery(id int64, via string) {
+	if s.replica.obs == nil {
+		return
+	}
+	s.observe(ModelEvent{Kind: ModelDeliver, IDs: []int64{id}, Text: fmt.Sprintf("%s: deliver #%d via %s", s.Name, id, via),
+		State: []Field{arrivalField(s.Name, "delivered", s.DeliveredIDs())}})
 }
 
 // note adds a note attributed to the subscriber when the run records a

@@ -28,6 +28,9 @@ type WorldConfig struct {
 	// PubSub replaces the in-memory pubsub (a real database's
 	// LISTEN/NOTIFY).
 	PubSub Notifier
+	// Observer, when set, receives the model's typed events (Observer);
+	// a timeline sets it on a traced replay. Nil costs nothing.
+	Observer Observer
 }
 
 // World is a whole modelled deployment: a store, a pubsub, replicas, their
@@ -60,15 +63,19 @@ func NewWorld(rt *sched.Runtime, cfg WorldConfig) *World {
 	if w.PubSub == nil {
 		ps := NewPubSub(rt)
 		ps.QueueSize = cfg.PubSubQueue
+		ps.obs = cfg.Observer
 		w.PubSub = ps
 	}
 	if w.Store == nil {
 		w.Mem = NewMemStoreConfig(rt, cfg.DB)
+		w.Mem.obs = cfg.Observer
 		w.Store, w.Truth, w.Seeder = w.Mem, w.Mem, w.Mem
 	}
 	n := max(cfg.Replicas, 1)
 	for i := 0; i < n; i++ {
-		w.Replicas = append(w.Replicas, NewReplica(rt, fmt.Sprintf("replica%d", i+1), w.Store, w.PubSub, cfg.Config))
+		r := NewReplica(rt, fmt.Sprintf("replica%d", i+1), w.Store, w.PubSub, cfg.Config)
+		r.obs = cfg.Observer
+		w.Replicas = append(w.Replicas, r)
 	}
 	return w
 }

@@ -22,6 +22,8 @@ import (
 //	-interleave.replay FILE    INTERLEAVE_REPLAY       the schedule file TestReplay replays
 //	                                                   (with -interleave.scenario and -interleave.strategy,
 //	                                                   if given, instead of the file's)
+//	-interleave.html DIR       INTERLEAVE_HTML         write each failure's timeline page under
+//	                                                   DIR/<scenario>/ (HTMLFileName)
 //
 // A flag given on the command line wins over its variable. The numbers
 // have limits (MaxSchedules, MaxDepth, MaxPreemptions), and the seeds a
@@ -39,15 +41,17 @@ type Config struct {
 	Mode        string
 	Save        string
 	Replay      string
+	HTML        string
 }
 
 // ConfigKeys are the names of the settings, as in -interleave.<key> and
 // INTERLEAVE_<KEY>.
-var ConfigKeys = []string{"seed", "strategy", "schedules", "search", "depth", "preemptions", "scenario", "mode", "save", "replay"}
+var ConfigKeys = []string{"seed", "strategy", "schedules", "search", "depth", "preemptions", "scenario", "mode", "save", "replay", "html"}
 
 // LoadConfig builds a Config from the flags set on the command line
-// (flags, by key) and the environment (getenv). It is a pure function of
-// its arguments. Errors name the flag and its variable. The settings the
+// (flags, by key) and the environment (getenv). It depends on nothing else
+// but whether the -interleave.html directory, if given, is a directory
+// (testconfig.CheckHTML). Errors name the flag and its variable. The settings the
 // scenarios share with schedtest are parsed by internal/testconfig.
 func LoadConfig(flags map[string]string, getenv func(string) string) (Config, error) {
 	c := Config{Schedules: 20, Search: "pct", Depth: 3, Preemptions: 2, Mode: "controlled"}
@@ -79,7 +83,10 @@ func LoadConfig(flags map[string]string, getenv func(string) string) (Config, er
 	})
 	c.Seed, c.SeedSet, c.Schedules = common.Seed, common.SeedSet, common.Schedules
 	c.Search, c.Depth, c.Preemptions = common.Search, common.Depth, common.Preemptions
-	c.Mode, c.Save, c.Replay = common.Mode, common.Save, common.Replay
+	c.Mode, c.Save, c.Replay, c.HTML = common.Mode, common.Save, common.Replay, common.HTML
+	if err == nil {
+		err = testconfig.CheckHTML(common, flags)
+	}
 	if err == nil && c.SeedSet {
 		// TestStress runs the seeds from -interleave.seed on.
 		if err := CheckSeedRange(c.Seed, int64(c.Schedules)); err != nil {

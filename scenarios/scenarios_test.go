@@ -98,6 +98,7 @@ func TestScenarios(t *testing.T) {
 							}
 							traced := scenarios.Run(scenarios.Spec{Scenario: sc, Strategy: st, Search: search, Seed: seed, Trace: true})
 							saveIfAsked(t, c, traced)
+							pageIfAsked(t, c, traced)
 							t.Fatalf("%s\n%s", traced.Report(), traced.Trace)
 						})
 					}
@@ -119,6 +120,21 @@ func saveIfAsked(t *testing.T, c scenarios.Config, r *scenarios.RunResult) {
 	t.Logf("schedule saved to %s", path)
 }
 
+// pageIfAsked writes the run's timeline page under -interleave.html, if
+// given, and returns its path.
+func pageIfAsked(t *testing.T, c scenarios.Config, r *scenarios.RunResult) string {
+	if c.HTML == "" {
+		return ""
+	}
+	path, err := scenarios.SaveHTML(c.HTML, r)
+	if err != nil {
+		t.Errorf("writing the timeline page: %v", err)
+		return ""
+	}
+	t.Logf("timeline page written to %s", path)
+	return path
+}
+
 // summaryLine is the line a stress child prints at its end: the seeds
 // it was given and the schedules it ran (internal/stress parses it).
 func summaryLine(first int64, seeds, schedules int) string {
@@ -128,8 +144,12 @@ func summaryLine(first int64, seeds, schedules int) string {
 
 // failureLine is the line a stress child prints for each failure, for the
 // stress runner to group and report (internal/stress parses it).
-func failureLine(signature, repro, debug string) string {
-	b, _ := json.Marshal(map[string]string{"signature": signature, "repro": repro, "debug": debug})
+func failureLine(signature, repro, debug, html string) string {
+	m := map[string]string{"signature": signature, "repro": repro, "debug": debug}
+	if html != "" {
+		m["html"] = html
+	}
+	b, _ := json.Marshal(m)
 	return "INTERLEAVE-FAILURE " + string(b)
 }
 
@@ -182,8 +202,12 @@ func TestStress(t *testing.T) {
 				if r.Failure == nil {
 					continue
 				}
-				fmt.Println(failureLine(signature(sc.Name, name, r.Violations, r.Failure), r.Repro(), r.DebugLine()))
 				traced := scenarios.Run(scenarios.Spec{Scenario: sc, Strategy: st, Search: search, Seed: seed, Trace: true})
+				page := pageIfAsked(t, c, traced)
+				if page != "" {
+					page, _ = filepath.Abs(page)
+				}
+				fmt.Println(failureLine(signature(sc.Name, name, r.Violations, r.Failure), r.Repro(), r.DebugLine(), page))
 				saveIfAsked(t, c, traced)
 				t.Errorf("%s", traced.Report())
 			}
@@ -210,7 +234,7 @@ func stressWild(t *testing.T, sc *scenarios.Scenario, st harness.MergeStrategy, 
 		shell.Join("go", "run", "./cmd/interleave", "explore", "--scenario", scenario, "--strategy", st.Name(), "--search", "pct", "--stop")
 	debug := shell.Join("go", "run", "./cmd/interleave", "debug", "--scenario", scenario, "--strategy", st.Name(), "--search", "pct", "--seed", "1") +
 		"  # the first pct schedule; use the seed explore reports"
-	fmt.Println(failureLine(signature(sc.Name, st.Name(), out.Violations, res.Failure), repro, debug))
+	fmt.Println(failureLine(signature(sc.Name, st.Name(), out.Violations, res.Failure), repro, debug, ""))
 	t.Errorf("wild %s / %s seed %d: %v\nTo reproduce: %s", sc.Name, st.Name(), seed, res.Failure, repro)
 }
 
@@ -240,6 +264,7 @@ func TestReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	saveIfAsked(t, c, r)
+	pageIfAsked(t, c, r)
 	if r.Failure != nil {
 		t.Fatalf("%s\n%s", r.Report(), r.Trace)
 	}

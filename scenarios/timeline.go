@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,14 +20,17 @@ import (
 //
 // It replays the run's schedule with runnable sets recorded, which the
 // preemption marks need, and fails if the replay does not give the run's
-// trace. The events and state are read from the model's trace notes: a
-// note it knows becomes an event, one it does not know stays a note of its
+// trace. The events and state are the model's typed events
+// (harness.Observer), recorded on that replay; a note that an event says
+// in the same words is shown as the event, the others stay notes of their
 // step.
 func (r *RunResult) Timeline() (timeline.Run, error) {
 	if r.Schedule == nil || r.Spec.Scenario == nil {
 		return timeline.Run{}, fmt.Errorf("timeline: the run has no schedule to replay")
 	}
-	wl := r.Spec.workload()
+	wl := workloadFor(r.Spec.Scenario, r.WorkloadSeed)
+	var log modelLog
+	wl.Config.Observer = &log
 	res := sched.Run(wl.Body(r.Spec.Strategy, nil), sched.Options{
 		Strategy: sched.Replay(r.Schedule), Trace: true, Runnable: true, MaxSteps: r.Spec.MaxSteps})
 	if res.Failure != nil && res.Failure.Kind == sched.Divergence {
@@ -40,12 +42,22 @@ func (r *RunResult) Timeline() (timeline.Run, error) {
 	tl := timeline.FromTrace(res.Trace)
 	tl.Title = fmt.Sprintf("%s / %s / %s seed %d", r.Spec.Scenario.Name, r.Spec.Strategy.Name(), r.Spec.Search, r.Spec.Seed)
 	b := newChatTimeline(&tl, lostIDs(r.Violations))
-	b.read()
+	b.read(log.events)
 	b.verdict(r)
 	b.threads()
 	tl.Schedule = r.Schedule.String()
-	tl.Repro = []timeline.Repro{{Label: "go test", Command: r.Repro()}, {Label: "rerun", Command: r.CLI()}}
+	tl.Repro = r.reproLines()
 	return tl, nil
+}
+
+// reproLines are the lines that rerun the run, labelled as the CLI
+// prints them (To reproduce, Rerun, Debug); for a replay whose schedule
+// is not saved yet, the hint of what to do instead.
+func (r *RunResult) reproLines() []timeline.Repro {
+	if !r.reproducible() {
+		return []timeline.Repro{{Label: "To reproduce", Command: r.ReproOrHint()}}
+	}
+	return []timeline.Repro{{Label: "To reproduce", Command: r.Repro()}, {Label: "Rerun", Command: r.CLI()}, {Label: "Debug", Command: r.DebugLine()}}
 }
 
 // The chat model's event kinds and item marks, with their display.
@@ -71,20 +83,10 @@ var (
 	}
 )
 
-// The notes of the chat model (harness), as they read today.
-var (
-	reInsert   = regexp.MustCompile(`^inserted #(\d+) (\S+) .* \(uncommitted(?:, created_at \d+)?\)$`)
-	reAppend   = regexp.MustCompile(`^(\S+): cache append #(\d+) -> cache \[([\d ]*)\], evictedBefore (\d+)$`)
-	reEvict    = regexp.MustCompile(`^(\S+): cache full: evicted #(\d+)$`)
-	reEdit     = regexp.MustCompile(`^(\S+): edit #(\d+): cache replaced, evictedBefore (\d+)$`)
-	reNotify   = regexp.MustCompile(`^notify committed on (\S+): (notify\{(?:After=(\d+))?.*\})$`)
-	reRecv     = regexp.MustCompile(`^deliver (notify\{(?:After=(\d+))?.*\}) on (\S+)$`)
-	reHandle   = regexp.MustCompile(`^(\S+): merge: handle (.*)$`)
-	reLookup   = regexp.MustCompile(`^(\S+): ((?:naive: cacheAfter|db after|fixed: |fixed-r1: |producer-lock: ).*)$`)
-	reSnapshot = regexp.MustCompile(`^(\S+): snapshot after (\d+) -> \[([\d ]*)\]$`)
-	reDeliver  = regexp.MustCompile(`^(\S+): deliver #(\d+) via (\S+)$`)
-	reCursor   = regexp.MustCompile(`^(\S+): lastMessageID (\d+) -> (\d+)$`)
-)
+// modelLog records the model's typed events of a run (harness.Observer).
+type modelLog struct{ events []harness.ModelEvent }
+
+func (l *modelLog) Observe(e harness.ModelEvent) { l.events = append(l.events, e) }
 
 // chatSub is what the adapter knows of one subscriber.
 type chatSub struct {
@@ -93,13 +95,11 @@ type chatSub struct {
 	count       map[int64]int // looked up by key only
 }
 
-// chatTimeline turns the chat model's notes into events and state.
+// chatTimeline turns the chat model's typed events into events and state.
 type chatTimeline struct {
 	tl        *timeline.Run
 	step      int
-	pending   map[int][]int64 // lane -> rows inserted, not yet committed; by key only
-	committed []int64
-	inFlight  []string
+	committed []int64             // what the db holds committed, in ID order
 	subs      map[string]*chatSub // by key only
 	// lost holds the messages the oracle says were never delivered; late,
 	// those delivered after a higher ID; dup, those delivered twice.
@@ -110,7 +110,7 @@ type chatTimeline struct {
 
 func newChatTimeline(tl *timeline.Run, lost []int64) *chatTimeline {
 	tl.Kinds, tl.Marks = chatKinds, chatMarks
-	return &chatTimeline{tl: tl, pending: map[int][]int64{}, subs: map[string]*chatSub{},
+	return &chatTimeline{tl: tl, subs: map[string]*chatSub{},
 		last: map[string]timeline.Value{}, field: map[string]int{}, lost: lost}
 }
 
@@ -135,16 +135,6 @@ func keys(ids []int64) []string {
 	out := make([]string, len(ids))
 	for i, id := range ids {
 		out[i] = key(id)
-	}
-	return out
-}
-
-func atoi(s string) int64 { n, _ := strconv.ParseInt(s, 10, 64); return n }
-
-func idsOf(s string) []int64 {
-	var out []int64
-	for _, f := range strings.Fields(s) {
-		out = append(out, atoi(f))
 	}
 	return out
 }
@@ -228,44 +218,74 @@ func (b *chatTimeline) items(ids []int64, mark func(i int, id int64) string) tim
 	return timeline.List(out...)
 }
 
-// laterThanEarlier marks an ID that comes after a higher one in the list.
-func laterThanEarlier(ids []int64) func(int, int64) string {
-	return func(i int, id int64) string {
-		if i > 0 && slices.Max(ids[:i]) > id {
-			return "late"
-		}
-		return ""
+// messageID is the ID of a message item ("#N"), if it is one.
+func messageID(it harness.Item) (int64, bool) {
+	k := it.Key
+	if k == "" {
+		k = it.Text
 	}
+	rest, ok := strings.CutPrefix(k, "#")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	return id, err == nil
 }
 
-// read walks the steps' notes once to learn which messages are delivered
-// late or twice (for the marks), then again to record events and state.
-func (b *chatTimeline) read() {
-	b.prescan()
-	b.step = 0
-	b.set("db", "committed in this run", timeline.List())
-	b.set("db", "uncommitted", timeline.List())
-	for i, s := range b.tl.Steps {
-		b.step = i + 1
-		if s.Label == "db: commit" {
-			rows := b.pending[s.Lane]
-			delete(b.pending, s.Lane)
-			if len(rows) == 0 {
-				b.event("commit", "commit (no new rows)")
-			} else {
-				b.event("commit", "commit "+strings.Join(keys(rows), " "), rows...)
-				b.committed = append(b.committed, rows...)
-				b.setDB()
-				b.setSubs()
-			}
+// value turns a model field into a page value. In a list in arrival
+// order (harness.Field.Arrival), an item that comes after a higher ID is
+// marked late, and one seen before in the list twice: what a cache or a
+// delivered set must never show.
+func value(f harness.Field) timeline.Value {
+	if !f.List {
+		return timeline.Scalar(f.Text)
+	}
+	items := make([]timeline.Item, len(f.Items))
+	var high int64
+	seen := map[int64]bool{} // by key only
+	for i, it := range f.Items {
+		items[i] = timeline.Item{Text: it.Text}
+		if it.Key != "" && it.Key != it.Text {
+			items[i].Key = it.Key
 		}
-		// A note turned into an event is shown as that event; the
-		// step keeps the notes this adapter does not know.
+		id, ok := messageID(it)
+		if !ok || !f.Arrival {
+			continue
+		}
+		switch {
+		case seen[id]:
+			items[i].Mark = "dup"
+		case id < high:
+			items[i].Mark = "late"
+		}
+		seen[id], high = true, max(high, id)
+	}
+	return timeline.List(items...)
+}
+
+// read records the model's events, step by step, and their state. A note
+// that says what an event says (the model notes it in the same words) is
+// dropped from its step: the page shows the event.
+func (b *chatTimeline) read(events []harness.ModelEvent) {
+	b.prescan(events)
+	texts := map[int][]string{} // step -> the events' texts; by key only
+	for _, e := range events {
+		b.step = e.Step
+		texts[e.Step] = append(texts[e.Step], e.Text)
+		b.model(e)
+	}
+	for i := range b.tl.Steps {
+		t := texts[i+1]
+		if len(t) == 0 {
+			continue
+		}
 		var kept []string
-		for _, n := range s.Notes {
-			if !b.note(s.Lane, n) {
-				kept = append(kept, n)
+		for _, n := range b.tl.Steps[i].Notes {
+			if j := slices.Index(t, n); j >= 0 {
+				t = slices.Delete(t, j, j+1)
+				continue
 			}
+			kept = append(kept, n)
 		}
 		b.tl.Steps[i].Notes = kept
 	}
@@ -273,22 +293,19 @@ func (b *chatTimeline) read() {
 
 // prescan finds the late and duplicated deliveries, which the marks of
 // earlier steps already show.
-func (b *chatTimeline) prescan() {
+func (b *chatTimeline) prescan(events []harness.ModelEvent) {
 	seen := map[string][]int64{} // subscriber -> delivered; by key only
-	for _, s := range b.tl.Steps {
-		for _, n := range s.Notes {
-			m := reDeliver.FindStringSubmatch(n)
-			if m == nil {
-				continue
-			}
-			id, d := atoi(m[2]), seen[m[1]]
-			if slices.Contains(d, id) && !slices.Contains(b.dup, id) {
-				b.dup = append(b.dup, id)
-			} else if len(d) > 0 && slices.Max(d) > id && !slices.Contains(b.late, id) {
-				b.late = append(b.late, id)
-			}
-			seen[m[1]] = append(d, id)
+	for _, e := range events {
+		if e.Kind != harness.ModelDeliver || len(e.IDs) != 1 {
+			continue
 		}
+		id, d := e.IDs[0], seen[e.Who]
+		if slices.Contains(d, id) && !slices.Contains(b.dup, id) {
+			b.dup = append(b.dup, id)
+		} else if len(d) > 0 && slices.Max(d) > id && !slices.Contains(b.late, id) {
+			b.late = append(b.late, id)
+		}
+		seen[e.Who] = append(d, id)
 	}
 }
 
@@ -301,126 +318,65 @@ func (b *chatTimeline) sub(name string) *chatSub {
 	return s
 }
 
-// note turns one note of a step into an event and state, and reports
-// whether it knew the note.
-func (b *chatTimeline) note(lane int, n string) bool {
-	if m := reInsert.FindStringSubmatch(n); m != nil {
-		id := atoi(m[1])
-		b.pending[lane] = append(b.pending[lane], id)
-		b.event("insert", n, id)
-		b.setDB()
-		return true
+// model records one model event: the event, its state fields, and what
+// the adapter derives from them (what lies behind each cursor).
+func (b *chatTimeline) model(e harness.ModelEvent) {
+	text := e.Text
+	var sub *chatSub
+	switch e.Kind {
+	case harness.ModelSnapshot, harness.ModelDeliver, harness.ModelCursorMove:
+		sub = b.sub(e.Who)
 	}
-	if m := reAppend.FindStringSubmatch(n); m != nil {
-		id, cache := atoi(m[2]), idsOf(m[3])
-		b.event("cache-append", fmt.Sprintf("%s -> %s cache (%d entries, evictedBefore %s)", key(id), m[1], len(cache), m[4]), id)
-		b.set(m[1]+" cache", "cache", b.items(cache, laterThanEarlier(cache)))
-		b.set(m[1]+" cache", "evictedBefore", timeline.Scalar(m[4]))
-		return true
-	}
-	if m := reEvict.FindStringSubmatch(n); m != nil {
-		id := atoi(m[2])
-		b.event("evict", fmt.Sprintf("%s evicted %s", m[1], key(id)), id)
-		return true
-	}
-	if m := reEdit.FindStringSubmatch(n); m != nil {
-		id := atoi(m[2])
-		b.event("cache-edit", fmt.Sprintf("%s: edit of %s replaced the cache", m[1], key(id)), id)
-		b.set(m[1]+" cache", "cache", timeline.List())
-		b.set(m[1]+" cache", "evictedBefore", timeline.Scalar(m[3]))
-		return true
-	}
-	if m := reNotify.FindStringSubmatch(n); m != nil {
-		b.event("notify", m[2]+" on "+m[1], afterItem(m[3])...)
-		b.inFlight = append(b.inFlight, m[2])
-		b.setPubSub()
-		return true
-	}
-	if m := reRecv.FindStringSubmatch(n); m != nil {
-		b.event("notify-recv", "listener received "+m[1], afterItem(m[2])...)
-		if i := slices.Index(b.inFlight, m[1]); i >= 0 {
-			b.inFlight = slices.Delete(b.inFlight, i, i+1)
+	for _, f := range e.State {
+		b.set(f.Group, f.Name, value(f))
+		if e.Kind == harness.ModelCacheAppend && f.Name == "cache" && len(e.IDs) == 1 {
+			// The model's words list the whole cache; the state shows it.
+			text = fmt.Sprintf("%s -> %s (%d entries)", key(e.IDs[0]), f.Group, len(f.Items))
 		}
-		b.setPubSub()
-		return true
-	}
-	if m := reHandle.FindStringSubmatch(n); m != nil {
-		b.event("merge", m[1]+": handle "+m[2])
-		return true
-	}
-	if m := reSnapshot.FindStringSubmatch(n); m != nil {
-		s := b.sub(m[1])
-		s.floor, s.last = atoi(m[2]), atoi(m[2])
-		snap := idsOf(m[3])
-		b.event("snapshot", fmt.Sprintf("%s: snapshot after #%s -> [%s]", m[1], m[2], strings.Join(keys(snap), " ")), snap...)
-		b.set(m[1], "afterMessageID", timeline.Scalar(m[2]))
-		b.setSub(m[1])
-		return true
-	}
-	if m := reDeliver.FindStringSubmatch(n); m != nil {
-		s, id := b.sub(m[1]), atoi(m[2])
-		s.delivered = append(s.delivered, id)
-		s.count[id]++
-		b.event("deliver", fmt.Sprintf("%s: deliver %s via %s", m[1], key(id), m[3]), id)
-		b.setSub(m[1])
-		return true
-	}
-	if m := reCursor.FindStringSubmatch(n); m != nil {
-		s := b.sub(m[1])
-		from, to := atoi(m[2]), atoi(m[3])
-		s.last = to
-		var passed []int64 // committed, not delivered, now behind the cursor
-		for _, id := range b.committed {
-			if id > from && id < to && s.count[id] == 0 {
-				passed = append(passed, id)
+		switch {
+		case f.Group == "db" && f.Name == "committed":
+			b.committed = b.committed[:0]
+			for _, it := range f.Items {
+				if id, ok := messageID(it); ok {
+					b.committed = append(b.committed, id)
+				}
 			}
-		}
-		text := fmt.Sprintf("%s: lastMessageID %d -> %d", m[1], from, to)
-		if len(passed) > 0 {
-			text += ", passing undelivered " + strings.Join(keys(passed), " ")
-		}
-		b.event("cursor-move", text, passed...)
-		b.setSub(m[1])
-		return true
-	}
-	if m := reLookup.FindStringSubmatch(n); m != nil {
-		b.event("lookup", m[1]+": "+m[2])
-		return true
-	}
-	return false
-}
-
-// afterItem is the message a notify{After=N} announces: #N+1.
-func afterItem(after string) []int64 {
-	if after == "" {
-		return nil
-	}
-	return []int64{atoi(after) + 1}
-}
-
-func (b *chatTimeline) setDB() {
-	var unc []int64
-	for lane := range len(b.tl.Lanes) {
-		unc = append(unc, b.pending[lane]...)
-	}
-	slices.Sort(unc)
-	b.set("db", "committed in this run", b.items(b.committed, nil))
-	b.set("db", "uncommitted", b.items(unc, nil))
-}
-
-func (b *chatTimeline) setPubSub() {
-	items := make([]timeline.Item, len(b.inFlight))
-	for i, n := range b.inFlight {
-		items[i] = timeline.Item{Text: n}
-		if m := reRecv.FindStringSubmatch("deliver " + n + " on x"); m != nil && m[2] != "" {
-			items[i].Key = key(atoi(m[2]) + 1)
+			slices.Sort(b.committed)
+		case sub != nil && f.Group == e.Who && f.Name == "afterMessageID":
+			sub.floor, _ = strconv.ParseInt(f.Text, 10, 64)
+		case sub != nil && f.Group == e.Who && f.Name == "lastMessageID":
+			to, _ := strconv.ParseInt(f.Text, 10, 64)
+			if e.Kind == harness.ModelCursorMove {
+				// The committed messages not delivered that the cursor
+				// now passes: where a loss begins.
+				var passed []int64
+				for _, id := range b.committed {
+					if id > sub.last && id < to && sub.count[id] == 0 {
+						passed = append(passed, id)
+					}
+				}
+				if len(passed) > 0 {
+					text += ", passing undelivered " + strings.Join(keys(passed), " ")
+				}
+				e.IDs = append(e.IDs, passed...)
+			}
+			sub.last = to
 		}
 	}
-	b.set("pubsub", "notifies in flight", timeline.List(items...))
+	if e.Kind == harness.ModelDeliver && len(e.IDs) == 1 {
+		sub.delivered = append(sub.delivered, e.IDs[0])
+		sub.count[e.IDs[0]]++
+	}
+	b.event(e.Kind, text, e.IDs...)
+	switch {
+	case sub != nil:
+		b.setSub(e.Who)
+	case e.Kind == harness.ModelCommit:
+		b.setSubs() // a commit can put a message behind a cursor
+	}
 }
 
-// setSubs refreshes every subscriber's fields (a commit can put a message
-// behind a cursor).
+// setSubs refreshes every subscriber's derived field.
 func (b *chatTimeline) setSubs() {
 	names := make([]string, 0, len(b.subs))
 	for n := range b.subs {
@@ -432,22 +388,12 @@ func (b *chatTimeline) setSubs() {
 	}
 }
 
-// setSub records a subscriber's cursor, its deliveries (late and repeated
-// ones marked) and the committed messages behind its cursor that it has not
-// received: lost if it never does, late if it does later.
+// setSub records the committed messages behind a subscriber's cursor that
+// it has not received: lost if it never does, late if it does later.
 func (b *chatTimeline) setSub(name string) {
 	s := b.sub(name)
-	b.set(name, "lastMessageID", timeline.Scalar(strconv.FormatInt(s.last, 10)))
-	seen := map[int64]bool{} // by key only
-	b.set(name, "delivered", b.items(s.delivered, func(i int, id int64) string {
-		defer func() { seen[id] = true }()
-		if seen[id] {
-			return "dup"
-		}
-		return laterThanEarlier(s.delivered)(i, id)
-	}))
 	var behind []int64
-	for _, id := range slices.Sorted(slices.Values(b.committed)) {
+	for _, id := range b.committed {
 		if id > s.floor && id < s.last && s.count[id] == 0 {
 			behind = append(behind, id)
 		}
@@ -494,9 +440,10 @@ func (b *chatTimeline) secondDelivery(id int64) int {
 // events that name it.
 func (b *chatTimeline) threads() {
 	follow := func(id int64, title string) {
-		t := timeline.Thread{Item: key(id), Title: title}
+		k := key(id)
+		t := timeline.Thread{Item: k, Title: title}
 		for _, e := range b.tl.Events {
-			if slices.Contains(e.Items, key(id)) {
+			if slices.Contains(e.Items, k) {
 				t.Steps = append(t.Steps, timeline.ThreadStep{Step: e.Step, Text: e.Text})
 			}
 		}

@@ -144,9 +144,9 @@ func TestTimelineOfNaive(t *testing.T) {
 		step         int
 		want         string
 	}{
-		{"db", "committed in this run", 11, ""},
+		{"db", "committed", 11, "#1 #2"},
 		{"db", "uncommitted", 11, "#3 #4 #5"},
-		{"db", "committed in this run", 12, "#3 #4 #5"},
+		{"db", "committed", 12, "#1 #2 #3 #4 #5"},
 		{"replica1 cache", "cache", 34, "#3 #6"},
 		{"replica1 cache", "cache", 81, "#3 #6 #4(late) #5(late)"},
 		{"replica1 cache", "evictedBefore", 81, "0"},
@@ -155,8 +155,8 @@ func TestTimelineOfNaive(t *testing.T) {
 		{"sub", "delivered", 34, "#3 #6"},
 		{"sub", "behind the cursor, undelivered", 34, "#4(lost) #5(lost)"},
 		{"sub", "afterMessageID", 81, "2"},
-		{"pubsub", "notifies in flight", 30, "notify{After=5}"},
-		{"pubsub", "notifies in flight", 31, ""},
+		{"pubsub", "sub listener in flight", 30, "notify{After=5}"},
+		{"pubsub", "sub listener in flight", 31, ""},
 	} {
 		if got := valueAt(t, tl, c.group, c.field, c.step); got != c.want {
 			t.Errorf("%s.%s at step %d: %q, want %q", c.group, c.field, c.step, got, c.want)
@@ -176,7 +176,10 @@ func TestTimelineOfNaive(t *testing.T) {
 			t.Errorf("no %s event", k)
 		}
 	}
-	if tl.Schedule != r.Schedule.String() || len(tl.Repro) != 2 || tl.Repro[0].Command != r.Repro() || tl.Repro[1].Command != r.CLI() {
+	if tl.Schedule != r.Schedule.String() || len(tl.Repro) != 3 ||
+		tl.Repro[0] != (timeline.Repro{Label: "To reproduce", Command: r.Repro()}) ||
+		tl.Repro[1] != (timeline.Repro{Label: "Rerun", Command: r.CLI()}) ||
+		tl.Repro[2] != (timeline.Repro{Label: "Debug", Command: r.DebugLine()}) {
 		t.Errorf("reproduction: %q %+v", tl.Schedule, tl.Repro)
 	}
 }
@@ -371,4 +374,41 @@ func TestTimelineInBrowser(t *testing.T) {
 			t.Errorf("the page reported: %s", strings.Join(p, "; "))
 		}
 	})
+}
+
+// BenchmarkTimelinePage10000Steps reports, for the page of an
+// 11,832-step run of the chat model, the time to build its timeline (a
+// replay with the model observed) and write the page, the page's size, and
+// how long headless Chromium takes from navigation to drawn.
+func BenchmarkTimelinePage10000Steps(b *testing.B) {
+	r := longRun(b)
+	var page bytes.Buffer
+	build := time.Duration(0)
+	for b.Loop() {
+		start := time.Now()
+		tl, err := r.Timeline()
+		if err != nil {
+			b.Fatal(err)
+		}
+		page.Reset()
+		if err := timeline.Write(&page, tl); err != nil {
+			b.Fatal(err)
+		}
+		build += time.Since(start)
+	}
+	b.ReportMetric(float64(build.Milliseconds())/float64(b.N), "ms-to-build")
+	b.ReportMetric(float64(page.Len()), "page-bytes")
+	br := browsertest.Start(b, 1400, 1000)
+	path := filepath.Join(b.TempDir(), "long.html")
+	if err := os.WriteFile(path, page.Bytes(), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	tab := br.Tab(b)
+	const loads = 3
+	var drawn float64
+	for range loads {
+		load(b, tab, "file://"+path)
+		drawn += browsertest.Eval[float64](b, tab, `window.timelineReadyMs`)
+	}
+	b.ReportMetric(drawn/loads, "ms-to-drawn")
 }

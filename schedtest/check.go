@@ -16,7 +16,7 @@ import (
 
 // keys are the settings Check reads, as -interleave.<key> and
 // INTERLEAVE_<KEY>.
-var keys = []string{"seed", "schedules", "search", "depth", "preemptions", "mode", "save", "replay"}
+var keys = []string{"seed", "schedules", "search", "depth", "preemptions", "mode", "save", "replay", "html"}
 
 func init() {
 	testconfig.Register(keys, func(k string) string { return "schedtest: " + testconfig.Docs[k] })
@@ -80,6 +80,9 @@ func load(s settings) (testconfig.Config, error) {
 		}
 	})
 	c, err := testconfig.Load(s.cfg, keys, flagsSet, os.Getenv, nil)
+	if err == nil {
+		err = testconfig.CheckHTML(c, flagsSet)
+	}
 	if err == nil && c.SeedSet && c.SchedulesSet {
 		if err := testconfig.CheckSeedRange(c.Seed, int64(c.Schedules)); err != nil {
 			return c, fmt.Errorf("-interleave.seed=%d with -interleave.schedules=%d: %w", c.Seed, c.Schedules, err)
@@ -108,8 +111,11 @@ type Outcome struct {
 	Saved string
 	// Repro is the go test line that reruns the failure; Debug is the
 	// interleave debug line that opens it in the debugger.
-	Repro     string
-	Debug     string
+	Repro string
+	Debug string
+	// HTML is the path of the failure's timeline page, written when
+	// -interleave.html (INTERLEAVE_HTML) names a directory.
+	HTML      string
 	signature string
 }
 
@@ -120,7 +126,7 @@ func Check(t testing.TB, body func(rt *sched.Runtime), opts ...Option) {
 	t.Helper()
 	if o := Explore(t, body, opts...); o.Failure != nil {
 		if os.Getenv("INTERLEAVE_STRESS") == "1" {
-			emitFailure(o.signature, o.Repro, o.Debug)
+			emitFailure(o.signature, o.Repro, o.Debug, o.HTML)
 		}
 		t.Fatal(o.Report)
 	}

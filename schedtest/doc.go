@@ -37,6 +37,8 @@
 //	-interleave.mode M         INTERLEAVE_MODE         controlled (default) or wild
 //	-interleave.save DIR       INTERLEAVE_SAVE         where failing schedules go (default testdata/interleave)
 //	-interleave.replay FILE    INTERLEAVE_REPLAY       rerun the schedule in FILE, alone
+//	-interleave.html DIR       INTERLEAVE_HTML         write the failure's timeline page (package timeline)
+//	                                                   as DIR/<Test>/<search>-seed<N>.html (replay.html for a replay)
 //
 // Schedule N of random and PCT uses seed N, so -interleave.seed=N reruns
 // it (with -interleave.schedules=K as well, schedules N to N+K-1: how

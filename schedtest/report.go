@@ -11,6 +11,7 @@ import (
 	"github.com/interleave/interleave/internal/fsutil"
 	"github.com/interleave/interleave/internal/shell"
 	"github.com/interleave/interleave/sched"
+	"github.com/interleave/interleave/timeline"
 )
 
 // fail records the failing run res, found as schedule seed of total: it
@@ -84,9 +85,12 @@ func (c *checker) fail(res *sched.Result, seed int64, total int) {
 		fmt.Fprintf(&b, "To debug it: %s\n", c.debugLine(path))
 	}
 	c.found(small.Failure, s, repro, b.String())
+	lines := []timeline.Repro{{Label: "To rerun the schedule as found", Command: seedLine}}
 	if c.out.Saved != "" {
 		c.out.Debug = c.debugLine(path)
+		lines = []timeline.Repro{{Label: "To rerun the shrunk schedule", Command: replayLine}, lines[0], {Label: "To debug it", Command: c.out.Debug}}
 	}
+	c.out.HTML = c.page(small.Failure, s, lines)
 }
 
 // debugLine is the interleave debug line that opens the schedule in path
@@ -162,6 +166,7 @@ func (c *checker) replayFile(path string) {
 	c.found(r.Failure, r.Schedule, line, fmt.Sprintf("interleave: replayed %s: %v\n%d steps, %s, trace hash %s\n\n%s\nTo rerun it: %s\nTo debug it: %s\n",
 		path, r.Failure, r.Steps, plural(r.Preemptions, "preemption"), hash(r.Trace), story(r), line, c.debugLine(path)))
 	c.out.Debug = c.debugLine(path)
+	c.out.HTML = c.page(r.Failure, r.Schedule, []timeline.Repro{{Label: "To rerun it", Command: line}, {Label: "To debug it", Command: c.out.Debug}})
 }
 
 // replayCorpus replays every schedule saved for this test: the first that
@@ -185,6 +190,7 @@ func (c *checker) replayCorpus() {
 			c.found(r.Failure, r.Schedule, line, fmt.Sprintf("interleave: saved schedule %s still fails: %v\n%d steps, trace hash %s\n\n%s\nTo rerun it: %s\nTo debug it: %s\n",
 				path, r.Failure, r.Steps, hash(r.Trace), story(r), line, c.debugLine(path)))
 			c.out.Saved, c.out.Debug = path, c.debugLine(path)
+			c.out.HTML = c.page(r.Failure, r.Schedule, []timeline.Repro{{Label: "To rerun it", Command: line}, {Label: "To debug it", Command: c.out.Debug}})
 			return
 		}
 	}
@@ -204,8 +210,12 @@ func load1(path string) (*sched.Schedule, error) {
 }
 
 // emitFailure prints the line interleave stress reads from a child.
-func emitFailure(signature, repro, debug string) {
-	b, _ := json.Marshal(map[string]string{"signature": signature, "repro": repro, "debug": debug})
+func emitFailure(signature, repro, debug, html string) {
+	m := map[string]string{"signature": signature, "repro": repro, "debug": debug}
+	if html != "" {
+		m["html"] = html
+	}
+	b, _ := json.Marshal(m)
 	fmt.Println("INTERLEAVE-FAILURE " + string(b))
 }
 

@@ -302,3 +302,30 @@ func TestFromTrace(t *testing.T) {
 		t.Error("a nil trace gave steps")
 	}
 }
+
+func TestReadPageGivesBackTheRuns(t *testing.T) {
+	a, b := lostUpdate(true), lostUpdate(false)
+	runs, err := timeline.ReadPage(write(t, a, b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := jsonOf(t, runs), jsonOf(t, []timeline.Run{a, b}); got != want {
+		t.Errorf("read back:\n%s\nwant\n%s", got, want)
+	}
+	page := write(t, a)
+	for _, tc := range []struct {
+		name string
+		page []byte
+		want string
+	}{
+		{"not a page", []byte("hello"), "timeline: not a timeline page (no <!DOCTYPE html> at its start)"},
+		{"no data", []byte("<!DOCTYPE html><p>x</p>"), "timeline: the page has no timeline-data script"},
+		{"not JSON", bytes.Replace(page, []byte(`{"version":`), []byte(`{"version"`), 1), "timeline: the page's data: invalid character"},
+		{"other version", bytes.Replace(page, []byte(`{"version":1,`), []byte(`{"version":2,`), 1), "timeline: the page's data is version 2; this package reads version 1"},
+	} {
+		_, err := timeline.ReadPage(tc.page)
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}

@@ -255,6 +255,17 @@ func checkDir(flagName, dir string) error {
 	return nil
 }
 
+// checkHTMLFile checks a --html FILE before anything runs.
+func checkHTMLFile(flagName, path string) error {
+	if path == "" {
+		return nil
+	}
+	if err := scenarios.CheckHTMLFile(path); err != nil {
+		return badInput("%s %s: %s", flagName, path, oneLine(err))
+	}
+	return nil
+}
+
 // modulePath is the module the repository root's go.mod declares.
 const modulePath = "github.com/interleave/interleave"
 
@@ -320,6 +331,8 @@ type runJSON struct {
 	Saved       string          `json:"saved,omitempty"`
 	Replayed    string          `json:"replayed,omitempty"`
 	Guided      bool            `json:"guided,omitempty"`
+	// HTML is the timeline page written (--html).
+	HTML string `json:"html,omitempty"`
 }
 
 func toRunJSON(r *scenarios.RunResult) runJSON {

@@ -56,7 +56,7 @@
 //
 // # matrix
 //
-//	interleave matrix [--budget N] [--scenario S,...] [--strategy X,...] [--seed N] [-p N] [--save DIR] [--json]
+//	interleave matrix [--budget N] [--scenario S,...] [--strategy X,...] [--seed N] [-p N] [--save DIR] [--html DIR] [--json]
 //
 // Explores every scenario under every strategy with four searches, PCT at
 // bug depths 1, 2 and 3 and random (no one of them finds every failure
@@ -74,7 +74,8 @@
 // debug line. No seed names a shrunk run, so each counterexample is saved
 // as a schedule file, which the lines name: under --save DIR/<scenario>/,
 // or else under a new temporary directory, made at the first failure and
-// printed. A cell whose verdict differs from the one
+// printed. --html DIR writes each counterexample's timeline page (package
+// timeline) as DIR/<scenario>/<schedule file's name>.html. A cell whose verdict differs from the one
 // its scenario expects is marked UNEXPECTED, and makes the exit status 1.
 // Ctrl-C stops the searches and shrinking, prints the report so far (marked
 // interrupted, with each counterexample found, shrunk as far as it got)
@@ -90,7 +91,7 @@
 // # run
 //
 //	interleave run --scenario S [--strategy X] [--seed N] [--search pct|random|dfs]
-//	    [--depth D] [--preemptions B] [--trace] [--save DIR] [--json]
+//	    [--depth D] [--preemptions B] [--trace] [--save DIR] [--html FILE] [--json]
 //
 // Runs the one schedule that (scenario, strategy, search, seed) names
 // (defaults: strategy fixed, seed 1, search pct, depth 3, preemptions 2; for
@@ -98,11 +99,13 @@
 // verdict; a failing run also prints its story, the go test line that
 // reproduces it and the interleave debug line that opens it in the
 // debugger. --trace prints the whole timeline; --save DIR writes the
-// schedule file under DIR/<scenario>/, for replay.
+// schedule file under DIR/<scenario>/, for replay; --html FILE writes the
+// run's timeline page: one self-contained HTML file that shows the run
+// (package timeline), passing or failing.
 //
 // # replay
 //
-//	interleave replay FILE [--strategy X] [--scenario S] [--trace] [--json]
+//	interleave replay FILE [--strategy X] [--scenario S] [--trace] [--html FILE] [--json]
 //
 // Replays a schedule file (saved by run, explore, matrix or a test's
 // -interleave.save, or kept in a corpus) under the strategy that recorded
@@ -112,12 +115,13 @@
 // file @scenario-file); --scenario overrides it (a version 1 schedule of a
 // scenario file recorded only the name). A failing replay prints the lines
 // that rerun it: go test with TestReplay and -interleave.replay=FILE,
-// interleave replay and interleave debug --schedule.
+// interleave replay and interleave debug --schedule. --html FILE writes the
+// replay's timeline page.
 //
 // # explore
 //
 //	interleave explore --scenario S [--strategy X] [--search pct|random|dfs] [--budget N]
-//	    [--depth D] [--preemptions B] [--seed N] [--stop] [--save DIR] [--json]
+//	    [--depth D] [--preemptions B] [--seed N] [--stop] [--save DIR] [--html FILE] [--json]
 //
 // Runs --budget schedules (default 1000) of a scenario under a strategy:
 // seeds --seed, --seed+1, ... for random and pct; for dfs the schedules in
@@ -126,7 +130,8 @@
 // exhausted). It
 // prints how many schedules ran and failed, the first failure's story and
 // reproduction lines, and for dfs whether the space was exhausted. --stop
-// stops at the first failure; --save DIR saves its schedule. Without
+// stops at the first failure; --save DIR saves its schedule, and --html
+// FILE writes its timeline page (none when nothing failed). Without
 // --stop, the first failure is announced on stderr as it is found; Ctrl-C
 // then prints the report so far, marked interrupted, saves the first
 // failure (with --save) and exits 130.
@@ -155,7 +160,12 @@
 // file (under -o DIR, or a new temporary directory) and the final report
 // groups failures by signature, with the failure rate, its 95% Wilson
 // interval (the upper bound when nothing failed), and per group the go test
-// line that reproduces it and an interleave debug line. -timeout bounds each
+// line that reproduces it and an interleave debug line. In controlled mode
+// (and with -pkg) each group also gets the timeline page of its first
+// failure (package timeline), beside that failure's log as
+// fail-<run>-seed<seed>.html: the children write their failures' pages
+// (-interleave.html) into a temporary directory, and only each group's is
+// kept. -timeout bounds each
 // child (default 10m); -failure and -ignore are regular expressions over a
 // failed child's output, as in x/tools stress; -failfast stops at the first
 // failure.

@@ -9,7 +9,7 @@ import (
 
 var exploreCmd = &command{
 	name:     "explore",
-	synopsis: "interleave explore --scenario S [--strategy X] [--search pct|random|dfs] [--budget N] [--depth D] [--preemptions B] [--seed N] [--stop] [--save DIR] [--json]",
+	synopsis: "interleave explore --scenario S [--strategy X] [--search pct|random|dfs] [--budget N] [--depth D] [--preemptions B] [--seed N] [--stop] [--save DIR] [--html FILE] [--json]",
 	flags: func(f *flags) func(*cli, []string) (int, error) {
 		scenario := f.String("scenario", "", "scenario `name`, or path to a .scenario file (required)")
 		strategy := f.String("strategy", "fixed", "merge `strategy`")
@@ -20,6 +20,7 @@ var exploreCmd = &command{
 		seed := f.String("seed", "1", "first `seed` (random, pct)")
 		stop := f.Bool("stop", false, "stop at the first failure")
 		save := f.String("save", "", "save the first failure's schedule under `DIR`/<scenario>/")
+		html := f.String("html", "", "write the first failure's timeline page to `FILE`")
 		return func(c *cli, args []string) (int, error) {
 			if len(args) > 0 {
 				return 0, badUsage("unexpected argument %q", args[0])
@@ -42,6 +43,9 @@ var exploreCmd = &command{
 			if err := checkDir("--save", *save); err != nil {
 				return 0, err
 			}
+			if err := checkHTMLFile("--html", *html); err != nil {
+				return 0, err
+			}
 			// Ctrl-C (or SIGTERM) ends the exploration: the report so far is
 			// printed and saved, exit 130; a second one kills outright.
 			ctx, stopSignals := notifyInterrupt()
@@ -51,7 +55,7 @@ var exploreCmd = &command{
 					fmt.Fprintf(c.stderr, "explore: schedule %d (seed %d) fails; exploring on (Ctrl-C stops and prints the report)\n", r.Spec.Seed-sp.Seed, r.Spec.Seed)
 				}
 			})
-			return finishExplore(c, sp, er, *f.json, *save)
+			return finishExplore(c, sp, er, *f.json, *save, *html)
 		}
 	},
 }
@@ -74,9 +78,11 @@ type exploreJSON struct {
 	ElapsedMS    int64    `json:"elapsed_ms"`
 	First        *runJSON `json:"first,omitempty"`
 	Saved        string   `json:"saved,omitempty"`
+	// HTML is the first failure's timeline page (--html).
+	HTML string `json:"html,omitempty"`
 }
 
-func finishExplore(c *cli, sp scenarios.Spec, er *scenarios.ExploreResult, asJSON bool, save string) (int, error) {
+func finishExplore(c *cli, sp scenarios.Spec, er *scenarios.ExploreResult, asJSON bool, save, html string) (int, error) {
 	var saved string
 	if save != "" && er.First != nil {
 		path, err := scenarios.SaveSchedule(save, er.First)
@@ -84,6 +90,14 @@ func finishExplore(c *cli, sp scenarios.Spec, er *scenarios.ExploreResult, asJSO
 			return 0, err
 		}
 		saved = path
+	}
+	htmlAsked := html != ""
+	if html != "" && er.First != nil {
+		if err := scenarios.WriteHTML(html, er.First); err != nil {
+			return 0, err
+		}
+	} else {
+		html = "" // nothing failed: no page
 	}
 	code := exitPass
 	switch {
@@ -95,7 +109,7 @@ func finishExplore(c *cli, sp scenarios.Spec, er *scenarios.ExploreResult, asJSO
 	if asJSON {
 		out := exploreJSON{Scenario: er.Scenario, Strategy: er.Strategy, Search: er.Search.String(), Verdict: string(er.Verdict()),
 			Schedules: er.Schedules, Failures: er.Failures, Exhausted: er.Exhausted, Interrupted: er.Interrupted,
-			ElapsedMS: er.Elapsed.Milliseconds(), Saved: saved}
+			ElapsedMS: er.Elapsed.Milliseconds(), Saved: saved, HTML: html}
 		if er.FirstFailure >= 0 {
 			i := er.FirstFailure
 			out.FirstFailure = &i
@@ -131,12 +145,18 @@ func finishExplore(c *cli, sp scenarios.Spec, er *scenarios.ExploreResult, asJSO
 		} else {
 			fmt.Fprintf(w, "verdict: pass\n")
 		}
+		if htmlAsked {
+			fmt.Fprintf(w, "no failure: no timeline page written\n")
+		}
 		return code, nil
 	}
 	fmt.Fprintf(w, "verdict: fail; first failure at schedule %d (seed %d)\n\n", er.FirstFailure, er.First.Spec.Seed)
 	printRun(w, er.First, false)
 	if saved != "" {
 		fmt.Fprintf(w, "schedule saved to %s (replay: %s)\n", saved, scenarios.ReplayLine(saved))
+	}
+	if html != "" {
+		fmt.Fprintf(w, "timeline page written to %s\n", html)
 	}
 	return code, nil
 }

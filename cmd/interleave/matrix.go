@@ -14,7 +14,7 @@ import (
 
 var matrixCmd = &command{
 	name:     "matrix",
-	synopsis: "interleave matrix [--budget N] [--scenario S,...] [--strategy X,...] [--seed N] [-p N] [--save DIR] [--json]",
+	synopsis: "interleave matrix [--budget N] [--scenario S,...] [--strategy X,...] [--seed N] [-p N] [--save DIR] [--html DIR] [--json]",
 	flags: func(f *flags) func(*cli, []string) (int, error) {
 		budget := f.Int("budget", 200, "schedules per search and cell (four searches: pct d=1, 2, 3 and random)")
 		scenario := f.String("scenario", "", "only these scenarios (comma-separated names or .scenario files; default all)")
@@ -22,6 +22,7 @@ var matrixCmd = &command{
 		seed := f.String("seed", "1", "first `seed` of every search")
 		parallel := f.Int("p", runtime.NumCPU(), "cells to run at once")
 		save := f.String("save", "", "save each failing cell's counterexample under `DIR`/<scenario>/ (default: a new temporary directory, made at the first failure)")
+		html := f.String("html", "", "write each failing cell's timeline page under `DIR`/<scenario>/")
 		return func(c *cli, args []string) (int, error) {
 			if len(args) > 0 {
 				return 0, badUsage("unexpected argument %q (filter with --scenario)", args[0])
@@ -50,8 +51,11 @@ var matrixCmd = &command{
 			if err := checkDir("--save", *save); err != nil {
 				return 0, err
 			}
+			if err := checkDir("--html", *html); err != nil {
+				return 0, err
+			}
 			return runMatrixCmd(c, scenarios.MatrixConfig{Scenarios: scs, Strategies: sts, Searches: scenarios.DefaultMatrixSearches(),
-				Budget: *budget, Seed: first, Parallel: *parallel}, *save, *f.json)
+				Budget: *budget, Seed: first, Parallel: *parallel}, *save, *html, *f.json)
 		}
 	},
 }
@@ -67,19 +71,22 @@ type matrixRun struct {
 	tempDir    bool   // save was made here, at the first failure
 	saveErr    error
 	saved      map[*scenarios.Cell]string // the counterexamples' files
+	html       string                     // --html DIR: the failing cells' pages go here
+	pages      map[*scenarios.Cell]string // the pages written
 	status     io.Writer                  // progress: stdout on a terminal (a live line), else stderr
 	live       bool
 	done, all  int
 	statusLine bool // a live status line is on the screen
 }
 
-func runMatrixCmd(c *cli, cfg scenarios.MatrixConfig, save string, asJSON bool) (int, error) {
+func runMatrixCmd(c *cli, cfg scenarios.MatrixConfig, save, html string, asJSON bool) (int, error) {
 	// Ctrl-C (or SIGTERM) stops the searches and shrinking: the report so
 	// far is printed, the counterexamples found are saved, exit 130; a
 	// second one kills outright.
 	ctx, stop := notifyInterrupt()
 	defer stop()
-	mr := &matrixRun{c: c, save: save, status: c.stderr, all: len(cfg.Scenarios) * len(cfg.Strategies), saved: map[*scenarios.Cell]string{}}
+	mr := &matrixRun{c: c, save: save, status: c.stderr, all: len(cfg.Scenarios) * len(cfg.Strategies), saved: map[*scenarios.Cell]string{},
+		html: html, pages: map[*scenarios.Cell]string{}}
 	if !asJSON && matrixIsTerminal(c.stdout) {
 		mr.status, mr.live = c.stdout, true
 	}
@@ -127,6 +134,15 @@ func (mr *matrixRun) cellDone(cell *scenarios.Cell) {
 			mr.saveErr = err
 		} else {
 			mr.saved[cell] = path
+		}
+		// The page after the schedule: its lines then replay the file.
+		if mr.html != "" && mr.saveErr == nil {
+			page, err := scenarios.SaveHTML(mr.html, x)
+			if err != nil {
+				mr.saveErr = err
+			} else {
+				mr.pages[cell] = page
+			}
 		}
 	}
 	what := "not run"
@@ -238,19 +254,21 @@ type shrunkExample struct {
 	Seed             int64  `json:"seed"`
 	FoundPreemptions int    `json:"found_preemptions"`
 	// ShrinkInterrupted: Ctrl-C cut shrinking short.
-	ShrinkInterrupted bool     `json:"shrink_interrupted,omitempty"`
-	File              string   `json:"file,omitempty"`
-	Schedule          string   `json:"schedule"`
-	Preemptions       int      `json:"preemptions"`
-	Steps             int      `json:"steps"`
-	Verdict           string   `json:"verdict"`
-	Violations        []string `json:"violations"`
-	Failure           string   `json:"failure"`
-	TraceHash         string   `json:"trace_hash"`
-	CLI               string   `json:"cli"`
-	Repro             string   `json:"repro"`
-	Debug             string   `json:"debug"`
-	Report            string   `json:"report"`
+	ShrinkInterrupted bool   `json:"shrink_interrupted,omitempty"`
+	File              string `json:"file,omitempty"`
+	// HTML is the counterexample's timeline page (--html DIR).
+	HTML        string   `json:"html,omitempty"`
+	Schedule    string   `json:"schedule"`
+	Preemptions int      `json:"preemptions"`
+	Steps       int      `json:"steps"`
+	Verdict     string   `json:"verdict"`
+	Violations  []string `json:"violations"`
+	Failure     string   `json:"failure"`
+	TraceHash   string   `json:"trace_hash"`
+	CLI         string   `json:"cli"`
+	Repro       string   `json:"repro"`
+	Debug       string   `json:"debug"`
+	Report      string   `json:"report"`
 
 	name string // the search, as "pct(d=2)"
 }
@@ -289,7 +307,7 @@ func toMatrixJSON(m *scenarios.Matrix, mr *matrixRun) *matrixJSON {
 				ShrinkInterrupted: c.ShrinkInterrupted, Schedule: x.Schedule.String(), Preemptions: x.Preemptions, Steps: x.Steps,
 				Verdict: string(x.Verdict), Violations: []string{}, TraceHash: x.TraceHash(),
 				CLI: x.CLI(), Repro: x.Repro(), Debug: x.DebugLine(), Report: x.Report()}
-			mc.Shrunk.File = mr.saved[c]
+			mc.Shrunk.File, mc.Shrunk.HTML = mr.saved[c], mr.pages[c]
 			if x.Failure != nil {
 				mc.Shrunk.Failure = oneLine(x.Failure)
 			}
@@ -390,6 +408,9 @@ func (m *matrixJSON) print(w io.Writer) {
 		fmt.Fprint(w, x.Report)
 		if x.File != "" {
 			fmt.Fprintf(w, "Schedule:     %s\n", x.File)
+		}
+		if x.HTML != "" {
+			fmt.Fprintf(w, "Timeline:     %s\n", x.HTML)
 		}
 		if x.CLI != "" {
 			fmt.Fprintf(w, "Rerun:        %s\n", x.CLI)

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/interleave/interleave/timeline"
 )
 
 // The stress and debug of a package's tests that use schedtest, on
@@ -64,6 +66,18 @@ func TestStressPkg(t *testing.T) {
 	got, err := cmd.CombinedOutput()
 	require.Error(t, err)
 	require.Contains(t, string(got), "assertion at step 20: balances -60 and 160 after 2 transfers")
+
+	// The group's timeline page (schedtest's, of the shrunk schedule)
+	// sits beside its first log.
+	page := regexp.MustCompile(`(?m)^    page:  (\S+)$`).FindStringSubmatch(out)
+	require.NotNil(t, page, out)
+	require.Regexp(t, `^`+regexp.QuoteMeta(logs)+`/fail-\d+-seed\d+\.html$`, page[1])
+	data, err := os.ReadFile(page[1])
+	require.NoError(t, err)
+	runs, err := timeline.ReadPage(data)
+	require.NoError(t, err)
+	require.Equal(t, "TestApplyAll", runs[0].Title)
+	require.Contains(t, runs[0].Verdict.Summary, "balances")
 }
 
 func TestDebugPkgBadInput(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 
 var runCmd = &command{
 	name:     "run",
-	synopsis: "interleave run --scenario S [--strategy X] [--seed N] [--search pct|random|dfs] [--depth D] [--preemptions B] [--trace] [--save DIR] [--json]",
+	synopsis: "interleave run --scenario S [--strategy X] [--seed N] [--search pct|random|dfs] [--depth D] [--preemptions B] [--trace] [--save DIR] [--html FILE] [--json]",
 	flags: func(f *flags) func(*cli, []string) (int, error) {
 		scenario := f.String("scenario", "", "scenario `name`, or path to a .scenario file (required)")
 		strategy := f.String("strategy", "fixed", "merge `strategy`")
@@ -18,6 +18,7 @@ var runCmd = &command{
 		preemptions := f.Int("preemptions", 2, "DFS preemption `bound` (< 0: unbounded)")
 		trace := f.Bool("trace", false, "print the whole timeline")
 		save := f.String("save", "", "save the schedule file under `DIR`/<scenario>/")
+		html := f.String("html", "", "write the run's timeline page to `FILE`")
 		return func(c *cli, args []string) (int, error) {
 			if len(args) > 0 {
 				return 0, badUsage("unexpected argument %q", args[0])
@@ -29,12 +30,15 @@ var runCmd = &command{
 			if err := checkDir("--save", *save); err != nil {
 				return 0, err
 			}
+			if err := checkHTMLFile("--html", *html); err != nil {
+				return 0, err
+			}
 			sp.Trace = true // one run: the story and the trace hash are worth it
 			r := scenarios.Run(sp)
 			if r.PastEnd() {
 				return 0, badInput("--seed %d: %s", sp.Seed, r.Failure.Msg)
 			}
-			return finishRun(c, r, output{json: *f.json, trace: *trace, save: *save})
+			return finishRun(c, r, output{json: *f.json, trace: *trace, save: *save, html: *html})
 		}
 	},
 }
@@ -70,6 +74,7 @@ func buildSpec(scenario, strategy, search, seed string, depth, preemptions int) 
 type output struct {
 	json, trace bool
 	save        string // save the schedule under this directory
+	html        string // write the timeline page to this file
 	replayed    string // the schedule file replayed
 }
 
@@ -84,13 +89,18 @@ func finishRun(c *cli, r *scenarios.RunResult, o output) (int, error) {
 		}
 		saved = path
 	}
+	if o.html != "" {
+		if err := scenarios.WriteHTML(o.html, r); err != nil {
+			return 0, err
+		}
+	}
 	code := exitPass
 	if r.Failure != nil {
 		code = exitFound
 	}
 	if o.json {
 		out := toRunJSON(r)
-		out.Saved, out.Replayed = saved, o.replayed
+		out.Saved, out.Replayed, out.HTML = saved, o.replayed, o.html
 		out.Guided = r.Replayed != nil && r.Replayed.Guided
 		return code, c.writeJSON(out)
 	}
@@ -104,6 +114,9 @@ func finishRun(c *cli, r *scenarios.RunResult, o output) (int, error) {
 	printRun(c.stdout, r, o.trace)
 	if saved != "" {
 		fmt.Fprintf(c.stdout, "schedule saved to %s (replay: %s)\n", saved, scenarios.ReplayLine(saved))
+	}
+	if o.html != "" {
+		fmt.Fprintf(c.stdout, "timeline page written to %s\n", o.html)
 	}
 	return code, nil
 }

@@ -115,6 +115,7 @@ type stressOptions struct {
 	live             bool
 	binary, childDir string
 	removeBinary     func() // removes the binary built, when one was
+	pagesDir         string // where controlled children write their failures' timeline pages
 }
 
 // Flags only one backend takes: the child binaries' of mem, the
@@ -383,6 +384,16 @@ func (o *stressOptions) run(c *cli) (int, error) {
 	if o.removeBinary != nil {
 		defer o.removeBinary()
 	}
+	if o.mode == "controlled" {
+		// Each child writes its failures' pages here; the report then
+		// keeps one per failure group, beside the group's first log.
+		dir, remove, err := cleanup.TempDir("interleave-stress-pages-*")
+		if err != nil {
+			return 0, err
+		}
+		defer remove()
+		o.pagesDir = dir
+	}
 
 	var reports []*stress.Report
 	interrupted := false
@@ -542,8 +553,15 @@ func (o *stressOptions) runEngine(ctx context.Context, strategy string) (*stress
 		// A child that exits 0 must say it ran its seeds: one that ran
 		// none (a range past the largest seed, say) is no pass.
 		Check: stress.CheckSummary(o.schedules),
+		Pages: o.pagesDir,
 		NewCmd: func(ctx context.Context, run stress.Run) *exec.Cmd {
-			cmd := exec.CommandContext(ctx, o.binary, o.childArgs(strategy, run.Seed)...)
+			args := o.childArgs(strategy, run.Seed)
+			if o.pagesDir != "" {
+				// Not in the first child's line: the directory is
+				// temporary, and the page is not what that line is for.
+				args = append(args, "-interleave.html="+o.pagesDir)
+			}
+			cmd := exec.CommandContext(ctx, o.binary, args...)
 			cmd.Dir = o.childDir
 			cmd.Env = env
 			return cmd
@@ -555,6 +573,11 @@ func (o *stressOptions) runEngine(ctx context.Context, strategy string) (*stress
 	rep, err := eng.Run(ctx)
 	if errors.Is(err, context.Canceled) {
 		err = nil // reported as an interruption
+	}
+	if rep != nil {
+		if perr := rep.PlacePages(); perr != nil {
+			fmt.Fprintf(o.stderr, "interleave: %v\n", perr)
+		}
 	}
 	return rep, err
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/interleave/interleave/scenarios"
+	"github.com/interleave/interleave/timeline"
 )
 
 // TestStressFailing stresses a strategy that fails: every child fails, the
@@ -40,7 +41,7 @@ func TestStressFailing(t *testing.T) {
 	require.Contains(t, out, "logs: "+logs+"\n")
 
 	// One log per failure, named by run and seed: child i starts at i*5+1.
-	files, err := filepath.Glob(filepath.Join(logs, "*"))
+	files, err := filepath.Glob(filepath.Join(logs, "*.log"))
 	require.NoError(t, err)
 	var names []string
 	for _, f := range files {
@@ -89,6 +90,23 @@ func TestStressFailing(t *testing.T) {
 	require.Equal(t, 1, cmd.ProcessState.ExitCode(), string(got))
 	require.Contains(t, string(got), "--- FAIL: TestScenarios/")
 	require.Contains(t, string(got), "exactly once")
+
+	// One timeline page per failure group, beside the group's first log.
+	pageLines := regexp.MustCompile(`(?m)^    page:  (\S+)$`).FindAllStringSubmatch(out, -1)
+	require.Len(t, pageLines, len(groups), out)
+	pages, err := filepath.Glob(filepath.Join(logs, "*.html"))
+	require.NoError(t, err)
+	require.Len(t, pages, len(groups), "no other page is kept")
+	for _, m := range pageLines {
+		require.Contains(t, pages, m[1])
+		require.FileExists(t, strings.TrimSuffix(m[1], ".html")+".log")
+		data, err := os.ReadFile(m[1])
+		require.NoError(t, err)
+		runs, err := timeline.ReadPage(data)
+		require.NoError(t, err)
+		require.True(t, runs[0].Verdict.Failed)
+		require.Contains(t, runs[0].Title, " / naive / pct(d=3) seed ")
+	}
 }
 
 // TestStressJSON checks the report object, and that -shard runs the

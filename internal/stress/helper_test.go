@@ -56,6 +56,17 @@ func helperMain(mode string) int {
 	switch mode {
 	case "pass":
 		return pass()
+	case "page":
+		// Writes a page for its failure and names it (a path outside
+		// STRESS_PAGES when STRESS_PAGE_OUTSIDE is set).
+		dir := os.Getenv("STRESS_PAGES")
+		if os.Getenv("STRESS_PAGE_OUTSIDE") != "" {
+			dir = os.Getenv("STRESS_PAGE_OUTSIDE")
+		}
+		page := filepath.Join(dir, fmt.Sprintf("seed%d.html", seed))
+		_ = os.WriteFile(page, []byte(fmt.Sprintf("page of seed %d", seed)), 0o644)
+		fmt.Printf("INTERLEAVE-FAILURE {\"signature\":\"paged\",\"html\":%q}\n", page)
+		return 1
 	case "slow-fail-on-odd-seed":
 		time.Sleep(100 * time.Millisecond)
 		if seed%2 != 0 {

@@ -34,6 +34,7 @@ type failedRun struct {
 	run          Run
 	log          string // "" if it could not be written
 	repro, debug string // from its INTERLEAVE-FAILURE line
+	html         string // likewise
 }
 
 // add counts f and keeps it if it is among the lowest-indexed failures.
@@ -44,6 +45,23 @@ func (g *groupState) add(f failedRun) {
 		g.lowest = slices.Insert(g.lowest, i, f)
 		g.lowest = g.lowest[:min(len(g.lowest), maxGroupRuns)]
 	}
+}
+
+// firstPage is the page of the group's lowest-indexed failure, or "".
+func (g *groupState) firstPage() string {
+	if len(g.lowest) == 0 {
+		return ""
+	}
+	return g.lowest[0].html
+}
+
+// inDir reports whether path names a file inside dir (dir not empty).
+func inDir(dir, path string) bool {
+	if dir == "" || path == "" {
+		return false
+	}
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && filepath.IsLocal(rel)
 }
 
 // group renders g: its runs and logs by index, the repro and debug lines
@@ -57,7 +75,7 @@ func (g *groupState) group() Group {
 		}
 	}
 	if len(g.lowest) > 0 {
-		out.Repro, out.Debug = g.lowest[0].repro, g.lowest[0].debug
+		out.Repro, out.Debug, out.HTML = g.lowest[0].repro, g.lowest[0].debug, g.lowest[0].html
 	}
 	return out
 }
@@ -150,7 +168,17 @@ func (o *owner) record(res outcome) {
 		o.note(msg)
 	}
 	f, _ := ParseFailure(res.output)
-	g.add(failedRun{run: res.run, log: logPath, repro: f.Repro, debug: f.Debug})
+	if !inDir(o.cfg.Pages, f.HTML) {
+		f.HTML = ""
+	}
+	prev := g.firstPage()
+	g.add(failedRun{run: res.run, log: logPath, repro: f.Repro, debug: f.Debug, html: f.HTML})
+	// Only the first failure's page is kept (see Config.Pages).
+	if kept := g.firstPage(); f.HTML != "" && f.HTML != kept {
+		os.Remove(f.HTML)
+	} else if prev != "" && prev != kept {
+		os.Remove(prev)
+	}
 	if o.cfg.FailFast {
 		o.stop()
 	}

@@ -49,6 +49,9 @@ type Group struct {
 	// lowest-indexed failure, Runs[0], if it printed one.
 	Repro string `json:"repro,omitempty"`
 	Debug string `json:"debug,omitempty"`
+	// HTML is the timeline page of Runs[0], from the same line; once
+	// Report.PlacePages has run, the copy beside its log.
+	HTML string `json:"html,omitempty"`
 }
 
 // Rate returns the failure rate, Failures out of Runs.
@@ -111,6 +114,9 @@ func (r *Report) Text() string {
 		}
 		if g.Debug != "" {
 			fmt.Fprintf(&b, "    debug: %s\n", g.Debug)
+		}
+		if g.HTML != "" {
+			fmt.Fprintf(&b, "    page:  %s\n", g.HTML)
 		}
 	}
 	return b.String()

@@ -10,7 +10,8 @@ import (
 
 // FailureMarker prefixes the line a scenario child prints to describe its
 // failure: "INTERLEAVE-FAILURE {json}", where the JSON object has the string
-// fields "signature", "repro" and "debug".
+// fields "signature", "repro" and "debug", and "html" when the child wrote
+// the failure's timeline page.
 const FailureMarker = "INTERLEAVE-FAILURE"
 
 // Failure is the information a child reports on its INTERLEAVE-FAILURE line.
@@ -22,13 +23,16 @@ type Failure struct {
 	Repro string `json:"repro,omitempty"`
 	// Debug is a command that opens the failing schedule in a debugger.
 	Debug string `json:"debug,omitempty"`
+	// HTML is the path of the failure's timeline page, if the child
+	// wrote one.
+	HTML string `json:"html,omitempty"`
 }
 
 var failureLineRE = regexp.MustCompile(FailureMarker + ` (.*)`)
 
 // ParseFailure finds the first line of output that contains
 // "INTERLEAVE-FAILURE <payload>". If the payload is a JSON object its
-// "signature", "repro" and "debug" fields are used (non-string values are
+// "signature", "repro", "debug" and "html" fields are used (non-string values are
 // kept as their JSON text); otherwise, or when the object has no signature,
 // the payload text itself is the signature.
 func ParseFailure(output []byte) (f Failure, ok bool) {
@@ -42,6 +46,7 @@ func ParseFailure(output []byte) (f Failure, ok bool) {
 		f.Signature = jsonText(obj["signature"])
 		f.Repro = jsonText(obj["repro"])
 		f.Debug = jsonText(obj["debug"])
+		f.HTML = jsonText(obj["html"])
 	}
 	if f.Signature == "" {
 		f.Signature = payload

@@ -77,6 +77,13 @@ type Config struct {
 	// empty, a new directory interleave-stress-* under os.TempDir() is
 	// created at the first failure (so passing runs leave nothing behind).
 	OutDir string
+	// Pages is the directory the children write their failures' timeline
+	// pages in (they name each on their INTERLEAVE-FAILURE line), or "".
+	// The engine keeps the page of each group's lowest-indexed failure and
+	// removes the others as the failures come in, so the directory holds
+	// about one page per group; a page named outside Pages is ignored.
+	// Report.PlacePages then copies the pages kept beside the logs.
+	Pages string
 	// FailFast stops the engine at the first failure: no new children are
 	// started and running ones are killed (they count as aborted).
 	FailFast bool

@@ -6,9 +6,12 @@
 package testconfig
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"math"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,6 +65,8 @@ type Config struct {
 	Save string
 	// Replay is a schedule file to rerun, alone.
 	Replay string
+	// HTML is a directory for the failing schedules' timeline pages.
+	HTML string
 }
 
 // Docs gives a line of documentation for each common key.
@@ -74,6 +79,7 @@ var Docs = map[string]string{
 	"mode":        "controlled or wild",
 	"save":        "the directory for failing schedules",
 	"replay":      "rerun the schedule in this file, alone",
+	"html":        "the directory for the failures' timeline pages",
 }
 
 // Env returns the environment variable of a key: INTERLEAVE_<KEY>.
@@ -135,6 +141,8 @@ func Load(c Config, keys []string, flags map[string]string, getenv func(string) 
 			c.Save = v
 		case "replay":
 			c.Replay = v
+		case "html":
+			c.HTML = v
 		default:
 			if extra == nil {
 				return c, fmt.Errorf("%s: unknown setting", src)
@@ -145,6 +153,27 @@ func Load(c Config, keys []string, flags map[string]string, getenv func(string) 
 		}
 	}
 	return c, nil
+}
+
+// CheckHTML checks, before any test runs, that the directory of timeline
+// pages (-interleave.html, INTERLEAVE_HTML) can be used: it may exist, as
+// a directory, or not yet. Unlike Load it looks at the file system.
+func CheckHTML(c Config, flags map[string]string) error {
+	if c.HTML == "" {
+		return nil
+	}
+	src := "-interleave.html"
+	if _, ok := flags["html"]; !ok {
+		src = Env("html")
+	}
+	fi, err := os.Stat(c.HTML)
+	switch {
+	case err == nil && !fi.IsDir():
+		return fmt.Errorf("%s=%q: not a directory", src, c.HTML)
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s=%q: %v", src, c.HTML, err)
+	}
+	return nil
 }
 
 // Register defines the flag -interleave.<key> of each key that is not

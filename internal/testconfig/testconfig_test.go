@@ -2,6 +2,8 @@ package testconfig
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -50,5 +52,32 @@ func TestCheckSeedRange(t *testing.T) {
 	}
 	if err := CheckSeedRange(3, 5); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestHTMLKeyAndCheck(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"INTERLEAVE_HTML": file}
+	getenv := func(k string) string { return env[k] }
+	c, err := Load(Config{}, []string{"html"}, nil, getenv, nil)
+	if err != nil || c.HTML != file {
+		t.Fatalf("from the variable: %+v, %v", c, err)
+	}
+	if err := CheckHTML(c, nil); err == nil || err.Error() != `INTERLEAVE_HTML="`+file+`": not a directory` {
+		t.Errorf("a file, by the variable: %v", err)
+	}
+	flags := map[string]string{"html": file}
+	c, _ = Load(Config{}, []string{"html"}, flags, getenv, nil)
+	if err := CheckHTML(c, flags); err == nil || err.Error() != `-interleave.html="`+file+`": not a directory` {
+		t.Errorf("a file, by the flag: %v", err)
+	}
+	for _, ok := range []string{"", dir, filepath.Join(dir, "not-yet")} {
+		if err := CheckHTML(Config{HTML: ok}, flags); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
 	}
 }

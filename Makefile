@@ -80,8 +80,9 @@ $(BIN)/dlv:
 $(BIN)/mockgen:
 	GOBIN=$(BIN) $(GO) install go.uber.org/mock/mockgen@$(MOCKGEN_VERSION)
 
-# demo: every scenario x every merge strategy, explored with pct and random;
+# demo: every scenario x every merge strategy, explored with pct and random,
+# and each passing cell searched with dpor (preemption bound 2) for a proof;
 # the table, then each failing cell's shrunk counterexample and the line
 # that reproduces it.
 demo:
-	$(GO) run ./cmd/interleave matrix
+	$(GO) run ./cmd/interleave matrix --prove 2

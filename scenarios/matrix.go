@@ -37,6 +37,13 @@ type MatrixConfig struct {
 	Seed     int64
 	// Parallel cells run at once (< 1: one).
 	Parallel int
+	// Prove, when it is an exhaustive search (dfs or dpor, with its
+	// preemption bound), runs in each cell the searches above passed, up
+	// to ProveBudget schedules (<= 0: until exhausted). Exhausted, it is a
+	// proof within its bound (for all schedules, unbounded dpor); a failure
+	// it finds fails the cell like any search's.
+	Prove       Search
+	ProveBudget int
 	// OnCell, if set, is called as each cell ends (complete, or cut short
 	// by the context), one call at a time, in the order the cells end.
 	OnCell func(*Cell)
@@ -82,6 +89,10 @@ type Cell struct {
 	// matrix reports. It is Found itself when the context ended before
 	// shrinking began. Save it (SaveSchedule) for lines that rerun it.
 	Counterexample *RunResult
+	// Proof is the exhaustive search of MatrixConfig.Prove, nil when it
+	// did not run (no Prove, or a search failed first). When it found the
+	// failure, Found is its run and FoundBy is len(Searches).
+	Proof *ExploreResult
 	// ShrinkInterrupted is true when the context cut shrinking short.
 	ShrinkInterrupted bool
 	// SearchTime sums the searches' times; ShrinkTime is the time spent
@@ -90,23 +101,37 @@ type Cell struct {
 }
 
 // FirstFailure returns the smallest index (from 0) at which a search of the
-// cell failed, and that search; ok is false when none did.
+// cell failed, and that search (the proof search, when only it failed); ok
+// is false when none did.
 func (c *Cell) FirstFailure() (index int, search *ExploreResult, ok bool) {
 	for _, er := range c.Searches {
 		if er.FirstFailure >= 0 && (!ok || er.FirstFailure < index) {
 			index, search, ok = er.FirstFailure, er, true
 		}
 	}
+	if !ok && c.Proof != nil && c.Proof.FirstFailure >= 0 {
+		return c.Proof.FirstFailure, c.Proof, true
+	}
 	return index, search, ok
 }
 
-// Schedules sums the schedules the cell's searches ran.
+// Schedules sums the schedules the cell's searches ran, its proof's
+// included.
 func (c *Cell) Schedules() int {
 	n := 0
 	for _, er := range c.Searches {
 		n += er.Schedules
 	}
+	if c.Proof != nil {
+		n += c.Proof.Schedules
+	}
 	return n
+}
+
+// Proven reports whether the cell passed and its proof search was
+// exhausted without a failure.
+func (c *Cell) Proven() bool {
+	return c.Verdict == Pass && c.Proof != nil && c.Proof.Exhausted && c.Proof.Failures == 0
 }
 
 // RunMatrix explores every cell. Cells run Parallel at a time; within a
@@ -179,6 +204,16 @@ func (c *Cell) run(ctx context.Context, cfg MatrixConfig) {
 			complete = false
 			break
 		}
+	}
+	if c.Found == nil && complete && cfg.Prove.Exhaustive() {
+		sp := Spec{Scenario: c.Scenario, Strategy: c.Strategy, Search: cfg.Prove}
+		er := ExploreContext(ctx, sp, cfg.ProveBudget, true, nil)
+		c.Proof = er
+		c.SearchTime += er.Elapsed
+		if er.First != nil {
+			c.Found, c.FoundBy = er.First, len(c.Searches)
+		}
+		complete = !er.Interrupted
 	}
 	switch {
 	case c.Found != nil:

@@ -70,3 +70,43 @@ func TestRunMatrix(t *testing.T) {
 		require.False(t, c.Unexpected)
 	}
 }
+
+// TestRunMatrixProves: the proof search runs in the cells the searches
+// passed; exhausted, the cell is proven; with no searches before it, the
+// proof alone finds the failure, which is shrunk like any other; and a
+// budget that runs out proves nothing (dpor meets naive's out-of-order
+// failure at its schedule 588, and needs 35,734 to exhaust fixed).
+func TestRunMatrixProves(t *testing.T) {
+	late, err := scenarios.Lookup("reconnect-late-notify")
+	require.NoError(t, err)
+	ooo, err := scenarios.Lookup("out-of-order")
+	require.NoError(t, err)
+	random, _ := scenarios.ParseSearch("random", 3, 2)
+	dpor, _ := scenarios.ParseSearch("dpor", 3, 2)
+
+	m := scenarios.RunMatrix(context.Background(), scenarios.MatrixConfig{Scenarios: []*scenarios.Scenario{late},
+		Strategies: []harness.MergeStrategy{mustStrategy(t, "fixed"), mustStrategy(t, "fixed-r1")},
+		Searches:   []scenarios.Search{random}, Budget: 5, Seed: 1, Prove: dpor})
+	fixed, r1 := m.Cells[0], m.Cells[1]
+	require.Equal(t, scenarios.Pass, fixed.Verdict)
+	require.True(t, fixed.Proven(), "dpor exhausts reconnect-late-notify at bound 2 with no failure")
+	require.True(t, fixed.Proof.Exhausted)
+	require.Equal(t, 5+fixed.Proof.Schedules, fixed.Schedules())
+	require.Equal(t, scenarios.Fail, r1.Verdict)
+	require.Nil(t, r1.Proof, "no proof for a cell the searches failed")
+
+	m = scenarios.RunMatrix(context.Background(), scenarios.MatrixConfig{Scenarios: []*scenarios.Scenario{ooo},
+		Strategies: []harness.MergeStrategy{mustStrategy(t, "naive"), mustStrategy(t, "fixed")},
+		Searches:   []scenarios.Search{}, Seed: 1, Prove: dpor, ProveBudget: 1000})
+	naive, fixedOOO := m.Cells[0], m.Cells[1]
+	require.Equal(t, scenarios.Fail, naive.Verdict, "the proof search finds naive's failure")
+	require.Equal(t, 0, naive.FoundBy, "found by the proof: index len(Searches)")
+	i, er, ok := naive.FirstFailure()
+	require.True(t, ok)
+	require.Same(t, naive.Proof, er)
+	require.Less(t, i, 1000)
+	require.NotNil(t, naive.Counterexample)
+	require.Equal(t, scenarios.Pass, fixedOOO.Verdict)
+	require.False(t, fixedOOO.Proven(), "1000 schedules do not exhaust out-of-order")
+	require.Equal(t, 1000, fixedOOO.Proof.Schedules)
+}

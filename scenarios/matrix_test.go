@@ -48,9 +48,11 @@ func TestMatrix(t *testing.T) {
 }
 
 // TestMatrixExhaustive explores the small scenarios completely under fixed
-// (dfs, preemption bound 2) and logs the number of schedules: fixed must
-// hold on every schedule, except where the scenario expects it to fail (a
-// hazard no strategy survives), and then dfs must find the failure.
+// (dpor, preemption bound 2: the search of the matrix's --prove) and logs
+// the number of schedules: fixed must hold on every schedule, except where
+// the scenario expects it to fail (a hazard no strategy survives), and then
+// dpor must find the failure. (TestDPORAgreesWithDFS checks dpor against
+// dfs on the same scenarios.)
 func TestMatrixExhaustive(t *testing.T) {
 	var small []*scenarios.Scenario
 	for _, sc := range scenarios.All() {
@@ -71,24 +73,24 @@ func TestMatrixExhaustive(t *testing.T) {
 		t.Fatal("no small scenarios")
 	}
 	fixed := mustStrategy(t, "fixed")
-	search, _ := scenarios.ParseSearch("dfs", 3, 2)
+	search, _ := scenarios.ParseSearch("dpor", 3, 2)
 	for _, sc := range small {
 		t.Run(sc.Name, func(t *testing.T) {
 			er := scenarios.Explore(scenarios.Spec{Scenario: sc, Strategy: fixed, Search: search}, 0, true)
 			if sc.Expected("fixed") == scenarios.Fail {
 				if er.Failures == 0 {
-					t.Fatalf("%s expects fixed to fail, and dfs found no failing schedule in %d", sc.Name, er.Schedules)
+					t.Fatalf("%s expects fixed to fail, and dpor found no failing schedule in %d", sc.Name, er.Schedules)
 				}
-				t.Logf("fixed fails %s, as expected, at dfs schedule %d: %s", sc.Name, er.FirstFailure, er.First.Summary())
+				t.Logf("fixed fails %s, as expected, at dpor schedule %d: %s", sc.Name, er.FirstFailure, er.First.Summary())
 				return
 			}
 			if er.Failures > 0 {
-				t.Fatalf("fixed fails %s under dfs:\n%s", sc.Name, er.First.Report())
+				t.Fatalf("fixed fails %s under dpor:\n%s", sc.Name, er.First.Report())
 			}
 			if !er.Exhausted {
-				t.Fatalf("dfs did not exhaust %s", sc.Name)
+				t.Fatalf("dpor did not exhaust %s", sc.Name)
 			}
-			t.Logf("fixed holds on every one of the %d schedules of %s with at most 2 preemptions (%v)", er.Schedules, sc.Name, er.Elapsed)
+			t.Logf("fixed holds on every schedule of %s with at most 2 preemptions, up to the order of independent steps: %d runs, %d pruned (%v)", sc.Name, er.Schedules, er.Pruned, er.Elapsed)
 		})
 	}
 }

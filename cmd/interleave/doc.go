@@ -56,7 +56,7 @@
 //
 // # matrix
 //
-//	interleave matrix [--budget N] [--scenario S,...] [--strategy X,...] [--seed N] [-p N] [--save DIR] [--html DIR] [--json]
+//	interleave matrix [--budget N] [--scenario S,...] [--strategy X,...] [--seed N] [-p N] [--save DIR] [--html DIR] [--prove N [--prove-budget N]] [--json]
 //
 // Explores every scenario under every strategy with four searches, PCT at
 // bug depths 1, 2 and 3 and random (no one of them finds every failure
@@ -75,7 +75,13 @@
 // as a schedule file, which the lines name: under --save DIR/<scenario>/,
 // or else under a new temporary directory, made at the first failure and
 // printed. --html DIR writes each counterexample's timeline page (package
-// timeline) as DIR/<scenario>/<schedule file's name>.html. A cell whose verdict differs from the one
+// timeline) as DIR/<scenario>/<schedule file's name>.html. --prove N then
+// searches each cell the four searches passed with dpor, every schedule
+// with at most N preemptions (-1: every schedule), up to --prove-budget
+// runs (default 50000; 0: until exhausted): the PROOF column says "all N"
+// when it was exhausted with no failure (a proof within the bound),
+// "none in N" when its budget ran out first; a failure it finds fails the
+// cell. A cell whose verdict differs from the one
 // its scenario expects is marked UNEXPECTED, and makes the exit status 1.
 // Ctrl-C stops the searches and shrinking, prints the report so far (marked
 // interrupted, with each counterexample found, shrunk as far as it got)

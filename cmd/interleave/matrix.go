@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -14,7 +15,7 @@ import (
 
 var matrixCmd = &command{
 	name:     "matrix",
-	synopsis: "interleave matrix [--budget N] [--scenario S,...] [--strategy X,...] [--seed N] [-p N] [--save DIR] [--html DIR] [--json]",
+	synopsis: "interleave matrix [--budget N] [--scenario S,...] [--strategy X,...] [--seed N] [-p N] [--save DIR] [--html DIR] [--prove N [--prove-budget N]] [--json]",
 	flags: func(f *flags) func(*cli, []string) (int, error) {
 		budget := f.Int("budget", 200, "schedules per search and cell (four searches: pct d=1, 2, 3 and random)")
 		scenario := f.String("scenario", "", "only these scenarios (comma-separated names or .scenario files; default all)")
@@ -23,6 +24,8 @@ var matrixCmd = &command{
 		parallel := f.Int("p", runtime.NumCPU(), "cells to run at once")
 		save := f.String("save", "", "save each failing cell's counterexample under `DIR`/<scenario>/ (default: a new temporary directory, made at the first failure)")
 		html := f.String("html", "", "write each failing cell's timeline page under `DIR`/<scenario>/")
+		prove := f.String("prove", "", "after the searches pass a cell, search with dpor every schedule with at most `N` preemptions (-1: every schedule); exhausted, it is a proof within that bound")
+		proveBudget := f.Int("prove-budget", 50000, "schedules of each cell's --prove search (0: until exhausted)")
 		return func(c *cli, args []string) (int, error) {
 			if len(args) > 0 {
 				return 0, badUsage("unexpected argument %q (filter with --scenario)", args[0])
@@ -54,8 +57,21 @@ var matrixCmd = &command{
 			if err := checkDir("--html", *html); err != nil {
 				return 0, err
 			}
-			return runMatrixCmd(c, scenarios.MatrixConfig{Scenarios: scs, Strategies: sts, Searches: scenarios.DefaultMatrixSearches(),
-				Budget: *budget, Seed: first, Parallel: *parallel}, *save, *html, *f.json)
+			cfg := scenarios.MatrixConfig{Scenarios: scs, Strategies: sts, Searches: scenarios.DefaultMatrixSearches(),
+				Budget: *budget, Seed: first, Parallel: *parallel}
+			if *prove != "" {
+				bound, err := strconv.Atoi(*prove)
+				if err != nil || bound < -1 || bound > scenarios.MaxPreemptions {
+					return 0, badInput("--prove %q: want a preemption bound, a whole number from -1 (every schedule) to %d", *prove, scenarios.MaxPreemptions)
+				}
+				if err := checkRange("--prove-budget", *proveBudget, 0, scenarios.MaxBudget); err != nil {
+					return 0, err
+				}
+				cfg.Prove, cfg.ProveBudget = scenarios.Search{Kind: "dpor", Depth: 3, Preemptions: bound}, *proveBudget
+			} else if f.isSet("prove-budget") {
+				return 0, badUsage("--prove-budget without --prove")
+			}
+			return runMatrixCmd(c, cfg, *save, *html, *f.json)
 		}
 	},
 }
@@ -197,6 +213,11 @@ type matrixJSON struct {
 	Temporary bool   `json:"temporary,omitempty"`
 	ElapsedMS int64  `json:"elapsed_ms"`
 
+	// Prove names the --prove search of the cells the searches passed
+	// ("" without --prove), and ProveBudget its budget (0: none).
+	Prove       string `json:"prove,omitempty"`
+	ProveBudget int    `json:"prove_budget,omitempty"`
+
 	elapsed                 time.Duration
 	nScenarios, nStrategies int
 	searches                []scenarios.Search
@@ -228,7 +249,25 @@ type matrixCell struct {
 	SearchMS  int64          `json:"search_ms"`
 	ShrinkMS  int64          `json:"shrink_ms"`
 	Searches  []*cellSearch  `json:"searches"`
-	Shrunk    *shrunkExample `json:"counterexample,omitempty"`
+	// Proof is the --prove search, when it ran (the searches passed).
+	Proof  *cellProof     `json:"proof,omitempty"`
+	Shrunk *shrunkExample `json:"counterexample,omitempty"`
+}
+
+// cellProof is the exhaustive search of a cell the searches passed.
+type cellProof struct {
+	// Search names it, "dpor(preemptions<=2)"; Preemptions is its bound
+	// (-1: none).
+	Search      string `json:"search"`
+	Preemptions int    `json:"preemptions"`
+	Schedules   int    `json:"schedules"`
+	// Pruned counts the runs dpor abandoned as redundant.
+	Pruned int `json:"pruned"`
+	// Exhausted: every schedule within the bound was covered, up to the
+	// order of independent steps; with no failure, a proof within it.
+	Exhausted    bool  `json:"exhausted"`
+	FirstFailure *int  `json:"first_failure"`
+	ElapsedMS    int64 `json:"elapsed_ms"`
 }
 
 // cellSearch is one search of a cell.
@@ -284,6 +323,9 @@ func toMatrixJSON(m *scenarios.Matrix, mr *matrixRun) *matrixJSON {
 		out.Searches = append(out.Searches, s.String())
 	}
 	out.searches = m.Config.Searches
+	if m.Config.Prove.Exhaustive() {
+		out.Prove, out.ProveBudget = m.Config.Prove.String(), m.Config.ProveBudget
+	}
 	for _, c := range m.Cells {
 		mc := &matrixCell{Scenario: c.Scenario.Name, Strategy: c.Strategy.Name(), Verdict: string(c.Verdict),
 			Expected: string(c.Expected), Unexpected: c.Unexpected, Complete: c.Complete, Schedules: c.Schedules(),
@@ -296,6 +338,14 @@ func toMatrixJSON(m *scenarios.Matrix, mr *matrixRun) *matrixJSON {
 				s.FirstFailure = &i
 			}
 			mc.Searches = append(mc.Searches, s)
+		}
+		if p := c.Proof; p != nil {
+			mc.Proof = &cellProof{Search: p.Search.String(), Preemptions: p.Search.Preemptions, Schedules: p.Schedules,
+				Pruned: p.Pruned, Exhausted: p.Exhausted, ElapsedMS: p.Elapsed.Milliseconds()}
+			if p.FirstFailure >= 0 {
+				i := p.FirstFailure
+				mc.Proof.FirstFailure = &i
+			}
 		}
 		if i, er, ok := c.FirstFailure(); ok {
 			ms := er.Elapsed.Milliseconds()
@@ -336,6 +386,9 @@ func (m *matrixJSON) print(w io.Writer) {
 		}
 		head += "\t" + name
 	}
+	if m.Prove != "" {
+		head += "\tPROOF"
+	}
 	fmt.Fprintln(tw, head+"\tTIME\t")
 	passOK, failOK, notDone := 0, 0, 0
 	for _, cell := range m.Cells {
@@ -370,6 +423,9 @@ func (m *matrixJSON) print(w io.Writer) {
 			}
 			row += "\t" + found
 		}
+		if m.Prove != "" {
+			row += "\t" + cell.proofColumn()
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", row, fmtMS(cell.ElapsedMS), mark)
 	}
 	tw.Flush()
@@ -377,6 +433,13 @@ func (m *matrixJSON) print(w io.Writer) {
 		fmt.Fprintln(w, strings.TrimRight(line, " \n"))
 	}
 	fmt.Fprintf(w, "(FIRST FAILURE: the search that found one in the fewest schedules; PCT and RANDOM: each search's schedules to its first failure; TIME: the cell's searches and the shrinking of its counterexample)\n")
+	if m.Prove != "" {
+		budget := fmt.Sprintf("up to %d schedules", m.ProveBudget)
+		if m.ProveBudget <= 0 {
+			budget = "until exhausted"
+		}
+		fmt.Fprintf(w, "(PROOF: %s in each cell the searches passed, %s: \"all N\" means the search was exhausted with no failure, every schedule within its bound up to the order of independent steps; \"none in N\" that its budget ran out first)\n", m.Prove, budget)
+	}
 	fmt.Fprintf(w, "\n%d cells: %d fail as expected, %d pass as expected, %d UNEXPECTED", len(m.Cells), failOK, passOK, m.Unexpected)
 	if notDone > 0 {
 		fmt.Fprintf(w, ", %d without a verdict", notDone)
@@ -453,3 +516,18 @@ func fmtMS(ms int64) string {
 }
 
 func fmtDur(d time.Duration) string { return fmtMS(d.Milliseconds()) }
+
+// proofColumn is the cell's PROOF column: "all N" (exhausted, no failure),
+// "none in N" (budget spent), "fails at N", or "-" (no proof ran).
+func (c *matrixCell) proofColumn() string {
+	p := c.Proof
+	switch {
+	case p == nil:
+		return "-"
+	case p.FirstFailure != nil:
+		return fmt.Sprintf("fails at %d", *p.FirstFailure+1)
+	case p.Exhausted:
+		return fmt.Sprintf("all %d", p.Schedules)
+	}
+	return fmt.Sprintf("none in %d", p.Schedules)
+}

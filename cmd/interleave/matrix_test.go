@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -119,6 +120,40 @@ func TestMatrixJSON(t *testing.T) {
 		require.Equal(t, best.Seed, x.Seed)
 		require.Equal(t, best.Preemptions, x.FoundPreemptions)
 	}
+}
+
+// TestMatrixProve: --prove runs dpor in the cells the searches passed, and
+// the PROOF column says what it covered.
+func TestMatrixProve(t *testing.T) {
+	t.Parallel()
+	r := interleave(t, "matrix", "--scenario", "reconnect-late-notify,out-of-order", "--strategy", "fixed,fixed-r1", "--budget", "20", "--prove", "2", "--prove-budget", "500")
+	require.Equal(t, 0, r.code, r.stderr)
+	out := r.stdout
+	require.Regexp(t, `(?m)^SCENARIO +STRATEGY +VERDICT +EXPECTED +SCHEDULES +FIRST FAILURE +PCT\(d=1\) +PCT\(d=2\) +PCT\(d=3\) +RANDOM +PROOF +TIME$`, out)
+	require.Regexp(t, `(?m)^reconnect-late-notify +fixed +pass +pass +\d+( +-){5} +all \d+ +\S+$`, out)
+	require.Regexp(t, `(?m)^reconnect-late-notify +fixed-r1 +fail +fail +\d+ +after .*\) +(\d+ +)+- +\S+$`, out)
+	require.Regexp(t, `(?m)^out-of-order +fixed +pass +pass +\d+( +-){5} +none in 500 +\S+$`, out)
+	require.Contains(t, out, `(PROOF: dpor(preemptions<=2) in each cell the searches passed, up to 500 schedules: "all N" means the search was exhausted with no failure`)
+
+	j := interleave(t, "matrix", "--scenario", "reconnect-late-notify", "--strategy", "fixed", "--budget", "5", "--prove", "-1", "--prove-budget", "0", "--json")
+	require.Equal(t, 0, j.code, j.stderr)
+	var m struct {
+		Prove string `json:"prove"`
+		Cells []struct {
+			Proof *struct {
+				Search      string `json:"search"`
+				Preemptions int    `json:"preemptions"`
+				Schedules   int    `json:"schedules"`
+				Exhausted   bool   `json:"exhausted"`
+			} `json:"proof"`
+		} `json:"cells"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(j.stdout), &m), j.stdout)
+	require.Equal(t, "dpor(unbounded)", m.Prove)
+	require.NotNil(t, m.Cells[0].Proof)
+	require.True(t, m.Cells[0].Proof.Exhausted, "unbounded dpor exhausts reconnect-late-notify: a proof for all schedules")
+	require.Equal(t, -1, m.Cells[0].Proof.Preemptions)
+	require.Positive(t, m.Cells[0].Proof.Schedules)
 }
 
 func TestMatrixText(t *testing.T) {

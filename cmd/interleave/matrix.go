@@ -245,10 +245,10 @@ type matrixCell struct {
 	TimeToFailureMS *int64 `json:"time_to_failure_ms"`
 	// ElapsedMS is the cell's whole time: its searches (SearchMS) and
 	// shrinking its counterexample (ShrinkMS).
-	ElapsedMS int64          `json:"elapsed_ms"`
-	SearchMS  int64          `json:"search_ms"`
-	ShrinkMS  int64          `json:"shrink_ms"`
-	Searches  []*cellSearch  `json:"searches"`
+	ElapsedMS int64         `json:"elapsed_ms"`
+	SearchMS  int64         `json:"search_ms"`
+	ShrinkMS  int64         `json:"shrink_ms"`
+	Searches  []*cellSearch `json:"searches"`
 	// Proof is the --prove search, when it ran (the searches passed).
 	Proof  *cellProof     `json:"proof,omitempty"`
 	Shrunk *shrunkExample `json:"counterexample,omitempty"`

@@ -4,7 +4,6 @@ package stress
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -177,18 +176,18 @@ func helperMain(mode string) int {
 // once, the highest seed ends first, the lowest last. The failure line
 // names the seed in its repro and debug lines.
 func failInReverse(seed int64) int {
-	dir := os.Getenv("STRESS_ORDERDIR")
+	out := os.Getenv("STRESS_OUTDIR")
 	last, _ := strconv.ParseInt(os.Getenv("STRESS_LASTSEED"), 10, 64)
-	self := strconv.Itoa(os.Getpid())
-	if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-%d", seed)), []byte(self), 0o644); err != nil {
-		fmt.Println("helper:", err)
-		return 2
-	}
+	// Wait until the engine has written the log of the next run's failure
+	// (run index seed, seed seed+1): its owner records failures one at a
+	// time, and writes a failure's log before noting it, so this run's
+	// failure is recorded after the next one's. (Waiting only for the next
+	// run's process to be gone left a window in which both ended before
+	// the owner took either.)
 	deadline := time.Now().Add(time.Minute) // a hang guard, not an ordering
 	for seed < last && time.Now().Before(deadline) {
-		data, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("seed-%d", seed+1)))
-		if pid, _ := strconv.Atoi(string(data)); err == nil && pid > 0 && errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) {
-			break // gone, and reaped by its worker
+		if _, err := os.Stat(filepath.Join(out, fmt.Sprintf("fail-%d-seed%d.log", seed, seed+1))); err == nil {
+			break
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -167,7 +167,7 @@ func TestGroupsByIndex(t *testing.T) {
 	status := &syncBuffer{}
 	rep, err := run(t, context.Background(), Config{
 		Parallel: 6, Count: 6, OutDir: out, Status: status, StatusEvery: time.Hour,
-		NewCmd: helperCmd("fail-in-reverse", "STRESS_ORDERDIR="+t.TempDir(), "STRESS_LASTSEED=6"),
+		NewCmd: helperCmd("fail-in-reverse", "STRESS_OUTDIR="+out, "STRESS_LASTSEED=6"),
 	})
 	require.NoError(t, err)
 	// The first failure to be recorded was the last run's.

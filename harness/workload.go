@@ -14,7 +14,7 @@ type Workload struct {
 	Name   string
 	Config WorldConfig
 	// Setup seeds the store and starts the tasks; it runs on the main task.
-	Setup func(w *World, s MergeStrategy)
+	Setup func(w *World, s Design)
 	// Verify, optional, adds checks of its own after the world settled.
 	Verify func(w *World) []Violation
 }
@@ -26,13 +26,13 @@ type Outcome struct {
 }
 
 // Body returns the function to run under sched.Run or sched.RunWild: it
-// builds the world for strategy s, runs the workload, settles it and checks
+// builds the world for design s (judged by its own oracle, or by the one
+// JudgedBy names), runs the workload, settles it and checks
 // it, records the outcome in out (which may be nil) and fails the run with
 // the violations, if any.
-func (wl Workload) Body(s MergeStrategy, out *Outcome) func(rt *sched.Runtime) {
+func (wl Workload) Body(s Design, out *Outcome) func(rt *sched.Runtime) {
 	return func(rt *sched.Runtime) {
-		cfg := wl.Config
-		cfg.Config = ConfigFor(s, cfg.Config)
+		cfg, s := Prepare(s, wl.Config)
 		w := NewWorld(rt, cfg)
 		wl.Setup(w, s)
 		vs := w.Check()
@@ -44,6 +44,18 @@ func (wl Workload) Body(s MergeStrategy, out *Outcome) func(rt *sched.Runtime) {
 		}
 		w.FailOnViolations(vs)
 	}
+}
+
+// Prepare returns what a run of design s uses: cfg with ProducerLock and
+// Hints set as the design asks (ConfigFor) and, for a JudgedBy design, its
+// oracle; and the design to run (Base).
+func Prepare(s Design, cfg WorldConfig) (WorldConfig, Design) {
+	if _, ok := s.(judged); ok {
+		cfg.Oracle = OracleOf(s)
+	}
+	s = Base(s)
+	cfg.Config = ConfigFor(s, cfg.Config)
+	return cfg, s
 }
 
 // PromoteParams shape PromoteWhileRequiresAction.
@@ -79,7 +91,7 @@ func PromoteWhileRequiresAction(p PromoteParams) Workload {
 	var promoted, synthetic []int64
 	return Workload{
 		Name: "promote-while-requires-action",
-		Setup: func(w *World, s MergeStrategy) {
+		Setup: func(w *World, s Design) {
 			promoted, synthetic = nil, nil
 			r := w.Replicas[0]
 			var toolCalls []string

@@ -29,6 +29,9 @@ type WorldConfig struct {
 	// PubSub replaces the in-memory pubsub (a real database's
 	// LISTEN/NOTIFY).
 	PubSub Notifier
+	// Oracle judges every client ("": each client's design's own,
+	// OracleOf).
+	Oracle Oracle
 }
 
 // World is a whole modelled deployment: a store, a pubsub, replicas, their
@@ -44,6 +47,9 @@ type World struct {
 	PubSub   Notifier
 	Replicas []*Replica
 
+	oracle    Oracle
+	orderByID bool
+
 	mu      sync.Mutex // guards clients, streams and closing: they are added from tasks
 	writers []*sched.Task
 	workers []*sched.Task
@@ -56,7 +62,8 @@ type World struct {
 // NewWorld builds a world in the run of rt. With a strategy that is
 // ProducerLocked, set cfg.ProducerLock (Strategy helps).
 func NewWorld(rt *sched.Runtime, cfg WorldConfig) *World {
-	w := &World{RT: rt, PubSub: cfg.PubSub, Store: cfg.Store, Truth: cfg.Truth, Seeder: cfg.Seeder}
+	w := &World{RT: rt, PubSub: cfg.PubSub, Store: cfg.Store, Truth: cfg.Truth, Seeder: cfg.Seeder,
+		oracle: cfg.Oracle, orderByID: cfg.DB.OrderByID}
 	if w.PubSub == nil {
 		ps := NewPubSub(rt)
 		ps.QueueSize = cfg.PubSubQueue
@@ -73,10 +80,14 @@ func NewWorld(rt *sched.Runtime, cfg WorldConfig) *World {
 	return w
 }
 
-// ConfigFor returns cfg with ProducerLock set as the strategy asks.
-func ConfigFor(s MergeStrategy, cfg Config) Config {
+// ConfigFor returns cfg with ProducerLock and Hints set as the design
+// asks.
+func ConfigFor(s Design, cfg Config) Config {
 	if p, ok := s.(ProducerLocked); ok && p.ProducerLock() {
 		cfg.ProducerLock = true
+	}
+	if h, ok := s.(HintPublisher); ok && h.PublishesHints() {
+		cfg.Hints = true
 	}
 	return cfg
 }
@@ -100,7 +111,7 @@ func (w *World) Worker(r *Replica, chatID int64, opts WorkerOptions) *sched.Task
 // so that its read, its subscription and its snapshot interleave with the
 // writers. The client and its stream appear in Clients and Subscribers once
 // the task has run.
-func (w *World) Subscribe(r *Replica, name string, chatID, after int64, strategy MergeStrategy) *sched.Task {
+func (w *World) Subscribe(r *Replica, name string, chatID, after int64, strategy Design) *sched.Task {
 	return w.Writer(name+" subscribe", func() {
 		if _, err := w.Connect(r, name, chatID, after, strategy); err != nil {
 			panic(err)
@@ -173,12 +184,21 @@ func (w *World) Settle() {
 	}
 }
 
-// Check settles the world and runs the oracle on every client.
+// Check settles the world and runs the oracle on every client: the one
+// WorldConfig.Oracle names, or else the client's design's own.
 func (w *World) Check() []Violation {
 	w.Settle()
 	var out []Violation
 	for _, c := range w.Clients() {
-		out = append(out, CheckClient(c, w.Truth)...)
+		o := w.oracle
+		if o == "" {
+			o = OracleOf(c.Strategy)
+		}
+		if o == OracleConvergence {
+			out = append(out, CheckConvergence(c, w.Truth, w.orderByID)...)
+		} else {
+			out = append(out, CheckClient(c, w.Truth)...)
+		}
 	}
 	return out
 }

@@ -27,7 +27,7 @@ const DefaultRunTimeout = time.Minute
 // StressConfig shapes StressPromote.
 type StressConfig struct {
 	// Strategy is the subscriber's merge strategy (required).
-	Strategy harness.MergeStrategy
+	Strategy harness.Design
 	// Runs is the number of runs (at least 1).
 	Runs int
 	// Concurrency is how many runs (each its own chat) run at once; 0

@@ -18,7 +18,7 @@ import (
 func TestRunMatrix(t *testing.T) {
 	sc, err := scenarios.Lookup("out-of-order")
 	require.NoError(t, err)
-	sts := []harness.MergeStrategy{mustStrategy(t, "naive"), mustStrategy(t, "fixed")}
+	sts := []harness.Design{mustStrategy(t, "naive"), mustStrategy(t, "fixed")}
 	random, _ := scenarios.ParseSearch("random", 3, 2)
 	run := func(ctx context.Context, parallel int) (*scenarios.Matrix, []string) {
 		var mu sync.Mutex

@@ -80,7 +80,7 @@ func TestDebugBadInput(t *testing.T) {
 		{"negative seed", append(sched, "--seed", "-1"), `^interleave: --seed "-1": want a non-negative whole number$`},
 		{"missing seed", sched, `^interleave: debug: --seed is required \(or give --schedule FILE\)$`},
 		{"unknown scenario", []string{"--scenario", "nosuch", "--strategy", "naive", "--seed", "1"}, `^interleave: unknown scenario "nosuch" \(known: .*promote-while-requires-action.*\)$`},
-		{"unknown strategy", []string{"--scenario", "promote-while-requires-action", "--strategy", "nosuch", "--seed", "1"}, `^interleave: unknown strategy "nosuch" \(known: naive, fixed-r1, fixed, producer-lock\)$`},
+		{"unknown strategy", []string{"--scenario", "promote-while-requires-action", "--strategy", "nosuch", "--seed", "1"}, `^interleave: unknown strategy "nosuch" \(known: naive, fixed-r1, fixed, producer-lock, stream-loop; a merge strategy under the stream loop's oracle: NAME\+convergence\)$`},
 		{"unknown search", append(sched, "--seed", "1", "--search", "bfs"), `^interleave: --search: unknown search "bfs" \(known: random, pct, dfs\)$`},
 		{"bad depth", append(sched, "--seed", "1", "--depth", "0"), `^interleave: --depth "0": want a whole number from 1 to 100$`},
 		{"bad preemptions", append(sched, "--seed", "1", "--preemptions", "two"), `^interleave: --preemptions "two": want a whole number`},

@@ -18,8 +18,11 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt: these files need formatting:"; echo "$$out"; exit 1; fi
 
+# The packages under std also build with the tag interleave_off, which
+# makes them aliases of the standard library (and the examples with them).
 vet:
 	$(GO) vet ./...
+	$(GO) vet -tags interleave_off ./std/... ./examples/...
 
 # The tests run against PostgreSQL: the one named by an exported
 # INTERLEAVE_PG_DSN, else the cluster of make pg-up, else a throwaway cluster
@@ -30,6 +33,7 @@ vet:
 test-go:
 	bash scripts/chromium.sh check
 	GORACE=atexit_sleep_ms=0 bash scripts/with-pg.sh $(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -tags interleave_off -run Off ./std/...
 
 # chromium installs Debian's Chromium (apt-get install -y chromium) for the
 # browser tests, unless a browser is there already.

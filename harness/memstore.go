@@ -434,7 +434,7 @@ func (tx *memTx) GetChat(chatID int64) (Chat, error) {
 
 func (tx *memTx) InsertMessage(chatID int64, role Role, content string) (Message, error) {
 	s := tx.s
-	s.rt.Yield("db: insert " + string(role))
+	s.rt.Yield(insertLabel(role))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seq++
@@ -497,4 +497,20 @@ func (tx *memTx) DeleteQueuedMessage(chatID, queuedID int64) (QueuedMessage, err
 func (tx *memTx) SetChatStatus(chatID int64, status ChatStatus) error {
 	tx.statuses = append(tx.statuses, statusChange{chatID, status})
 	return nil
+}
+
+// insertLabel is the label of an insert's scheduling point; the known roles'
+// labels are constants, not built for every insert.
+func insertLabel(role Role) string {
+	switch role {
+	case RoleUser:
+		return "db: insert user"
+	case RoleAssistant:
+		return "db: insert assistant"
+	case RoleTool:
+		return "db: insert tool"
+	case RoleSystem:
+		return "db: insert system"
+	}
+	return "db: insert " + string(role)
 }

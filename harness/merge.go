@@ -42,7 +42,9 @@ func (c *MergeContext) SetLastMessageID(id int64) {
 	c.sub.mu.Lock()
 	c.sub.cursor = append(c.sub.cursor, CursorMove{Step: c.sub.rt.Step(), From: c.last, To: id, Epoch: c.sub.epoch})
 	c.sub.mu.Unlock()
-	c.sub.note("lastMessageID %d -> %d", c.last, id)
+	if c.Tracing() {
+		c.sub.note("lastMessageID %d -> %d", c.last, id)
+	}
 	c.last = id
 }
 
@@ -71,7 +73,9 @@ func (c *MergeContext) CacheAfter(afterID int64) []Message {
 // QueryDB is the catch-up query GetChatMessagesByChatID(chat, afterID).
 func (c *MergeContext) QueryDB(afterID int64) ([]Message, error) {
 	msgs, err := c.sub.replica.store.GetChatMessagesByChatID(c.sub.ChatID, afterID)
-	c.sub.note("db after %d -> %v", afterID, ids(msgs))
+	if c.Tracing() {
+		c.sub.note("db after %d -> %v", afterID, ids(msgs))
+	}
 	return msgs, err
 }
 
@@ -84,3 +88,8 @@ func (c *MergeContext) Send(m Message, via string) {
 
 // Notef adds a note to the run's trace, attributed to the merge.
 func (c *MergeContext) Notef(format string, args ...any) { c.sub.note(format, args...) }
+
+// Tracing reports whether the run records a trace: a merge can skip
+// building the arguments of notes that would be thrown away (the
+// arguments of a call are built before the call).
+func (c *MergeContext) Tracing() bool { return c.sub.rt.Tracing() }

@@ -17,6 +17,8 @@ func (Fixed) HandleNotify(c *MergeContext, n Notify) {
 	}
 	lookupAfter := max(c.AfterMessageID, min(n.AfterMessageID, c.LastMessageID()))
 	sent := cachePass(c, lookupAfter)
-	c.Notef("fixed: lookupAfter=%d, cache pass sent %d", lookupAfter, sent)
+	if c.Tracing() {
+		c.Notef("fixed: lookupAfter=%d, cache pass sent %d", lookupAfter, sent)
+	}
 	dbPass(c, lookupAfter)
 }

@@ -20,7 +20,9 @@ func (FixedR1) HandleNotify(c *MergeContext, n Notify) {
 	}
 	lookupAfter := min(n.AfterMessageID, c.LastMessageID())
 	sent := cachePass(c, lookupAfter)
-	c.Notef("fixed-r1: lookupAfter=%d, cache pass sent %d", lookupAfter, sent)
+	if c.Tracing() {
+		c.Notef("fixed-r1: lookupAfter=%d, cache pass sent %d", lookupAfter, sent)
+	}
 	if sent == 0 {
 		dbPass(c, lookupAfter)
 	}

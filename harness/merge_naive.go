@@ -20,7 +20,9 @@ func (Naive) HandleNotify(c *MergeContext, n Notify) {
 	}
 	lastMessageID := c.LastMessageID()
 	cached := c.CacheAfter(lastMessageID)
-	c.Notef("naive: cacheAfter(%d) -> %v", lastMessageID, ids(cached))
+	if c.Tracing() {
+		c.Notef("naive: cacheAfter(%d) -> %v", lastMessageID, ids(cached))
+	}
 	if len(cached) > 0 {
 		for _, m := range cached {
 			c.Send(m, "cache")

@@ -31,7 +31,9 @@ func (m mergeStream) Start() error {
 	if err != nil {
 		return fmt.Errorf("subscribe %s: snapshot: %w", s.Name, err)
 	}
-	s.note("snapshot after %d -> %v", s.AfterMessageID, ids(snap))
+	if s.rt.Tracing() {
+		s.note("snapshot after %d -> %v", s.AfterMessageID, ids(snap))
+	}
 	for _, m := range snap {
 		s.ctx.delivered[m.ID] = true
 		s.deliver(m, "snapshot")
@@ -95,7 +97,9 @@ func (s *Subscriber) mergeLoop() {
 		s.mu.Unlock()
 		if n.AfterMessageID > 0 || n.FullRefresh {
 			s.NewSync()
-			s.note("merge: handle %s (lastMessageID %d)", n, s.ctx.last)
+			if s.rt.Tracing() {
+				s.note("merge: handle %s (lastMessageID %d)", n, s.ctx.last)
+			}
 			s.Strategy.(MergeStrategy).HandleNotify(&s.ctx, n)
 		}
 		if n.QueueUpdate {

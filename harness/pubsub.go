@@ -71,6 +71,9 @@ type PubSub struct {
 	mu        sync.Mutex // guards the fields below; never held across a scheduling point
 	listeners []*listener
 	closed    bool
+	// labels holds the label of each channel's publish ("pg_notify
+	// <channel>"), made once, not at every publish; only read by key.
+	labels    map[string]string
 	published int
 }
 
@@ -184,7 +187,17 @@ func (l *listener) Wait() {
 // Publish sends n on channel: the notify commits at this scheduling point
 // and is queued, in commit order, on every listener of the channel.
 func (p *PubSub) Publish(channel string, n Notify) {
-	p.rt.Yield("pg_notify " + channel)
+	p.mu.Lock()
+	label, ok := p.labels[channel]
+	if !ok {
+		if p.labels == nil {
+			p.labels = map[string]string{}
+		}
+		label = "pg_notify " + channel
+		p.labels[channel] = label
+	}
+	p.mu.Unlock()
+	p.rt.Yield(label)
 	p.mu.Lock()
 	p.published++
 	var deliver, fail []*listener

@@ -3,6 +3,7 @@ package harness
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 
 	"github.com/interleave/interleave/sched"
@@ -71,7 +72,7 @@ func (c Config) withDefaults() Config {
 }
 
 // ChatChannel is the pubsub channel of a chat's stream notifies.
-func ChatChannel(chatID int64) string { return fmt.Sprintf("chat:%d", chatID) }
+func ChatChannel(chatID int64) string { return "chat:" + strconv.FormatInt(chatID, 10) }
 
 // Replica is one server replica: its per-chat stream state, its writers and
 // its subscribers. Replicas share the store and the pubsub, never caches.

@@ -381,9 +381,14 @@ func (s *Subscriber) deliver(m Message, via string) {
 	s.mu.Lock()
 	s.deliveries = append(s.deliveries, d)
 	s.mu.Unlock()
-	s.note("deliver #%d via %s", m.ID, via)
+	if s.rt.Tracing() {
+		s.note("deliver #%d via %s", m.ID, via)
+	}
 }
 
+// note adds a note attributed to the subscriber when the run records a
+// trace. Callers whose arguments cost something to build check
+// rt.Tracing() first.
 func (s *Subscriber) note(format string, args ...any) {
 	if s.rt.Tracing() {
 		s.rt.Notef(s.Name+": "+format, args...)

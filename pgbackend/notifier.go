@@ -185,9 +185,26 @@ func (ln *listener) enqueue(n harness.Notify) {
 	ln.queue <- listenerItem{n: n}
 }
 
+// lose ends the listener's stream with harness.ErrDropped after what is
+// queued, as a full queue does, for a lost connection.
+func (ln *listener) lose() {
+	ln.run.lostListeners.Add(1)
+	ln.mu.Lock()
+	defer ln.mu.Unlock()
+	if !ln.failed {
+		ln.failed = true
+		ln.queue <- listenerItem{err: harness.ErrDropped} // the slot kept for it
+	}
+}
+
+// LostListeners returns how many of the run's listeners lost their
+// connection while the run went on (each subscriber was told ErrDropped).
+func (r *Run) LostListeners() int { return int(r.lostListeners.Load()) }
+
 // listen is a listener's first goroutine: it reads notifies into the queue
-// until its fence, a closed listener, an aborted run or a lost connection,
-// then closes the connection. What goes wrong is recorded for Err.
+// until its fence, a closed listener, an aborted run or a lost connection
+// (which it reports to the subscriber as ErrDropped), then closes the
+// connection. What goes wrong otherwise is recorded for Err.
 func (r *Run) listen(ln *listener) {
 	// A failed Close means the connection was broken already; what broke
 	// it is recorded below, or it was Close's own doing.
@@ -200,7 +217,14 @@ func (r *Run) listen(ln *listener) {
 		case err != nil && r.ctx.Err() != nil:
 			return // Abort recorded why
 		case err != nil:
-			_ = r.wrap(err, "listener %s on %s lost its connection before the run settled; notifies after that are missing", ln.name, ln.channel) // recorded for Err
+			// The LISTEN connection is gone, and the notifies sent while
+			// it is down with it. Upstream's pubsub then reconnects its
+			// listener and tells each subscriber that it dropped
+			// notifies (chatd-model.md section 10): the stream ends with
+			// that error and the client subscribes again, on a new
+			// connection. If the database itself is gone, that
+			// Subscribe fails and the run fails there.
+			ln.lose()
 			return
 		}
 		if payload == r.fence {

@@ -67,9 +67,11 @@ type Run struct {
 
 	mu        sync.Mutex // guards the fields below
 	listeners []*listener
-	closed    bool
-	errs      []error
-	commits   []commitRecord // in the order InTx saw the commits return
+	// lostListeners counts the listeners whose connection was lost.
+	lostListeners atomic.Int64
+	closed        bool
+	errs          []error
+	commits       []commitRecord // in the order InTx saw the commits return
 }
 
 // commitRecord is one committed transaction that inserted messages: COMMIT

@@ -10,6 +10,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/interleave/interleave/harness"
+	"github.com/interleave/interleave/internal/benchbase"
 	"github.com/interleave/interleave/scenarios"
 	"github.com/interleave/interleave/sched"
 )
@@ -82,19 +83,33 @@ func median(xs []float64) float64 {
 
 // BenchmarkScheduleThroughput reports schedules per second per scenario
 // under fixed (every schedule runs to the end, where the oracle runs) with
-// pct. fixed fails promote-while-requires-action on the stored history's
-// order; its schedules count all the same.
+// pct, and what a schedule and a step cost against baselines measured in the
+// same process between slices of the work (internal/benchbase):
+// handoffs/schedule in raw goroutine handoffs, x-switch/step in controlled
+// switches (one decision that passes control to another task). fixed fails
+// promote-while-requires-action on the stored history's order; its
+// schedules count all the same.
 func BenchmarkScheduleThroughput(b *testing.B) {
 	fixed := harness.Fixed{}
 	search, _ := scenarios.ParseSearch("pct", 3, 2)
 	for _, sc := range scenarios.All() {
 		b.Run(sc.Name, func(b *testing.B) {
-			start := time.Now()
-			er := scenarios.Explore(scenarios.Spec{Scenario: sc, Strategy: fixed, Search: search, Seed: 1}, b.N, false)
-			if er.Failures > 0 && sc.Expected("fixed") == scenarios.Pass {
-				b.Fatal(er.First.Report())
+			b.ReportAllocs()
+			seed, steps := int64(1), 0
+			r := benchbase.Interleave(b, func(n int) {
+				er := scenarios.Explore(scenarios.Spec{Scenario: sc, Strategy: fixed, Search: search, Seed: seed}, n, false)
+				if er.Failures > 0 && sc.Expected("fixed") == scenarios.Pass {
+					b.Fatal(er.First.Report())
+				}
+				seed += int64(n)
+				steps += er.Steps
+			})
+			b.ReportMetric(float64(b.N)/r.Work.Seconds(), "schedules/s")
+			b.ReportMetric(float64(steps)/float64(max(b.N, 1)), "steps/schedule")
+			if r.Baselines {
+				b.ReportMetric(r.PerOp(b.N)/r.HandoffNs, "handoffs/schedule")
+				b.ReportMetric(r.PerOp(steps)/r.SwitchNs, "x-switch/step")
 			}
-			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "schedules/s")
 		})
 	}
 }

@@ -2,8 +2,9 @@ package scenarios
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
+
+	"github.com/interleave/interleave/internal/testconfig"
 )
 
 // Config is what the test flags and INTERLEAVE_* variables select.
@@ -46,91 +47,46 @@ var ConfigKeys = []string{"seed", "strategy", "schedules", "search", "depth", "p
 
 // LoadConfig builds a Config from the flags set on the command line
 // (flags, by key) and the environment (getenv). It is a pure function of
-// its arguments. Errors name the flag and its variable.
+// its arguments. Errors name the flag and its variable. The settings the
+// scenarios share with schedtest are parsed by internal/testconfig.
 func LoadConfig(flags map[string]string, getenv func(string) string) (Config, error) {
 	c := Config{Schedules: 20, Search: "pct", Depth: 3, Preemptions: 2, Mode: "controlled"}
-	for _, key := range ConfigKeys {
-		env := "INTERLEAVE_" + strings.ToUpper(key)
-		v, ok := flags[key]
-		src := "-interleave." + key
-		if !ok {
-			v = getenv(env)
-			src = env
-			if v == "" {
-				continue
-			}
-		}
-		bad := func(want string) error {
-			return fmt.Errorf("%s=%q: want %s", src, v, want)
-		}
+	common := testconfig.Config{Schedules: c.Schedules, Search: c.Search, Depth: c.Depth, Preemptions: c.Preemptions, Mode: c.Mode}
+	common, err := testconfig.Load(common, ConfigKeys, flags, getenv, func(key, src, v string) error {
 		switch key {
-		case "seed":
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || n < 0 {
-				return c, bad("a non-negative whole number")
-			}
-			c.Seed, c.SeedSet = n, true
 		case "strategy":
 			if v == "all" {
 				c.Strategies = StrategyNames()
-				continue
+				return nil
 			}
 			c.Strategies = nil
 			for _, s := range strings.Split(v, ",") {
 				if _, err := LookupStrategy(s); err != nil {
-					return c, fmt.Errorf("%s: %w", src, err)
+					return fmt.Errorf("%s: %w", src, err)
 				}
 				c.Strategies = append(c.Strategies, s)
 			}
-		case "schedules":
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > MaxSchedules {
-				return c, bad(fmt.Sprintf("a whole number from 1 to %d", MaxSchedules))
-			}
-			c.Schedules = n
-		case "depth":
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > MaxDepth {
-				return c, bad(fmt.Sprintf("a whole number from 1 to %d", MaxDepth))
-			}
-			c.Depth = n
-		case "preemptions":
-			n, err := strconv.Atoi(v)
-			if err != nil || n > MaxPreemptions {
-				return c, bad(fmt.Sprintf("a whole number up to %d (negative: unbounded)", MaxPreemptions))
-			}
-			c.Preemptions = n
-		case "search":
-			if _, err := ParseSearch(v, 1, 0); err != nil {
-				return c, fmt.Errorf("%s: %w", src, err)
-			}
-			c.Search = v
 		case "scenario":
 			c.Scenarios = nil
 			for _, s := range strings.Split(v, ",") {
 				if _, err := Lookup(s); err != nil {
-					return c, fmt.Errorf("%s: %w", src, err)
+					return fmt.Errorf("%s: %w", src, err)
 				}
 				c.Scenarios = append(c.Scenarios, s)
 			}
-		case "mode":
-			if v != "controlled" && v != "wild" {
-				return c, bad("controlled or wild")
-			}
-			c.Mode = v
-		case "save":
-			c.Save = v
-		case "replay":
-			c.Replay = v
 		}
-	}
-	if c.SeedSet {
+		return nil
+	})
+	c.Seed, c.SeedSet, c.Schedules = common.Seed, common.SeedSet, common.Schedules
+	c.Search, c.Depth, c.Preemptions = common.Search, common.Depth, common.Preemptions
+	c.Mode, c.Save, c.Replay = common.Mode, common.Save, common.Replay
+	if err == nil && c.SeedSet {
 		// TestStress runs the seeds from -interleave.seed on.
 		if err := CheckSeedRange(c.Seed, int64(c.Schedules)); err != nil {
 			return c, fmt.Errorf("-interleave.seed=%d with -interleave.schedules=%d: %w", c.Seed, c.Schedules, err)
 		}
 	}
-	return c, nil
+	return c, err
 }
 
 // SearchSpec returns the configured search.

@@ -1,10 +1,9 @@
 package scenarios
 
 import (
-	"fmt"
-	"math"
 	"time"
 
+	"github.com/interleave/interleave/internal/testconfig"
 	"github.com/interleave/interleave/sched"
 )
 
@@ -21,16 +20,16 @@ const (
 	// through: stress -schedules and -interleave.schedules (the seeds of
 	// a child), and the seed of a DFS schedule (its index: reaching it
 	// runs every schedule before).
-	MaxSchedules = 10_000_000
+	MaxSchedules = testconfig.MaxSchedules
 	// MaxBudget bounds explore's and matrix's --budget: schedules run one
 	// after another, nothing kept per schedule.
 	MaxBudget = 1_000_000_000
 	// MaxDepth bounds PCT's bug depth (--depth, -interleave.depth, a
 	// schedule's @depth): PCT draws depth-1 change points per run.
-	MaxDepth = 100
+	MaxDepth = testconfig.MaxDepth
 	// MaxPreemptions bounds DFS's preemption bound (--preemptions,
 	// -interleave.preemptions); a negative bound means unbounded.
-	MaxPreemptions = 100
+	MaxPreemptions = testconfig.MaxPreemptions
 	// MaxParallel bounds -p: matrix searches, stress children or
 	// PostgreSQL chats at once.
 	MaxParallel = 1024
@@ -70,12 +69,4 @@ const (
 // CheckSeedRange checks that the n seeds first, first+1, ..., first+n-1
 // are all non-negative int64s (n >= 1); what names them (a flag) prefixes
 // the error.
-func CheckSeedRange(first int64, n int64) error {
-	switch {
-	case first < 0:
-		return fmt.Errorf("seed %d: want a non-negative whole number", first)
-	case n > 0 && first > math.MaxInt64-(n-1):
-		return fmt.Errorf("seeds %d.. (%d of them) pass %d, the largest seed", first, n, int64(math.MaxInt64))
-	}
-	return nil
-}
+func CheckSeedRange(first int64, n int64) error { return testconfig.CheckSeedRange(first, n) }

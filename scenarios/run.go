@@ -71,16 +71,16 @@ func (sp Spec) workload() harness.Workload { return workloadFor(sp.Scenario, sp.
 // calibrate counts the choice points of a run that never preempts: the
 // estimate of k that PCT needs. It is a function of the workload only, so
 // seed N of PCT names the same schedule in every process.
-func calibrate(wl harness.Workload, s harness.Design) int {
-	res := sched.Run(wl.Body(s, nil), sched.Options{Strategy: sched.Chooser(func(int) int { return 0 })})
+func calibrate(wl harness.Workload, s harness.Design, pool *sched.Pool) int {
+	res := sched.Run(wl.Body(s, nil), sched.Options{Strategy: sched.Chooser(func(int) int { return 0 }), Pool: pool})
 	return max(len(res.Schedule.Choices), 1)
 }
 
 // strategyFor returns the scheduling strategy of a random or PCT spec.
-func (sp Spec) strategyFor(wl harness.Workload) sched.Strategy {
+func (sp Spec) strategyFor(wl harness.Workload, pool *sched.Pool) sched.Strategy {
 	switch sp.Search.Kind {
 	case "pct":
-		return sched.PCT(sp.Seed, sp.Search.Depth, calibrate(wl, sp.Strategy))
+		return sched.PCT(sp.Seed, sp.Search.Depth, calibrate(wl, sp.Strategy, pool))
 	default:
 		return sched.Random(sp.Seed)
 	}
@@ -88,28 +88,30 @@ func (sp Spec) strategyFor(wl harness.Workload) sched.Strategy {
 
 // Run runs the one schedule the spec names.
 func Run(sp Spec) *RunResult {
+	var pool sched.Pool
+	defer pool.Close()
 	wl := sp.workload()
 	if sp.Search.Kind == "dfs" {
-		return runDFSIndex(sp, wl)
+		return runDFSIndex(sp, wl, &pool)
 	}
-	return runSeed(sp, wl, sp.strategyFor(wl))
+	return runSeed(sp, wl, sp.strategyFor(wl, &pool), &pool)
 }
 
 // runSeed runs a spec's schedule under strat and records the seed that
-// names it.
-func runSeed(sp Spec, wl harness.Workload, strat sched.Strategy) *RunResult {
-	r := runWith(sp, wl, strat)
+// names it; pool may be nil.
+func runSeed(sp Spec, wl harness.Workload, strat sched.Strategy, pool *sched.Pool) *RunResult {
+	r := runWith(sp, wl, strat, pool)
 	r.WorkloadSeed = sp.Seed
 	r.record(seedOrigin(sp.Search, sp.Seed))
 	return r
 }
 
-// runWith runs the workload under strat. (interleave debug stops at its
-// entry, reading sp.Trace, to find the schedule's own run among the runs a
-// test makes: keep its name and that parameter.)
-func runWith(sp Spec, wl harness.Workload, strat sched.Strategy) *RunResult {
+// runWith runs the workload under strat; pool may be nil. (interleave
+// debug stops at its entry, reading sp.Trace, to find the schedule's own
+// run among the runs a test makes: keep its name and that parameter.)
+func runWith(sp Spec, wl harness.Workload, strat sched.Strategy, pool *sched.Pool) *RunResult {
 	var out harness.Outcome
-	res := sched.Run(wl.Body(sp.Strategy, &out), sched.Options{Strategy: strat, Trace: sp.Trace, MaxSteps: sp.MaxSteps})
+	res := sched.Run(wl.Body(sp.Strategy, &out), sched.Options{Strategy: strat, Trace: sp.Trace, MaxSteps: sp.MaxSteps, Pool: pool})
 	r := &RunResult{Spec: sp, Verdict: Pass, Violations: out.Violations, Failure: res.Failure,
 		Schedule: res.Schedule, Trace: res.Trace, Steps: res.Steps, Preemptions: res.Preemptions}
 	if res.Failure != nil {
@@ -163,7 +165,7 @@ func absPath(p string) string {
 
 // runDFSIndex runs the DFS schedule with index sp.Seed by walking the
 // search from its start.
-func runDFSIndex(sp Spec, wl harness.Workload) *RunResult {
+func runDFSIndex(sp Spec, wl harness.Workload, pool *sched.Pool) *RunResult {
 	dfs := sched.DFS(sp.Search.Preemptions)
 	body := wl.Body(sp.Strategy, nil)
 	for i := int64(0); i < sp.Seed; i++ {
@@ -171,13 +173,13 @@ func runDFSIndex(sp Spec, wl harness.Workload) *RunResult {
 			return &RunResult{Spec: sp, Verdict: Pass, Failure: &sched.Failure{Kind: sched.StrategyError,
 				Msg: fmt.Sprintf("dfs has only %d schedules; seed %d is past the end", i, sp.Seed)}}
 		}
-		sched.Run(body, sched.Options{Strategy: startedStrategy{dfs}})
+		sched.Run(body, sched.Options{Strategy: startedStrategy{dfs}, Pool: pool})
 	}
 	if !dfs.Start() {
 		return &RunResult{Spec: sp, Verdict: Pass, Failure: &sched.Failure{Kind: sched.StrategyError,
 			Msg: fmt.Sprintf("dfs has only %d schedules; seed %d is past the end", sp.Seed, sp.Seed)}}
 	}
-	return runSeed(sp, wl, startedStrategy{dfs})
+	return runSeed(sp, wl, startedStrategy{dfs}, pool)
 }
 
 // PastEnd reports whether r is no run at all: a DFS seed past the end of
@@ -197,7 +199,9 @@ type ExploreResult struct {
 	Strategy  string
 	Search    Search
 	Schedules int
-	Failures  int
+	// Steps counts the scheduling steps of all the schedules run.
+	Steps    int
+	Failures int
 	// FirstFailure is the index (from 0) of the first failing schedule,
 	// or -1.
 	FirstFailure int
@@ -233,8 +237,10 @@ func ExploreContext(ctx context.Context, sp Spec, budget int, stopAtFirst bool, 
 	start := time.Now()
 	er := &ExploreResult{Scenario: sp.Scenario.Name, Strategy: sp.Strategy.Name(), Search: sp.Search, FirstFailure: -1}
 	defer func() { er.Elapsed = time.Since(start) }()
+	var pool sched.Pool
+	defer pool.Close()
 	if sp.Search.Kind == "dfs" {
-		exploreDFS(ctx, sp, budget, stopAtFirst, er, onFailure)
+		exploreDFS(ctx, sp, budget, stopAtFirst, er, onFailure, &pool)
 		return er
 	}
 	var fixedWL *harness.Workload
@@ -242,7 +248,7 @@ func ExploreContext(ctx context.Context, sp Spec, budget int, stopAtFirst bool, 
 	if !sp.Scenario.Generated {
 		wl := sp.workload()
 		fixedWL = &wl
-		steps = calibrate(wl, sp.Strategy)
+		steps = calibrate(wl, sp.Strategy, &pool)
 	}
 	for i := 0; i < budget; i++ {
 		if ctx.Err() != nil {
@@ -263,10 +269,11 @@ func ExploreContext(ctx context.Context, sp Spec, budget int, stopAtFirst bool, 
 			}
 		} else {
 			wl = run.workload()
-			strat = run.strategyFor(wl)
+			strat = run.strategyFor(wl, &pool)
 		}
-		r := runSeed(run, wl, strat)
+		r := runSeed(run, wl, strat, &pool)
 		er.Schedules++
+		er.Steps += r.Steps
 		if r.Failure == nil {
 			continue
 		}
@@ -287,7 +294,7 @@ func ExploreContext(ctx context.Context, sp Spec, budget int, stopAtFirst bool, 
 	return er
 }
 
-func exploreDFS(ctx context.Context, sp Spec, budget int, stopAtFirst bool, er *ExploreResult, onFailure func(*RunResult)) {
+func exploreDFS(ctx context.Context, sp Spec, budget int, stopAtFirst bool, er *ExploreResult, onFailure func(*RunResult), pool *sched.Pool) {
 	wl := sp.workload()
 	dfs := sched.DFS(sp.Search.Preemptions)
 	for budget <= 0 || er.Schedules < budget {
@@ -302,8 +309,9 @@ func exploreDFS(ctx context.Context, sp Spec, budget int, stopAtFirst bool, er *
 		run := sp
 		run.Seed = int64(er.Schedules)
 		run.Trace = false
-		r := runSeed(run, wl, startedStrategy{dfs})
+		r := runSeed(run, wl, startedStrategy{dfs}, pool)
 		er.Schedules++
+		er.Steps += r.Steps
 		if r.Failure == nil {
 			continue
 		}
@@ -312,7 +320,7 @@ func exploreDFS(ctx context.Context, sp Spec, budget int, stopAtFirst bool, er *
 			er.FirstFailure = er.Schedules - 1
 			// The same choices, with the trace: index Seed of the DFS.
 			run.Trace = true
-			traced := runSeed(run, wl, sched.Replay(r.Schedule))
+			traced := runSeed(run, wl, sched.Replay(r.Schedule), pool)
 			er.First, r = traced, traced
 		}
 		if onFailure != nil {

@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/interleave/interleave/harness"
+	"github.com/interleave/interleave/internal/testconfig"
 )
 
 // Verdict is the outcome of a run or an exploration: Pass when the oracle
@@ -148,7 +149,7 @@ func oracleNames() string {
 }
 
 // SearchNames lists the searches.
-var SearchNames = []string{"random", "pct", "dfs"}
+var SearchNames = testconfig.Searches
 
 // Search is how schedules are chosen.
 type Search struct {

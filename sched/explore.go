@@ -21,12 +21,16 @@ type Report struct {
 // Explore runs body under opts.Strategy until a run fails, the strategy has
 // no more runs, or budget runs have been made (budget <= 0: no limit; use it
 // only with a strategy that ends, such as DFS). Runs are made without a
-// trace; a failing run is replayed once with its trace for the report.
+// trace; a failing run is replayed once with its trace for the report. The
+// runs share opts.Pool, or a Pool of Explore's own that it closes.
 func Explore(body func(rt *Runtime), opts Options, budget int) *Report {
 	if opts.Strategy == nil {
 		opts.Strategy = Random(1)
 	}
+	calibrate(opts.Strategy, body, opts.MaxSteps)
 	rep := &Report{FailedRun: -1}
+	opts, done := withPool(opts)
+	defer done()
 	traced := opts.Trace
 	opts.Trace = false
 	for budget <= 0 || rep.Schedules < budget {
@@ -34,13 +38,13 @@ func Explore(body func(rt *Runtime), opts Options, budget int) *Report {
 			rep.Exhausted = true
 			return rep
 		}
-		res := Run(body, Options{Strategy: started{opts.Strategy}, MaxSteps: opts.MaxSteps})
+		res := Run(body, Options{Strategy: started{opts.Strategy}, MaxSteps: opts.MaxSteps, Pool: opts.Pool})
 		rep.Schedules++
 		if res.Failure != nil {
 			rep.FailedRun = rep.Schedules - 1
 			rep.Failure = res.Failure
 			if traced {
-				again := Run(body, Options{Strategy: Replay(res.Schedule), MaxSteps: opts.MaxSteps, Trace: true})
+				again := Run(body, Options{Strategy: Replay(res.Schedule), MaxSteps: opts.MaxSteps, Trace: true, Pool: opts.Pool})
 				if again.Failure != nil && again.Failure.Kind == res.Failure.Kind {
 					rep.Failure = again.Failure
 				}
@@ -49,6 +53,17 @@ func Explore(body func(rt *Runtime), opts Options, budget int) *Report {
 		}
 	}
 	return rep
+}
+
+// withPool returns opts with a Pool: the caller's, or a new one that done
+// closes.
+func withPool(opts Options) (_ Options, done func()) {
+	if opts.Pool != nil {
+		return opts, func() {}
+	}
+	p := &Pool{}
+	opts.Pool = p
+	return opts, p.Close
 }
 
 // started wraps a strategy whose Start the caller has already called.
@@ -65,8 +80,10 @@ func (started) Start() bool { return true }
 // the runs agree.
 func CheckDeterminism(body func(rt *Runtime), opts Options) *Failure {
 	opts.Trace, opts.Runnable = true, true
+	opts, done := withPool(opts)
+	defer done()
 	first := Run(body, opts)
-	second := Run(body, Options{Strategy: Replay(first.Schedule), MaxSteps: opts.MaxSteps, Trace: true, Runnable: true})
+	second := Run(body, Options{Strategy: Replay(first.Schedule), MaxSteps: opts.MaxSteps, Trace: true, Runnable: true, Pool: opts.Pool})
 	a, b := first.Trace, second.Trace
 	n := min(len(a.Events), len(b.Events))
 	for i := 0; i < n; i++ {

@@ -25,6 +25,12 @@ const (
 	StrategyError
 	// Timeout: a wild run did not finish in time.
 	Timeout
+	// Fatal: a misuse that is a fatal error in Go, which no recover can
+	// catch (unlock of an unlocked mutex).
+	Fatal
+	// Stall: the running task blocked outside the scheduler's view for
+	// Options.StallTimeout.
+	Stall
 )
 
 func (k FailureKind) String() string {
@@ -43,6 +49,10 @@ func (k FailureKind) String() string {
 		return "strategy error"
 	case Timeout:
 		return "timeout"
+	case Fatal:
+		return "fatal error"
+	case Stall:
+		return "stall"
 	}
 	return fmt.Sprintf("FailureKind(%d)", uint8(k))
 }
@@ -105,8 +115,11 @@ func (rt *Runtime) deadlock() *Failure {
 	if len(bs) == 1 {
 		noun = "task"
 	}
-	return &Failure{Kind: Deadlock, Blocked: bs,
-		Msg: fmt.Sprintf("%d %s blocked, none runnable: %s", len(bs), noun, strings.Join(parts, "; "))}
+	msg := fmt.Sprintf("%d %s blocked, none runnable: %s", len(bs), noun, strings.Join(parts, "; "))
+	if len(rt.clock.pending) > 0 && rt.tasks[0].state == done {
+		msg += " (main has returned, so the virtual clock stands still: the blocked tasks leak)"
+	}
+	return &Failure{Kind: Deadlock, Blocked: bs, Msg: msg}
 }
 
 type joinWait struct{ t *task }

@@ -2,14 +2,19 @@ package sched
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 )
 
-// Mutex is a mutual exclusion lock. Lock is a scheduling point; Unlock is
-// not (it only makes the waiters runnable). In wild mode it is a sync.Mutex.
+// Mutex is a mutual exclusion lock. Lock and TryLock are scheduling
+// points; Unlock is not (it only makes the waiters runnable). Unlocking a
+// mutex that is not locked ends the run with a Fatal failure, as it is a
+// fatal error in Go. In wild mode it is a sync.Mutex.
 type Mutex struct {
 	rt        *Runtime
+	id        ObjectID
 	name      string
+	sites     bool
 	lockLabel string
 	owner     *task
 	waiters   []waiter
@@ -17,12 +22,23 @@ type Mutex struct {
 }
 
 // NewMutex returns an unlocked mutex; name appears in traces and deadlock
-// reports.
+// reports. An empty name gives "mutex#<id>" and labels that carry the
+// source line of each operation in traced runs.
 func NewMutex(rt *Runtime, name string) *Mutex {
-	return &Mutex{rt: rt, name: name, lockLabel: "lock " + name}
+	m := &Mutex{rt: rt, id: rt.newObject()}
+	if name == "" && rt.wild == nil {
+		name, m.sites = objectName("mutex", m.id), true
+	}
+	m.name, m.lockLabel = name, "lock "+name
+	return m
 }
 
-// Lock acquires the mutex, blocking while another task holds it.
+// ID returns the mutex's object ID.
+func (m *Mutex) ID() ObjectID { return m.id }
+
+// Lock acquires the mutex, blocking while another task holds it. Locking a
+// mutex the task already holds fails the run (in Go the task would block
+// forever).
 func (m *Mutex) Lock() {
 	rt := m.rt
 	if rt.wild != nil {
@@ -30,7 +46,7 @@ func (m *Mutex) Lock() {
 		m.mu.Lock()
 		return
 	}
-	rt.point(m.lockLabel)
+	rt.point(rt.sited(m.lockLabel, m.sites))
 	for m.owner != nil {
 		if m.owner == rt.cur {
 			rt.Failf("task %s locks mutex %s, which it already holds", rt.cur.name, m.name)
@@ -41,8 +57,25 @@ func (m *Mutex) Lock() {
 	m.owner = rt.cur
 }
 
-// Unlock releases the mutex. Unlocking a mutex that is not locked fails the
-// run, as it is a fatal error in Go.
+// TryLock acquires the mutex if it is free and reports whether it did; it
+// never blocks.
+func (m *Mutex) TryLock() bool {
+	rt := m.rt
+	if rt.wild != nil {
+		rt.jitter()
+		return m.mu.TryLock()
+	}
+	rt.point(rt.sited("trylock "+m.name, m.sites))
+	if m.owner != nil {
+		return false
+	}
+	m.owner = rt.cur
+	return true
+}
+
+// Unlock releases the mutex. Unlocking a mutex that is not locked ends the
+// run: "fatal error: sync: unlock of unlocked mutex", as in Go. As in Go,
+// a task may unlock a mutex another task locked.
 func (m *Mutex) Unlock() {
 	rt := m.rt
 	if rt.wild != nil {
@@ -53,7 +86,7 @@ func (m *Mutex) Unlock() {
 		return
 	}
 	if m.owner == nil {
-		rt.Failf("task %s unlocks mutex %s, which is not locked", rt.cur.name, m.name)
+		rt.fatal(fmt.Sprintf("sync: unlock of unlocked mutex (task %s unlocks mutex %s, which is not locked)", rt.cur.name, m.name))
 	}
 	m.owner = nil
 	rt.wakeAll(&m.waiters)
@@ -64,4 +97,14 @@ func (m *Mutex) describe() string {
 		return fmt.Sprintf("mutex %s", m.name)
 	}
 	return fmt.Sprintf("mutex %s (held by %s)", m.name, m.owner.name)
+}
+
+// fatal ends the run with a Fatal failure: a misuse that Go reports as a
+// fatal error, which no recover catches. The running task exits.
+func (rt *Runtime) fatal(msg string) {
+	if rt.aborted {
+		runtime.Goexit()
+	}
+	rt.fail(&Failure{Kind: Fatal, Task: rt.cur.name, Msg: "fatal error: " + msg})
+	runtime.Goexit()
 }

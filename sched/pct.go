@@ -12,16 +12,37 @@ import "sort"
 // depth d with probability at least 1/(n*k^(d-1)).
 //
 // steps estimates k, the number of choice points (steps with two or more
-// runnable tasks) in a run; values below 1 mean 1. Like Random, run j uses
-// seed+j.
+// runnable tasks) in a run. With steps <= 0 the strategy calibrates itself:
+// the first Run or Explore that uses it counts the choice points of a run
+// of the body that never preempts (Calibrate), a function of the program
+// alone, so that seed N names the same schedule in every process. Like
+// Random, run j uses seed+j.
 func PCT(seed int64, depth, steps int) Strategy {
 	if depth < 1 {
 		depth = 1
 	}
-	if steps < 1 {
-		steps = 1
+	// Room for the priorities of a typical run's tasks up front: an
+	// exploration makes a strategy per seed.
+	return &pctStrategy{seed: uint64(seed), depth: depth, steps: max(steps, 0), prio: make([]int64, 0, 16)}
+}
+
+// Calibrate returns the number of choice points of a run of body that
+// never preempts and takes the first option of every data choice (at least
+// 1): the estimate of k that PCT needs.
+func Calibrate(body func(rt *Runtime), maxSteps int) int {
+	res := Run(body, Options{Strategy: Chooser(func(int) int { return 0 }), MaxSteps: maxSteps})
+	return max(len(res.Schedule.Choices), 1)
+}
+
+// calibrate gives a self-calibrating PCT its step count before its first
+// run.
+func calibrate(s Strategy, body func(rt *Runtime), maxSteps int) {
+	if st, ok := s.(started); ok {
+		s = st.Strategy
 	}
-	return &pctStrategy{seed: uint64(seed), depth: depth, steps: steps}
+	if p, ok := s.(*pctStrategy); ok && p.steps == 0 {
+		p.steps = Calibrate(body, maxSteps)
+	}
 }
 
 type pctStrategy struct {

@@ -3,7 +3,6 @@ package sched
 import (
 	"fmt"
 	"reflect"
-	"strings"
 )
 
 // Queue is a bounded FIFO queue with close, the controlled counterpart of a
@@ -12,11 +11,14 @@ import (
 // returns ok == false. Send, Recv and Close are scheduling points. In wild
 // mode a Queue is a buffered channel.
 type Queue[T any] struct {
-	rt                       *Runtime
-	name                     string
-	sendLabel, recvLabel     string
-	buf                      []T // ring buffer of capacity cap
-	head, n                  int
+	rt                   *Runtime
+	name                 string
+	sendLabel, recvLabel string
+	closeLabel           string
+	// buf is a ring buffer that grows on demand up to capacity, so that a
+	// queue with a generous bound costs what it holds, not its bound.
+	buf                      []T
+	head, n, capacity        int
 	closed                   bool
 	recvWaiters, sendWaiters []waiter
 	ch                       chan T // wild mode
@@ -28,11 +30,13 @@ func NewQueue[T any](rt *Runtime, name string, capacity int) *Queue[T] {
 	if capacity < 1 {
 		panic(fmt.Sprintf("sched: NewQueue(%q, %d): capacity must be at least 1", name, capacity))
 	}
-	q := &Queue[T]{rt: rt, name: name, sendLabel: "send " + name, recvLabel: "recv " + name}
+	// The three labels share one allocation.
+	labels := "send " + name + "recv " + name + "close " + name
+	n := len(name)
+	q := &Queue[T]{rt: rt, name: name, capacity: capacity,
+		sendLabel: labels[:5+n], recvLabel: labels[5+n : 10+2*n], closeLabel: labels[10+2*n:]}
 	if rt.wild != nil {
 		q.ch = make(chan T, capacity)
-	} else {
-		q.buf = make([]T, capacity)
 	}
 	return q
 }
@@ -53,13 +57,26 @@ func (q *Queue[T]) Cap() int {
 	if q.ch != nil {
 		return cap(q.ch)
 	}
-	return len(q.buf)
+	return q.capacity
 }
 
 func (q *Queue[T]) push(v T) {
+	if q.n == len(q.buf) {
+		q.grow()
+	}
 	q.buf[(q.head+q.n)%len(q.buf)] = v
 	q.n++
 	q.rt.wakeAll(&q.recvWaiters)
+}
+
+// grow makes room for one more value; the caller has checked that the
+// queue is below its capacity.
+func (q *Queue[T]) grow() {
+	buf := make([]T, min(max(2*len(q.buf), 4), q.capacity))
+	for i := 0; i < q.n; i++ {
+		buf[i] = q.buf[(q.head+i)%len(q.buf)]
+	}
+	q.buf, q.head = buf, 0
 }
 
 func (q *Queue[T]) pop() T {
@@ -81,7 +98,7 @@ func (q *Queue[T]) Send(v T) {
 		return
 	}
 	rt.point(q.sendLabel)
-	for !q.closed && q.n == len(q.buf) {
+	for !q.closed && q.n == q.capacity {
 		q.sendWaiters = append(q.sendWaiters, rt.waiter())
 		rt.block(sendWait[T]{q})
 	}
@@ -118,7 +135,7 @@ func (q *Queue[T]) Offer(v T) bool {
 	if q.closed {
 		panic(fmt.Sprintf("sched: send on closed queue %s", q.name))
 	}
-	if q.n == len(q.buf) {
+	if q.n == q.capacity {
 		return false
 	}
 	q.push(v)
@@ -156,7 +173,7 @@ func (q *Queue[T]) Close() {
 	if rt.aborted {
 		return
 	}
-	rt.point("close " + q.name)
+	rt.point(q.closeLabel)
 	if q.closed {
 		panic(fmt.Sprintf("sched: close of closed queue %s", q.name))
 	}
@@ -168,24 +185,12 @@ func (q *Queue[T]) Close() {
 type sendWait[T any] struct{ q *Queue[T] }
 
 func (w sendWait[T]) describe() string {
-	return fmt.Sprintf("room in queue %s (full, %d/%d)", w.q.name, w.q.n, len(w.q.buf))
+	return fmt.Sprintf("room in queue %s (full, %d/%d)", w.q.name, w.q.n, w.q.capacity)
 }
 
 type recvWait[T any] struct{ q *Queue[T] }
 
 func (w recvWait[T]) describe() string { return fmt.Sprintf("a value in queue %s (empty)", w.q.name) }
-
-// Case is one arm of a Select: a receive (Queue.RecvCase) or a send
-// (Queue.SendCase).
-type Case interface {
-	ready() bool
-	commit()
-	register(w waiter)
-	what() string
-	// wild mode
-	selectCase() reflect.SelectCase
-	wildDone(v reflect.Value, ok bool)
-}
 
 // RecvCase is a Select arm that receives from q and passes the value to f.
 func (q *Queue[T]) RecvCase(f func(v T, ok bool)) Case { return &recvCase[T]{q: q, f: f} }
@@ -209,8 +214,15 @@ func (c *recvCase[T]) commit() {
 		c.f(v, ok)
 	}
 }
-func (c *recvCase[T]) register(w waiter) { c.q.recvWaiters = append(c.q.recvWaiters, w) }
-func (c *recvCase[T]) what() string      { return "recv " + c.q.name }
+func (c *recvCase[T]) register(_ *selecting, _ int, w waiter) {
+	c.q.recvWaiters = append(c.q.recvWaiters, w)
+}
+func (c *recvCase[T]) unregister() {}
+func (c *recvCase[T]) finish() {
+	panic("interleave engine bug: a queue case completed by another task")
+}
+func (c *recvCase[T]) what() string { return "recv " + c.q.name }
+func (c *recvCase[T]) sited() bool  { return false }
 func (c *recvCase[T]) selectCase() reflect.SelectCase {
 	return reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(c.q.ch)}
 }
@@ -231,7 +243,7 @@ type sendCase[T any] struct {
 	f func()
 }
 
-func (c *sendCase[T]) ready() bool { return c.q.closed || c.q.n < len(c.q.buf) }
+func (c *sendCase[T]) ready() bool { return c.q.closed || c.q.n < c.q.capacity }
 func (c *sendCase[T]) commit() {
 	if c.q.closed {
 		panic(fmt.Sprintf("sched: send on closed queue %s", c.q.name))
@@ -241,8 +253,15 @@ func (c *sendCase[T]) commit() {
 		c.f()
 	}
 }
-func (c *sendCase[T]) register(w waiter) { c.q.sendWaiters = append(c.q.sendWaiters, w) }
-func (c *sendCase[T]) what() string      { return "send " + c.q.name }
+func (c *sendCase[T]) register(_ *selecting, _ int, w waiter) {
+	c.q.sendWaiters = append(c.q.sendWaiters, w)
+}
+func (c *sendCase[T]) unregister() {}
+func (c *sendCase[T]) finish() {
+	panic("interleave engine bug: a queue case completed by another task")
+}
+func (c *sendCase[T]) what() string { return "send " + c.q.name }
+func (c *sendCase[T]) sited() bool  { return false }
 func (c *sendCase[T]) selectCase() reflect.SelectCase {
 	return reflect.SelectCase{Dir: reflect.SelectSend, Chan: reflect.ValueOf(c.q.ch), Send: reflect.ValueOf(&c.v).Elem()}
 }
@@ -250,55 +269,4 @@ func (c *sendCase[T]) wildDone(reflect.Value, bool) {
 	if c.f != nil {
 		c.f()
 	}
-}
-
-// Select waits until one of the cases can proceed, performs it and returns
-// its index. When several are ready, the strategy chooses (as Go's select
-// chooses at random). It is a scheduling point.
-func (rt *Runtime) Select(cases ...Case) int { return rt.selectCases(cases, false) }
-
-// TrySelect is Select with a default: it returns -1 at once when no case is
-// ready.
-func (rt *Runtime) TrySelect(cases ...Case) int { return rt.selectCases(cases, true) }
-
-func (rt *Runtime) selectCases(cases []Case, hasDefault bool) int {
-	if rt.wild != nil {
-		return rt.wildSelect(cases, hasDefault)
-	}
-	rt.point("select")
-	for {
-		var readyIdx [8]int
-		ready := readyIdx[:0]
-		for i, c := range cases {
-			if c.ready() {
-				ready = append(ready, i)
-			}
-		}
-		if len(ready) > 0 {
-			i := ready[0]
-			if len(ready) > 1 {
-				i = ready[rt.Choose(len(ready))]
-			}
-			cases[i].commit()
-			return i
-		}
-		if hasDefault {
-			return -1
-		}
-		w := rt.waiter()
-		for _, c := range cases {
-			c.register(w)
-		}
-		rt.block(selectWait(cases))
-	}
-}
-
-type selectWait []Case
-
-func (s selectWait) describe() string {
-	parts := make([]string, len(s))
-	for i, c := range s {
-		parts[i] = c.what()
-	}
-	return fmt.Sprintf("select on [%s]", strings.Join(parts, ", "))
 }

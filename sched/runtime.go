@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"time"
 )
 
 // DefaultMaxSteps is the step limit of a run when Options.MaxSteps is 0.
@@ -22,6 +23,15 @@ type Options struct {
 	// Runnable also records the runnable set of every step in the trace, for
 	// the nondeterminism check.
 	Runnable bool
+	// StallTimeout is how long, in real time, the running task may stay
+	// away from the scheduler before the run fails as a Stall (it blocks
+	// where the scheduler cannot see); 0 means DefaultStallTimeout, < 0
+	// no watchdog.
+	StallTimeout time.Duration
+	// Pool, when set, lends the run's tasks goroutines kept from earlier
+	// runs and keeps theirs for later ones. Without it, every task starts a
+	// goroutine that ends with it.
+	Pool *Pool
 }
 
 // Result is the outcome of one run.
@@ -48,20 +58,29 @@ const (
 )
 
 type task struct {
+	rt *Runtime
+	// w is the goroutine the task runs on (coro.go).
+	w     *worker
 	id    TaskID
 	name  string
 	fn    func()
 	state taskState
-	// wake hands control to this task's goroutine (buffered, capacity 1).
-	wake chan struct{}
 	// label is what the task is about to do when it next runs.
 	label string
 	// blockedOn says what a blocked task waits for; epoch tells stale
 	// wake-ups from the current wait.
 	blockedOn blocker
 	epoch     uint64
-	returned  bool
-	joiners   []waiter
+	// ended is set when the task's goroutine leaves its function other
+	// than by runtime.Goexit.
+	ended bool
+	// joiners wait for the task to finish; joinersBuf holds the first
+	// without an allocation. joinLabel is "join <name>", made once.
+	joiners    []waiter
+	joinersBuf [1]waiter
+	joinLabel  string
+	// h is the task's handle, returned by Go.
+	h Task
 	// wild mode
 	doneCh chan struct{}
 }
@@ -84,6 +103,7 @@ type Runtime struct {
 	wild *wildState // nil under control
 
 	strat    Strategy
+	guarded  bool // see builtIn
 	maxSteps int
 	tasks    []*task
 	cur      *task
@@ -93,18 +113,37 @@ type Runtime struct {
 	schedule Schedule
 	trace    *Trace
 	recRun   bool
-	names    map[string]int // only read by key, never iterated
+	// names holds the task names once a run has many tasks (uniqueName);
+	// only read by key, never iterated.
+	names map[string]struct{}
+
+	stall stallState
+	// done is closed by the home fiber when the run is over, if the run
+	// has a watchdog (runHome).
+	done chan struct{}
+	// objects counts the synchronisation objects of the run (ObjectID);
+	// bound maps the primitives of the packages under std to their
+	// controlled objects (Bind); clock is the run's virtual clock.
+	objects  int
+	bound    map[any]any
+	clock    clock
+	spareSel *selecting
 
 	failure  *Failure
 	aborted  bool
 	detector *task
-	unwound  chan struct{}
-	done     chan struct{}
+
+	// home is the caller of Run, waiting while the run goes on; sw names
+	// the fiber that runs (coro.go).
+	home  fiber
+	sw    *switchboard
+	ownSW switchboard
+	pool  *Pool
 }
 
 // Run runs body under control as the task "main" and returns when every task
 // has finished or the run has failed. It never hangs on a deadlock and leaves
-// no goroutine behind.
+// no goroutine behind but those it returns to opts.Pool.
 func Run(body func(rt *Runtime), opts Options) *Result {
 	if opts.Strategy == nil {
 		opts.Strategy = Random(1)
@@ -114,28 +153,50 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 	}
 	rt := &Runtime{
 		strat:    opts.Strategy,
+		guarded:  guarded(opts.Strategy),
 		maxSteps: opts.MaxSteps,
 		recRun:   opts.Runnable,
-		names:    map[string]int{},
-		unwound:  make(chan struct{}),
-		done:     make(chan struct{}),
 	}
 	if opts.Trace {
 		rt.trace = &Trace{}
 	}
-	rt.schedule.Choices = make([]Choice, 0, 64)
+	rt.sw = &rt.ownSW
+	choices, tasks := 64, 8
+	if p := opts.Pool; p != nil && !p.abandoned {
+		if p.busy {
+			panic("sched: a Pool is used by two runs at once")
+		}
+		p.busy = true
+		defer func() {
+			p.busy = false
+			p.choices, p.tasks = len(rt.schedule.Choices), len(rt.tasks)
+		}()
+		rt.pool, rt.sw = p, &p.sw
+		// Runs that share a pool are usually runs of one program: size the
+		// schedule and the task list for about what the last one had.
+		choices = max(choices, p.choices+p.choices/4)
+		tasks = max(tasks, p.tasks)
+	}
+	rt.schedule.Choices = make([]Choice, 0, choices)
+	rt.tasks = make([]*task, 0, tasks)
 	res := &Result{Schedule: &rt.schedule}
+	calibrate(opts.Strategy, body, opts.MaxSteps)
 	if !rt.strat.Start() {
 		res.Failure = &Failure{Kind: StrategyError, Msg: "the strategy has no more runs to offer"}
 		res.Failure.Schedule = res.Schedule
 		return res
 	}
-	main := rt.newTask("main", func() { body(rt) })
+	main := rt.newTask("main", rt.tagged("main", func() { body(rt) }))
 	rt.cur = main
 	rt.step = 1
 	rt.traceStep(main)
-	main.wake <- struct{}{}
-	<-rt.done
+	rt.runHome(main, opts.StallTimeout, res)
+	if res.Failure != nil {
+		return res // a stall no close released: the run's goroutines stay behind
+	}
+	if f := rt.stall.failure.Load(); f != nil && rt.failure == nil {
+		rt.failure = f // the stalled task came back and the run ended
+	}
 	res.Trace = rt.trace
 	res.Steps = rt.step
 	res.Preemptions = rt.preempts
@@ -154,177 +215,267 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 	return res
 }
 
-// newTask registers a task and starts its goroutine, parked until the
-// scheduler first picks it.
+// newTask registers a task and gives it a worker, idle in the pool or new,
+// which runs it when the scheduler first picks the task.
 func (rt *Runtime) newTask(name string, fn func()) *task {
-	if n, dup := rt.names[name]; dup {
-		rt.names[name] = n + 1
-		name = fmt.Sprintf("%s#%d", name, len(rt.tasks))
-	} else {
-		rt.names[name] = 1
+	name = rt.uniqueName(name)
+	t := &task{rt: rt, id: TaskID(len(rt.tasks)), name: name, fn: fn, label: "start"}
+	t.h = Task{rt: rt, t: t}
+	t.joiners = t.joinersBuf[:0]
+	var w *worker
+	if rt.pool != nil {
+		w = rt.pool.get()
 	}
-	t := &task{id: TaskID(len(rt.tasks)), name: name, fn: fn, label: "start", wake: make(chan struct{}, 1)}
+	if w == nil {
+		w = newWorker(rt.sw, rt.pool)
+	}
+	w.t, t.w = t, w
 	rt.tasks = append(rt.tasks, t)
 	if rt.trace != nil {
 		rt.trace.Tasks = append(rt.trace.Tasks, name)
 	}
-	go rt.taskMain(t)
 	return t
 }
 
-func (rt *Runtime) taskMain(t *task) {
-	defer rt.taskExit(t)
-	<-t.wake
-	if rt.aborted {
-		runtime.Goexit()
+// uniqueName returns name, or name#id (id the new task's) if a task of the
+// run already has that name. Runs of a few tasks compare names; runs of
+// many keep a set.
+func (rt *Runtime) uniqueName(name string) string {
+	const setFrom = 32
+	taken := false
+	if rt.names != nil {
+		_, taken = rt.names[name]
+	} else {
+		for _, t := range rt.tasks {
+			if t.name == name {
+				taken = true
+				break
+			}
+		}
 	}
-	t.fn()
-	t.returned = true
+	if taken {
+		name = fmt.Sprintf("%s#%d", name, len(rt.tasks))
+	}
+	if rt.names == nil && len(rt.tasks) >= setFrom {
+		rt.names = make(map[string]struct{}, 2*len(rt.tasks))
+		for _, t := range rt.tasks {
+			rt.names[t.name] = struct{}{}
+		}
+	}
+	if rt.names != nil {
+		rt.names[name] = struct{}{}
+	}
+	return name
 }
 
-// taskExit runs on the task's goroutine as it ends: by returning, by a panic,
-// or by Goexit while the run is being torn down.
-func (rt *Runtime) taskExit(t *task) {
+// taskMain runs a task on its worker. The task ends by returning, by a
+// panic (recovered in runTask) or by runtime.Goexit (its own, or the
+// unwinding of a failed run); either way finish picks what runs next.
+// taskMain returns unless the task ended by Goexit.
+func (rt *Runtime) taskMain(t *task) {
+	defer rt.taskGoexit(t)
+	if !rt.aborted { // a task never picked before the run failed does not run
+		rt.runTask(t)
+	}
+	t.ended = true
+	rt.finish(t)
+}
+
+func (rt *Runtime) runTask(t *task) {
+	defer rt.taskPanic(t)
+	t.fn()
+}
+
+// taskPanic ends the run when the task panics.
+func (rt *Runtime) taskPanic(t *task) {
+	r := recover()
+	if r == nil || rt.aborted { // a panic while unwinding is not news: the run already failed
+		return
+	}
+	rt.fail(&Failure{Kind: Panic, Task: t.name, Value: r, Stack: string(debug.Stack()),
+		Msg: fmt.Sprintf("panic in task %s: %v", t.name, r)})
+}
+
+// taskGoexit ends a task whose goroutine exits by runtime.Goexit: called by
+// the task itself (t.FailNow, say), it has finished like a return; called
+// by the scheduler, the task is being unwound.
+func (rt *Runtime) taskGoexit(t *task) {
+	if t.ended {
+		return
+	}
+	rt.finish(t)
+	panic(errCoroExit) // see coro.go: the Goexit goes on, the panic reaches the next fiber
+}
+
+// finish marks the ending task done and sets the fiber that runs when its
+// goroutine has exited: the next task, the task unwinding the failed run, or
+// the caller of Run when the run is over.
+func (rt *Runtime) finish(t *task) {
+	t.state = done
 	if rt.aborted {
-		recover() // a panic while unwinding is not news: the run already failed
-		t.state = done
 		if t == rt.detector {
-			close(rt.done)
+			rt.sw.afterExit = &rt.home
 		} else {
-			rt.unwound <- struct{}{}
+			rt.sw.afterExit = &rt.detector.w.fiber
 		}
 		return
 	}
-	if !t.returned {
-		if r := recover(); r != nil {
-			rt.fail(&Failure{Kind: Panic, Task: t.name, Value: r, Stack: string(debug.Stack()),
-				Msg: fmt.Sprintf("panic in task %s: %v", t.name, r)})
-			t.state = done
-			close(rt.done)
-			return
-		}
-		// runtime.Goexit called by the task itself (t.FailNow, say): the
-		// task has finished.
-	}
-	t.state = done
 	rt.wakeAll(&t.joiners)
 	next := rt.pick()
 	if next == nil { // every task has finished, or the run failed here
-		close(rt.done)
+		rt.sw.afterExit = &rt.home
 		return
 	}
 	rt.cur = next
-	next.wake <- struct{}{}
+	rt.sw.afterExit = &next.w.fiber
 }
 
 // pick makes the decision of one scheduling step. It returns nil when the
 // run is over: every task finished, or the run failed (rt.aborted is set and
-// the other tasks have been unwound).
+// the other tasks have been unwound). A step of the clock (a timer firing)
+// is taken here and followed by the next decision. It is on the path of
+// every scheduling point: the rare cases are in functions of their own.
 func (rt *Runtime) pick() *task {
 	cur := rt.cur
+	tasks := rt.tasks
 	// The runnable set is built in place in rt.dec.Runnable: re-slicing a
 	// field to itself stores only its length, so the hot path writes no
 	// pointer (and pays no GC write barrier).
-	if cap(rt.dec.Runnable) < len(rt.tasks) {
-		rt.dec.Runnable = make([]TaskID, 0, 2*len(rt.tasks))
+	if cap(rt.dec.Runnable) < len(tasks) {
+		rt.dec.Runnable = make([]TaskID, 0, 2*len(tasks))
 	}
-	rt.dec.Runnable = rt.dec.Runnable[:0]
+	buf := rt.dec.Runnable[:len(tasks)] // a local view: the loop keeps it in registers
+	n := 0
 	curRunnable := cur.state == runnable
 	if curRunnable {
-		rt.dec.Runnable = append(rt.dec.Runnable, cur.id)
+		buf[0] = cur.id
+		n = 1
 	}
-	live := curRunnable || cur.state == blocked
-	for _, t := range rt.tasks {
-		if t.state == done {
-			continue
-		}
-		live = true
+	for _, t := range tasks {
 		if t.state == runnable && t != cur {
-			rt.dec.Runnable = append(rt.dec.Runnable, t.id)
+			buf[n] = t.id
+			n++
 		}
 	}
-	if len(rt.dec.Runnable) == 0 && live {
-		// Nothing can run: wake the tasks waiting for exactly this
-		// (WaitIdle); only if there are none is it a deadlock.
-		for _, t := range rt.tasks {
-			if t.state == blocked {
-				if _, ok := t.blockedOn.(idleWait); ok {
-					t.state, t.blockedOn = runnable, nil
-					rt.dec.Runnable = append(rt.dec.Runnable, t.id)
-				}
-			}
-		}
-	}
-	r := rt.dec.Runnable
-	if len(r) == 0 {
-		if !live {
+	rt.dec.Runnable = rt.dec.Runnable[:n]
+	if n == 0 || (n == 1 && rt.clock.task != nil && tasks[buf[0]] == rt.clock.task) {
+		if !rt.wakeIdle() {
 			return nil
 		}
-		rt.fail(rt.deadlock())
-		return nil
+		buf, n = rt.dec.Runnable, len(rt.dec.Runnable)
 	}
 	rt.step++
 	if rt.step > rt.maxSteps {
-		rt.fail(&Failure{Kind: StepLimit, Task: cur.name,
-			Msg: fmt.Sprintf("exceeded %d steps (last task %s at %q): a spin loop, or a run that needs a higher step limit", rt.maxSteps, cur.name, cur.label)})
+		rt.failStepLimit()
 		return nil
 	}
 	idx := 0
-	if len(r) > 1 {
+	if n > 1 {
 		rt.dec.Kind, rt.dec.Step, rt.dec.Current, rt.dec.N = PickTask, rt.step, curRunnable, 0
 		i, err := rt.ask()
-		if err == nil && (i < 0 || i >= len(r)) {
-			err = fmt.Errorf("interleave engine bug: strategy %T chose %d of %d runnable tasks", rt.strat, i, len(r))
-		}
-		if err != nil {
-			rt.fail(strategyFailure(err))
+		if err != nil || i < 0 || i >= n {
+			rt.failStrategy(i, err)
 			return nil
 		}
 		idx = i
-		rt.schedule.Choices = append(rt.schedule.Choices, Choice{Kind: TaskChoice, Value: int(r[idx])})
+		rt.schedule.Choices = append(rt.schedule.Choices, Choice{Kind: TaskChoice, Value: int(buf[idx])})
 	}
-	next := rt.tasks[r[idx]]
+	next := tasks[buf[idx]]
 	if curRunnable && next != cur {
 		rt.preempts++
 	}
 	if rt.trace != nil {
 		rt.traceStep(next)
 	}
+	if next == rt.clock.task {
+		rt.fire()
+		return rt.pick()
+	}
 	return next
+}
+
+// wakeIdle is pick when no task is runnable but perhaps the clock: if no
+// task but the clock is left, the run is over and wakeIdle returns false;
+// if the clock is runnable, it is the runnable set. Otherwise the tasks
+// waiting for exactly this (WaitIdle) wake up and become the runnable set,
+// in ID order; if there are none, the clock advances to its next timer;
+// and if it has none, the run is deadlocked and wakeIdle returns false.
+func (rt *Runtime) wakeIdle() bool {
+	live := false
+	for _, t := range rt.tasks {
+		if t.state != done && t != rt.clock.task {
+			live = true
+			break
+		}
+	}
+	if !live {
+		rt.dec.Runnable = rt.dec.Runnable[:0] // the clock alone does not keep a run going
+		return false
+	}
+	if len(rt.dec.Runnable) > 0 {
+		return true // the clock, with timers due for the tasks that wait
+	}
+	// Nothing can run: wake the tasks waiting for exactly this (WaitIdle).
+	for _, t := range rt.tasks {
+		if t.state == blocked {
+			if _, ok := t.blockedOn.(idleWait); ok {
+				t.state, t.blockedOn = runnable, nil
+				rt.dec.Runnable = append(rt.dec.Runnable, t.id)
+			}
+		}
+	}
+	// Then let the virtual clock move to the next timer; only if it has
+	// none is it a deadlock.
+	if len(rt.dec.Runnable) == 0 && rt.advance() {
+		for _, t := range rt.tasks {
+			if t.state == runnable {
+				rt.dec.Runnable = append(rt.dec.Runnable, t.id)
+			}
+		}
+	}
+	if len(rt.dec.Runnable) == 0 {
+		rt.fail(rt.deadlock())
+		return false
+	}
+	return true
+}
+
+func (rt *Runtime) failStepLimit() {
+	cur := rt.cur
+	rt.fail(&Failure{Kind: StepLimit, Task: cur.name,
+		Msg: fmt.Sprintf("exceeded %d steps (last task %s at %q): a spin loop, or a run that needs a higher step limit%s", rt.maxSteps, cur.name, cur.label, rt.clockHint())})
+}
+
+// failStrategy ends the run when the strategy could not decide: it
+// returned an error, or an index out of range.
+func (rt *Runtime) failStrategy(i int, err error) {
+	if err == nil {
+		err = fmt.Errorf("interleave engine bug: strategy %T chose %d of %d runnable tasks", rt.strat, i, len(rt.dec.Runnable))
+	}
+	rt.fail(strategyFailure(err))
 }
 
 // ask gets the strategy's decision for rt.dec. A strategy that panics (an
 // outside source of decisions may use panics for its own control flow)
 // ends the run with a Panic failure carrying the value, which the caller of
-// Run can re-panic; the panic is not let loose on a task's goroutine.
+// Run can re-panic; the panic is not let loose on a task's goroutine. This
+// package's own strategies are not guarded (builtIn).
 func (rt *Runtime) ask() (i int, err error) {
+	if !rt.guarded {
+		return rt.strat.Next(&rt.dec)
+	}
+	answered := false
 	defer func() {
+		if answered { // recover costs a call on every decision; most do not panic
+			return
+		}
 		if p := recover(); p != nil {
 			err = &strategyPanic{value: p, stack: string(debug.Stack())}
 		}
 	}()
-	return rt.strat.Next(&rt.dec)
-}
-
-// reschedule parks the running task until it is picked again. It is called with
-// the running task's state already set (runnable at a scheduling point,
-// blocked in a wait).
-func (rt *Runtime) reschedule() {
-	cur := rt.cur
-	next := rt.pick()
-	if next == nil {
-		// The run failed while this task was inside the scheduler.
-		runtime.Goexit()
-	}
-	if next == cur {
-		return
-	}
-	rt.cur = next
-	next.wake <- struct{}{}
-	<-cur.wake
-	if rt.aborted {
-		runtime.Goexit()
-	}
+	i, err = rt.strat.Next(&rt.dec)
+	answered = true
+	return i, err
 }
 
 // point is a scheduling point: the running task is about to do label, and
@@ -333,8 +484,24 @@ func (rt *Runtime) point(label string) {
 	if rt.aborted {
 		runtime.Goexit()
 	}
-	rt.cur.label = label
-	rt.reschedule()
+	rt.stalled()
+	cur := rt.cur
+	cur.label = label
+	if next := rt.pick(); next != cur {
+		// switchAway, written out: this is the path of every switch at a
+		// scheduling point, and the call cost 2% of it (9 of 541
+		// instructions of BenchmarkSchedSwitchAlternating's decision,
+		// callgrind).
+		if next == nil {
+			runtime.Goexit()
+		}
+		rt.cur = next
+		rt.sw.switchTo(&cur.w.fiber, &next.w.fiber)
+		if rt.aborted {
+			runtime.Goexit()
+		}
+	}
+	rt.beat()
 }
 
 // block parks the running task until a wake-up for its current epoch. The
@@ -347,7 +514,24 @@ func (rt *Runtime) block(on blocker) {
 	cur.state = blocked
 	cur.blockedOn = on
 	cur.epoch++
-	rt.reschedule()
+	if next := rt.pick(); next != cur { // cur itself, when it waits idle and nothing else can run
+		rt.switchAway(cur, next)
+	}
+	rt.beat()
+}
+
+// switchAway parks the running task cur and runs next, which pick chose,
+// until cur is picked again. A nil next means the run failed while cur was
+// in the scheduler.
+func (rt *Runtime) switchAway(cur, next *task) {
+	if next == nil {
+		runtime.Goexit()
+	}
+	rt.cur = next
+	rt.sw.switchTo(&cur.w.fiber, &next.w.fiber)
+	if rt.aborted {
+		runtime.Goexit()
+	}
 }
 
 // waiter is a task waiting on a primitive, for one epoch of its waits.
@@ -381,18 +565,25 @@ func (rt *Runtime) wakeAll(ws *[]waiter) {
 // one at a time, so that their deferred functions run without racing. The
 // caller, the running task, must then exit.
 func (rt *Runtime) fail(f *Failure) {
+	if s := rt.stall.failure.Load(); s != nil {
+		f = s // a stall explains what follows it
+	}
 	if f.Step == 0 {
 		f.Step = rt.step
 	}
 	rt.failure = f
 	rt.aborted = true
-	rt.detector = rt.cur
+	det := rt.cur
+	rt.detector = det
 	for _, t := range rt.tasks {
-		if t == rt.cur || t.state == done {
+		if t == det || t.state == done {
 			continue
 		}
-		t.wake <- struct{}{}
-		<-rt.unwound
+		// The task wakes at its scheduling point (or starts, if it never
+		// ran) and exits, running its deferred calls; then this task runs
+		// again. rt.cur stays the detector, as notes made while unwinding
+		// have always been attributed.
+		rt.sw.switchTo(&det.w.fiber, &t.w.fiber)
 	}
 }
 
@@ -406,8 +597,14 @@ func (rt *Runtime) Go(name string, fn func()) *Task {
 	if rt.aborted {
 		return &Task{rt: rt, t: &task{name: name, state: done}}
 	}
-	return &Task{rt: rt, t: rt.newTask(name, fn)}
+	return &rt.newTask(name, rt.tagged(name, fn)).h
 }
+
+// Spawn starts a task running fn, named "go file.go:line" after the line
+// of the program that started it (the caller of Spawn, or of chans.Go or
+// WaitGroup.Go, which use it): Go for code that does not name its
+// goroutines.
+func (rt *Runtime) Spawn(fn func()) *Task { return rt.Go("go "+callSite(), fn) }
 
 // Join waits until the task has finished. Waiting is not a scheduling point
 // of its own: if the task has finished, Join returns at once.
@@ -438,13 +635,19 @@ func (rt *Runtime) JoinAll(ts ...*Task) {
 			return
 		}
 		w := rt.waiter()
-		w.need = &need
+		if need > 1 { // one counter per wait, on the heap only when it counts
+			w.need = new(int)
+			*w.need = need
+		}
 		for _, h := range ts {
 			if h.t.state != done {
 				h.t.joiners = append(h.t.joiners, w)
 			}
 		}
-		rt.cur.label = "join " + first.name
+		if first.joinLabel == "" {
+			first.joinLabel = "join " + first.name
+		}
+		rt.cur.label = first.joinLabel
 		rt.block(joinWait{first})
 	}
 }

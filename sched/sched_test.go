@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+	"pgregory.net/rapid"
 
 	"github.com/interleave/interleave/sched"
 )
@@ -408,6 +409,49 @@ func TestQueueSemantics(t *testing.T) {
 	require.Contains(t, res.Failure.Msg, "send on closed queue q")
 }
 
+// TestQueueKeepsOrderAsItGrows checks a queue against a slice: its buffer
+// grows on demand (wrapped around or not) and never past its capacity.
+func TestQueueKeepsOrderAsItGrows(t *testing.T) {
+	rapid.Check(t, func(rt0 *rapid.T) {
+		capacity := rapid.IntRange(1, 40).Draw(rt0, "capacity")
+		ops := rapid.SliceOfN(rapid.IntRange(-1, 3), 0, 200).Draw(rt0, "ops") // -1: receive; n >= 0: offer n+1 values
+		var model []int
+		next := 0
+		res := sched.Run(func(rt *sched.Runtime) {
+			q := sched.NewQueue[int](rt, "q", capacity)
+			for _, op := range ops {
+				if op < 0 {
+					if len(model) == 0 {
+						continue
+					}
+					v, ok := q.Recv()
+					if !ok || v != model[0] {
+						rt0.Fatalf("recv %d, %v; want %d", v, ok, model[0])
+					}
+					model = model[1:]
+					continue
+				}
+				for i := 0; i <= op; i++ {
+					ok := q.Offer(next)
+					if ok != (len(model) < capacity) {
+						rt0.Fatalf("offer with %d of %d queued: %v", len(model), capacity, ok)
+					}
+					if ok {
+						model = append(model, next)
+					}
+					next++
+				}
+				if q.Len() != len(model) || q.Cap() != capacity {
+					rt0.Fatalf("len %d cap %d; want %d %d", q.Len(), q.Cap(), len(model), capacity)
+				}
+			}
+		}, sched.Options{})
+		if res.Failure != nil {
+			rt0.Fatal(res.Failure)
+		}
+	})
+}
+
 func TestSelectBlocksUntilACaseIsReady(t *testing.T) {
 	// Both producers run before the consumer can pick: the strategy chooses
 	// among ready cases, so DFS sees both outcomes.
@@ -533,6 +577,32 @@ func TestStrategyPanicBecomesAFailure(t *testing.T) {
 	require.Equal(t, sched.Panic, res.Failure.Kind)
 	require.Equal(t, boom{3}, res.Failure.Value)
 	require.Contains(t, res.Failure.Msg, "panic in the strategy")
+}
+
+// panickyStrategy is a strategy of the caller's own (not this package's):
+// its decisions are guarded like a Chooser's.
+type panickyStrategy struct{ calls int }
+
+func (p *panickyStrategy) Start() bool { return true }
+
+func (p *panickyStrategy) Next(d *sched.Decision) (int, error) {
+	if p.calls++; p.calls == 2 {
+		panic("my strategy gave up")
+	}
+	return 0, nil
+}
+
+func TestPanicOfAnOutsideStrategyBecomesAFailure(t *testing.T) {
+	res := sched.Run(twoByThree, sched.Options{Strategy: &panickyStrategy{}})
+	require.NotNil(t, res.Failure)
+	require.Equal(t, sched.Panic, res.Failure.Kind)
+	require.Equal(t, "my strategy gave up", res.Failure.Value)
+	require.Contains(t, res.Failure.Msg, "panic in the strategy")
+	require.Empty(t, res.Failure.Task, "not a task's panic")
+	// Explore's wrapper keeps the guard.
+	rep := sched.Explore(twoByThree, sched.Options{Strategy: &panickyStrategy{}}, 1)
+	require.NotNil(t, rep.Failure)
+	require.Contains(t, rep.Failure.Msg, "panic in the strategy")
 }
 
 func TestShrinkRemovesPreemptions(t *testing.T) {

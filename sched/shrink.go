@@ -23,8 +23,10 @@ func Shrink(body func(rt *Runtime), s *Schedule, still func(*Result) bool, opts 
 // returns the smallest failing run found so far (s itself, replayed, at
 // worst), still a failing run that its schedule replays.
 func ShrinkContext(ctx context.Context, body func(rt *Runtime), s *Schedule, still func(*Result) bool, opts Options) *Result {
+	opts, done := withPool(opts)
+	defer done()
 	run := func(strat Strategy, trace bool) *Result {
-		return Run(body, Options{Strategy: strat, MaxSteps: opts.MaxSteps, Trace: trace})
+		return Run(body, Options{Strategy: strat, MaxSteps: opts.MaxSteps, Trace: trace, Pool: opts.Pool})
 	}
 	best := run(Guided(s), false)
 	if best.Failure == nil || !still(best) {
@@ -44,7 +46,7 @@ func ShrinkContext(ctx context.Context, body func(rt *Runtime), s *Schedule, sti
 		}
 	}
 	for b := 0; b < best.Preemptions && ctx.Err() == nil; b++ {
-		rep := Explore(body, Options{Strategy: untilDone{DFS(b), ctx}, MaxSteps: opts.MaxSteps}, ShrinkBudget)
+		rep := Explore(body, Options{Strategy: untilDone{DFS(b), ctx}, MaxSteps: opts.MaxSteps, Pool: opts.Pool}, ShrinkBudget)
 		if ctx.Err() != nil {
 			break // an "exhausted" search may only have been cut short
 		}

@@ -101,7 +101,7 @@ func (rt *Runtime) wildGo(name string, fn func()) *Task {
 				ws.mu.Unlock()
 			}
 		}()
-		fn()
+		rt.tagged(name, fn)()
 	}()
 	return &Task{rt: rt, t: t}
 }

@@ -131,6 +131,9 @@ func dbgBuildBinary(ctx context.Context, root, binary string, stderr io.Writer) 
 // debugMain runs `interleave debug` with args (those after "debug") and
 // returns the exit status.
 func debugMain(args []string, stdout, stderr io.Writer) int {
+	if isPkgDebug(args) {
+		return pkgDebugMain(args, stdout, stderr)
+	}
 	o, err := dbgParse(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, debugUsage)

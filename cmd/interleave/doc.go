@@ -15,7 +15,8 @@
 //	replay    replay a saved schedule
 //	explore   run a budget of schedules of one scenario and strategy
 //	stress    run the scenarios test binary many times in parallel
-//	debug     run one schedule under the Delve debugger ("interleave debug -h")
+//	debug     run one schedule under the Delve debugger ("interleave debug -h";
+//	          of a package's schedtest test: "interleave debug -pkg DIR -h")
 //	help      print this text, or one command's section ("interleave help run")
 //
 // Flags take one dash or two (-p or --p) and may come before or after the
@@ -138,6 +139,9 @@
 //	interleave stress -backend pg -count N [-p N] [-strategy X | -compare X,Y]
 //	    [-dsn DSN] [-pool N] [-jitter P] [-row-lock on|off] [-order-by created-at|id]
 //	    [--json] [promote-while-requires-action]
+//	interleave stress -pkg DIR -run REGEXP [-p N] [-count N] [-schedules K] [-mode controlled|wild]
+//	    [-search S] [-depth D] [-race] [-timeout D] [-failure RE] [-ignore RE] [-o DIR]
+//	    [-failfast] [-shard I/N] [--json]
 //
 // With -backend mem (the default), stress builds the scenarios test binary
 // once (go test -c, with -race if asked) and runs its TestStress -p at a
@@ -189,6 +193,17 @@
 // (-mode, -schedules, -search, -depth, -race, -timeout, -failure, -ignore,
 // -o, -failfast, -shard), and -backend mem none of -dsn, -pool, -jitter,
 // -row-lock and -order-by: such a flag is bad input.
+//
+// -pkg DIR -run REGEXP stresses a package's own tests instead, those -run
+// selects, which explore their schedules with schedtest: stress builds the
+// package's test binary and runs it in DIR with the same flags and
+// reports; child i runs seeds i*K+1 .. i*K+K of each test (schedtest's
+// -interleave.seed with -interleave.schedules), saves its failing schedules
+// in a directory of its own (under -o DIR/schedules, or a temporary
+// directory kept when something failed), and the report gives each group's
+// go test line, which replays the saved schedule, and its interleave debug
+// line. The scenarios' flags (-strategy, -compare, -backend and pg's) are bad
+// input with -pkg.
 //
 // The environment variable INTERLEAVE_TEST_BINARY names a scenarios test
 // binary to use instead of building one (its tests set it to build once).

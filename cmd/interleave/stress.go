@@ -58,10 +58,20 @@ var stressCmd = &command{
 		f.Float64Var(&o.jitter, "jitter", 0.3, "with -backend pg: the `probability` of a random yield (or short sleep) at each scheduling point")
 		f.StringVar(&o.rowLock, "row-lock", "on", "with -backend pg: on (the writers lock the chat row, as upstream) or off (they skip it, a hazard)")
 		f.StringVar(&o.orderBy, "order-by", "created-at", "with -backend pg: the catch-up query's order, created-at (no tie-break, as upstream was) or id (the later change)")
+		f.StringVar(&o.pkg, "pkg", "", "stress the go tests of package `DIR` that use schedtest (with -run) instead of the scenarios")
+		f.StringVar(&o.runRE, "run", "", "with -pkg: the tests to run, a go test -run `regexp`")
 		return func(c *cli, args []string) (int, error) {
 			o.json = *f.json
 			o.scenarios = args
 			o.given = f.given
+			if o.pkg != "" || f.isSet("run") {
+				if err := o.validatePkg(); err != nil {
+					return 0, err
+				}
+				code, err := o.run(c)
+				o.keepSchedules(c, code)
+				return code, err
+			}
 			if o.backend == "pg" {
 				if err := o.validatePG(); err != nil {
 					return 0, err
@@ -91,6 +101,9 @@ type stressOptions struct {
 	pool                              int
 	jitter                            float64
 	given                             func(names ...string) []string // which of names were on the command line
+	pkg, runRE                        string                         // -pkg mode: a package's tests
+	pkgDir, schedDir                  string                         // -pkg mode: the package, and where children save schedules
+	removeSchedules                   func()                         // -pkg mode: removes a temporary schedDir
 
 	strategies       []string // one, or the two of -compare
 	failureRE        *regexp.Regexp
@@ -131,15 +144,6 @@ func (o *stressOptions) validate() error {
 	if err := o.parseStrategies(); err != nil {
 		return err
 	}
-	if err := checkSearchFlags("-", o.depth, 0); err != nil {
-		return err // a child would reject it: 100% false failures
-	}
-	if _, err := parseSearch(o.search, o.depth, 2); err != nil {
-		return err
-	}
-	if o.search == "dfs" {
-		return badInput("-search dfs: a stress child runs seeds; use random or pct (or interleave explore --search dfs)")
-	}
 	for _, name := range o.scenarios {
 		sc, err := lookupScenario(name)
 		if err != nil {
@@ -159,6 +163,24 @@ func (o *stressOptions) validate() error {
 			return badInput("scenario file %q: its path holds a comma, which the children's -interleave.scenario list cannot carry (rename or link the file)", arg)
 		}
 		o.scenarioArgs = append(o.scenarioArgs, arg)
+	}
+	return o.validateChildren()
+}
+
+// validateChildren checks what every kind of child takes: the mode and
+// search of its seeds, the counts, the regexps, the shard and -o.
+func (o *stressOptions) validateChildren() error {
+	if o.mode != "controlled" && o.mode != "wild" {
+		return badInput("unknown mode %q (known: controlled, wild)", o.mode)
+	}
+	if err := checkSearchFlags("-", o.depth, 0); err != nil {
+		return err // a child would reject it: 100% false failures
+	}
+	if _, err := parseSearch(o.search, o.depth, 2); err != nil {
+		return err
+	}
+	if o.search == "dfs" {
+		return badInput("-search dfs: a stress child runs seeds; use random or pct (or interleave explore --search dfs)")
 	}
 	if err := checkRange("-p", o.parallel, 1, scenarios.MaxParallel); err != nil {
 		return err
@@ -249,6 +271,9 @@ func (o *stressOptions) seedOf(j int) int64 {
 // childArgs are the test binary's arguments for a child whose first seed
 // is seed.
 func (o *stressOptions) childArgs(strategy string, seed int64) []string {
+	if o.pkg != "" {
+		return o.pkgChildArgs(seed)
+	}
 	args := []string{
 		"-test.run=^TestStress$", "-test.count=1", "-test.timeout=" + o.childTimeout().String(),
 		"-interleave.strategy=" + strategy,
@@ -346,7 +371,11 @@ func (o *stressOptions) run(c *cli) (int, error) {
 	o.live = isTerminal(o.statusW)
 	if err := o.prepareBinary(ctx); err != nil {
 		if byInterrupt(ctx) {
-			fmt.Fprintln(o.stderr, "interleave: interrupted while building the scenarios test binary")
+			what := "the scenarios test binary"
+			if o.pkg != "" {
+				what = "the test binary of " + o.pkg
+			}
+			fmt.Fprintln(o.stderr, "interleave: interrupted while building "+what)
 			return exitInterrupted, nil
 		}
 		return 0, err
@@ -417,6 +446,9 @@ func (o *stressOptions) run(c *cli) (int, error) {
 // prepareBinary builds the scenarios test binary, or takes the one named by
 // INTERLEAVE_TEST_BINARY.
 func (o *stressOptions) prepareBinary(ctx context.Context) error {
+	if o.pkg != "" {
+		return o.preparePkgBinary(ctx)
+	}
 	root, rootErr := repoRoot()
 	if rootErr == nil {
 		o.childDir = filepath.Join(root, "scenarios") // where go test runs them
@@ -470,6 +502,12 @@ func (o *stressOptions) header(strategy string) {
 	if len(o.scenarios) > 0 {
 		scs = strings.Join(o.scenarios, ", ")
 	}
+	if o.pkg != "" {
+		scs = fmt.Sprintf("%s (%s search)", o.search, o.mode)
+		if o.search == "pct" {
+			scs = fmt.Sprintf("pct(d=%d)", o.depth)
+		}
+	}
 	seeds := fmt.Sprintf("%d seeds each (child i: seeds i*%d+1..i*%d+%d)", o.schedules, o.schedules, o.schedules, o.schedules)
 	if o.schedules == 1 {
 		seeds = "1 seed each (child i: seed i+1)"
@@ -486,6 +524,9 @@ func (o *stressOptions) runEngine(ctx context.Context, strategy string) (*stress
 		outDir = filepath.Join(outDir, strategy)
 	}
 	env := childEnv()
+	if o.pkg != "" {
+		env = append(env, "INTERLEAVE_STRESS=1") // schedtest's failure lines
+	}
 	eng, err := stress.New(stress.Config{
 		Name:     strategy,
 		Parallel: o.parallel,

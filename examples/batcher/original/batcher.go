@@ -1,0 +1,71 @@
+// Package batcher groups items into batches: a batch is flushed when it
+// holds Size items, and at every tick of the interval, until the context
+// given to Start is done.
+package batcher
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Batcher collects items from Add and hands them to flush in batches.
+type Batcher struct {
+	in       chan string
+	size     int
+	interval time.Duration
+	flush    func(batch []string)
+	wg       sync.WaitGroup
+}
+
+// New returns a batcher of batches of up to size items, flushed at least
+// every interval.
+func New(size int, interval time.Duration, flush func(batch []string)) *Batcher {
+	return &Batcher{in: make(chan string), size: size, interval: interval, flush: flush}
+}
+
+// Start runs the batching loop in a goroutine until ctx is done.
+func (b *Batcher) Start(ctx context.Context) {
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		b.loop(ctx)
+	}()
+}
+
+func (b *Batcher) loop(ctx context.Context) {
+	tick := time.NewTicker(b.interval)
+	defer tick.Stop()
+	var batch []string
+	for {
+		select {
+		case item := <-b.in:
+			batch = append(batch, item)
+			if len(batch) == b.size {
+				b.flush(batch)
+				batch = nil
+			}
+		case <-tick.C:
+			if len(batch) > 0 {
+				b.flush(batch)
+				batch = nil
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// Add hands an item to the loop; once ctx is done it returns ctx's error
+// instead.
+func (b *Batcher) Add(ctx context.Context, item string) error {
+	select {
+	case b.in <- item:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Wait waits for the loop to end.
+func (b *Batcher) Wait() { b.wg.Wait() }

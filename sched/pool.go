@@ -1,0 +1,61 @@
+package sched
+
+// A Pool keeps the goroutines of finished tasks for the tasks of later
+// runs (Options.Pool), so that a run does not pay for starting goroutines
+// and growing their stacks: for a run of a few dozen steps that is most of
+// what it costs beyond the code under test. A loop that makes many runs,
+// such as Explore, uses one Pool for all of them and closes it at the end.
+//
+// A goroutine returns to the pool when its task returns or panics; one
+// whose task ends by runtime.Goexit (t.FailNow, or the unwinding of a
+// failed run) exits. Between runs, the pool's goroutines wait, parked, until
+// the next run or Close.
+//
+// A Pool may be used by one run at a time; one used from a goroutine locked
+// to its OS thread (runtime.LockOSThread) must be used from that goroutine
+// only, as coroutines made on a locked thread must run on it. The zero Pool
+// is ready to use.
+type Pool struct {
+	sw   switchboard
+	idle []*worker
+	busy bool
+	// abandoned is set when a run that used the pool stalled for good
+	// (Options.StallTimeout): its tasks still hold the switchboard, so
+	// later runs do without the pool.
+	abandoned bool
+	// choices and tasks are the number of choices the last run made and
+	// of tasks it started.
+	choices, tasks int
+}
+
+// Close ends the pool's goroutines and returns once they have exited. The
+// pool can be used again afterwards; it starts empty. Close must not be
+// called while a run uses the pool.
+func (p *Pool) Close() {
+	if p.busy {
+		panic("sched: Pool.Close called while a run uses the pool")
+	}
+	var closer fiber
+	for len(p.idle) > 0 {
+		w := p.idle[len(p.idle)-1]
+		p.idle[len(p.idle)-1] = nil
+		p.idle = p.idle[:len(p.idle)-1]
+		w.quitTo = &closer
+		p.sw.switchTo(&closer, &w.fiber)
+	}
+	p.sw.afterExit = nil
+}
+
+// Idle returns the number of goroutines waiting in the pool.
+func (p *Pool) Idle() int { return len(p.idle) }
+
+// get returns an idle worker, or nil.
+func (p *Pool) get() *worker {
+	if len(p.idle) == 0 {
+		return nil
+	}
+	w := p.idle[len(p.idle)-1]
+	p.idle[len(p.idle)-1] = nil
+	p.idle = p.idle[:len(p.idle)-1]
+	return w
+}

@@ -1,0 +1,181 @@
+package sched
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultStallTimeout is Options.StallTimeout when it is 0.
+const DefaultStallTimeout = 10 * time.Second
+
+// A stall is a run whose running task has not come back to the scheduler
+// for StallTimeout of real time: it blocks outside the scheduler's view,
+// where no strategy can reach it. The usual cause is a statement the port
+// missed: <-ch on a channel of the run instead of chans.Recv, a select
+// statement, a sync.Mutex of the standard library, a real sleep, I/O.
+// Without help such a run hangs until go test's own timeout, ten minutes
+// later, with a goroutine dump to read. The watchdog turns it into a
+// failure of kind Stall that names the task, with every goroutine's stack.
+//
+// It closes, for real, every Go channel the run made (through chans.Make,
+// std/time and std/context), which releases a task stuck in a plain
+// channel statement on one of them; the task then fails the run at its next
+// scheduling point (or by the panic the close causes). A task stuck on
+// anything else cannot be released: after a grace period Run returns the
+// failure and leaves the run's goroutines behind.
+type stallState struct {
+	// beats counts the resumptions of tasks. Every write of rt.cur is
+	// followed by a beat of the task it names, before that task can stall,
+	// so the watchdog reads rt.cur safely after loading beats.
+	beats   atomic.Uint64
+	failure atomic.Pointer[Failure]
+	given   chan struct{}
+
+	// The watchdog is a timer that checks the beats every `every`; it
+	// starts no goroutine until it fires, so a run shorter than that
+	// costs a timer and nothing more.
+	mu             sync.Mutex
+	closers        []func()
+	timer          *time.Timer
+	every, timeout time.Duration
+	last           uint64
+	quiet          time.Duration
+	stopped        bool
+}
+
+// beat records that the running task has come back from the scheduler
+// (one atomic add: it is on the path of every scheduling point). The
+// atomic orders every change the scheduler made before it, rt.cur among
+// them, ahead of the watchdog's load.
+func (rt *Runtime) beat() {
+	rt.stall.beats.Add(1)
+}
+
+// OnStall registers f to run if the run stalls (see Options.StallTimeout):
+// the packages under std close the Go channels that stand for the run's
+// channels, to release a task stuck in a plain statement on one.
+func (rt *Runtime) OnStall(f func()) {
+	if rt.wild == nil {
+		rt.stall.mu.Lock()
+		rt.stall.closers = append(rt.stall.closers, f)
+		rt.stall.mu.Unlock()
+	}
+}
+
+// stalled fails the run from the running task if the watchdog has seen it
+// stall; called at every scheduling point.
+func (rt *Runtime) stalled() {
+	if rt.stall.failure.Load() != nil { // inlined: one load on the path of every point
+		rt.failStalled()
+	}
+}
+
+func (rt *Runtime) failStalled() {
+	if !rt.aborted {
+		rt.fail(rt.stall.failure.Load())
+		runtime.Goexit()
+	}
+}
+
+// runHome runs the run from its home fiber until it ends. With a watchdog
+// (see watch), the home fiber is a goroutine of its own, not the caller of
+// Run: a task stuck where nothing releases it leaves the home fiber waiting
+// for ever, and the caller must still get the failure. res.Failure is set
+// in that case only; the run's pool, whose switchboard the stuck run still
+// holds, is then abandoned (later runs go without it).
+func (rt *Runtime) runHome(main *task, timeout time.Duration, res *Result) {
+	if !rt.watch(timeout) {
+		rt.sw.switchTo(&rt.home, &main.w.fiber)
+		return
+	}
+	rt.done = make(chan struct{})
+	go func() {
+		rt.sw.switchTo(&rt.home, &main.w.fiber)
+		close(rt.done)
+	}()
+	select {
+	case <-rt.done:
+		rt.unwatch()
+	case <-rt.stall.given:
+		res.Failure = rt.stall.failure.Load()
+		res.Failure.Schedule = res.Schedule
+		if rt.pool != nil {
+			rt.pool.abandoned = true
+		}
+	}
+}
+
+// watch arms the watchdog of the run (timeout 0: DefaultStallTimeout; < 0:
+// none) and reports whether it did.
+func (rt *Runtime) watch(timeout time.Duration) bool {
+	st := &rt.stall
+	if timeout == 0 {
+		timeout = DefaultStallTimeout
+	}
+	if timeout < 0 {
+		return false
+	}
+	st.given = make(chan struct{})
+	st.timeout, st.every = timeout, min(timeout/4, time.Second)
+	st.timer = time.AfterFunc(st.every, rt.check)
+	return true
+}
+
+// unwatch disarms the watchdog once the run is done.
+func (rt *Runtime) unwatch() {
+	st := &rt.stall
+	if st.timer == nil {
+		return
+	}
+	st.mu.Lock()
+	st.stopped = true
+	st.mu.Unlock()
+	st.timer.Stop()
+}
+
+// check is the watchdog's tick, on the timer's goroutine.
+func (rt *Runtime) check() {
+	st := &rt.stall
+	st.mu.Lock()
+	if st.stopped {
+		st.mu.Unlock()
+		return
+	}
+	if b := st.beats.Load(); b != st.last || st.quiet+st.every < st.timeout {
+		if b != st.last {
+			st.last, st.quiet = b, 0
+		} else {
+			st.quiet += st.every
+		}
+		st.timer.Reset(st.every)
+		st.mu.Unlock()
+		return
+	}
+	closers := st.closers
+	st.mu.Unlock()
+
+	name := rt.cur.name // see beats
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	f := &Failure{Kind: Stall, Task: name, Stack: string(buf),
+		Msg: fmt.Sprintf("task %s has not come back to the scheduler for %v: it blocks outside the scheduler's view (a plain channel statement on a channel of the run instead of chans, a select statement, a sync primitive of the standard library instead of std/sync, a real sleep, or I/O?); every goroutine's stack is in the failure's Stack", name, st.timeout)}
+	st.failure.Store(f)
+	for _, c := range closers {
+		func() {
+			defer func() { recover() }() // already closed (a cancelled context)
+			c()
+		}()
+	}
+	grace := time.NewTimer(st.timeout)
+	defer grace.Stop()
+	select {
+	case <-rt.done:
+	case <-grace.C:
+		// The task is stuck on something no close releases: give the
+		// failure back and leave the run's goroutines behind.
+		close(st.given)
+	}
+}

@@ -1,0 +1,65 @@
+package chans_test
+
+import (
+	stdsync "sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/interleave/interleave/sched"
+	"github.com/interleave/interleave/std/chans"
+)
+
+func TestPlainStatementOnARunChannelStallsAndFails(t *testing.T) {
+	start := time.Now()
+	res := sched.Run(func(rt *sched.Runtime) {
+		c := chans.Make[int](0)
+		chans.Go(func() { chans.Send(c, 1) })
+		<-c // not ported: blocks where the scheduler cannot see
+		chans.Recv(c)
+	}, sched.Options{StallTimeout: 200 * time.Millisecond})
+	require.NotNil(t, res.Failure)
+	require.Equal(t, sched.Stall, res.Failure.Kind)
+	require.Contains(t, res.Failure.Msg, "task main has not come back to the scheduler for 200ms: it blocks outside the scheduler's view (a plain channel statement")
+	require.Contains(t, res.Failure.Stack, "stall_test.go")
+	require.Less(t, time.Since(start), time.Minute)
+}
+
+func TestStuckOnAStandardMutexGivesUp(t *testing.T) {
+	var mu stdsync.Mutex
+	mu.Lock()
+	res := sched.Run(func(rt *sched.Runtime) {
+		mu.Lock() // a standard mutex: nothing the run made can release it
+		mu.Unlock()
+		rt.Yield("after")
+	}, sched.Options{StallTimeout: 100 * time.Millisecond})
+	require.NotNil(t, res.Failure)
+	require.Equal(t, sched.Stall, res.Failure.Kind)
+	mu.Unlock() // the task comes back, fails at its next point and ends
+}
+
+// A run that stalls for good still holds its pool's switchboard: later runs
+// given that pool do without it, and work.
+func TestStallAbandonsThePool(t *testing.T) {
+	var mu stdsync.Mutex
+	mu.Lock()
+	pool := &sched.Pool{}
+	res := sched.Run(func(rt *sched.Runtime) {
+		mu.Lock()
+		mu.Unlock()
+	}, sched.Options{StallTimeout: 100 * time.Millisecond, Pool: pool})
+	require.NotNil(t, res.Failure)
+	require.Equal(t, sched.Stall, res.Failure.Kind)
+	for seed := int64(1); seed <= 20; seed++ {
+		res = sched.Run(func(rt *sched.Runtime) {
+			c := chans.Make[int](0)
+			chans.Go(func() { chans.Send(c, 1) })
+			require.Equal(t, 1, chans.Recv(c))
+		}, sched.Options{Strategy: sched.Random(seed), Pool: pool})
+		require.Nil(t, res.Failure)
+	}
+	require.Zero(t, pool.Idle(), "the abandoned pool keeps no goroutine")
+	pool.Close()
+	mu.Unlock()
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/interleave/interleave/sched"
 )
@@ -29,9 +30,13 @@ type Config struct {
 	// pubsub callback blocks while it is full (stream-loop.md §3).
 	HintQueue int
 	// Polls is how many polls a stream loop's poller makes before the
-	// world settles, each at any point of the run (default DefaultPolls;
-	// negative: none). The settled world gets one more.
+	// world settles, one per PollPeriod of the virtual clock (default
+	// DefaultPolls; negative: none). The settled world gets one more.
 	Polls int
+	// PollPeriod is the stream loop's poll period (default PollPeriod, 10
+	// s of the virtual clock; on real time, in wild mode, a test wants it
+	// shorter).
+	PollPeriod time.Duration
 	// Hints makes writers publish, after each commit, one hint with the
 	// chat's new versions instead of publishMessage and the status and
 	// queue notifies (stream-loop.md §1; set for designs that ask for it,
@@ -58,6 +63,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ClientQueue <= 0 {
 		c.ClientQueue = 128
+	}
+	if c.PollPeriod <= 0 {
+		c.PollPeriod = PollPeriod
 	}
 	if c.HintQueue <= 0 {
 		c.HintQueue = 32

@@ -46,7 +46,9 @@ func (StreamLoop) NewStream(s *Subscriber) StreamHandler {
 	return &streamLoop{s: s, store: vs,
 		hints:          sched.NewQueue[ChatVersions](s.rt, s.Name+" hints", cfg.HintQueue),
 		polls:          sched.NewQueue[ChatVersions](s.rt, s.Name+" polls", 1),
-		clock:          newStreamClock(s.rt, cfg.Polls),
+		settling:       sched.NewQueue[struct{}](s.rt, s.Name+" settling", 1),
+		period:         cfg.PollPeriod,
+		pollsLeft:      cfg.Polls,
 		known:          map[int64]int64{},
 		seen:           ChatVersions{History: s.AfterRevision},
 		afterMessageID: s.AfterMessageID}
@@ -56,8 +58,15 @@ func (StreamLoop) NewStream(s *Subscriber) StreamHandler {
 // before it closes the stream (stream-loop.md §3: five failures).
 const MaxSyncAttempts = 5
 
-// PollPeriod is the poller's period (stream-loop.md §3).
+// PollPeriod is the poller's period (stream-loop.md §3), the default of
+// Config.PollPeriod.
 const PollPeriod = 10 * time.Second
+
+// DefaultPolls is how many polls a stream's poller makes before the world
+// settles (Config.Polls), besides the one the settled world gets: a bound,
+// so that a run whose tasks are all blocked for good ends as a deadlock
+// instead of polling forever.
+const DefaultPolls = 3
 
 // SyncBackoff is the wait before retry n (from 1) of a failed sync: 100 ms,
 // doubling, at most 1 s (stream-loop.md §3).
@@ -69,12 +78,23 @@ func SyncBackoff(n int) time.Duration {
 // streamLoop is one stream of the stream loop. Its state (stream-loop.md
 // §2) is touched only by its loop task; the pubsub callback and the poller
 // reach it through the two channels.
+//
+// Time is the run's virtual clock (sched.Runtime.NewTicker, Sleep): it
+// advances only when every task is blocked, so a poll comes when the run
+// has nothing else to do, or when a task sleeps past it (a scenario's
+// 'sleep'); a poll period costs nothing real, and what a lost hint costs
+// shows as virtual time. In wild mode (PostgreSQL) the same calls run on
+// real time, with the period of Config.PollPeriod.
 type streamLoop struct {
 	s     *Subscriber
 	store VersionStore
 	hints *sched.Queue[ChatVersions] // the pubsub callback's hints (it blocks while full)
 	polls *sched.Queue[ChatVersions] // the poller's reads (a drop-on-full send)
-	clock streamClock
+	// settling is closed when the world settles: the poller makes the
+	// last poll, one period later, and closes polls.
+	settling  *sched.Queue[struct{}]
+	period    time.Duration
+	pollsLeft int // the poller's polls before the world settles
 
 	loop, poller *sched.Task
 
@@ -129,6 +149,7 @@ func (l *streamLoop) Close() {
 		l.mu.Unlock()
 		if first {
 			l.hints.Close()
+			l.settling.Close()
 		}
 	}
 	var tasks []*sched.Task
@@ -140,72 +161,91 @@ func (l *streamLoop) Close() {
 	l.s.rt.JoinAll(tasks...)
 }
 
-func (l *streamLoop) isClosing() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.closing
-}
-
 // run is the loop task.
 func (l *streamLoop) run() {
 	s := l.s
 	if !l.syncRetrying("initial sync") {
 		return
 	}
+	hintsClosed := false
 	for !s.isEnded() {
 		var v ChatVersions
 		var ok bool
 		got := func(x ChatVersions, o bool) { v, ok = x, o }
-		switch s.rt.Select(l.hints.RecvCase(got), l.polls.RecvCase(got), s.done.RecvCase(nil)) {
+		cases := []sched.Case{l.polls.RecvCase(got), s.done.RecvCase(nil), l.hints.RecvCase(got)}
+		if hintsClosed {
+			cases = cases[:2]
+		}
+		switch s.rt.Select(cases...) {
 		case 0:
 			if !ok {
-				l.finalPoll()
-				return
+				return // the settled world's last poll was handled
+			}
+			l.consider("poll", v)
+		case 1:
+			return // the stream ended
+		default:
+			if !ok {
+				hintsClosed = true // the world settles: the last poll comes
+				continue
 			}
 			l.consider("hint", v)
-		case 1:
-			l.consider("poll", v)
-		default:
-			return // the stream ended
 		}
 	}
 }
 
-// poll is the poller task: a cheap read of the versions every poll period,
-// with a drop-on-full send into a channel of capacity 1.
+// poll is the poller task: a cheap read of the versions every poll period
+// of the virtual clock, with a drop-on-full send into a channel of capacity
+// 1. It makes at most Config.Polls polls before the world settles, then one
+// more a period after the world settled (the oracle judges the stream after
+// every hint and poll was handled, stream-loop.md §4), which it sends
+// blocking, and closes the poll channel.
 func (l *streamLoop) poll() {
 	s := l.s
-	for l.clock.nextPoll() {
-		if s.isEnded() || l.isClosing() {
-			return
+	rt := s.rt
+	settled := false
+	if l.pollsLeft > 0 {
+		tk := rt.NewTicker(l.period)
+		for ; l.pollsLeft > 0 && !settled; l.pollsLeft-- {
+			switch rt.Select(tk.C.RecvCase(nil), l.settling.RecvCase(nil), s.done.RecvCase(nil)) {
+			case 0:
+				if v, ok := l.readVersions("poll"); ok {
+					if l.polls.Offer(v) {
+						s.note("poll: versions %s", v)
+					} else {
+						s.note("poll: versions %s; the poll channel is full: dropped", v)
+					}
+				}
+			case 1:
+				settled = true
+			default:
+				tk.Stop()
+				return
+			}
 		}
-		v, err := l.store.ChatVersions(s.ChatID)
-		if err != nil {
-			s.note("poll: %v", err)
-			continue
-		}
-		if l.polls.Offer(v) {
-			s.note("poll: versions %s", v)
-		} else {
-			s.note("poll: versions %s; the poll channel is full: dropped", v)
-		}
+		tk.Stop()
 	}
-}
-
-// finalPoll is the poll the next poll period brings once the world has
-// settled (the oracle judges the stream after every hint and poll was
-// handled, stream-loop.md §4).
-func (l *streamLoop) finalPoll() {
-	s := l.s
+	if !settled && rt.Select(l.settling.RecvCase(nil), s.done.RecvCase(nil)) == 1 {
+		return
+	}
+	rt.Sleep(l.period)
 	if s.isEnded() {
 		return
 	}
-	v, err := l.store.ChatVersions(s.ChatID)
-	if err != nil {
-		s.note("final poll: %v", err)
-		return
+	if v, ok := l.readVersions("the settled world's poll"); ok {
+		rt.Select(l.polls.SendCase(v, nil), s.done.RecvCase(nil))
 	}
-	l.consider("final poll", v)
+	l.polls.Close()
+}
+
+// readVersions is the poller's read.
+func (l *streamLoop) readVersions(what string) (ChatVersions, bool) {
+	v, err := l.store.ChatVersions(l.s.ChatID)
+	if err != nil {
+		l.s.note("%s: %v", what, err)
+		return ChatVersions{}, false
+	}
+	return v, true
 }
 
 // shouldFetch says whether versions v start a sync (stream-loop.md §3): v
@@ -249,7 +289,7 @@ func (l *streamLoop) syncRetrying(why string) bool {
 		}
 		d := SyncBackoff(attempt)
 		s.note("sync failed (%v), attempt %d of %d: retry in %v", err, attempt, MaxSyncAttempts, d)
-		l.clock.backoff(d)
+		s.rt.Sleep(d)
 		if s.isEnded() {
 			return false
 		}

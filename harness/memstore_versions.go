@@ -27,13 +27,13 @@ func (s *MemStore) ChatVersions(chatID int64) (ChatVersions, error) {
 // scheduling point, its first read: every read of fn sees the database as
 // it was then, so fn itself has no scheduling point. While injected
 // failures are left (DBConfig.SyncFailures), whether this sync fails is a
-// scheduling choice.
+// scheduling choice (or, with DBConfig.SyncFailuresAlways, it fails).
 func (s *MemStore) Sync(chatID int64, fn func(tx SyncTx) error) error {
 	s.rt.Yield("db: sync (repeatable read, read only)")
 	s.mu.Lock()
 	left := s.syncFailures
 	s.mu.Unlock()
-	if left > 0 && s.rt.Choose(2) == 1 {
+	if left > 0 && (s.cfg.SyncFailuresAlways || s.rt.Choose(2) == 1) {
 		s.mu.Lock()
 		s.syncFailures--
 		s.mu.Unlock()

@@ -106,6 +106,9 @@ type DBConfig struct {
 	// any are left, each sync fails or not as a scheduling choice
 	// (stream-loop.md §3, H4).
 	SyncFailures int
+	// SyncFailuresAlways makes the first SyncFailures syncs fail, with no
+	// choice.
+	SyncFailuresAlways bool
 	// CreatedAtTies lets a transaction start at the same created_at as
 	// the one before it (PostgreSQL's now() has microsecond resolution):
 	// each transaction's start is then a scheduling choice, tied or

@@ -228,8 +228,9 @@ func (l *streamLoop) poll() {
 	if !settled && rt.Select(l.settling.RecvCase(nil), s.done.RecvCase(nil)) == 1 {
 		return
 	}
-	rt.Sleep(l.period)
-	if s.isEnded() {
+	tm := rt.NewTimer(l.period)
+	if rt.Select(tm.C.RecvCase(nil), s.done.RecvCase(nil)) == 1 {
+		tm.Stop()
 		return
 	}
 	if v, ok := l.readVersions("the settled world's poll"); ok {

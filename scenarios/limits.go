@@ -57,6 +57,9 @@ const (
 	// loop's poller makes before the world settles, every one a task's
 	// steps to interleave.
 	MaxPolls = 1000
+	// MaxSleep bounds a scenario file's 'sleep DURATION' (virtual time:
+	// free in the model, real on PostgreSQL).
+	MaxSleep = time.Hour
 	// MaxSyncFailures bounds a scenario file's 'sync-failures N'.
 	MaxSyncFailures = 1000
 

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/interleave/interleave/harness"
 )
@@ -28,24 +29,26 @@ const (
 // subscribers' listeners and merges, and the writers a step starts, run as
 // tasks the search interleaves.
 type script struct {
-	version         int
-	name, doc       string
-	small           bool
-	replicas        int
-	capacity        int
-	rowLock         bool
-	orderByID       bool
-	pubsubQueue     int
-	clientQueue     int
-	notifyQueue     int
-	brokenPublisher bool
-	syncFailures    int
-	createdAtTies   bool
-	polls           int          // 0: the default; -1: none
-	chats           []scriptChat // chat 1 first, then in declaration order
-	seeds           []scriptSeed // the rows lines, in file order
-	steps           []step
-	expect          map[string]Verdict
+	version            int
+	name, doc          string
+	small              bool
+	replicas           int
+	capacity           int
+	rowLock            bool
+	orderByID          bool
+	pubsubQueue        int
+	clientQueue        int
+	notifyQueue        int
+	brokenPublisher    bool
+	syncFailures       int
+	createdAtTies      bool
+	polls              int // 0: the default; -1: none
+	syncFailuresAlways bool
+	checkOrder         bool         // the oracle checks the order within a sync whatever the database's order
+	chats              []scriptChat // chat 1 first, then in declaration order
+	seeds              []scriptSeed // the rows lines, in file order
+	steps              []step
+	expect             map[string]Verdict
 }
 
 // scriptChat is a chat of a script: chat 1, or one a 'chat' line declared.
@@ -74,17 +77,19 @@ type step struct {
 	// noBump: a writer that skips the update entry point's bump
 	// (bump=off, stream-loop.md H1).
 	noBump bool
+	// d is a sleep's virtual time.
+	d time.Duration
 }
 
 var scriptOps = []string{"name", "doc", "small", "replicas", "capacity", "row-lock", "order-by", "pubsub-queue", "notify-queue", "client-queue",
-	"broken-publisher", "sync-failures", "created-at-ties", "polls", "chat", "tool-calls", "rows", "subscribe", "listen", "snapshot",
+	"broken-publisher", "sync-failures", "created-at-ties", "polls", "check-order", "chat", "tool-calls", "rows", "subscribe", "listen", "snapshot",
 	"begin", "insert", "delete", "commit", "rollback", "cache", "append", "publish", "notify", "hint", "edit", "remove", "write",
-	"promote", "worker", "drop", "listener-reconnect", "disconnect", "reconnect", "settle", "expect"}
+	"promote", "worker", "drop", "listener-reconnect", "disconnect", "reconnect", "settle", "sleep", "expect"}
 
 // scriptSettings are the lines that must come before the first step: they
 // shape the world every step runs in.
 var scriptSettings = []string{"replicas", "row-lock", "order-by", "pubsub-queue", "notify-queue", "client-queue", "broken-publisher",
-	"sync-failures", "created-at-ties", "polls", "chat", "tool-calls", "rows"}
+	"sync-failures", "created-at-ties", "polls", "check-order", "chat", "tool-calls", "rows"}
 
 // LoadScript reads a scenario file.
 func LoadScript(path string) (*Scenario, error) {
@@ -398,7 +403,10 @@ func parseScript(r io.Reader, file string) (*script, error) {
 			s.brokenPublisher = true
 			continue
 		case "sync-failures":
-			if err := need(1, "N"); err != nil {
+			if len(args) == 2 && args[1] == "always" {
+				s.syncFailuresAlways, args = true, args[:1]
+			}
+			if err := need(1, "N [always]"); err != nil {
 				return nil, err
 			}
 			if s.syncFailures, err = count(args[0], 0, MaxSyncFailures); err != nil {
@@ -410,6 +418,14 @@ func parseScript(r io.Reader, file string) (*script, error) {
 				return nil, err
 			}
 			if s.createdAtTies, err = onOff(args[0]); err != nil {
+				return nil, err
+			}
+			continue
+		case "check-order":
+			if err := need(1, "on|off"); err != nil {
+				return nil, err
+			}
+			if s.checkOrder, err = onOff(args[0]); err != nil {
 				return nil, err
 			}
 			continue
@@ -778,6 +794,15 @@ func parseScript(r io.Reader, file string) (*script, error) {
 			if err := need(0, ""); err != nil {
 				return nil, err
 			}
+		case "sleep":
+			if err := need(1, "DURATION"); err != nil {
+				return nil, err
+			}
+			d, err := time.ParseDuration(args[0])
+			if err != nil || d <= 0 || d > MaxSleep {
+				return nil, errf("sleep: want a duration from 1ns to %v (as 10s or 1m30s), got %q", MaxSleep, args[0])
+			}
+			st.d = d
 		default:
 			return nil, errf("unknown command %q (want one of: %s)", op, strings.Join(scriptOps, ", "))
 		}

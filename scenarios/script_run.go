@@ -34,7 +34,8 @@ func (s *script) worldConfig() harness.WorldConfig {
 		Config: harness.Config{CacheCapacity: s.capacity, NotifyQueue: s.notifyQueue, ClientQueue: s.clientQueue,
 			SkipRowLock: !s.rowLock, Polls: s.polls},
 		DB: harness.DBConfig{OrderByID: s.orderByID, InsertTimeCreatedAt: s.version == 1,
-			SyncFailures: s.syncFailures, CreatedAtTies: s.createdAtTies},
+			SyncFailures: s.syncFailures, SyncFailuresAlways: s.syncFailuresAlways, CreatedAtTies: s.createdAtTies},
+		CheckOrder: s.checkOrder,
 	}
 }
 
@@ -175,6 +176,8 @@ func (s *script) run(w *harness.World, strategy harness.Design) {
 			w.Worker(r, st.chat, harness.WorkerOptions{Turns: 1, Ticks: st.n})
 		case "settle":
 			w.RT.WaitIdle()
+		case "sleep":
+			w.RT.Sleep(st.d)
 		}
 	}
 	for _, name := range order { // what the script left open rolls back

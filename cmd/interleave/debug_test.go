@@ -371,6 +371,27 @@ func TestDebugDlv(t *testing.T) {
 		require.Contains(t, stdout, "break cacheAppend github.com/interleave/interleave/harness.(*Replica).cacheAppended  # print r.rt.step; print r.rt.cur.name")
 	})
 
+	// The stream loop's hooks: H1, the bump-skipping writer's #3 never
+	// fetched; the reconnect's initial sync skips #4 by its floor.
+	t.Run("stream-loop", func(t *testing.T) {
+		h1 := filepath.Join(root, "scenarios", "testdata", "scenarios", "h1-bump-skipping-writer.scenario")
+		code, stdout, stderr := dbgRun(t, "--scenario", h1, "--strategy", "stream-loop", "--seed", "1", "--trace")
+		require.Equal(t, 0, code, "stderr: %s\nstdout: %s", stderr, stdout)
+		checkClean(t)
+		for _, want := range []string{
+			`(?m)^#\d+ +step \d+ +g\d+ +sub loop +loop: sync +sync 1 \(initial sync\): revision > 0, 2 rows, history -> 2 \(initial\)$`,
+			`(?m)^#\d+ +step \d+ +g\d+ +sub loop +loop: skip +#2@2: at or below afterMessageID 2 \(initial sync\)$`,
+			`(?m)^#\d+ +step \d+ +g\d+ +sub loop +loop: should fetch hint \{snapshot 3, history 3\} seen \{snapshot 2, history 2\}: sync$`,
+			`(?m)^#\d+ +step \d+ +g\d+ +sub loop +loop: sync +sync 2 \(hint\): revision > 2, 1 rows, history -> 3$`,
+			`(?m)^#\d+ +step \d+ +g\d+ +sub loop +loop: send +#4@3$`,
+			`(?m)^#\d+ +step \d+ +g\d+ +sub/2 loop +loop: skip +#4@3: at or below afterMessageID 4 \(initial sync\)$`,
+			`(?m)^=> sub: convergence: message #3 never received \(the database has it at revision 2\)$`,
+		} {
+			require.Regexp(t, want, stdout)
+		}
+		require.NotContains(t, stdout, "cacheAppend")
+	})
+
 	t.Run("naive json", func(t *testing.T) {
 		code, stdout, stderr := dbgRun(t, append(dbgTestSchedule, "--strategy", "naive", "--trace", "--json")...)
 		require.Equal(t, 0, code, "stderr: %s", stderr)

@@ -147,3 +147,50 @@ func seed(w *World, c Chat, history []Message) []Message {
 	}
 	return out
 }
+
+// WithEditor returns wl with one more writer on replica 0, racing wl's
+// own: it edits the chat's first visible row, then soft-deletes its
+// second (each through the update entry point: new revisions, and for the
+// stream loop a history_reset). The name gets "+edits".
+func WithEditor(wl Workload, chatID int64) Workload {
+	setup := wl.Setup
+	wl.Name += "+edits"
+	wl.Setup = func(w *World, s Design) {
+		setup(w, s)
+		r := w.Replicas[0]
+		w.Writer("editor", func() {
+			hist, err := w.Store.GetChatMessagesByChatID(chatID, 0)
+			if err != nil {
+				panic(err)
+			}
+			if len(hist) < 2 {
+				panic(fmt.Sprintf("editor: chat %d has %d rows, want 2 to edit and delete", chatID, len(hist)))
+			}
+			if err := r.EditMessage(chatID, hist[0].ID, "edited"); err != nil {
+				panic(err)
+			}
+			if err := r.DeleteMessage(chatID, hist[1].ID); err != nil {
+				panic(err)
+			}
+		})
+	}
+	return wl
+}
+
+// WithBumpSkipper returns wl with one more writer on replica 0, racing
+// wl's own, that writes a row without the version bump (stream-loop.md
+// H1, Replica.WriteMessageSkippingBump). The name gets "+bump-skip".
+func WithBumpSkipper(wl Workload, chatID int64) Workload {
+	setup := wl.Setup
+	wl.Name += "+bump-skip"
+	wl.Setup = func(w *World, s Design) {
+		setup(w, s)
+		r := w.Replicas[0]
+		w.Writer("writer (no bump)", func() {
+			if _, err := r.WriteMessageSkippingBump(chatID, RoleAssistant, "written without the bump"); err != nil {
+				panic(err)
+			}
+		})
+	}
+	return wl
+}

@@ -1,9 +1,17 @@
 package pgbackend
 
 import (
+	"time"
+
 	"github.com/interleave/interleave/harness"
 	"github.com/interleave/interleave/sched"
 )
+
+// PollPeriod is the stream loop's poll period on PostgreSQL when the
+// workload names none (harness.Config.PollPeriod): its poller runs on real
+// time, and the settled world waits one period for the last poll, so it is
+// short; upstream polls every 10 s.
+const PollPeriod = 20 * time.Millisecond
 
 // Body returns the function to run under sched.RunWild: harness.Workload.Body
 // with the world's store, seeder, ground truth and pubsub being this run's.
@@ -30,6 +38,11 @@ func (r *Run) Body(wl harness.Workload, s harness.Design, out *harness.Outcome) 
 		// v1 scenario files only).
 		r.orderByID = cfg.DB.OrderByID
 		cfg, s := harness.Prepare(s, cfg)
+		if cfg.Config.PollPeriod == 0 {
+			// The stream loop's poller runs on real time here: the
+			// settled world waits one period for its last poll.
+			cfg.Config.PollPeriod = PollPeriod
+		}
 		cfg.Store, cfg.Truth, cfg.Seeder, cfg.PubSub = r, r, r, r
 		w := harness.NewWorld(rt, cfg)
 		defer func() {

@@ -113,7 +113,7 @@ func CheckConvergence(c *Client, db GroundTruth, orderByID bool) []Violation {
 			if !firstSeen[fk] {
 				firstSeen[fk] = true
 				if m, ok := firstMax[sk]; ok && r.ID < m {
-					add(who, SyncOrder, r.ID, fmt.Sprintf("first sent after #%d within sync %d, though the database orders by id", m, r.Sync))
+					add(who, SyncOrder, r.ID, fmt.Sprintf("first sent after #%d within sync %d: out of ID order", m, r.Sync))
 				}
 				firstMax[sk] = max(firstMax[sk], r.ID)
 			}

@@ -270,3 +270,29 @@ func TestStreamLoopRetry(t *testing.T) {
 		})
 	}
 }
+
+// TestStreamLoopLostHint (stream-loop.md H4): a hint lost to a dropped
+// pubsub notify costs one poll period of virtual time: #3 has not arrived
+// 9 s after its commit, and has by 11 s (the poller's tick at 10 s).
+func TestStreamLoopLostHint(t *testing.T) {
+	var c *harness.Client
+	var at9, at11 []int64
+	got := loopWorld(t, harness.WorldConfig{}, 2, firstRunnable(), func(w *harness.World) {
+		r := w.Replicas[0]
+		var err error
+		c, err = w.Connect(r, "sub", chat, 2, harness.StreamLoop{})
+		require.NoError(t, err)
+		w.RT.WaitIdle()
+		c.Streams()[0].DropNext()
+		_, err = r.WriteMessage(chat, harness.RoleAssistant, "m3")
+		require.NoError(t, err)
+		w.RT.Sleep(9 * time.Second)
+		at9 = c.Streams()[0].DeliveredIDs()
+		w.RT.Sleep(2 * time.Second)
+		at11 = c.Streams()[0].DeliveredIDs()
+	})
+	require.Empty(t, got)
+	require.Empty(t, at9, "the hint was lost: nothing before the poll")
+	require.Equal(t, []int64{3}, at11, "the poll at 10 s brought it")
+	require.Len(t, c.Streams(), 1, "the stream outlived the dropped notify")
+}

@@ -48,3 +48,10 @@ func (c *durableCache) replace(m Message) {
 	c.entries = append(c.entries[:0], m)
 	c.evictedBefore = 0
 }
+
+// remove drops a deleted message from the cache and resets evictedBefore
+// to 0, as replace does for an edit.
+func (c *durableCache) remove(id int64) {
+	c.entries = slices.DeleteFunc(c.entries, func(m Message) bool { return m.ID == id })
+	c.evictedBefore = 0
+}

@@ -39,7 +39,7 @@ type Client struct {
 	Name           string
 	ChatID         int64
 	AfterMessageID int64
-	Strategy       MergeStrategy
+	Strategy       Design
 
 	w       *World
 	replica *Replica
@@ -51,6 +51,8 @@ type Client struct {
 	read     int // streams read to their end (by a reconnect)
 	snapRead []bool
 	received []Receipt
+	resets   int   // the history resets read (the epochs of the deliveries say where)
+	history  int64 // the history version of the last status event (the stream loop's)
 	statuses []ChatStatus
 	queues   int
 	tasks    []*sched.Task // reconnects
@@ -60,7 +62,7 @@ type Client struct {
 // Connect is a client opening a stream, from the calling task: it reads the
 // chat's history up to afterMessageID (the client's view, as a REST read
 // would give it), then subscribes on replica r (SubscribeAuthorized).
-func (w *World) Connect(r *Replica, name string, chatID, after int64, strategy MergeStrategy) (*Client, error) {
+func (w *World) Connect(r *Replica, name string, chatID, after int64, strategy Design) (*Client, error) {
 	c, err := w.Listen(r, name, chatID, after, strategy)
 	if err != nil {
 		return nil, err
@@ -71,7 +73,7 @@ func (w *World) Connect(r *Replica, name string, chatID, after int64, strategy M
 // Listen is Connect up to the stream's pubsub subscription: the snapshot
 // and the merge wait for Start, and other tasks can run in between (the
 // window of §5 between the subscribe and the snapshot).
-func (w *World) Listen(r *Replica, name string, chatID, after int64, strategy MergeStrategy) (*Client, error) {
+func (w *World) Listen(r *Replica, name string, chatID, after int64, strategy Design) (*Client, error) {
 	c := &Client{Name: name, ChatID: chatID, AfterMessageID: after, Strategy: strategy, w: w, replica: r}
 	c.mu.init(w.RT, shared(w.RT, name))
 	hist, err := r.store.GetChatMessagesByChatID(chatID, 0)
@@ -155,16 +157,29 @@ func (c *Client) reconnectAfter(s *Subscriber) {
 func (c *Client) reconnect(k int) {
 	rt := c.w.RT
 	c.readStream(k)
-	after := c.lastReceived()
+	cur := c.Cursor()
 	if rt.Tracing() {
 		c.mu.Lock()
 		s := c.streams[k]
 		c.mu.Unlock()
-		rt.Notef("%s: client: the stream ended (%v); reconnect with afterMessageID %d", c.Name, s.Ended(), after)
+		rt.Notef("%s: client: the stream ended (%v); reconnect with afterMessageID %d", c.Name, s.Ended(), cur.AfterMessageID)
 	}
-	ns, err := c.replica.SubscribeAuthorized(fmt.Sprintf("%s/%d", c.Name, k+2), c.ChatID, after, c.Strategy)
-	if err != nil {
+	if err := c.resubscribe(cur); err != nil {
 		panic(fmt.Sprintf("harness: client %s: reconnect: %v", c.Name, err))
+	}
+}
+
+// resubscribe opens the client's next stream at cur.
+func (c *Client) resubscribe(cur Cursor) error {
+	c.mu.Lock()
+	n := len(c.streams)
+	c.mu.Unlock()
+	if n > MaxReconnects {
+		panic(fmt.Sprintf("harness: client %s reconnected %d times: a reconnect loop", c.Name, n-1))
+	}
+	ns, err := c.replica.SubscribeCursor(fmt.Sprintf("%s/%d", c.Name, n+1), c.ChatID, cur, c.Strategy)
+	if err != nil {
+		return err
 	}
 	c.mu.Lock()
 	c.streams = append(c.streams, ns)
@@ -178,6 +193,40 @@ func (c *Client) reconnect(k int) {
 		// in.
 		ns.close()
 	}
+	return nil
+}
+
+// Disconnect is the client going away, from the calling task: its current
+// stream ends, with no error event, and the client reads what the stream
+// sent before. Reconnect comes back.
+func (c *Client) Disconnect() {
+	c.mu.Lock()
+	k := len(c.streams) - 1
+	s := c.streams[k]
+	c.mu.Unlock()
+	s.disconnect()
+	c.readStream(k)
+}
+
+// Reconnect is the client coming back, from the calling task: it opens a
+// new stream at its cursor (Cursor).
+func (c *Client) Reconnect() error {
+	cur := c.Cursor()
+	if c.w.RT.Tracing() {
+		c.w.RT.Notef("%s: client: reconnect with the cursor {AfterMessageID %d, AfterRevision %d}", c.Name, cur.AfterMessageID, cur.AfterRevision)
+	}
+	return c.resubscribe(cur)
+}
+
+// Cursor is where the client resumes (stream-loop.md §2): after the last
+// message ID it received (its first afterMessageID if none), and after
+// the history version of the last status event it received (status
+// events carry it only when the status changes, stream-loop.md H2).
+func (c *Client) Cursor() Cursor {
+	c.mu.Lock()
+	h := c.history
+	c.mu.Unlock()
+	return Cursor{AfterMessageID: c.lastReceived(), AfterRevision: h}
 }
 
 // readStream takes stream k's snapshot (the first time) and every event
@@ -200,6 +249,11 @@ func (c *Client) readStream(k int) {
 			c.received = append(c.received, Receipt{Delivery: ev.Delivery, Stream: k})
 		case EventStatus:
 			c.statuses = append(c.statuses, ev.Status)
+			if ev.HistoryVersion > 0 {
+				c.history = ev.HistoryVersion
+			}
+		case EventHistoryReset:
+			c.resets++
 		case EventQueue:
 			c.queues++
 		}

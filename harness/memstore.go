@@ -31,6 +31,8 @@ type MemStore struct {
 	queuedID int64
 	commits  []int64  // committed message IDs in commit order
 	obs      Observer // typed events, when observed
+	// syncFailures is how many syncs may still fail (DBConfig.SyncFailures).
+	syncFailures int
 }
 
 type row struct {
@@ -65,7 +67,7 @@ func NewMemStore(rt *sched.Runtime) *MemStore { return NewMemStoreConfig(rt, DBC
 // NewMemStoreConfig returns an empty store for the run of rt with the
 // behaviours cfg selects.
 func NewMemStoreConfig(rt *sched.Runtime, cfg DBConfig) *MemStore {
-	s := &MemStore{rt: rt, cfg: cfg, chats: map[int64]*chatRow{}, clockObj: shared(rt, "db clock")}
+	s := &MemStore{rt: rt, cfg: cfg, chats: map[int64]*chatRow{}, clockObj: shared(rt, "db clock"), syncFailures: cfg.SyncFailures}
 	s.mu.init(rt, shared(rt, "db"))
 	return s
 }
@@ -78,14 +80,22 @@ func (s *MemStore) CreateChat(c Chat) {
 }
 
 // Seed inserts and commits a row directly, in a transaction of its own
-// (setup, not a scheduling point).
+// that goes through the update entry point (setup, not a scheduling
+// point): the chat's snapshot version is bumped, and the row's revision
+// and the history version are the new one.
 func (s *MemStore) Seed(chatID int64, role Role, content string) Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seq++
 	s.clock++
 	s.heap++
-	r := &row{Message: Message{ID: s.seq, ChatID: chatID, Role: role, Content: content, CreatedAt: s.clock}, committed: true, heap: s.heap}
+	var rev int64
+	if c := s.chats[chatID]; c != nil {
+		c.SnapshotVersion++
+		c.HistoryVersion = c.SnapshotVersion
+		rev = c.SnapshotVersion
+	}
+	r := &row{Message: Message{ID: s.seq, ChatID: chatID, Role: role, Content: content, CreatedAt: s.clock, Revision: rev}, committed: true, heap: s.heap}
 	s.rows = append(s.rows, r)
 	s.commits = append(s.commits, r.ID)
 	return r.Message
@@ -215,9 +225,14 @@ func (s *MemStore) GetQueuedMessages(chatID int64) ([]QueuedMessage, error) {
 // and commits at a scheduling point; a failed fn rolls back its rows,
 // deletes, edits and status changes.
 func (s *MemStore) InTx(fn func(tx Tx) error) error {
+	// With ties allowed, whether the clock moved since the last start is
+	// a choice (the first transaction always moves it past the seeds').
+	tick := !s.cfg.CreatedAtTies || s.rt.Choose(2) == 1
 	s.mu.LockAs(s.clockObj, sched.Write)
-	s.clock++
-	tx := &memTx{s: s, start: s.clock}
+	if tick || s.clock == 0 {
+		s.clock++
+	}
+	tx := &memTx{s: s, start: s.clock, bumps: map[int64]int64{}}
 	s.mu.Unlock()
 	err := fn(tx)
 	if err == nil {
@@ -230,6 +245,12 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 			r.committed = true
 			s.commits = append(s.commits, r.ID)
 		}
+		// The bumps commit first: the AFTER trigger below reads them.
+		for _, id := range tx.bumped {
+			if ch := s.chats[id]; ch != nil {
+				ch.SnapshotVersion = tx.bumps[id]
+			}
+		}
 		for _, c := range tx.statuses {
 			if ch := s.chats[c.id]; ch != nil {
 				ch.Status = c.status
@@ -239,10 +260,23 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 			}
 		}
 		for _, e := range tx.edits {
-			e.r.Content = e.content
+			e.r.Content, e.r.Revision = e.content, e.revision
 		}
-		for _, r := range tx.deletes {
-			r.deleted = true
+		for _, e := range tx.deletes {
+			e.r.deleted, e.r.Deleted, e.r.Revision = true, true, e.revision
+		}
+		// The AFTER-statement trigger (stream-loop.md §1): history_version
+		// = snapshot_version for each chat whose messages the transaction
+		// wrote. PostgreSQL runs it at the statement's end; pgstore's
+		// trigger updates the chat row only when history_version is behind
+		// (the transaction bumped, and so holds the row lock), so a writer
+		// that skipped the entry point waits for no lock there. The model
+		// runs it at the commit: what it sets is the same, the
+		// transaction's own bump or the committed snapshot version.
+		for _, id := range tx.touched {
+			if ch := s.chats[id]; ch != nil {
+				ch.HistoryVersion = ch.SnapshotVersion
+			}
 		}
 		for _, q := range tx.dequeued {
 			if ch := s.chats[q.ChatID]; ch != nil {
@@ -339,11 +373,17 @@ type memTx struct {
 	s        *MemStore
 	start    int64 // the transaction's start time: its rows' created_at
 	rows     []*row
-	deletes  []*row
+	deletes  []edit
 	statuses []statusChange
 	edits    []edit
 	dequeued []QueuedMessage
 	locks    []*sched.Mutex
+	// bumps are the snapshot versions the transaction set, by chat
+	// (looked up by key only); bumped lists those chats in order.
+	bumps  map[int64]int64
+	bumped []int64
+	// touched lists the chats whose messages the transaction wrote.
+	touched []int64
 }
 
 type statusChange struct {
@@ -352,8 +392,28 @@ type statusChange struct {
 }
 
 type edit struct {
-	r       *row
-	content string
+	r        *row
+	content  string
+	revision int64
+}
+
+// revisionLocked is the BEFORE trigger's stamp (stream-loop.md §1): the
+// chat's snapshot_version as a plain read in the transaction sees it, its
+// own bump or else the last committed version; it does not check that
+// the transaction holds the row lock. It also records that the
+// transaction wrote the chat's messages, for the AFTER trigger. Callers
+// hold s.mu.
+func (tx *memTx) revisionLocked(chatID int64) int64 {
+	if !slices.Contains(tx.touched, chatID) {
+		tx.touched = append(tx.touched, chatID)
+	}
+	if v, ok := tx.bumps[chatID]; ok {
+		return v
+	}
+	if c := tx.s.chats[chatID]; c != nil {
+		return c.SnapshotVersion
+	}
+	return 0
 }
 
 func (tx *memTx) LockChat(chatID int64) (Chat, error) {
@@ -367,7 +427,38 @@ func (tx *memTx) LockChat(chatID int64) (Chat, error) {
 	tx.locks = append(tx.locks, c.lock)
 	tx.s.mu.LockRead()
 	defer tx.s.mu.Unlock()
-	return Chat{ID: c.ID, Status: c.Status, PendingToolCalls: slices.Clone(c.PendingToolCalls)}, nil
+	return tx.chatLocked(c), nil
+}
+
+// chatLocked is the chat row as the transaction sees it: committed, with
+// its own bump. Callers hold s.mu.
+func (tx *memTx) chatLocked(c *chatRow) Chat {
+	out := c.Chat
+	out.PendingToolCalls = slices.Clone(c.PendingToolCalls)
+	if v, ok := tx.bumps[c.ID]; ok {
+		out.SnapshotVersion = v
+	}
+	return out
+}
+
+// BumpChatVersion implements Tx. It is not a scheduling point: the
+// transaction holds the chat row's lock (the entry point locks first), so
+// nothing else can touch the row meanwhile.
+func (tx *memTx) BumpChatVersion(chatID int64) (int64, error) {
+	tx.s.mu.Lock()
+	defer tx.s.mu.Unlock()
+	c := tx.s.chats[chatID]
+	if c == nil {
+		return 0, fmt.Errorf("bump the version of chat %d: %w", chatID, ErrNotFound)
+	}
+	v, ok := tx.bumps[chatID]
+	if !ok {
+		v = c.SnapshotVersion
+		tx.bumped = append(tx.bumped, chatID)
+	}
+	v++
+	tx.bumps[chatID] = v
+	return v, nil
 }
 
 // GetChat implements Tx: a plain read of the committed chat row.
@@ -379,7 +470,7 @@ func (tx *memTx) GetChat(chatID int64) (Chat, error) {
 	if c == nil {
 		return Chat{}, fmt.Errorf("read chat %d: %w", chatID, ErrNotFound)
 	}
-	return Chat{ID: c.ID, Status: c.Status, PendingToolCalls: slices.Clone(c.PendingToolCalls)}, nil
+	return tx.chatLocked(c), nil
 }
 
 func (tx *memTx) InsertMessage(chatID int64, role Role, content string) (Message, error) {
@@ -395,7 +486,7 @@ func (tx *memTx) InsertMessage(chatID int64, role Role, content string) (Message
 		s.clock++
 		created = s.clock
 	}
-	r := &row{Message: Message{ID: s.seq, ChatID: chatID, Role: role, Content: content, CreatedAt: created}, heap: s.heap}
+	r := &row{Message: Message{ID: s.seq, ChatID: chatID, Role: role, Content: content, CreatedAt: created, Revision: tx.revisionLocked(chatID)}, heap: s.heap}
 	s.rows = append(s.rows, r)
 	tx.rows = append(tx.rows, r)
 	if s.rt.Tracing() {
@@ -412,9 +503,10 @@ func (tx *memTx) UpdateMessageContent(chatID, id int64, content string) (Message
 	defer tx.s.mu.Unlock()
 	for _, r := range tx.s.rows {
 		if r.ID == id && r.ChatID == chatID && r.committed && !r.deleted {
-			tx.edits = append(tx.edits, edit{r, content})
+			e := edit{r: r, content: content, revision: tx.revisionLocked(chatID)}
+			tx.edits = append(tx.edits, e)
 			m := r.Message
-			m.Content = content
+			m.Content, m.Revision = content, e.revision
 			return m, nil
 		}
 	}
@@ -426,7 +518,7 @@ func (tx *memTx) DeleteMessage(chatID, id int64) error {
 	defer tx.s.mu.Unlock()
 	for _, r := range tx.s.rows {
 		if r.ID == id && r.ChatID == chatID && r.committed && !r.deleted {
-			tx.deletes = append(tx.deletes, r)
+			tx.deletes = append(tx.deletes, edit{r: r, revision: tx.revisionLocked(chatID)})
 			return nil
 		}
 	}

@@ -5,14 +5,14 @@ import (
 	"strconv"
 )
 
-// MergeStrategy is the subscriber's catch-up logic (§6): it handles one
-// notify, looking messages up in the durable cache and the database and
-// sending each to the subscriber through the MergeContext. Strategies are
-// stateless; the cursor and the delivered set live in the context. A user can
-// plug in a strategy of their own by implementing this interface.
+// MergeStrategy is the subscriber's catch-up logic (§6), a Design whose
+// streams run the merge goroutine of §5: it handles one notify, looking
+// messages up in the durable cache and the database and sending each to the
+// subscriber through the MergeContext. Strategies are stateless; the cursor
+// and the delivered set live in the context. A user can plug in a strategy
+// of their own by implementing this interface.
 type MergeStrategy interface {
-	// Name is the strategy's short name, as used on the command line.
-	Name() string
+	Design
 	// HandleNotify handles a notify with AfterMessageID > 0 or FullRefresh.
 	HandleNotify(c *MergeContext, n Notify)
 }

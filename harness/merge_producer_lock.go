@@ -11,19 +11,3 @@ func (ProducerLock) Name() string { return "producer-lock" }
 
 // ProducerLock implements ProducerLocked.
 func (ProducerLock) ProducerLock() bool { return true }
-
-// Strategies returns the built-in merge strategies, in the order the
-// design page gives them.
-func Strategies() []MergeStrategy {
-	return []MergeStrategy{Naive{}, FixedR1{}, Fixed{}, ProducerLock{}}
-}
-
-// StrategyByName returns the built-in strategy with this name.
-func StrategyByName(name string) (MergeStrategy, bool) {
-	for _, s := range Strategies() {
-		if s.Name() == name {
-			return s, true
-		}
-	}
-	return nil, false
-}

@@ -16,14 +16,22 @@ func TestStrategiesByName(t *testing.T) {
 		require.True(t, ok, s.Name())
 		require.Equal(t, s, got)
 	}
-	require.Equal(t, []string{"naive", "fixed-r1", "fixed", "producer-lock"}, names)
+	require.Equal(t, []string{"naive", "fixed-r1", "fixed", "producer-lock", "stream-loop"}, names)
 	_, ok := harness.StrategyByName("optimistic")
 	require.False(t, ok)
 
-	// Only producer-lock makes the writers take the publish mutex.
+	// Only producer-lock makes the writers take the publish mutex, only
+	// the stream loop makes them publish hints, and only the stream loop
+	// is judged by the convergence oracle.
 	for _, s := range harness.Strategies() {
 		cfg := harness.ConfigFor(s, harness.Config{CacheCapacity: 3})
 		require.Equal(t, s.Name() == "producer-lock", cfg.ProducerLock, s.Name())
+		require.Equal(t, s.Name() == "stream-loop", cfg.Hints, s.Name())
 		require.Equal(t, 3, cfg.CacheCapacity)
+		want := harness.OracleDelivery
+		if s.Name() == "stream-loop" {
+			want = harness.OracleConvergence
+		}
+		require.Equal(t, want, harness.OracleOf(s), s.Name())
 	}
 }

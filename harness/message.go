@@ -24,6 +24,13 @@ type Message struct {
 	Role      Role
 	Content   string
 	CreatedAt int64
+	// Revision is the chat's snapshot_version when the row was last
+	// inserted or updated, stamped by the BEFORE trigger
+	// (stream-loop.md §1): an edit or a delete is a new revision.
+	Revision int64
+	// Deleted is the soft-delete flag; only the stream loop's sync reads
+	// deleted rows.
+	Deleted bool
 }
 
 func (m Message) String() string { return fmt.Sprintf("#%d %s %q", m.ID, m.Role, m.Content) }
@@ -45,6 +52,31 @@ type Chat struct {
 	// PendingToolCalls are the tool calls the chat waits on in
 	// requires_action.
 	PendingToolCalls []string
+	// SnapshotVersion and HistoryVersion are the chat row's counters
+	// (stream-loop.md §1): every update through the entry point bumps
+	// the snapshot version; the AFTER trigger on the messages sets the
+	// history version to it.
+	SnapshotVersion, HistoryVersion int64
+}
+
+// Versions returns the chat row's versions and status.
+func (c Chat) Versions() ChatVersions {
+	return ChatVersions{Snapshot: c.SnapshotVersion, History: c.HistoryVersion, Status: c.Status}
+}
+
+// ChatVersions are what the stream loop tracks of a chat row
+// (stream-loop.md §2): the versions and the status.
+type ChatVersions struct {
+	Snapshot, History int64
+	Status            ChatStatus
+}
+
+func (v ChatVersions) String() string {
+	status := string(v.Status)
+	if status == "" {
+		status = "-"
+	}
+	return fmt.Sprintf("{snapshot %d, history %d, status %s}", v.Snapshot, v.History, status)
 }
 
 // QueuedMessage is a user message queued while the chat is busy (§4).
@@ -61,6 +93,20 @@ type Notify struct {
 	FullRefresh    bool
 	Status         ChatStatus
 	QueueUpdate    bool
+	// Hint marks the stream loop's notify (stream-loop.md §1): after a
+	// commit, the chat's new versions, with the status in Status.
+	Hint                            bool
+	SnapshotVersion, HistoryVersion int64
+}
+
+// HintOf returns the hint notify that carries v.
+func HintOf(v ChatVersions) Notify {
+	return Notify{Hint: true, SnapshotVersion: v.Snapshot, HistoryVersion: v.History, Status: v.Status}
+}
+
+// Versions returns the versions a hint carries.
+func (n Notify) Versions() ChatVersions {
+	return ChatVersions{Snapshot: n.SnapshotVersion, History: n.HistoryVersion, Status: n.Status}
 }
 
 // ErrDropped is what a pubsub subscriber receives instead of notifies when
@@ -70,6 +116,8 @@ var ErrDropped = errors.New("pubsub: messages were dropped")
 
 func (n Notify) String() string {
 	switch {
+	case n.Hint:
+		return "notify{Hint " + n.Versions().String() + "}"
 	case n.FullRefresh:
 		return "notify{FullRefresh}"
 	case n.QueueUpdate:
@@ -103,6 +151,10 @@ const (
 	// EventError carries a listener error; the stream ends after it and
 	// the client reconnects (§10).
 	EventError
+	// EventHistoryReset clears the client's view: the stream loop found a
+	// deleted row and sends the whole visible history next
+	// (stream-loop.md §3).
+	EventHistoryReset
 )
 
 // Event is one thing a stream sends its client over the channel of
@@ -113,6 +165,10 @@ type Event struct {
 	Delivery Delivery
 	// Status is the status of an EventStatus.
 	Status ChatStatus
+	// HistoryVersion is the chat's history version an EventStatus of the
+	// stream loop carries: the client's AfterRevision when it reconnects
+	// (stream-loop.md §5, H2).
+	HistoryVersion int64
 	// Queued is the queue of an EventQueue.
 	Queued []QueuedMessage
 	// Err is the error of an EventError.

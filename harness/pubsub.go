@@ -218,6 +218,15 @@ func (l *listener) Cancel() {
 	}
 }
 
+// Wait waits until the listener's task has stopped: once it is cancelled,
+// its callback is not called again, and the call in progress, if any, has
+// returned. It is a scheduling point.
+func (l *listener) Wait() {
+	if l.task != nil {
+		l.task.Join()
+	}
+}
+
 // Publish sends n on channel: the notify commits at this scheduling point
 // and is queued, in commit order, on every listener of the channel.
 func (p *PubSub) Publish(channel string, n Notify) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/interleave/interleave/sched"
 )
@@ -24,6 +25,22 @@ type Config struct {
 	// ProducerLock makes writers hold the per-chat publish mutex across
 	// their post-commit publishes (set for strategies that ask for it).
 	ProducerLock bool
+	// HintQueue is the stream loop's hint channel (default 32): the
+	// pubsub callback blocks while it is full (stream-loop.md §3).
+	HintQueue int
+	// Polls is how many polls a stream loop's poller makes before the
+	// world settles, one per PollPeriod of the virtual clock (default
+	// DefaultPolls; negative: none). The settled world gets one more.
+	Polls int
+	// PollPeriod is the stream loop's poll period (default PollPeriod, 10
+	// s of the virtual clock; on real time, in wild mode, a test wants it
+	// shorter).
+	PollPeriod time.Duration
+	// Hints makes writers publish, after each commit, one hint with the
+	// chat's new versions instead of publishMessage and the status and
+	// queue notifies (stream-loop.md §1; set for designs that ask for it,
+	// HintPublisher). The durable cache is then not used.
+	Hints bool
 	// SkipRowLock makes this replica's writers skip the chat-row lock, a
 	// hazard (§10): by default PromoteQueued, the worker, WriteMessage
 	// and EditMessage lock the chat row (SELECT ... FOR UPDATE) before
@@ -45,6 +62,18 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ClientQueue <= 0 {
 		c.ClientQueue = 128
+	}
+	if c.PollPeriod <= 0 {
+		c.PollPeriod = PollPeriod
+	}
+	if c.HintQueue <= 0 {
+		c.HintQueue = 32
+	}
+	switch {
+	case c.Polls == 0:
+		c.Polls = DefaultPolls
+	case c.Polls < 0:
+		c.Polls = 0
 	}
 	return c
 }
@@ -190,7 +219,14 @@ func (r *Replica) cacheAppended(m Message, cached []Message, evictedBefore int64
 // PublishMessage publishes a committed message (§3): append to the durable
 // cache with local fan-out, then a notify with AfterMessageID = ID-1. No
 // lock is held across the steps.
+//
+// In hint mode (Config.Hints) there is no cache: it publishes the hint of
+// the commit that wrote m's revision instead, with the status left out.
 func (r *Replica) PublishMessage(chatID int64, m Message) {
+	if r.cfg.Hints {
+		r.ps.Publish(ChatChannel(chatID), HintOf(ChatVersions{Snapshot: m.Revision, History: m.Revision}))
+		return
+	}
 	r.AppendDurable(chatID, m)
 	r.ps.Publish(ChatChannel(chatID), Notify{AfterMessageID: m.ID - 1})
 }
@@ -202,6 +238,52 @@ func (r *Replica) lockChat(tx Tx, chatID int64) (Chat, error) {
 		return tx.GetChat(chatID)
 	}
 	return tx.LockChat(chatID)
+}
+
+// update is the update entry point (stream-loop.md §1): lock the chat row,
+// then bump its snapshot version, before anything else the transaction
+// writes. A replica whose writers skip the row lock (Config.SkipRowLock)
+// skips the whole entry point: no lock, no bump. It returns the chat row
+// as locked, with the new snapshot version.
+func (r *Replica) update(tx Tx, chatID int64) (Chat, error) {
+	if r.cfg.SkipRowLock {
+		return Chat{}, nil
+	}
+	c, err := tx.LockChat(chatID)
+	if err != nil {
+		return Chat{}, err
+	}
+	return r.bump(tx, c)
+}
+
+// bump is the entry point's second statement, on a chat row the
+// transaction has locked (or read, when the lock is skipped: then there
+// is no bump).
+func (r *Replica) bump(tx Tx, c Chat) (Chat, error) {
+	if r.cfg.SkipRowLock {
+		return c, nil
+	}
+	v, err := tx.BumpChatVersion(c.ID)
+	c.SnapshotVersion = v
+	return c, err
+}
+
+// hint publishes, in hint mode, the versions a transaction committed
+// (stream-loop.md §1): wrote says whether it wrote messages (the AFTER
+// trigger then moved the history version to the snapshot version). A
+// transaction that did not bump (the lock skipped) publishes nothing.
+func (r *Replica) hint(c Chat, wrote bool, status ChatStatus) {
+	if r.cfg.SkipRowLock || c.SnapshotVersion == 0 {
+		return
+	}
+	v := c.Versions()
+	if wrote {
+		v.History = v.Snapshot
+	}
+	if status != "" {
+		v.Status = status
+	}
+	r.ps.Publish(ChatChannel(c.ID), HintOf(v))
 }
 
 // ErrNotRequiresAction is returned by PromoteQueued for a chat that does
@@ -216,11 +298,16 @@ var ErrNotRequiresAction = errors.New("chat is not in requires_action")
 // publishMessage for each synthetic row, then for the promoted row, a status
 // notify, and the worker's wake signal (non-blocking, capacity 1).
 func (r *Replica) PromoteQueued(chatID, queuedID int64) (synthetic []Message, promoted Message, err error) {
+	var locked Chat
 	err = r.store.InTx(func(tx Tx) error {
 		chat, err := r.lockChat(tx, chatID)
 		if err != nil {
 			return err
 		}
+		if chat, err = r.bump(tx, chat); err != nil {
+			return err
+		}
+		locked = chat
 		if chat.Status != StatusRequiresAction {
 			return fmt.Errorf("promote queued message %d of chat %d: %w (status %s)", queuedID, chatID, ErrNotRequiresAction, chat.Status)
 		}
@@ -243,6 +330,11 @@ func (r *Replica) PromoteQueued(chatID, queuedID int64) (synthetic []Message, pr
 	if err != nil {
 		return nil, Message{}, err
 	}
+	if r.cfg.Hints {
+		r.hint(locked, true, StatusPending)
+		r.signalWorker(chatID)
+		return synthetic, promoted, nil
+	}
 	ch := ChatChannel(chatID)
 	if r.cfg.ProducerLock {
 		l := r.producerLock(chatID)
@@ -255,10 +347,15 @@ func (r *Replica) PromoteQueued(chatID, queuedID int64) (synthetic []Message, pr
 	}
 	r.PublishMessage(chatID, promoted)
 	r.ps.Publish(ch, Notify{Status: StatusPending})
+	r.signalWorker(chatID)
+	return synthetic, promoted, nil
+}
+
+// signalWorker is the worker's wake signal: non-blocking, capacity 1.
+func (r *Replica) signalWorker(chatID int64) {
 	if !r.wake.Offer(chatID) { // a signal: if one is already pending, that one will do
 		r.rt.Notef("%s: worker wake: one is pending already", r.Name)
 	}
-	return synthetic, promoted, nil
 }
 
 // WorkerOptions shape a worker's run.
@@ -305,6 +402,7 @@ func (r *Replica) RunWorker(chatID int64, opts WorkerOptions) {
 
 func (r *Replica) acquire(chatID int64) (bool, error) {
 	acquired := false
+	var locked Chat
 	err := r.store.InTx(func(tx Tx) error {
 		chat, err := r.lockChat(tx, chatID)
 		if err != nil {
@@ -314,19 +412,25 @@ func (r *Replica) acquire(chatID int64) (bool, error) {
 			return nil
 		}
 		acquired = true
+		if locked, err = r.bump(tx, chat); err != nil {
+			return err
+		}
 		return tx.SetChatStatus(chatID, StatusRunning)
 	})
+	if err == nil && acquired && r.cfg.Hints {
+		r.hint(locked, false, StatusRunning)
+	}
 	return acquired, err
 }
 
 func (r *Replica) reply(chatID int64, toolRows int) {
 	r.rt.Yield("worker: run model")
 	var rows []Message
+	var locked Chat
 	err := r.store.InTx(func(tx Tx) error {
-		if !r.cfg.SkipRowLock {
-			if _, err := tx.LockChat(chatID); err != nil {
-				return err
-			}
+		var err error
+		if locked, err = r.update(tx, chatID); err != nil {
+			return err
 		}
 		m, err := tx.InsertMessage(chatID, RoleAssistant, "reply")
 		if err != nil {
@@ -345,6 +449,10 @@ func (r *Replica) reply(chatID int64, toolRows int) {
 	if err != nil {
 		panic(fmt.Sprintf("worker: reply in chat %d: %v", chatID, err))
 	}
+	if r.cfg.Hints {
+		r.hint(locked, true, StatusWaiting)
+		return
+	}
 	if r.cfg.ProducerLock {
 		l := r.producerLock(chatID)
 		l.Lock()
@@ -362,6 +470,35 @@ func (r *Replica) reply(chatID int64, toolRows int) {
 // subscriber's replica (§4, §10).
 func (r *Replica) WriteMessage(chatID int64, role Role, content string) (Message, error) {
 	var m Message
+	var locked Chat
+	err := r.store.InTx(func(tx Tx) error {
+		var err error
+		if locked, err = r.update(tx, chatID); err != nil {
+			return err
+		}
+		m, err = tx.InsertMessage(chatID, role, content)
+		return err
+	})
+	if err != nil {
+		return Message{}, err
+	}
+	if r.cfg.Hints {
+		r.hint(locked, true, "")
+		return m, nil
+	}
+	r.PublishMessage(chatID, m)
+	return m, nil
+}
+
+// WriteMessageSkippingBump is a writer that bypasses the update entry
+// point's bump (stream-loop.md H1): it takes the chat-row lock (unless the
+// replica's writers skip it) but does not bump the snapshot version, so
+// the BEFORE trigger stamps its row with the current version and the
+// history version does not move. It publishes the row as every writer
+// does, except in hint mode, where it publishes no hint: it has no new
+// version to tell.
+func (r *Replica) WriteMessageSkippingBump(chatID int64, role Role, content string) (Message, error) {
+	var m Message
 	err := r.store.InTx(func(tx Tx) error {
 		if !r.cfg.SkipRowLock {
 			if _, err := tx.LockChat(chatID); err != nil {
@@ -375,7 +512,12 @@ func (r *Replica) WriteMessage(chatID int64, role Role, content string) (Message
 	if err != nil {
 		return Message{}, err
 	}
-	r.PublishMessage(chatID, m)
+	if r.rt.Tracing() {
+		r.rt.Notef("%s: #%d committed without a version bump (revision %d)", r.Name, m.ID, m.Revision)
+	}
+	if !r.cfg.Hints {
+		r.PublishMessage(chatID, m)
+	}
 	return m, nil
 }
 
@@ -385,18 +527,21 @@ func (r *Replica) WriteMessage(chatID int64, role Role, content string) (Message
 // out.
 func (r *Replica) EditMessage(chatID, id int64, content string) error {
 	var edited Message
+	var locked Chat
 	err := r.store.InTx(func(tx Tx) error {
-		if !r.cfg.SkipRowLock {
-			if _, err := tx.LockChat(chatID); err != nil {
-				return err
-			}
-		}
 		var err error
+		if locked, err = r.update(tx, chatID); err != nil {
+			return err
+		}
 		edited, err = tx.UpdateMessageContent(chatID, id, content)
 		return err
 	})
 	if err != nil {
 		return err
+	}
+	if r.cfg.Hints {
+		r.hint(locked, true, "")
+		return nil
 	}
 	r.rt.Yield("edit: replace cache")
 	st := r.stream(chatID)
@@ -416,6 +561,37 @@ func (r *Replica) EditMessage(chatID, id int64, content string) error {
 	return nil
 }
 
+// DeleteMessage soft-deletes a committed row through the update entry
+// point (a new revision, stream-loop.md §1). In hint mode it publishes a
+// hint; otherwise (the design page is silent on deletes) it does what an
+// edit does, minus the edited row: the deleted message leaves the durable
+// cache, evictedBefore resets to 0, and a FullRefresh notify goes out.
+func (r *Replica) DeleteMessage(chatID, id int64) error {
+	var locked Chat
+	err := r.store.InTx(func(tx Tx) error {
+		var err error
+		if locked, err = r.update(tx, chatID); err != nil {
+			return err
+		}
+		return tx.DeleteMessage(chatID, id)
+	})
+	if err != nil {
+		return err
+	}
+	if r.cfg.Hints {
+		r.hint(locked, true, "")
+		return nil
+	}
+	r.rt.Yield("delete: update cache")
+	st := r.stream(chatID)
+	st.mu.Lock()
+	st.cache.remove(id)
+	st.mu.Unlock()
+	r.rt.Notef("%s: delete #%d: removed from the cache, evictedBefore 0", r.Name, id)
+	r.ps.Publish(ChatChannel(chatID), Notify{FullRefresh: true})
+	return nil
+}
+
 // ListenerReconnect is a reconnect of this replica's pubsub listener
 // connection (§10): every stream subscribed here that is still live gets
 // ErrDropped, ends, and its client reconnects. The replica's notifier must
@@ -425,7 +601,7 @@ func (r *Replica) ListenerReconnect() {
 	r.mu.Lock()
 	var subs []Subscription
 	for _, s := range r.subs {
-		subs = append(subs, s.sub)
+		subs = append(subs, s.subscription())
 	}
 	r.mu.Unlock()
 	d.Reconnect(subs...)
@@ -434,7 +610,7 @@ func (r *Replica) ListenerReconnect() {
 // DropNext makes the next notify for stream s overflow its pubsub queue
 // (§10): it is lost and s gets ErrDropped. The replica's notifier must be
 // a Disrupter.
-func (r *Replica) DropNext(s *Subscriber) { r.disrupter().DropNext(s.sub) }
+func (r *Replica) DropNext(s *Subscriber) { r.disrupter().DropNext(s.subscription()) }
 
 func (r *Replica) disrupter() Disrupter {
 	d, ok := r.ps.(Disrupter)

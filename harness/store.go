@@ -1,5 +1,7 @@
 package harness
 
+import "errors"
+
 //go:generate mockgen -destination=storemock/store.go -package=storemock -typed github.com/interleave/interleave/harness Store,Tx
 
 // Store is what the chat daemon asks of its database (§1, §4). Methods may
@@ -25,16 +27,25 @@ type Tx interface {
 	// LockChat locks the chat row (SELECT ... FOR UPDATE) until the
 	// transaction ends and returns it.
 	LockChat(chatID int64) (Chat, error)
+	// BumpChatVersion is the update entry point's second statement
+	// (stream-loop.md §1): UPDATE chats SET snapshot_version =
+	// snapshot_version + 1, under the row lock LockChat took. It returns
+	// the new snapshot version: the revision of every row the
+	// transaction writes from now on.
+	BumpChatVersion(chatID int64) (int64, error)
 	// GetChat reads the chat row without locking it: what a writer that
 	// skips the row lock reads (Config.SkipRowLock).
 	GetChat(chatID int64) (Chat, error)
 	// InsertMessage inserts a row; its ID comes from the sequence now, so
-	// IDs follow insert order while visibility follows commit order.
+	// IDs follow insert order while visibility follows commit order. The
+	// BEFORE trigger stamps its revision with the chat's snapshot_version
+	// as a plain read sees it: the transaction's own bump, or else the
+	// last committed one (the trigger does not check the lock).
 	InsertMessage(chatID int64, role Role, content string) (Message, error)
-	// UpdateMessageContent edits a row's content.
+	// UpdateMessageContent edits a row's content (a new revision).
 	UpdateMessageContent(chatID, id int64, content string) (Message, error)
-	// DeleteMessage soft-deletes a committed row: from the commit on, the
-	// catch-up query no longer returns it.
+	// DeleteMessage soft-deletes a committed row (a new revision): from
+	// the commit on, the catch-up query no longer returns it.
 	DeleteMessage(chatID, id int64) error
 	// DeleteQueuedMessage removes a queued message and returns it.
 	DeleteQueuedMessage(chatID, queuedID int64) (QueuedMessage, error)
@@ -53,6 +64,34 @@ type CommitChecker interface {
 	Committed(id int64) bool
 }
 
+// VersionStore is the database as the stream loop reads it
+// (stream-loop.md §1, §3). MemStore implements it; so does a real
+// database (pgbackend).
+type VersionStore interface {
+	// ChatVersions is the poller's cheap read of the chat row.
+	ChatVersions(chatID int64) (ChatVersions, error)
+	// Sync runs fn in one read-only REPEATABLE READ transaction: every
+	// read of fn sees the same snapshot of the database.
+	Sync(chatID int64, fn func(tx SyncTx) error) error
+}
+
+// SyncTx is the stream loop's read-only snapshot of one chat.
+type SyncTx interface {
+	// Chat reads the chat row: its versions and status.
+	Chat() (ChatVersions, error)
+	// ChangedSince returns the chat's committed rows with revision >
+	// historyVersion, deleted rows included, ordered by created_at, id,
+	// or by id when the store is configured so (DBConfig.OrderByID).
+	ChangedSince(historyVersion int64) ([]Message, error)
+	// History returns the chat's visible rows (not deleted), in the same
+	// order.
+	History() ([]Message, error)
+}
+
+// ErrSyncFailed is the failure a store injects into the stream loop's
+// sync (DBConfig.SyncFailures).
+var ErrSyncFailed = errors.New("sync failed (injected)")
+
 // DBConfig selects the database behaviours that have a switch.
 type DBConfig struct {
 	// OrderByID orders the catch-up query by ID, as upstream does since
@@ -63,4 +102,16 @@ type DBConfig struct {
 	// (§10). It keeps the meaning of format v1 scenario files, written
 	// before that correction.
 	InsertTimeCreatedAt bool
+	// SyncFailures is how many of the stream loop's syncs may fail: while
+	// any are left, each sync fails or not as a scheduling choice
+	// (stream-loop.md §3, H4).
+	SyncFailures int
+	// SyncFailuresAlways makes the first SyncFailures syncs fail, with no
+	// choice.
+	SyncFailuresAlways bool
+	// CreatedAtTies lets a transaction start at the same created_at as
+	// the one before it (PostgreSQL's now() has microsecond resolution):
+	// each transaction's start is then a scheduling choice, tied or
+	// later (stream-loop.md H3).
+	CreatedAtTies bool
 }

@@ -3,7 +3,6 @@ package harness
 import (
 	"fmt"
 	"slices"
-	"strconv"
 
 	"github.com/interleave/interleave/sched"
 )
@@ -11,11 +10,15 @@ import (
 // Delivery is one message a stream sent its client.
 type Delivery struct {
 	Message
-	// Epoch is 0 until the stream's first FullRefresh, then 1, and so on.
+	// Epoch is 0 until the stream's first FullRefresh (or, for the stream
+	// loop, history_reset), then 1, and so on.
 	Epoch int
+	// Sync numbers the stream's catch-ups from 1: the merge's handling of
+	// a notify, or a sync of the stream loop; 0 is a merge's snapshot.
+	Sync int
 	// Step is the scheduling step of the delivery (0 in wild mode).
 	Step int
-	// Via says where the message came from: snapshot, cache or db.
+	// Via says where the message came from: snapshot, cache, db or sync.
 	Via string
 	// Uncommitted is true when the store said, at the moment of the
 	// delivery, that the row had not committed (only stores that are a
@@ -31,37 +34,52 @@ type CursorMove struct {
 	Epoch int
 }
 
-// Subscriber is one stream: one SubscribeAuthorized call (§5). A pubsub
-// subscription feeds the notify queue, an initial snapshot is read, and a
-// merge goroutine runs the strategy for each notify and sends what it finds
-// to the client over a channel of capacity Config.ClientQueue, blocking
-// while it is full (§10). A listener error (ErrDropped) becomes an error
-// event and ends the stream (§10); the Client then reconnects.
+// Cursor is where a client resumes a stream (stream-loop.md §2): after
+// this message ID, and, for the stream loop, after this history version.
+// The merge strategies read only AfterMessageID.
+type Cursor struct {
+	AfterMessageID, AfterRevision int64
+}
+
+// Subscriber is one stream: one SubscribeAuthorized call (§5), run by its
+// design's StreamHandler. The Subscriber is what every design shares: the
+// pubsub subscription, the channel to the client, of capacity
+// Config.ClientQueue, whose sends block while it is full (§10), and the
+// record of what the stream sent, for the oracle. A merge strategy's stream
+// reads an initial snapshot, then a merge goroutine runs the strategy for
+// each notify (§5); a listener error (ErrDropped) becomes an error event
+// and ends it (§10), and the Client reconnects.
 type Subscriber struct {
 	Name           string
 	ChatID         int64
 	AfterMessageID int64
-	Strategy       MergeStrategy
+	// AfterRevision is the cursor's history version (the stream loop
+	// starts its first sync there; 0 for a fresh stream).
+	AfterRevision int64
+	Strategy      Design
 
 	rt       *sched.Runtime
 	replica  *Replica
-	notifyCh *sched.Queue[Notify]
+	handler  StreamHandler
+	notifyCh *sched.Queue[Notify]   // the merge's notify channel (§5.1)
 	room     *sched.Queue[struct{}] // a token when the client has read: room in the channel
 	done     *sched.Queue[struct{}] // closed when the stream ends
+	subMu    guard                  // guards sub: a stream may subscribe anew
 	sub      Subscription
 	merge    *sched.Task
 	ctx      MergeContext
 
-	mu           guard // guards what readers outside the merge task see
+	mu           guard // guards what readers outside the stream's tasks see
 	snapshot     []Delivery
 	deliveries   []Delivery
 	cursor       []CursorMove
 	epoch        int
+	syncs        int
 	live         int // local fan-out events pending (capacity Config.FanOutQueue)
 	liveSeen     int
 	notifies     int
-	ended        bool  // a listener error ended the stream
-	endErr       error // that error
+	ended        bool  // the stream is over: a listener error, the client left, or it closed itself
+	endErr       error // the listener error that ended it, if that is what did
 	notifyClosed bool
 	client       *Client // the client reading events, once there is one
 	// The channel to the client: events sent and not yet read, at most
@@ -73,13 +91,19 @@ type Subscriber struct {
 }
 
 // SubscribeAuthorized subscribes to a chat's stream on this replica (§5):
-// it subscribes to the pubsub channel first, then reads the snapshot after
-// afterMessageID and delivers it, sets the cursor, and starts the merge
-// goroutine. It must be called from a task of the run; the snapshot query
-// is a scheduling point, so writers can interleave with it. It is Listen
-// then Start.
-func (r *Replica) SubscribeAuthorized(name string, chatID, afterMessageID int64, strategy MergeStrategy) (*Subscriber, error) {
-	s := r.Listen(name, chatID, afterMessageID, strategy)
+// it subscribes to the pubsub channel first, then starts the stream (for a
+// merge strategy: reads the snapshot after afterMessageID and delivers it,
+// sets the cursor, and starts the merge goroutine). It must be called from
+// a task of the run; the snapshot query is a scheduling point, so writers
+// can interleave with it. It is Listen then Start.
+func (r *Replica) SubscribeAuthorized(name string, chatID, afterMessageID int64, strategy Design) (*Subscriber, error) {
+	return r.SubscribeCursor(name, chatID, Cursor{AfterMessageID: afterMessageID}, strategy)
+}
+
+// SubscribeCursor is SubscribeAuthorized resuming at a cursor: the stream
+// loop reads its AfterRevision too.
+func (r *Replica) SubscribeCursor(name string, chatID int64, cur Cursor, strategy Design) (*Subscriber, error) {
+	s := r.listen(name, chatID, cur, strategy)
 	if err := s.Start(); err != nil {
 		return nil, err
 	}
@@ -90,15 +114,19 @@ func (r *Replica) SubscribeAuthorized(name string, chatID, afterMessageID int64,
 // (§5.1). Notifies from now on queue up (the callback blocks once the
 // notify queue is full) until Start reads the snapshot and starts the
 // merge; other tasks can run in between.
-func (r *Replica) Listen(name string, chatID, afterMessageID int64, strategy MergeStrategy) *Subscriber {
-	s := &Subscriber{Name: name, ChatID: chatID, AfterMessageID: afterMessageID, Strategy: strategy, rt: r.rt, replica: r,
-		notifyCh: sched.NewQueue[Notify](r.rt, name+" notifyCh", r.cfg.NotifyQueue),
-		room:     sched.NewQueue[struct{}](r.rt, name+" channel room", 1),
-		done:     sched.NewQueue[struct{}](r.rt, name+" done", 1),
-		outCap:   r.cfg.ClientQueue}
+func (r *Replica) Listen(name string, chatID, afterMessageID int64, strategy Design) *Subscriber {
+	return r.listen(name, chatID, Cursor{AfterMessageID: afterMessageID}, strategy)
+}
+
+func (r *Replica) listen(name string, chatID int64, cur Cursor, strategy Design) *Subscriber {
+	s := &Subscriber{Name: name, ChatID: chatID, AfterMessageID: cur.AfterMessageID, AfterRevision: cur.AfterRevision, Strategy: strategy, rt: r.rt, replica: r,
+		room:   sched.NewQueue[struct{}](r.rt, name+" channel room", 1),
+		done:   sched.NewQueue[struct{}](r.rt, name+" done", 1),
+		outCap: r.cfg.ClientQueue}
 	s.mu.init(r.rt, shared(r.rt, name))
-	s.ctx = MergeContext{sub: s, AfterMessageID: afterMessageID, delivered: map[int64]bool{}}
-	s.sub = r.ps.Subscribe(name+" listener", ChatChannel(chatID), s.onNotify)
+	s.subMu.init(r.rt, shared(r.rt, name+" subscription"))
+	s.handler = streamDesign(strategy).NewStream(s)
+	s.sub = r.ps.Subscribe(name+" listener", ChatChannel(chatID), s.handler.Notify)
 	st := r.stream(chatID)
 	st.mu.Lock()
 	st.local = append(st.local, s)
@@ -109,43 +137,33 @@ func (r *Replica) Listen(name string, chatID, afterMessageID int64, strategy Mer
 	return s
 }
 
-// Start is the second half of SubscribeAuthorized: the snapshot (§5.2), the
-// cursor (§5.3) and the merge goroutine (§5.4).
-func (s *Subscriber) Start() error {
-	snap, err := s.replica.store.GetChatMessagesByChatID(s.ChatID, s.AfterMessageID)
-	if err != nil {
-		return fmt.Errorf("subscribe %s: snapshot: %w", s.Name, err)
-	}
-	if s.rt.Tracing() {
-		s.note("snapshot after %d -> %v", s.AfterMessageID, ids(snap))
-	}
-	if s.replica.obs != nil {
-		s.observe(ModelEvent{Kind: ModelSnapshot, IDs: ids(snap), Text: fmt.Sprintf("%s: snapshot after %d -> %v", s.Name, s.AfterMessageID, ids(snap)),
-			State: []Field{ScalarField(s.Name, "afterMessageID", strconv.FormatInt(s.AfterMessageID, 10)),
-				ScalarField(s.Name, "lastMessageID", strconv.FormatInt(s.AfterMessageID, 10))}})
-	}
-	for _, m := range snap {
-		s.ctx.delivered[m.ID] = true
-		s.deliver(m, "snapshot")
-	}
-	// The cursor: afterMessageID, or the last snapshot row's ID (last by
-	// created_at, not necessarily the largest, §10).
-	s.ctx.last = s.AfterMessageID
-	if len(snap) > 0 {
-		s.ctx.SetLastMessageID(snap[len(snap)-1].ID)
-	}
-	s.merge = s.rt.Go(s.Name+" merge", s.mergeLoop)
-	return nil
-}
+// Start is the second half of SubscribeAuthorized: the design's start (for
+// a merge strategy, the snapshot (§5.2), the cursor (§5.3) and the merge
+// goroutine (§5.4)).
+func (s *Subscriber) Start() error { return s.handler.Start() }
 
-// onNotify is the pubsub callback (§5.1, §10): a notify goes into notifyCh,
-// blocking while it is full; an error ends the stream.
-func (s *Subscriber) onNotify(n Notify, err error) {
-	if err != nil {
-		s.end(err)
+// Resubscribe cancels the stream's pubsub subscription and makes a new one
+// on the same channel, for a design whose stream outlives a listener
+// error: the notifies committed in between are lost. It must be called from
+// the stream's own callback or tasks.
+func (s *Subscriber) Resubscribe() {
+	s.subMu.Lock()
+	old := s.sub
+	s.subMu.Unlock()
+	old.Cancel()
+	if s.isEnded() {
 		return
 	}
-	s.notifyCh.Send(n)
+	nsub := s.replica.ps.Subscribe(s.Name+" listener", ChatChannel(s.ChatID), s.handler.Notify)
+	s.subMu.Lock()
+	s.sub = nsub
+	s.subMu.Unlock()
+}
+
+func (s *Subscriber) subscription() Subscription {
+	s.subMu.Lock()
+	defer s.subMu.Unlock()
+	return s.sub
 }
 
 // end turns a listener error into an error event and ends the stream: the
@@ -170,8 +188,64 @@ func (s *Subscriber) end(err error) {
 		c.reconnectAfter(s)
 	}
 	s.done.Close()
-	s.sub.Cancel()
-	s.closeNotify()
+	s.subscription().Cancel()
+	s.stopHandler()
+}
+
+// CloseSilently ends the stream without an error event: its channel to the
+// client just closes (stream-loop.md §3, after the fifth failed sync). The
+// client cannot tell that from an orderly end, and does not reconnect.
+func (s *Subscriber) CloseSilently(why string) {
+	if !s.finish() {
+		return
+	}
+	s.note("the stream closes, with no error event: %s", why)
+}
+
+// disconnect is the client leaving, from the client's task: the stream
+// ends with no error event, and its tasks stop. The pubsub callback in
+// progress, if any, returns first (a merge's callback may be waiting for
+// room in its notify channel, which the merge keeps draining), so that
+// nothing sends on a channel the stream closes.
+func (s *Subscriber) disconnect() {
+	s.mu.Lock()
+	ended := s.ended
+	s.ended = true
+	s.mu.Unlock()
+	if !ended {
+		s.note("the client disconnects: the stream ends")
+		s.done.Close()
+		sub := s.subscription()
+		sub.Cancel()
+		if w, ok := sub.(interface{ Wait() }); ok {
+			w.Wait()
+		}
+		s.stopHandler()
+	}
+	s.close()
+}
+
+// finish marks the stream ended without an error and stops it, from one of
+// the stream's own tasks; it reports false if it had ended already.
+func (s *Subscriber) finish() bool {
+	s.mu.Lock()
+	if s.ended {
+		s.mu.Unlock()
+		return false
+	}
+	s.ended = true
+	s.mu.Unlock()
+	s.done.Close()
+	s.subscription().Cancel()
+	s.stopHandler()
+	return true
+}
+
+// stopHandler tells the handler, without waiting, that the stream ended.
+func (s *Subscriber) stopHandler() {
+	if st, ok := s.handler.(interface{ stop() }); ok {
+		st.stop()
+	}
 }
 
 func (s *Subscriber) isEnded() bool {
@@ -180,54 +254,53 @@ func (s *Subscriber) isEnded() bool {
 	return s.ended
 }
 
-func (s *Subscriber) closeNotify() {
+// Ended returns the listener error that ended the stream, or nil.
+func (s *Subscriber) Ended() error {
 	s.mu.Lock()
-	closed := s.notifyClosed
-	s.notifyClosed = true
-	s.mu.Unlock()
-	if !closed {
-		s.notifyCh.Close()
-	}
+	defer s.mu.Unlock()
+	return s.endErr
 }
 
-func (s *Subscriber) mergeLoop() {
-	for {
-		n, ok := s.notifyCh.Recv()
-		if !ok {
-			return
-		}
-		if s.isEnded() {
-			continue // the stream is over: what is left goes nowhere
-		}
-		s.mu.Lock()
-		s.notifies++
-		s.liveSeen += s.live
-		s.live = 0
-		s.mu.Unlock()
-		if n.AfterMessageID > 0 || n.FullRefresh {
-			if s.rt.Tracing() {
-				s.note("merge: handle %s (lastMessageID %d)", n, s.ctx.last)
-			}
-			if s.replica.obs != nil {
-				s.observe(ModelEvent{Kind: ModelMerge, Text: fmt.Sprintf("%s: merge: handle %s (lastMessageID %d)", s.Name, n, s.ctx.last)})
-			}
-			s.Strategy.HandleNotify(&s.ctx, n)
-		}
-		if n.QueueUpdate {
-			// §10: the stream answers a queue update with a read of the
-			// queue.
-			q, err := s.replica.store.GetQueuedMessages(s.ChatID)
-			if err != nil {
-				s.note("merge: queue read failed: %v", err)
-			} else {
-				s.send(Event{Kind: EventQueue, Queued: q})
-			}
-		}
-		if n.Status != "" {
-			s.send(Event{Kind: EventStatus, Status: n.Status})
-		}
-	}
+// Over reports whether the stream has ended, for any reason.
+func (s *Subscriber) Over() bool { return s.isEnded() }
+
+// Runtime returns the run the stream is part of.
+func (s *Subscriber) Runtime() *sched.Runtime { return s.rt }
+
+// Replica returns the replica the stream subscribed on.
+func (s *Subscriber) Replica() *Replica { return s.replica }
+
+// NewSync marks the start of a catch-up (a merge's handling of a notify,
+// a sync of the stream loop): the deliveries from now on carry its number,
+// which it returns.
+func (s *Subscriber) NewSync() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.syncs++
+	return s.syncs
 }
+
+// ResetHistory starts a new epoch and sends the client an
+// EventHistoryReset (stream-loop.md §3): the client clears its view, and
+// the stream sends the whole visible history next.
+func (s *Subscriber) ResetHistory() bool {
+	s.mu.Lock()
+	s.epoch++
+	e := s.epoch
+	s.mu.Unlock()
+	s.note("history_reset: epoch %d starts", e)
+	return s.Send(Event{Kind: EventHistoryReset})
+}
+
+// Send sends an event to the client (see send).
+func (s *Subscriber) Send(ev Event) bool { return s.send(ev) }
+
+// Deliver sends m to the client as a message event; via says where it was
+// found. Nothing goes out once the stream has ended.
+func (s *Subscriber) Deliver(m Message, via string) { s.deliver(m, via) }
+
+// Notef adds a note to the run's trace, attributed to the stream.
+func (s *Subscriber) Notef(format string, args ...any) { s.note(format, args...) }
 
 // send sends an event to the client: into the channel if it has room (not
 // a scheduling point: the client reads later, see Client, so nothing
@@ -290,7 +363,9 @@ func (s *Subscriber) deliver(m Message, via string) {
 	if s.isEnded() && via != "snapshot" {
 		return
 	}
-	d := Delivery{Message: m, Epoch: s.epoch, Step: s.rt.Step(), Via: via}
+	s.mu.Lock()
+	d := Delivery{Message: m, Epoch: s.epoch, Sync: s.syncs, Step: s.rt.Step(), Via: via}
+	s.mu.Unlock()
 	if cc, ok := s.replica.store.(CommitChecker); ok {
 		d.Uncommitted = !cc.Committed(m.ID)
 	}
@@ -342,14 +417,9 @@ func (s *Subscriber) note(format string, args ...any) {
 	}
 }
 
-// close ends the merge goroutine once it has handled every queued notify,
-// and waits for it.
-func (s *Subscriber) close() {
-	s.closeNotify()
-	if s.merge != nil {
-		s.merge.Join()
-	}
-}
+// close ends the stream's tasks once they have handled what is queued
+// (they stop at once if the stream has ended), and waits for them.
+func (s *Subscriber) close() { s.handler.Close() }
 
 // Snapshot returns what the snapshot delivered.
 func (s *Subscriber) Snapshot() []Delivery {
@@ -381,11 +451,12 @@ func (s *Subscriber) DeliveredIDs() []int64 {
 // (Replica.DropNext): it is lost, and the stream ends with ErrDropped.
 func (s *Subscriber) DropNext() { s.replica.DropNext(s) }
 
-// Ended returns the listener error that ended the stream, or nil.
-func (s *Subscriber) Ended() error {
+// Epoch returns the stream's epoch: how many FullRefresh epochs (or
+// history resets) it started.
+func (s *Subscriber) Epoch() int {
 	s.mu.LockRead()
 	defer s.mu.Unlock()
-	return s.endErr
+	return s.epoch
 }
 
 // Cursor returns the history of lastMessageID.

@@ -30,7 +30,7 @@ type upstreamRun struct {
 	rt       *sched.Runtime
 	w        *harness.World
 	r        *harness.Replica
-	strategy harness.MergeStrategy
+	strategy harness.Design
 	sub      *harness.Subscriber
 	// phases records DeliveredIDs at every settle.
 	phases [][]int64
@@ -66,7 +66,7 @@ func (u *upstreamRun) settle() {
 
 // upstreamCase is the expected behaviour of one strategy in one case.
 type upstreamCase struct {
-	strategy harness.MergeStrategy
+	strategy harness.Design
 	// catchUp lists the merge's database queries, in order.
 	catchUp []dbCall
 	// phases is DeliveredIDs at each settle, in delivery order; when
@@ -80,7 +80,7 @@ type upstreamCase struct {
 }
 
 // as returns the same expectation for another strategy.
-func (c upstreamCase) as(s harness.MergeStrategy) upstreamCase {
+func (c upstreamCase) as(s harness.Design) upstreamCase {
 	c.strategy = s
 	return c
 }

@@ -50,7 +50,7 @@ func TestPromoteWhileRequiresActionWild(t *testing.T) {
 func TestPromoteWhileRequiresActionExplore(t *testing.T) {
 	wl := byID(harness.PromoteParams{})
 	for _, tc := range []struct {
-		strategy harness.MergeStrategy
+		strategy harness.Design
 		fails    bool
 	}{
 		{harness.Naive{}, true},
@@ -108,7 +108,7 @@ func TestHistoryOrderTies(t *testing.T) {
 func TestReconnectWild(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	var c *harness.Client
-	wl := harness.Workload{Name: "reconnect-wild", Setup: func(w *harness.World, s harness.MergeStrategy) {
+	wl := harness.Workload{Name: "reconnect-wild", Setup: func(w *harness.World, s harness.Design) {
 		w.Seeder.CreateChat(harness.Chat{ID: chat, Status: harness.StatusWaiting})
 		w.Seeder.Seed(chat, harness.RoleUser, "m1")
 		r := w.Replicas[0]

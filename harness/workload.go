@@ -14,7 +14,7 @@ type Workload struct {
 	Name   string
 	Config WorldConfig
 	// Setup seeds the store and starts the tasks; it runs on the main task.
-	Setup func(w *World, s MergeStrategy)
+	Setup func(w *World, s Design)
 	// Verify, optional, adds checks of its own after the world settled.
 	Verify func(w *World) []Violation
 }
@@ -26,13 +26,13 @@ type Outcome struct {
 }
 
 // Body returns the function to run under sched.Run or sched.RunWild: it
-// builds the world for strategy s, runs the workload, settles it and checks
+// builds the world for design s (judged by its own oracle, or by the one
+// JudgedBy names), runs the workload, settles it and checks
 // it, records the outcome in out (which may be nil) and fails the run with
 // the violations, if any.
-func (wl Workload) Body(s MergeStrategy, out *Outcome) func(rt *sched.Runtime) {
+func (wl Workload) Body(s Design, out *Outcome) func(rt *sched.Runtime) {
 	return func(rt *sched.Runtime) {
-		cfg := wl.Config
-		cfg.Config = ConfigFor(s, cfg.Config)
+		cfg, s := Prepare(s, wl.Config)
 		w := NewWorld(rt, cfg)
 		wl.Setup(w, s)
 		vs := w.Check()
@@ -44,6 +44,18 @@ func (wl Workload) Body(s MergeStrategy, out *Outcome) func(rt *sched.Runtime) {
 		}
 		w.FailOnViolations(vs)
 	}
+}
+
+// Prepare returns what a run of design s uses: cfg with ProducerLock and
+// Hints set as the design asks (ConfigFor) and, for a JudgedBy design, its
+// oracle; and the design to run (Base).
+func Prepare(s Design, cfg WorldConfig) (WorldConfig, Design) {
+	if _, ok := s.(judged); ok {
+		cfg.Oracle = OracleOf(s)
+	}
+	s = Base(s)
+	cfg.Config = ConfigFor(s, cfg.Config)
+	return cfg, s
 }
 
 // PromoteParams shape PromoteWhileRequiresAction.
@@ -79,7 +91,7 @@ func PromoteWhileRequiresAction(p PromoteParams) Workload {
 	var promoted, synthetic []int64
 	return Workload{
 		Name: "promote-while-requires-action",
-		Setup: func(w *World, s MergeStrategy) {
+		Setup: func(w *World, s Design) {
 			promoted, synthetic = nil, nil
 			r := w.Replicas[0]
 			var toolCalls []string
@@ -134,4 +146,51 @@ func seed(w *World, c Chat, history []Message) []Message {
 		out[i] = w.Seeder.Seed(c.ID, m.Role, m.Content)
 	}
 	return out
+}
+
+// WithEditor returns wl with one more writer on replica 0, racing wl's
+// own: it edits the chat's first visible row, then soft-deletes its
+// second (each through the update entry point: new revisions, and for the
+// stream loop a history_reset). The name gets "+edits".
+func WithEditor(wl Workload, chatID int64) Workload {
+	setup := wl.Setup
+	wl.Name += "+edits"
+	wl.Setup = func(w *World, s Design) {
+		setup(w, s)
+		r := w.Replicas[0]
+		w.Writer("editor", func() {
+			hist, err := w.Store.GetChatMessagesByChatID(chatID, 0)
+			if err != nil {
+				panic(err)
+			}
+			if len(hist) < 2 {
+				panic(fmt.Sprintf("editor: chat %d has %d rows, want 2 to edit and delete", chatID, len(hist)))
+			}
+			if err := r.EditMessage(chatID, hist[0].ID, "edited"); err != nil {
+				panic(err)
+			}
+			if err := r.DeleteMessage(chatID, hist[1].ID); err != nil {
+				panic(err)
+			}
+		})
+	}
+	return wl
+}
+
+// WithBumpSkipper returns wl with one more writer on replica 0, racing
+// wl's own, that writes a row without the version bump (stream-loop.md
+// H1, Replica.WriteMessageSkippingBump). The name gets "+bump-skip".
+func WithBumpSkipper(wl Workload, chatID int64) Workload {
+	setup := wl.Setup
+	wl.Name += "+bump-skip"
+	wl.Setup = func(w *World, s Design) {
+		setup(w, s)
+		r := w.Replicas[0]
+		w.Writer("writer (no bump)", func() {
+			if _, err := r.WriteMessageSkippingBump(chatID, RoleAssistant, "written without the bump"); err != nil {
+				panic(err)
+			}
+		})
+	}
+	return wl
 }

@@ -31,6 +31,13 @@ type WorldConfig struct {
 	// Observer, when set, receives the model's typed events (Observer);
 	// a timeline sets it on a traced replay. Nil costs nothing.
 	Observer Observer
+	// Oracle judges every client ("": each client's design's own,
+	// OracleOf).
+	Oracle Oracle
+	// CheckOrder makes the convergence oracle check the order within a
+	// sync whatever the database orders by (stream-loop.md §4 asks it only
+	// of a database that orders by id; H3 is what happens before).
+	CheckOrder bool
 }
 
 // World is a whole modelled deployment: a store, a pubsub, replicas, their
@@ -46,6 +53,9 @@ type World struct {
 	PubSub   Notifier
 	Replicas []*Replica
 
+	oracle     Oracle
+	checkOrder bool // the convergence oracle checks the order within a sync
+
 	mu      guard // guards clients, streams and closing: they are added from tasks
 	writers []*sched.Task
 	workers []*sched.Task
@@ -58,7 +68,8 @@ type World struct {
 // NewWorld builds a world in the run of rt. With a strategy that is
 // ProducerLocked, set cfg.ProducerLock (Strategy helps).
 func NewWorld(rt *sched.Runtime, cfg WorldConfig) *World {
-	w := &World{RT: rt, PubSub: cfg.PubSub, Store: cfg.Store, Truth: cfg.Truth, Seeder: cfg.Seeder}
+	w := &World{RT: rt, PubSub: cfg.PubSub, Store: cfg.Store, Truth: cfg.Truth, Seeder: cfg.Seeder,
+		oracle: cfg.Oracle, checkOrder: cfg.DB.OrderByID || cfg.CheckOrder}
 	w.mu.init(rt, shared(rt, "world"))
 	if w.PubSub == nil {
 		ps := NewPubSub(rt)
@@ -80,10 +91,14 @@ func NewWorld(rt *sched.Runtime, cfg WorldConfig) *World {
 	return w
 }
 
-// ConfigFor returns cfg with ProducerLock set as the strategy asks.
-func ConfigFor(s MergeStrategy, cfg Config) Config {
+// ConfigFor returns cfg with ProducerLock and Hints set as the design
+// asks.
+func ConfigFor(s Design, cfg Config) Config {
 	if p, ok := s.(ProducerLocked); ok && p.ProducerLock() {
 		cfg.ProducerLock = true
+	}
+	if h, ok := s.(HintPublisher); ok && h.PublishesHints() {
+		cfg.Hints = true
 	}
 	return cfg
 }
@@ -107,7 +122,7 @@ func (w *World) Worker(r *Replica, chatID int64, opts WorkerOptions) *sched.Task
 // so that its read, its subscription and its snapshot interleave with the
 // writers. The client and its stream appear in Clients and Subscribers once
 // the task has run.
-func (w *World) Subscribe(r *Replica, name string, chatID, after int64, strategy MergeStrategy) *sched.Task {
+func (w *World) Subscribe(r *Replica, name string, chatID, after int64, strategy Design) *sched.Task {
 	return w.Writer(name+" subscribe", func() {
 		if _, err := w.Connect(r, name, chatID, after, strategy); err != nil {
 			panic(err)
@@ -180,12 +195,21 @@ func (w *World) Settle() {
 	}
 }
 
-// Check settles the world and runs the oracle on every client.
+// Check settles the world and runs the oracle on every client: the one
+// WorldConfig.Oracle names, or else the client's design's own.
 func (w *World) Check() []Violation {
 	w.Settle()
 	var out []Violation
 	for _, c := range w.Clients() {
-		out = append(out, CheckClient(c, w.Truth)...)
+		o := w.oracle
+		if o == "" {
+			o = OracleOf(c.Strategy)
+		}
+		if o == OracleConvergence {
+			out = append(out, CheckConvergence(c, w.Truth, w.checkOrder)...)
+		} else {
+			out = append(out, CheckClient(c, w.Truth)...)
+		}
 	}
 	return out
 }

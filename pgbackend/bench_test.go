@@ -19,7 +19,7 @@ func BenchmarkStressPromote(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer be.Close()
-	for _, s := range []harness.MergeStrategy{harness.Naive{}, harness.ProducerLock{}, harness.Fixed{}} {
+	for _, s := range []harness.Design{harness.Naive{}, harness.ProducerLock{}, harness.Fixed{}} {
 		b.Run(s.Name(), func(b *testing.B) {
 			res, err := StressPromote(b.Context(), be, StressConfig{Strategy: s, Runs: b.N, Concurrency: 8, Jitter: 0.3})
 			if err != nil {

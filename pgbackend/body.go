@@ -1,13 +1,21 @@
 package pgbackend
 
 import (
+	"time"
+
 	"github.com/interleave/interleave/harness"
 	"github.com/interleave/interleave/sched"
 )
 
+// PollPeriod is the stream loop's poll period on PostgreSQL when the
+// workload names none (harness.Config.PollPeriod): its poller runs on real
+// time, and the settled world waits one period for the last poll, so it is
+// short; upstream polls every 10 s.
+const PollPeriod = 20 * time.Millisecond
+
 // Body returns the function to run under sched.RunWild: harness.Workload.Body
 // with the world's store, seeder, ground truth and pubsub being this run's.
-// It builds the world for strategy s (wl.Config's Replicas and Config are
+// It builds the world for design s (wl.Config's Replicas and Config are
 // kept: replicas share the database, each with its own caches), runs the
 // workload, settles the world, runs the oracle against the database and the
 // workload's Verify, and records the outcome in out (which may be nil).
@@ -17,7 +25,7 @@ import (
 // If the workload panics (a seeder's error), the world is settled before
 // the panic goes on, so that no task or listener outlives the run. A Run
 // serves one call of its Body.
-func (r *Run) Body(wl harness.Workload, s harness.MergeStrategy, out *harness.Outcome) func(rt *sched.Runtime) {
+func (r *Run) Body(wl harness.Workload, s harness.Design, out *harness.Outcome) func(rt *sched.Runtime) {
 	return func(rt *sched.Runtime) {
 		if !rt.Wild() {
 			panic("pgbackend: a run on PostgreSQL must be wild (sched.RunWild): a transaction waiting on a row lock would block a controlled run")
@@ -29,7 +37,12 @@ func (r *Run) Body(wl harness.Workload, s harness.MergeStrategy, out *harness.Ou
 		// start (DBConfig.InsertTimeCreatedAt is for the model's format
 		// v1 scenario files only).
 		r.orderByID = cfg.DB.OrderByID
-		cfg.Config = harness.ConfigFor(s, cfg.Config)
+		cfg, s := harness.Prepare(s, cfg)
+		if cfg.Config.PollPeriod == 0 {
+			// The stream loop's poller runs on real time here: the
+			// settled world waits one period for its last poll.
+			cfg.Config.PollPeriod = PollPeriod
+		}
 		cfg.Store, cfg.Truth, cfg.Seeder, cfg.PubSub = r, r, r, r
 		w := harness.NewWorld(rt, cfg)
 		defer func() {

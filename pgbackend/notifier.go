@@ -21,12 +21,17 @@ type wireNotify struct {
 	FullRefresh    bool   `json:"full_refresh,omitempty"`
 	Status         string `json:"status,omitempty"`
 	QueueUpdate    bool   `json:"queue_update,omitempty"`
-	Fence          string `json:"fence,omitempty"`
+	// A hint of the stream loop: the chat's versions after a commit.
+	Hint            bool   `json:"hint,omitempty"`
+	SnapshotVersion int64  `json:"snapshot_version,omitempty"`
+	HistoryVersion  int64  `json:"history_version,omitempty"`
+	Fence           string `json:"fence,omitempty"`
 }
 
 func encodeNotify(n harness.Notify) string {
 	b, err := json.Marshal(wireNotify{AfterMessageID: n.AfterMessageID, FullRefresh: n.FullRefresh,
-		Status: string(n.Status), QueueUpdate: n.QueueUpdate})
+		Status: string(n.Status), QueueUpdate: n.QueueUpdate,
+		Hint: n.Hint, SnapshotVersion: n.SnapshotVersion, HistoryVersion: n.HistoryVersion})
 	if err != nil {
 		panic(fmt.Sprintf("pgbackend: encode %s: %v", n, err)) // cannot happen: plain fields
 	}
@@ -234,7 +239,8 @@ func (r *Run) listen(ln *listener) {
 			continue // another run's fence: channels are namespaced, so not expected
 		}
 		ln.enqueue(harness.Notify{AfterMessageID: w.AfterMessageID, FullRefresh: w.FullRefresh,
-			Status: harness.ChatStatus(w.Status), QueueUpdate: w.QueueUpdate})
+			Status: harness.ChatStatus(w.Status), QueueUpdate: w.QueueUpdate,
+			Hint: w.Hint, SnapshotVersion: w.SnapshotVersion, HistoryVersion: w.HistoryVersion})
 	}
 }
 

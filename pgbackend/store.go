@@ -63,7 +63,13 @@ func (r *Run) InTx(fn func(tx harness.Tx) error) error {
 // created_at becomes Unix nanoseconds.
 func message(m pgstore.Message, chatID int64) harness.Message {
 	return harness.Message{ID: m.ID, ChatID: chatID, Role: harness.Role(m.Role), Content: m.Content,
-		CreatedAt: m.CreatedAt.UnixNano()}
+		CreatedAt: m.CreatedAt.UnixNano(), Revision: m.Revision, Deleted: m.Deleted}
+}
+
+// chat converts a chat row of this run to the harness's Chat.
+func chat(c pgstore.Chat, chatID int64) harness.Chat {
+	return harness.Chat{ID: chatID, Status: harness.ChatStatus(c.Status), PendingToolCalls: c.PendingToolCalls,
+		SnapshotVersion: c.SnapshotVersion, HistoryVersion: c.HistoryVersion}
 }
 
 // GetChatMessagesByChatID implements harness.Store: ordered by created_at
@@ -131,7 +137,22 @@ func (t *runTx) LockChat(chatID int64) (harness.Chat, error) {
 	if err != nil {
 		return harness.Chat{}, t.r.wrap(err, "lock chat %d", chatID)
 	}
-	return harness.Chat{ID: chatID, Status: harness.ChatStatus(c.Status), PendingToolCalls: c.PendingToolCalls}, nil
+	return chat(c, chatID), nil
+}
+
+// BumpChatVersion implements harness.Tx: the update entry point's UPDATE
+// of snapshot_version, under the lock LockChat took (no scheduling point
+// of its own, as in MemStore).
+func (t *runTx) BumpChatVersion(chatID int64) (int64, error) {
+	p, err := t.r.PhysicalChatID(chatID)
+	if err != nil {
+		return 0, err
+	}
+	v, err := t.tx.BumpChatVersion(t.ctx, p)
+	if err != nil {
+		return 0, t.r.wrap(err, "bump the version of chat %d", chatID)
+	}
+	return v, nil
 }
 
 // GetChat implements harness.Tx: a plain read of the chat row, for a writer
@@ -146,7 +167,7 @@ func (t *runTx) GetChat(chatID int64) (harness.Chat, error) {
 	if err != nil {
 		return harness.Chat{}, t.r.wrap(err, "read chat %d", chatID)
 	}
-	return harness.Chat{ID: chatID, Status: harness.ChatStatus(c.Status), PendingToolCalls: c.PendingToolCalls}, nil
+	return chat(c, chatID), nil
 }
 
 // DeleteMessage implements harness.Tx: a soft delete. The row must be one
@@ -252,10 +273,18 @@ func (r *Run) CreateChat(c harness.Chat) {
 }
 
 // Seed implements harness.Seeder: the row is inserted and committed in a
-// transaction of its own. It panics if the database fails.
+// transaction of its own, through the update entry point (the chat row
+// locked and its version bumped, as MemStore.Seed does). It panics if the
+// database fails.
 func (r *Run) Seed(chatID int64, role harness.Role, content string) harness.Message {
 	var m harness.Message
 	err := r.InTx(func(tx harness.Tx) error {
+		if _, err := tx.LockChat(chatID); err != nil {
+			return err
+		}
+		if _, err := tx.BumpChatVersion(chatID); err != nil {
+			return err
+		}
 		var err error
 		m, err = tx.InsertMessage(chatID, role, content)
 		return err

@@ -27,7 +27,7 @@ const DefaultRunTimeout = time.Minute
 // StressConfig shapes StressPromote.
 type StressConfig struct {
 	// Strategy is the subscriber's merge strategy (required).
-	Strategy harness.MergeStrategy
+	Strategy harness.Design
 	// Runs is the number of runs (at least 1).
 	Runs int
 	// Concurrency is how many runs (each its own chat) run at once; 0
@@ -62,6 +62,12 @@ type StressConfig struct {
 	// history can then put the promoted row before the tool rows
 	// (harness.HistoryOrder), under any strategy.
 	OrderByID bool
+	// Workload adds a writer to the promote workload: "" or
+	// WorkloadPromote, none; WorkloadEdits, an editor that edits one
+	// seeded row and soft-deletes another (harness.WithEditor);
+	// WorkloadBumpSkip, a writer that skips the version bump
+	// (harness.WithBumpSkipper, stream-loop.md H1).
+	Workload string
 	// Keep keeps the rows of runs that passed; by default they are
 	// deleted after the run (a failing run's rows are always kept, to be
 	// looked at).
@@ -125,6 +131,16 @@ func (r StressResult) String() string {
 		r.Runs, aborted, r.FirstRunID, r.Violations, r.Errors, r.CommitInversions, r.PublishInversions, r.NotifyInversions, r.Elapsed.Round(time.Millisecond))
 }
 
+// The workloads of StressConfig.Workload.
+const (
+	WorkloadPromote  = "promote"
+	WorkloadEdits    = "edits"
+	WorkloadBumpSkip = "bump-skip"
+)
+
+// Workloads lists the workloads StressConfig.Workload names.
+var Workloads = []string{WorkloadPromote, WorkloadEdits, WorkloadBumpSkip}
+
 // stressChat is the logical chat of every stress run.
 const stressChat = 1
 
@@ -155,6 +171,8 @@ func StressPromote(ctx context.Context, b *Backend, cfg StressConfig) (StressRes
 		return StressResult{}, errors.New("pgbackend: stress: no merge strategy")
 	case cfg.Runs < 1:
 		return StressResult{}, fmt.Errorf("pgbackend: stress: %d runs: want at least 1", cfg.Runs)
+	case cfg.Workload != "" && !slices.Contains(Workloads, cfg.Workload):
+		return StressResult{}, fmt.Errorf("pgbackend: stress: unknown workload %q (known: %s)", cfg.Workload, strings.Join(Workloads, ", "))
 	case cfg.Concurrency < 0:
 		return StressResult{}, fmt.Errorf("pgbackend: stress: concurrency %d: want at least 1", cfg.Concurrency)
 	case !(cfg.Jitter >= 0 && cfg.Jitter <= 1): // NaN too
@@ -331,6 +349,12 @@ func stressRun(ctx context.Context, b *Backend, id int64, cfg StressConfig) runR
 		runTimeout = DefaultRunTimeout
 	}
 	wl := harness.PromoteWhileRequiresAction(harness.PromoteParams{ToolCalls: cfg.ToolCalls, ChatID: stressChat, Ticks: ticks})
+	switch cfg.Workload {
+	case WorkloadEdits:
+		wl = harness.WithEditor(wl, stressChat)
+	case WorkloadBumpSkip:
+		wl = harness.WithBumpSkipper(wl, stressChat)
+	}
 	wl.Config.SkipRowLock = cfg.SkipRowLock
 	wl.Config.DB.OrderByID = cfg.OrderByID
 	var out harness.Outcome

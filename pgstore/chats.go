@@ -18,6 +18,9 @@ type Chat struct {
 	ID               int64
 	Status           string
 	PendingToolCalls []string
+	// SnapshotVersion and HistoryVersion are the stream loop's counters
+	// (stream-loop.md §1; see Migrate).
+	SnapshotVersion, HistoryVersion int64
 }
 
 // QueuedMessage is one row of queued_messages: a user message queued while
@@ -29,19 +32,19 @@ type QueuedMessage struct {
 }
 
 const (
-	messageColumns = `id, chat_id, role, content, created_at`
-	chatColumns    = `id, coalesce(status, ''), pending_tool_calls`
+	messageColumns = `id, chat_id, role, content, created_at, revision, deleted`
+	chatColumns    = `id, coalesce(status, ''), pending_tool_calls, snapshot_version, history_version`
 )
 
 func scanMessage(row pgx.Row) (Message, error) {
 	var m Message
-	err := row.Scan(&m.ID, &m.ChatID, &m.Role, &m.Content, &m.CreatedAt)
+	err := row.Scan(&m.ID, &m.ChatID, &m.Role, &m.Content, &m.CreatedAt, &m.Revision, &m.Deleted)
 	return m, err
 }
 
 func scanChat(row pgx.Row) (Chat, error) {
 	var c Chat
-	err := row.Scan(&c.ID, &c.Status, &c.PendingToolCalls)
+	err := row.Scan(&c.ID, &c.Status, &c.PendingToolCalls, &c.SnapshotVersion, &c.HistoryVersion)
 	if len(c.PendingToolCalls) == 0 {
 		c.PendingToolCalls = nil
 	}

@@ -37,6 +37,12 @@ type Message struct {
 	Role      string
 	Content   string
 	CreatedAt time.Time
+	// Revision is the chat's snapshot_version when the row was last
+	// written (the BEFORE trigger's stamp, see Migrate).
+	Revision int64
+	// Deleted is the soft-delete flag (the catch-up query never returns
+	// deleted rows; the stream loop's sync does).
+	Deleted bool
 }
 
 // DB is a connection pool to one database plus what is needed to open
@@ -210,14 +216,15 @@ var schema = []string{
 	`ALTER TABLE chat_messages ALTER COLUMN created_at SET DEFAULT now()`,
 }
 
-// Migrate creates the tables and index if they do not exist. It is
-// idempotent and safe to call concurrently.
+// Migrate creates the tables and index if they do not exist, then the
+// stream loop's versions and triggers (versionSchema). It is idempotent
+// and safe to call concurrently.
 func (db *DB) Migrate(ctx context.Context) error {
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrateLockKey)); err != nil {
 			return err
 		}
-		for _, stmt := range schema {
+		for _, stmt := range append(schema, versionSchema...) {
 			if _, err := tx.Exec(ctx, stmt); err != nil {
 				return err
 			}
@@ -259,18 +266,14 @@ func (db *DB) GetChatMessages(ctx context.Context, chatID, afterID int64, byID b
 		order = "id"
 	}
 	rows, err := db.pool.Query(ctx, `
-		SELECT id, chat_id, role, content, created_at
+		SELECT `+messageColumns+`
 		FROM chat_messages
 		WHERE chat_id = $1 AND id > $2 AND NOT deleted
 		ORDER BY `+order, chatID, afterID)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: get messages of chat %d: %w", chatID, err)
 	}
-	msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Message, error) {
-		var m Message
-		err := r.Scan(&m.ID, &m.ChatID, &m.Role, &m.Content, &m.CreatedAt)
-		return m, err
-	})
+	msgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Message, error) { return scanMessage(r) })
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: get messages of chat %d: %w", chatID, err)
 	}

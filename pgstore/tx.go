@@ -41,6 +41,11 @@ type Tx interface {
 	// LockChatRow is LockChat returning the whole chat row, pending tool
 	// calls included.
 	LockChatRow(ctx context.Context, chatID int64) (Chat, error)
+	// BumpChatVersion is the update entry point's second statement, after
+	// LockChatRow: it bumps the chat's snapshot_version and returns the
+	// new value (see versionSchema). ErrNotFound if the chat does not
+	// exist.
+	BumpChatVersion(ctx context.Context, chatID int64) (int64, error)
 	// GetChatRow reads the chat row without locking it. ErrNotFound if the
 	// chat does not exist.
 	GetChatRow(ctx context.Context, chatID int64) (Chat, error)

@@ -67,7 +67,7 @@ func chatWriters(w *harness.World, chat int64, prefix string, on []int) []*sched
 // last row (by created_at) is not its largest ID; a third message follows.
 func snapshotOrder(name string, db harness.DBConfig) func(Gen) harness.Workload {
 	return func(Gen) harness.Workload {
-		return harness.Workload{Name: name, Config: harness.WorldConfig{DB: db}, Setup: func(w *harness.World, s harness.MergeStrategy) {
+		return harness.Workload{Name: name, Config: harness.WorldConfig{DB: db}, Setup: func(w *harness.World, s harness.Design) {
 			h := seedChat(w, 2)
 			r := w.Replicas[0]
 			w.RT.JoinAll(writers(w, []int{0, 0})...)
@@ -87,7 +87,7 @@ func builtins() []*Scenario {
 			Build: func(Gen) harness.Workload {
 				return harness.PromoteWhileRequiresAction(harness.PromoteParams{ToolCalls: 2})
 			},
-			Expect: map[string]Verdict{"naive": Fail, "fixed-r1": Fail, "fixed": Fail, "producer-lock": Fail},
+			Expect: map[string]Verdict{"naive": Fail, "fixed-r1": Fail, "fixed": Fail, "producer-lock": Fail, "stream-loop": Fail},
 		},
 		{
 			Name: "promote-while-requires-action-by-id",
@@ -104,7 +104,7 @@ func builtins() []*Scenario {
 			Name: "out-of-order",
 			Doc:  "three writers on the subscriber's replica commit and publish in any order (§8, out-of-order durable message)",
 			Build: func(Gen) harness.Workload {
-				return harness.Workload{Name: "out-of-order", Setup: func(w *harness.World, s harness.MergeStrategy) {
+				return harness.Workload{Name: "out-of-order", Setup: func(w *harness.World, s harness.Design) {
 					h := seedChat(w, 4)
 					w.Subscribe(w.Replicas[0], "sub", chatID, h[1].ID, s)
 					writers(w, []int{0, 0, 0})
@@ -117,7 +117,7 @@ func builtins() []*Scenario {
 			Doc:   "a client reconnects after #5 while #5's notify is still in flight, so a notify below the reconnect floor arrives (§8)",
 			Small: true,
 			Build: func(Gen) harness.Workload {
-				return harness.Workload{Name: "reconnect-late-notify", Setup: func(w *harness.World, s harness.MergeStrategy) {
+				return harness.Workload{Name: "reconnect-late-notify", Setup: func(w *harness.World, s harness.Design) {
 					seedChat(w, 4)
 					r := w.Replicas[0]
 					committed := sched.NewQueue[int64](w.RT, "committed", 1)
@@ -151,7 +151,7 @@ func builtins() []*Scenario {
 			Name: "cross-replica-fallback",
 			Doc:  "one writer on the subscriber's replica, one on another replica whose row only the database has (§8, DB fallback)",
 			Build: func(Gen) harness.Workload {
-				return harness.Workload{Name: "cross-replica-fallback", Config: harness.WorldConfig{Replicas: 2}, Setup: func(w *harness.World, s harness.MergeStrategy) {
+				return harness.Workload{Name: "cross-replica-fallback", Config: harness.WorldConfig{Replicas: 2}, Setup: func(w *harness.World, s harness.Design) {
 					h := seedChat(w, 5)
 					w.Subscribe(w.Replicas[0], "sub", chatID, h[4].ID, s)
 					writers(w, []int{1, 0})
@@ -163,7 +163,7 @@ func builtins() []*Scenario {
 			Name: "cache-eviction",
 			Doc:  "a durable cache of capacity 2 and four writers: entries are evicted out of ID order and evictedBefore moves down (§9)",
 			Build: func(Gen) harness.Workload {
-				return harness.Workload{Name: "cache-eviction", Config: harness.WorldConfig{Config: harness.Config{CacheCapacity: 2}}, Setup: func(w *harness.World, s harness.MergeStrategy) {
+				return harness.Workload{Name: "cache-eviction", Config: harness.WorldConfig{Config: harness.Config{CacheCapacity: 2}}, Setup: func(w *harness.World, s harness.Design) {
 					h := seedChat(w, 2)
 					w.Subscribe(w.Replicas[0], "sub", chatID, h[1].ID, s)
 					writers(w, []int{0, 0, 0, 0})
@@ -175,7 +175,7 @@ func builtins() []*Scenario {
 			Name: "full-refresh-edit",
 			Doc:  "an edit replaces the cache and sends FullRefresh while two writers append (§9)",
 			Build: func(Gen) harness.Workload {
-				return harness.Workload{Name: "full-refresh-edit", Setup: func(w *harness.World, s harness.MergeStrategy) {
+				return harness.Workload{Name: "full-refresh-edit", Setup: func(w *harness.World, s harness.Design) {
 					h := seedChat(w, 3)
 					r := w.Replicas[0]
 					w.Subscribe(r, "sub", chatID, h[0].ID, s)
@@ -193,7 +193,7 @@ func builtins() []*Scenario {
 			Name: "two-chats",
 			Doc:  "two chats share the ID sequence (§10): chat 2 starts empty and its first messages, written while a client is subscribed, get IDs above chat 1's, so their notifies pass the AfterMessageID > 0 gate; two writers per chat",
 			Build: func(Gen) harness.Workload {
-				return harness.Workload{Name: "two-chats", Setup: func(w *harness.World, s harness.MergeStrategy) {
+				return harness.Workload{Name: "two-chats", Setup: func(w *harness.World, s harness.Design) {
 					h := seedChat(w, 2)
 					seedChatID(w, 2, 0)
 					r := w.Replicas[0]
@@ -250,7 +250,7 @@ func randomWorkload(g Gen) harness.Workload {
 	return harness.Workload{
 		Name:   "random-workload",
 		Config: harness.WorldConfig{Replicas: replicas, Config: harness.Config{CacheCapacity: capacity}},
-		Setup: func(w *harness.World, s harness.MergeStrategy) {
+		Setup: func(w *harness.World, s harness.Design) {
 			var calls []string
 			for i := 0; promote && i < toolCalls; i++ {
 				calls = append(calls, fmt.Sprintf("call-%d", i+1))

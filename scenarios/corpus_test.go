@@ -90,7 +90,7 @@ func TestLoadConfig(t *testing.T) {
 
 	sc, _ := scenarios.Lookup("reconnect-late-notify")
 	c, _ = scenarios.LoadConfig(nil, none)
-	require.Equal(t, []string{"naive", "fixed", "producer-lock"}, c.StrategiesFor(sc), "by default only the strategies expected to pass")
+	require.Equal(t, []string{"naive", "fixed", "producer-lock", "stream-loop"}, c.StrategiesFor(sc), "by default only the strategies expected to pass")
 
 	for _, bad := range []struct {
 		flags map[string]string
@@ -99,7 +99,7 @@ func TestLoadConfig(t *testing.T) {
 	}{
 		{map[string]string{"seed": "x"}, nil, `-interleave.seed="x": want a non-negative whole number`},
 		{nil, map[string]string{"INTERLEAVE_SEED": "-3"}, `INTERLEAVE_SEED="-3": want a non-negative whole number`},
-		{map[string]string{"strategy": "naive,bogus"}, nil, `-interleave.strategy: unknown strategy "bogus" (known: naive, fixed-r1, fixed, producer-lock)`},
+		{map[string]string{"strategy": "naive,bogus"}, nil, `-interleave.strategy: unknown strategy "bogus" (known: naive, fixed-r1, fixed, producer-lock, stream-loop; a merge strategy under the stream loop's oracle: NAME+convergence)`},
 		{map[string]string{"search": "bfs"}, nil, `-interleave.search: unknown search "bfs" (known: random, pct, dfs, dpor)`},
 		{map[string]string{"schedules": "0"}, nil, `-interleave.schedules="0": want a whole number from 1 to 10000000`},
 		{nil, map[string]string{"INTERLEAVE_MODE": "tame"}, `INTERLEAVE_MODE="tame": want controlled or wild`},
@@ -114,7 +114,7 @@ func TestScriptParseErrors(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"", `x.scenario: empty scenario file: want the header "interleave-scenario v2"`},
 		{"rows 3\n", `x.scenario:1: want the header "interleave-scenario v2" (or "interleave-scenario v1"), got "rows 3"`},
-		{"interleave-scenario v1\nrows 3\ninserts a user \"x\"\n", `x.scenario:3: unknown command "inserts" (want one of: name, doc, small, replicas, capacity, row-lock, order-by, pubsub-queue, notify-queue, client-queue, broken-publisher, chat, tool-calls, rows, subscribe, listen, snapshot, begin, insert, delete, commit, rollback, cache, append, publish, notify, edit, write, promote, worker, drop, listener-reconnect, settle, expect)`},
+		{"interleave-scenario v1\nrows 3\ninserts a user \"x\"\n", `x.scenario:3: unknown command "inserts" (want one of: name, doc, small, replicas, capacity, row-lock, order-by, pubsub-queue, notify-queue, client-queue, broken-publisher, sync-failures, created-at-ties, polls, check-order, chat, tool-calls, rows, subscribe, listen, snapshot, begin, insert, delete, commit, rollback, cache, append, publish, notify, hint, edit, remove, write, promote, worker, drop, listener-reconnect, disconnect, reconnect, settle, sleep, expect)`},
 		{"interleave-scenario v1\nrows 2\nappend replica1 3\n", `x.scenario:3: append: message #3 does not exist yet (rows and inserts so far made #1..#2)`},
 		{"interleave-scenario v1\nrows 2\nsubscribe s replica2 after=0\n", `x.scenario:3: subscribe: unknown replica "replica2" (want replica1..replica1; declare more with 'replicas N' first)`},
 		{"interleave-scenario v1\nrows x\n", `x.scenario:2: rows: want a whole number from 0 to 100000, got "x"`},
@@ -122,7 +122,7 @@ func TestScriptParseErrors(t *testing.T) {
 		{"interleave-scenario v1\ncommit a\n", `x.scenario:2: commit: no open transaction "a"`},
 		{"interleave-scenario v1\ninsert a user \"unterminated\n", `x.scenario:2: unterminated or malformed quoted text "unterminated`},
 		{"interleave-scenario v1\nexpect naive maybe\n", `x.scenario:2: expect: want pass or fail, got "maybe"`},
-		{"interleave-scenario v1\nexpect sloppy pass\n", `x.scenario:2: expect: unknown strategy "sloppy" (known: naive, fixed-r1, fixed, producer-lock)`},
+		{"interleave-scenario v1\nexpect sloppy pass\n", `x.scenario:2: expect: unknown strategy "sloppy" (known: naive, fixed-r1, fixed, producer-lock, stream-loop; a merge strategy under the stream loop's oracle: NAME+convergence)`},
 		{"interleave-scenario v1\nnotify after=x\n", `x.scenario:2: notify: want after=ID with an ID from 0 to 1000000000, full-refresh, queue-update or status=STATUS, got "after=x"`},
 		{"interleave-scenario v1\nrows 1\n", `x.scenario: no subscriber: a scenario needs at least one 'subscribe' line`},
 	} {

@@ -38,7 +38,7 @@ func finalState(out *harness.Outcome, f *sched.Failure) string {
 // searchAllStates runs search to its end (at most limit runs) and returns
 // the verdicts and the distinct final states of its complete runs, and
 // whether it ended.
-func searchAllStates(sc *Scenario, st harness.MergeStrategy, strat sched.Strategy, limit int) (verdicts, states []string, runs int, exhausted bool) {
+func searchAllStates(sc *Scenario, st harness.Design, strat sched.Strategy, limit int) (verdicts, states []string, runs int, exhausted bool) {
 	var pool sched.Pool
 	defer pool.Close()
 	wl := workloadFor(sc, 0)

@@ -53,6 +53,15 @@ const (
 	MaxCapacity = 1_000_000
 	// MaxMessageID bounds a message ID in a scenario file (after=ID).
 	MaxMessageID = 1_000_000_000
+	// MaxPolls bounds a scenario file's 'polls N': the polls each stream
+	// loop's poller makes before the world settles, every one a task's
+	// steps to interleave.
+	MaxPolls = 1000
+	// MaxSleep bounds a scenario file's 'sleep DURATION' (virtual time:
+	// free in the model, real on PostgreSQL).
+	MaxSleep = time.Hour
+	// MaxSyncFailures bounds a scenario file's 'sync-failures N'.
+	MaxSyncFailures = 1000
 
 	// MaxScheduleBytes and MaxScheduleChoices bound a schedule file
 	// (sched.ParseSchedule).

@@ -29,7 +29,7 @@ func DefaultMatrixSearches() []Search {
 // seed Seed, each search stopping at its first failure.
 type MatrixConfig struct {
 	Scenarios  []*Scenario
-	Strategies []harness.MergeStrategy
+	Strategies []harness.Design
 	// Searches are run in order in each cell (random, pct, dfs or dpor; nil:
 	// DefaultMatrixSearches).
 	Searches []Search
@@ -67,7 +67,7 @@ type Matrix struct {
 // Cell is one scenario under one strategy.
 type Cell struct {
 	Scenario *Scenario
-	Strategy harness.MergeStrategy
+	Strategy harness.Design
 	Expected Verdict
 	// Verdict is Fail once a search failed, Pass once every search ran its
 	// budget without a failure, "" when the cell was cut short before

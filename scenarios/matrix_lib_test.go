@@ -18,7 +18,7 @@ import (
 func TestRunMatrix(t *testing.T) {
 	sc, err := scenarios.Lookup("out-of-order")
 	require.NoError(t, err)
-	sts := []harness.MergeStrategy{mustStrategy(t, "naive"), mustStrategy(t, "fixed")}
+	sts := []harness.Design{mustStrategy(t, "naive"), mustStrategy(t, "fixed")}
 	random, _ := scenarios.ParseSearch("random", 3, 2)
 	run := func(ctx context.Context, parallel int) (*scenarios.Matrix, []string) {
 		var mu sync.Mutex
@@ -85,7 +85,7 @@ func TestRunMatrixProves(t *testing.T) {
 	dpor, _ := scenarios.ParseSearch("dpor", 3, 2)
 
 	m := scenarios.RunMatrix(context.Background(), scenarios.MatrixConfig{Scenarios: []*scenarios.Scenario{late},
-		Strategies: []harness.MergeStrategy{mustStrategy(t, "fixed"), mustStrategy(t, "fixed-r1")},
+		Strategies: []harness.Design{mustStrategy(t, "fixed"), mustStrategy(t, "fixed-r1")},
 		Searches:   []scenarios.Search{random}, Budget: 5, Seed: 1, Prove: dpor})
 	fixed, r1 := m.Cells[0], m.Cells[1]
 	require.Equal(t, scenarios.Pass, fixed.Verdict)
@@ -96,7 +96,7 @@ func TestRunMatrixProves(t *testing.T) {
 	require.Nil(t, r1.Proof, "no proof for a cell the searches failed")
 
 	m = scenarios.RunMatrix(context.Background(), scenarios.MatrixConfig{Scenarios: []*scenarios.Scenario{ooo},
-		Strategies: []harness.MergeStrategy{mustStrategy(t, "naive"), mustStrategy(t, "fixed")},
+		Strategies: []harness.Design{mustStrategy(t, "naive"), mustStrategy(t, "fixed")},
 		Searches:   []scenarios.Search{}, Seed: 1, Prove: dpor, ProveBudget: 1000})
 	naive, fixedOOO := m.Cells[0], m.Cells[1]
 	require.Equal(t, scenarios.Fail, naive.Verdict, "the proof search finds naive's failure")

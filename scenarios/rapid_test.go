@@ -42,7 +42,7 @@ type promoteCase struct {
 // checked is the stream's race, not the order of the stored history
 // (ordered by created_at, the promote's rows tie and every strategy can
 // fail that, see scenario promote-while-requires-action).
-func promoteProperty(strategy harness.MergeStrategy, last func(promoteCase)) func(*rapid.T) {
+func promoteProperty(strategy harness.Design, last func(promoteCase)) func(*rapid.T) {
 	return func(t *rapid.T) {
 		c := promoteCase{
 			toolCalls: rapid.IntRange(1, 3).Draw(t, "toolCalls"),
@@ -169,7 +169,7 @@ func TestScenarioNamesAndStrategiesResolve(t *testing.T) {
 	_, err := scenarios.Lookup("no-such")
 	require.EqualError(t, err, `unknown scenario "no-such" (known: promote-while-requires-action, promote-while-requires-action-by-id, out-of-order, reconnect-late-notify, cross-replica-fallback, cache-eviction, full-refresh-edit, two-chats, snapshot-order, snapshot-order-by-id, random-workload; or give a path to a scenario file)`)
 	_, err = scenarios.LookupStrategy("nope")
-	require.EqualError(t, err, `unknown strategy "nope" (known: naive, fixed-r1, fixed, producer-lock)`)
+	require.EqualError(t, err, `unknown strategy "nope" (known: naive, fixed-r1, fixed, producer-lock, stream-loop; a merge strategy under the stream loop's oracle: NAME+convergence)`)
 	_, err = scenarios.ParseSearch("bfs", 3, 2)
 	require.EqualError(t, err, `unknown search "bfs" (known: random, pct, dfs, dpor)`)
 }

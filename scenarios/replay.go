@@ -153,7 +153,7 @@ func (o origin) meta(guided bool) []sched.MetaField {
 
 // spec is the Spec a replay reports: what the schedule records of its
 // search and seed.
-func (o origin) spec(sc *Scenario, strategy harness.MergeStrategy, trace bool) Spec {
+func (o origin) spec(sc *Scenario, strategy harness.Design, trace bool) Spec {
 	sp := Spec{Scenario: sc, Strategy: strategy, Trace: trace, Seed: o.seed}
 	if search, err := ParseSearch(o.search, o.depth, o.preempt); err == nil {
 		sp.Search = search
@@ -170,7 +170,7 @@ func (o origin) spec(sc *Scenario, strategy harness.MergeStrategy, trace bool) S
 // schedule records (@workload-seed, for a generated scenario). Malformed
 // metadata (@seed, @workload-seed, @depth, @preemptions, @search) is an
 // error, as is a generated scenario's schedule without its workload seed.
-func Replay(sc *Scenario, strategy harness.MergeStrategy, s *sched.Schedule, guided, trace bool) (*RunResult, error) {
+func Replay(sc *Scenario, strategy harness.Design, s *sched.Schedule, guided, trace bool) (*RunResult, error) {
 	o, err := readOrigin(s)
 	if err != nil {
 		return nil, err

@@ -18,7 +18,7 @@ import (
 // in the search's order.
 type Spec struct {
 	Scenario *Scenario
-	Strategy harness.MergeStrategy
+	Strategy harness.Design
 	// Search is random, pct, dfs or dpor for Run. In the Spec of a replayed run
 	// (RunResult.Replayed) it is what the schedule records of how its
 	// choices were made: also shrunk, guided, or empty when it does not
@@ -74,7 +74,7 @@ func (sp Spec) workload() harness.Workload { return workloadFor(sp.Scenario, sp.
 // calibrate counts the choice points of a run that never preempts: the
 // estimate of k that PCT needs. It is a function of the workload only, so
 // seed N of PCT names the same schedule in every process.
-func calibrate(wl harness.Workload, s harness.MergeStrategy, pool *sched.Pool) int {
+func calibrate(wl harness.Workload, s harness.Design, pool *sched.Pool) int {
 	res := sched.Run(wl.Body(s, nil), sched.Options{Strategy: sched.Chooser(func(int) int { return 0 }), Pool: pool})
 	return max(len(res.Schedule.Choices), 1)
 }

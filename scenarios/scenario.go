@@ -63,10 +63,16 @@ func CheckName(name string) error {
 	return nil
 }
 
-// Expected returns the verdict the scenario expects of a strategy.
+// Expected returns the verdict the scenario expects of a strategy. A
+// design judged by another oracle than its own ("fixed+convergence",
+// harness.JudgedBy) expects what the scenario says of it, or else what it
+// expects of the design.
 func (s *Scenario) Expected(strategy string) Verdict {
 	if v, ok := s.Expect[strategy]; ok {
 		return v
+	}
+	if base, _, judged := strings.Cut(strategy, "+"); judged {
+		return s.Expected(base)
 	}
 	return Pass
 }
@@ -102,7 +108,8 @@ func Lookup(name string) (*Scenario, error) {
 	return nil, fmt.Errorf("unknown scenario %q (known: %s; or give a path to a scenario file)", name, strings.Join(Names(), ", "))
 }
 
-// StrategyNames returns the names of the built-in merge strategies.
+// StrategyNames returns the names of the built-in designs: the merge
+// strategies and the stream loop.
 func StrategyNames() []string {
 	var out []string
 	for _, s := range harness.Strategies() {
@@ -111,12 +118,35 @@ func StrategyNames() []string {
 	return out
 }
 
-// LookupStrategy finds a built-in merge strategy by name.
-func LookupStrategy(name string) (harness.MergeStrategy, error) {
+// LookupStrategy finds a built-in design by name, or NAME+ORACLE: the
+// design judged by another oracle than its own (harness.JudgedBy), as in
+// fixed+convergence.
+func LookupStrategy(name string) (harness.Design, error) {
 	if s, ok := harness.StrategyByName(name); ok {
 		return s, nil
 	}
-	return nil, fmt.Errorf("unknown strategy %q (known: %s)", name, strings.Join(StrategyNames(), ", "))
+	if base, oracle, judged := strings.Cut(name, "+"); judged {
+		if b, ok := harness.StrategyByName(base); ok {
+			if harness.Oracle(oracle) == harness.OracleOf(b) {
+				return nil, fmt.Errorf("strategy %q: %s is judged by the %s oracle already", name, base, oracle)
+			}
+			return nil, fmt.Errorf("strategy %q: unknown oracle %q (known: %s)", name, oracle, oracleNames())
+		}
+	}
+	return nil, fmt.Errorf("unknown strategy %q (%s)", name, knownStrategies())
+}
+
+// knownStrategies says what names a strategy, for errors.
+func knownStrategies() string {
+	return "known: " + strings.Join(StrategyNames(), ", ") + "; a merge strategy under the stream loop's oracle: NAME+convergence"
+}
+
+func oracleNames() string {
+	var out []string
+	for _, o := range harness.Oracles {
+		out = append(out, string(o))
+	}
+	return strings.Join(out, ", ")
 }
 
 // SearchNames lists the searches.

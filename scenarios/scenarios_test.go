@@ -71,7 +71,7 @@ func selected(t testing.TB, c scenarios.Config) []*scenarios.Scenario {
 	return out
 }
 
-func mustStrategy(t testing.TB, name string) harness.MergeStrategy {
+func mustStrategy(t testing.TB, name string) harness.Design {
 	s, err := scenarios.LookupStrategy(name)
 	if err != nil {
 		t.Fatal(err)
@@ -215,7 +215,7 @@ func TestStress(t *testing.T) {
 	}
 }
 
-func stressWild(t *testing.T, sc *scenarios.Scenario, st harness.MergeStrategy, seed int64) {
+func stressWild(t *testing.T, sc *scenarios.Scenario, st harness.Design, seed int64) {
 	var out harness.Outcome
 	wl := sc.Build(scenarios.NewGen(seed))
 	res := sched.RunWild(wl.Body(st, &out), sched.WildOptions{Seed: seed, Jitter: 0.3})

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/interleave/interleave/harness"
 )
@@ -28,21 +29,26 @@ const (
 // subscribers' listeners and merges, and the writers a step starts, run as
 // tasks the search interleaves.
 type script struct {
-	version         int
-	name, doc       string
-	small           bool
-	replicas        int
-	capacity        int
-	rowLock         bool
-	orderByID       bool
-	pubsubQueue     int
-	clientQueue     int
-	notifyQueue     int
-	brokenPublisher bool
-	chats           []scriptChat // chat 1 first, then in declaration order
-	seeds           []scriptSeed // the rows lines, in file order
-	steps           []step
-	expect          map[string]Verdict
+	version            int
+	name, doc          string
+	small              bool
+	replicas           int
+	capacity           int
+	rowLock            bool
+	orderByID          bool
+	pubsubQueue        int
+	clientQueue        int
+	notifyQueue        int
+	brokenPublisher    bool
+	syncFailures       int
+	createdAtTies      bool
+	polls              int // 0: the default; -1: none
+	syncFailuresAlways bool
+	checkOrder         bool         // the oracle checks the order within a sync whatever the database's order
+	chats              []scriptChat // chat 1 first, then in declaration order
+	seeds              []scriptSeed // the rows lines, in file order
+	steps              []step
+	expect             map[string]Verdict
 }
 
 // scriptChat is a chat of a script: chat 1, or one a 'chat' line declared.
@@ -68,15 +74,22 @@ type step struct {
 	role harness.Role
 	text string
 	nt   harness.Notify
+	// noBump: a writer that skips the update entry point's bump
+	// (bump=off, stream-loop.md H1).
+	noBump bool
+	// d is a sleep's virtual time.
+	d time.Duration
 }
 
 var scriptOps = []string{"name", "doc", "small", "replicas", "capacity", "row-lock", "order-by", "pubsub-queue", "notify-queue", "client-queue",
-	"broken-publisher", "chat", "tool-calls", "rows", "subscribe", "listen", "snapshot", "begin", "insert", "delete", "commit", "rollback",
-	"cache", "append", "publish", "notify", "edit", "write", "promote", "worker", "drop", "listener-reconnect", "settle", "expect"}
+	"broken-publisher", "sync-failures", "created-at-ties", "polls", "check-order", "chat", "tool-calls", "rows", "subscribe", "listen", "snapshot",
+	"begin", "insert", "delete", "commit", "rollback", "cache", "append", "publish", "notify", "hint", "edit", "remove", "write",
+	"promote", "worker", "drop", "listener-reconnect", "disconnect", "reconnect", "settle", "sleep", "expect"}
 
 // scriptSettings are the lines that must come before the first step: they
 // shape the world every step runs in.
-var scriptSettings = []string{"replicas", "row-lock", "order-by", "pubsub-queue", "notify-queue", "client-queue", "broken-publisher", "chat", "tool-calls", "rows"}
+var scriptSettings = []string{"replicas", "row-lock", "order-by", "pubsub-queue", "notify-queue", "client-queue", "broken-publisher",
+	"sync-failures", "created-at-ties", "polls", "check-order", "chat", "tool-calls", "rows"}
 
 // LoadScript reads a scenario file.
 func LoadScript(path string) (*Scenario, error) {
@@ -146,6 +159,7 @@ func parseScript(r io.Reader, file string) (*script, error) {
 	txs := map[string]*txState{}  // open transactions (lookup only)
 	subs := map[string]int64{}    // subscriber names and their chats (lookup only)
 	listening := map[string]int{} // subscribers between listen and snapshot, by line (lookup only)
+	away := map[string]int{}      // subscribers between disconnect and reconnect, by line (lookup only)
 	var listenOrder []string      // the same, in order
 	promoted := map[int64]bool{}  // chats with a promote step (lookup only)
 	seeded := map[int64]bool{}    // chats with a rows line (lookup only)
@@ -278,6 +292,25 @@ func parseScript(r io.Reader, file string) (*script, error) {
 			st.chat, args = n, args[:len(args)-1]
 			return nil
 		}
+		// bumpOpt takes a bump=off (or bump=on) argument off args.
+		bumpOpt := func() error {
+			for i, a := range args {
+				v, ok := strings.CutPrefix(a, "bump=")
+				if !ok {
+					continue
+				}
+				switch v {
+				case "off":
+					st.noBump = true
+				case "on":
+				default:
+					return errf("%s: want bump=off or bump=on, got %q", op, clipText(a))
+				}
+				args = slices.Delete(args, i, i+1)
+				return nil
+			}
+			return nil
+		}
 		onOff := func(a string) (bool, error) {
 			switch a {
 			case "on":
@@ -369,6 +402,46 @@ func parseScript(r io.Reader, file string) (*script, error) {
 			}
 			s.brokenPublisher = true
 			continue
+		case "sync-failures":
+			if len(args) == 2 && args[1] == "always" {
+				s.syncFailuresAlways, args = true, args[:1]
+			}
+			if err := need(1, "N [always]"); err != nil {
+				return nil, err
+			}
+			if s.syncFailures, err = count(args[0], 0, MaxSyncFailures); err != nil {
+				return nil, err
+			}
+			continue
+		case "created-at-ties":
+			if err := need(1, "on|off"); err != nil {
+				return nil, err
+			}
+			if s.createdAtTies, err = onOff(args[0]); err != nil {
+				return nil, err
+			}
+			continue
+		case "check-order":
+			if err := need(1, "on|off"); err != nil {
+				return nil, err
+			}
+			if s.checkOrder, err = onOff(args[0]); err != nil {
+				return nil, err
+			}
+			continue
+		case "polls":
+			if err := need(1, "N"); err != nil {
+				return nil, err
+			}
+			n, err := count(args[0], 0, MaxPolls)
+			if err != nil {
+				return nil, err
+			}
+			s.polls = n
+			if n == 0 {
+				s.polls = -1
+			}
+			continue
 		case "chat":
 			if err := need(1, "ID"); err != nil {
 				return nil, err
@@ -425,7 +498,7 @@ func parseScript(r io.Reader, file string) (*script, error) {
 				return nil, err
 			}
 			if _, ok := harness.StrategyByName(args[0]); !ok {
-				return nil, errf("expect: unknown strategy %q (known: %s)", args[0], strings.Join(StrategyNames(), ", "))
+				return nil, errf("expect: unknown strategy %q (%s)", args[0], knownStrategies())
 			}
 			if args[1] != string(Pass) && args[1] != string(Fail) {
 				return nil, errf("expect: want pass or fail, got %q", args[1])
@@ -512,6 +585,29 @@ func parseScript(r io.Reader, file string) (*script, error) {
 				return nil, errf("drop: no subscriber %q", args[0])
 			}
 			st.name = args[0]
+		case "disconnect", "reconnect":
+			if err := need(1, "NAME"); err != nil {
+				return nil, err
+			}
+			name := args[0]
+			if _, ok := subs[name]; !ok {
+				return nil, errf("%s: no subscriber %q", op, name)
+			}
+			if _, ok := listening[name]; ok {
+				return nil, errf("%s: subscriber %q waits for its snapshot (line %d): take it first ('snapshot %s')", op, name, listening[name], name)
+			}
+			_, gone := away[name]
+			switch {
+			case op == "disconnect" && gone:
+				return nil, errf("disconnect: subscriber %q disconnected already (line %d)", name, away[name])
+			case op == "reconnect" && !gone:
+				return nil, errf("reconnect: subscriber %q is connected (disconnect it first)", name)
+			case op == "disconnect":
+				away[name] = line
+			default:
+				delete(away, name)
+			}
+			st.name = name
 		case "listener-reconnect":
 			if err := need(1, "REPLICA"); err != nil {
 				return nil, err
@@ -520,10 +616,13 @@ func parseScript(r io.Reader, file string) (*script, error) {
 				return nil, err
 			}
 		case "begin":
+			if err := bumpOpt(); err != nil {
+				return nil, err
+			}
 			if err := chatOpt(); err != nil {
 				return nil, err
 			}
-			if err := need(1, "TX [chat=ID]"); err != nil {
+			if err := need(1, "TX [bump=off] [chat=ID]"); err != nil {
 				return nil, err
 			}
 			if txs[args[0]] != nil {
@@ -615,26 +714,49 @@ func parseScript(r io.Reader, file string) (*script, error) {
 				}
 				st.nt = harness.Notify{AfterMessageID: n}
 			}
-		case "edit":
-			if err := need(3, `REPLICA ID "TEXT"`); err != nil {
+		case "hint":
+			if err := chatOpt(); err != nil {
+				return nil, err
+			}
+			if err := need(0, "[chat=ID]"); err != nil {
+				return nil, err
+			}
+		case "edit", "remove":
+			usage := `REPLICA ID "TEXT"`
+			if op == "remove" {
+				usage = "REPLICA ID"
+			}
+			if err := need(strings.Count(usage, " ")+1, usage); err != nil {
 				return nil, err
 			}
 			if st.rep, err = replica(args[0]); err != nil {
 				return nil, err
 			}
-			if st.id, err = committedArg(args[1], "only a committed row can be edited"); err != nil {
+			if st.id, err = committedArg(args[1], "only a committed row can be "+map[string]string{"edit": "edited", "remove": "deleted"}[op]); err != nil {
 				return nil, err
 			}
-			st.text, st.chat = args[2], rows[st.id].chat
+			st.chat = rows[st.id].chat
+			if op == "edit" {
+				st.text = args[2]
+			} else {
+				rows[st.id].deleted = true
+			}
 			if holder, t := lockHolder(st.chat); t != nil {
-				return nil, errf("edit: transaction %q (line %d) is still open on chat %d and holds its row lock; the edit would wait for it forever, and the script could not go on to end it: commit or roll back %q first, or say 'row-lock off'",
-					holder, t.line, st.chat, holder)
+				return nil, errf("%s: transaction %q (line %d) is still open on chat %d and holds its row lock; the %s would wait for it forever, and the script could not go on to end it: commit or roll back %q first, or say 'row-lock off'",
+					op, holder, t.line, st.chat, op, holder)
 			}
 		case "write", "promote":
+			usage := "REPLICA [chat=ID]"
+			if op == "write" {
+				usage = "REPLICA [bump=off] [chat=ID]"
+				if err := bumpOpt(); err != nil {
+					return nil, err
+				}
+			}
 			if err := chatOpt(); err != nil {
 				return nil, err
 			}
-			if err := need(1, "REPLICA [chat=ID]"); err != nil {
+			if err := need(1, usage); err != nil {
 				return nil, err
 			}
 			if st.rep, err = replica(args[0]); err != nil {
@@ -672,6 +794,15 @@ func parseScript(r io.Reader, file string) (*script, error) {
 			if err := need(0, ""); err != nil {
 				return nil, err
 			}
+		case "sleep":
+			if err := need(1, "DURATION"); err != nil {
+				return nil, err
+			}
+			d, err := time.ParseDuration(args[0])
+			if err != nil || d <= 0 || d > MaxSleep {
+				return nil, errf("sleep: want a duration from 1ns to %v (as 10s or 1m30s), got %q", MaxSleep, args[0])
+			}
+			st.d = d
 		default:
 			return nil, errf("unknown command %q (want one of: %s)", op, strings.Join(scriptOps, ", "))
 		}

@@ -32,8 +32,10 @@ func (s *script) worldConfig() harness.WorldConfig {
 		Replicas:    s.replicas,
 		PubSubQueue: s.pubsubQueue,
 		Config: harness.Config{CacheCapacity: s.capacity, NotifyQueue: s.notifyQueue, ClientQueue: s.clientQueue,
-			SkipRowLock: !s.rowLock},
-		DB: harness.DBConfig{OrderByID: s.orderByID, InsertTimeCreatedAt: s.version == 1},
+			SkipRowLock: !s.rowLock, Polls: s.polls},
+		DB: harness.DBConfig{OrderByID: s.orderByID, InsertTimeCreatedAt: s.version == 1,
+			SyncFailures: s.syncFailures, SyncFailuresAlways: s.syncFailuresAlways, CreatedAtTies: s.createdAtTies},
+		CheckOrder: s.checkOrder,
 	}
 }
 
@@ -41,11 +43,11 @@ func (s *script) workload() harness.Workload {
 	return harness.Workload{
 		Name:   s.name,
 		Config: s.worldConfig(),
-		Setup:  func(w *harness.World, strategy harness.MergeStrategy) { s.run(w, strategy) },
+		Setup:  func(w *harness.World, strategy harness.Design) { s.run(w, strategy) },
 	}
 }
 
-func (s *script) run(w *harness.World, strategy harness.MergeStrategy) {
+func (s *script) run(w *harness.World, strategy harness.Design) {
 	queued := map[int64]harness.QueuedMessage{} // by chat (lookup only)
 	for _, c := range s.chats {
 		ch := harness.Chat{ID: c.id, Status: harness.StatusWaiting}
@@ -100,11 +102,17 @@ func (s *script) run(w *harness.World, strategy harness.MergeStrategy) {
 			streams[len(streams)-1].DropNext()
 		case "listener-reconnect":
 			r.ListenerReconnect()
+		case "disconnect":
+			clients[st.name].Disconnect()
+		case "reconnect":
+			if err := clients[st.name].Reconnect(); err != nil {
+				panic(err)
+			}
 		case "begin":
 			t := &txTask{cmds: sched.NewQueue[step](w.RT, "tx "+st.name, 1), acks: sched.NewQueue[txAck](w.RT, "tx "+st.name+" ack", 1)}
 			open[st.name] = t
 			order = append(order, st.name)
-			w.Writer("tx "+st.name, func() { t.run(w, st.chat, s.rowLock) })
+			w.Writer("tx "+st.name, func() { t.run(w, st.chat, s.rowLock, s.rowLock && !st.noBump) })
 			if a, _ := t.acks.Recv(); a.err != nil { // begun, and holding the lock
 				panic(a.err)
 			}
@@ -124,14 +132,36 @@ func (s *script) run(w *harness.World, strategy harness.MergeStrategy) {
 			order = slices.DeleteFunc(order, func(n string) bool { return n == st.name })
 		case "notify":
 			w.PubSub.Publish(harness.ChatChannel(st.chat), st.nt)
+		case "hint":
+			vs, ok := w.Store.(harness.VersionStore)
+			if !ok {
+				panic(fmt.Sprintf("hint: the store %T has no versions", w.Store))
+			}
+			v, err := vs.ChatVersions(st.chat)
+			if err != nil {
+				panic(err)
+			}
+			w.PubSub.Publish(harness.ChatChannel(st.chat), harness.HintOf(v))
+		case "remove":
+			if err := r.DeleteMessage(st.chat, st.id); err != nil {
+				panic(err)
+			}
 		case "edit":
 			if err := r.EditMessage(st.chat, st.id, st.text); err != nil {
 				panic(err)
 			}
 		case "write":
-			chat := st.chat
+			chat, text := st.chat, fmt.Sprintf("written at line %d", st.line)
+			if st.noBump {
+				w.Writer("writer (no bump)@"+r.Name, func() {
+					if _, err := r.WriteMessageSkippingBump(chat, harness.RoleAssistant, text); err != nil {
+						panic(err)
+					}
+				})
+				break
+			}
 			w.Writer("writer@"+r.Name, func() {
-				if _, err := r.WriteMessage(chat, harness.RoleAssistant, fmt.Sprintf("written at line %d", st.line)); err != nil {
+				if _, err := r.WriteMessage(chat, harness.RoleAssistant, text); err != nil {
 					panic(err)
 				}
 			})
@@ -146,6 +176,8 @@ func (s *script) run(w *harness.World, strategy harness.MergeStrategy) {
 			w.Worker(r, st.chat, harness.WorkerOptions{Turns: 1, Ticks: st.n})
 		case "settle":
 			w.RT.WaitIdle()
+		case "sleep":
+			w.RT.Sleep(st.d)
 		}
 	}
 	for _, name := range order { // what the script left open rolls back
@@ -155,13 +187,19 @@ func (s *script) run(w *harness.World, strategy harness.MergeStrategy) {
 
 var errRollback = errors.New("rollback")
 
-// run is the transaction's task: it begins (taking the chat-row lock when
-// the script has it on: a writer's first statement), says so, then runs
-// what the main task sends until a commit or a rollback.
-func (t *txTask) run(w *harness.World, chat int64, lock bool) {
+// run is the transaction's task: it begins (through the update entry
+// point when the script has the row lock on: the chat-row lock, then, with
+// bump, the bump of the snapshot version), says so, then runs what the
+// main task sends until a commit or a rollback.
+func (t *txTask) run(w *harness.World, chat int64, lock, bump bool) {
 	err := w.Store.InTx(func(tx harness.Tx) error {
 		if lock {
 			if _, err := tx.LockChat(chat); err != nil {
+				return err
+			}
+		}
+		if bump {
+			if _, err := tx.BumpChatVersion(chat); err != nil {
 				return err
 			}
 		}

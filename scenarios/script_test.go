@@ -96,7 +96,7 @@ func TestScriptAcceptsWhatTheModelCanRun(t *testing.T) {
 func TestScriptExpectsEveryVerdictInTestdata(t *testing.T) {
 	in := "interleave-scenario v2\nsubscribe s replica1 after=0\nexpect naive fail\nexpect fixed pass\n"
 	_, err := scenarios.ParseScript(strings.NewReader(in), "scenarios/testdata/scenarios/x.scenario")
-	require.EqualError(t, err, "scenarios/testdata/scenarios/x.scenario: no expect line for fixed-r1, producer-lock: a scenario file under testdata names the verdict of every strategy")
+	require.EqualError(t, err, "scenarios/testdata/scenarios/x.scenario: no expect line for fixed-r1, producer-lock, stream-loop: a scenario file under testdata names the verdict of every strategy")
 	sc, err := scenarios.ParseScript(strings.NewReader(in), "elsewhere/x.scenario")
 	require.NoError(t, err)
 	require.Equal(t, scenarios.Pass, sc.Expected("fixed-r1"))

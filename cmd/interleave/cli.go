@@ -189,7 +189,7 @@ func lookupScenarios(list string) ([]*scenarios.Scenario, error) {
 	return out, nil
 }
 
-func lookupStrategy(name string) (harness.MergeStrategy, error) {
+func lookupStrategy(name string) (harness.Design, error) {
 	st, err := scenarios.LookupStrategy(name)
 	if err != nil {
 		return nil, badInput("%s", oneLine(err))
@@ -198,11 +198,11 @@ func lookupStrategy(name string) (harness.MergeStrategy, error) {
 }
 
 // lookupStrategies resolves a comma-separated list; empty means all.
-func lookupStrategies(list string) ([]harness.MergeStrategy, error) {
+func lookupStrategies(list string) ([]harness.Design, error) {
 	if list == "" {
 		list = strings.Join(scenarios.StrategyNames(), ",")
 	}
-	var out []harness.MergeStrategy
+	var out []harness.Design
 	for _, name := range strings.Split(list, ",") {
 		st, err := lookupStrategy(strings.TrimSpace(name))
 		if err != nil {

@@ -27,7 +27,10 @@ Runs one schedule of the scenarios test binary under the Delve debugger
 (dlv), with breakpoints already set at the harness's key functions: the
 append to a replica's durable cache, the merge's catch-up (the strategy's
 HandleNotify and its cache and database passes) and the delivery of a
-message to the subscriber. The schedule is named as in 'interleave run' (or
+message to the subscriber; for the stream loop, instead of the cache and
+the catch-up, its sync, its decisions to fetch or skip (a hint's or a
+poll's versions, a row known or at or below the initial sync's floor) and
+its send. The schedule is named as in 'interleave run' (or
 the line a failing stress run prints): scenario, merge strategy, search
 (default pct, with --depth, default 3; dfs with --preemptions, default 2)
 and seed; or by a schedule file (--schedule), whose choices the test binary

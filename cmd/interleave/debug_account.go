@@ -35,6 +35,12 @@ func dbgRTVars(rt string) []dbgVar {
 	return []dbgVar{{"step", rt + ".step"}, {"task", rt + ".cur.name"}}
 }
 
+// dbgLoopVars are the step, the task and the subscriber of a stream
+// loop's hook.
+func dbgLoopVars() []dbgVar {
+	return append(dbgRTVars("l.s.rt"), dbgVar{"subscriber", "l.s.Name"})
+}
+
 func dbgMergeVars(extra ...dbgVar) []dbgVar {
 	return append(append(dbgRTVars("c.sub.rt"), dbgVar{"subscriber", "c.sub.Name"}), extra...)
 }
@@ -72,6 +78,27 @@ var dbgPoints = map[string]dbgPoint{
 		function: dbgHarness + "dbPass", label: "db pass",
 		vars: dbgMergeVars(dbgVar{"lookup_after", "lookupAfter"}, dbgVar{"last_message_id", "c.last"}),
 	},
+	// The stream loop's hooks (harness/streamloop.go): what a hint or a
+	// poll decided, a sync's read, a row skipped, a row sent.
+	"loopDecide": {
+		function: dbgHarness + "(*streamLoop).decided", label: "loop: should fetch",
+		vars: append(dbgLoopVars(), dbgVar{"from", "from"}, dbgVar{"snapshot", "v.Snapshot"}, dbgVar{"history", "v.History"},
+			dbgVar{"fetch", "fetch"}, dbgVar{"seen_snapshot", "l.seen.Snapshot"}, dbgVar{"seen_history", "l.seen.History"}),
+	},
+	"loopSync": {
+		function: dbgHarness + "(*streamLoop).synced", label: "loop: sync",
+		vars: append(dbgLoopVars(), dbgVar{"sync", "n"}, dbgVar{"why", "why"}, dbgVar{"after_revision", "l.seen.History"},
+			dbgVar{"history", "chat.History"}, dbgVar{"rows", "len(rows)"}, dbgVar{"initial", "!l.initialDone"}),
+	},
+	"loopSkip": {
+		function: dbgHarness + "(*streamLoop).skipped", label: "loop: skip",
+		vars: append(dbgLoopVars(), dbgVar{"message_id", "m.ID"}, dbgVar{"revision", "m.Revision"}, dbgVar{"known", "known"},
+			dbgVar{"after_message_id", "l.afterMessageID"}),
+	},
+	"loopSend": {
+		function: dbgHarness + "(*streamLoop).sending", label: "loop: send",
+		vars: append(dbgLoopVars(), dbgVar{"message_id", "m.ID"}, dbgVar{"revision", "m.Revision"}),
+	},
 	"deliver": {
 		function: dbgHarness + "(*Subscriber).deliver", label: "deliver",
 		vars: append(dbgRTVars("s.rt"), dbgVar{"subscriber", "s.Name"}, dbgVar{"message_id", "m.ID"}, dbgVar{"via", "via"},
@@ -90,6 +117,8 @@ var dbgPoints = map[string]dbgPoint{
 func dbgPointNames(strategy string, interactive bool) []string {
 	names := []string{"cacheAppend"}
 	switch strategy {
+	case "stream-loop": // no cache: its hooks instead
+		names = []string{"loopDecide", "loopSync", "loopSkip", "loopSend"}
 	case "naive", "producer-lock": // ProducerLock embeds Naive: its HandleNotify is Naive's
 		names = append(names, "naiveCatchUp", "naiveDB")
 	case "fixed":
@@ -250,9 +279,9 @@ func (a *dbgAccount) describe(out *dbgHit, p dbgPoint, h dlv.Hit) {
 	}
 	for _, v := range p.vars {
 		switch v.field {
-		case "task", "subscriber", "replica", "via":
+		case "task", "subscriber", "replica", "via", "from", "why":
 			out.Fields[v.field] = str(v.field)
-		case "full_refresh":
+		case "full_refresh", "fetch", "initial":
 			out.Fields[v.field] = raw[v.field] == "true"
 		case "cache":
 			if ids, ok := dbgCacheIDs(raw["cache"]); ok {
@@ -307,6 +336,26 @@ func (a *dbgAccount) describe(out *dbgHit, p dbgPoint, h dlv.Hit) {
 		if _, ok := raw["floor"]; ok {
 			fmt.Fprintf(&d, " c.AfterMessageID=%s", show("floor"))
 		}
+	case "loopDecide":
+		verdict := "skip"
+		if raw["fetch"] == "true" {
+			verdict = "sync"
+		}
+		fmt.Fprintf(&d, "%s {snapshot %s, history %s} seen {snapshot %s, history %s}: %s", str("from"), show("snapshot"), show("history"),
+			show("seen_snapshot"), show("seen_history"), verdict)
+	case "loopSync":
+		fmt.Fprintf(&d, "sync %s (%s): revision > %s, %s rows, history -> %s", show("sync"), str("why"), show("after_revision"), show("rows"), show("history"))
+		if raw["initial"] == "true" {
+			d.WriteString(" (initial)")
+		}
+	case "loopSkip":
+		if k, ok := num("known"); ok && k == 0 {
+			fmt.Fprintf(&d, "#%s@%s: at or below afterMessageID %s (initial sync)", show("message_id"), show("revision"), show("after_message_id"))
+		} else {
+			fmt.Fprintf(&d, "#%s@%s: known at revision %s", show("message_id"), show("revision"), show("known"))
+		}
+	case "loopSend":
+		fmt.Fprintf(&d, "#%s@%s", show("message_id"), show("revision"))
 	case "naiveDB":
 		fmt.Fprintf(&d, "after lastMessageID=%s", show("last_message_id"))
 	case "cachePass", "dbPass":

@@ -80,7 +80,7 @@ func TestDebugBadInput(t *testing.T) {
 		{"negative seed", append(sched, "--seed", "-1"), `^interleave: --seed "-1": want a non-negative whole number$`},
 		{"missing seed", sched, `^interleave: debug: --seed is required \(or give --schedule FILE\)$`},
 		{"unknown scenario", []string{"--scenario", "nosuch", "--strategy", "naive", "--seed", "1"}, `^interleave: unknown scenario "nosuch" \(known: .*promote-while-requires-action.*\)$`},
-		{"unknown strategy", []string{"--scenario", "promote-while-requires-action", "--strategy", "nosuch", "--seed", "1"}, `^interleave: unknown strategy "nosuch" \(known: naive, fixed-r1, fixed, producer-lock\)$`},
+		{"unknown strategy", []string{"--scenario", "promote-while-requires-action", "--strategy", "nosuch", "--seed", "1"}, `^interleave: unknown strategy "nosuch" \(known: naive, fixed-r1, fixed, producer-lock, stream-loop; a merge strategy under the stream loop's oracle: NAME\+convergence\)$`},
 		{"unknown search", append(sched, "--seed", "1", "--search", "bfs"), `^interleave: --search: unknown search "bfs" \(known: random, pct, dfs, dpor\)$`},
 		{"bad depth", append(sched, "--seed", "1", "--depth", "0"), `^interleave: --depth "0": want a whole number from 1 to 100$`},
 		{"bad preemptions", append(sched, "--seed", "1", "--preemptions", "two"), `^interleave: --preemptions "two": want a whole number`},
@@ -369,6 +369,27 @@ func TestDebugDlv(t *testing.T) {
 		}
 		require.NotContains(t, stdout, "deliver           #4")
 		require.Contains(t, stdout, "break cacheAppend github.com/interleave/interleave/harness.(*Replica).cacheAppended  # print r.rt.step; print r.rt.cur.name")
+	})
+
+	// The stream loop's hooks: H1, the bump-skipping writer's #3 never
+	// fetched; the reconnect's initial sync skips #4 by its floor.
+	t.Run("stream-loop", func(t *testing.T) {
+		h1 := filepath.Join(root, "scenarios", "testdata", "scenarios", "h1-bump-skipping-writer.scenario")
+		code, stdout, stderr := dbgRun(t, "--scenario", h1, "--strategy", "stream-loop", "--seed", "1", "--trace")
+		require.Equal(t, 0, code, "stderr: %s\nstdout: %s", stderr, stdout)
+		checkClean(t)
+		for _, want := range []string{
+			`(?m)^#\d+ +step \d+ +g\d+ +sub loop +loop: sync +sync 1 \(initial sync\): revision > 0, 2 rows, history -> 2 \(initial\)$`,
+			`(?m)^#\d+ +step \d+ +g\d+ +sub loop +loop: skip +#2@2: at or below afterMessageID 2 \(initial sync\)$`,
+			`(?m)^#\d+ +step \d+ +g\d+ +sub loop +loop: should fetch hint \{snapshot 3, history 3\} seen \{snapshot 2, history 2\}: sync$`,
+			`(?m)^#\d+ +step \d+ +g\d+ +sub loop +loop: sync +sync 2 \(hint\): revision > 2, 1 rows, history -> 3$`,
+			`(?m)^#\d+ +step \d+ +g\d+ +sub loop +loop: send +#4@3$`,
+			`(?m)^#\d+ +step \d+ +g\d+ +sub/2 loop +loop: skip +#4@3: at or below afterMessageID 4 \(initial sync\)$`,
+			`(?m)^=> sub: convergence: message #3 never received \(the database has it at revision 2\)$`,
+		} {
+			require.Regexp(t, want, stdout)
+		}
+		require.NotContains(t, stdout, "cacheAppend")
 	})
 
 	t.Run("naive json", func(t *testing.T) {

@@ -149,7 +149,7 @@
 //	    [-failure RE] [-ignore RE] [-o DIR] [-failfast] [-shard I/N] [--json] [scenario...]
 //	interleave stress -backend pg -count N [-p N] [-strategy X | -compare X,Y]
 //	    [-dsn DSN] [-pool N] [-jitter P] [-row-lock on|off] [-order-by created-at|id]
-//	    [--json] [promote-while-requires-action]
+//	    [-workload promote|edits|bump-skip] [--json] [promote-while-requires-action]
 //	interleave stress -pkg DIR -run REGEXP [-p N] [-count N] [-schedules K] [-mode controlled|wild]
 //	    [-search S] [-depth D] [-race] [-timeout D] [-failure RE] [-ignore RE] [-o DIR]
 //	    [-failfast] [-shard I/N] [--json]
@@ -205,10 +205,13 @@
 // chatd-model.md §10), -order-by id orders the catch-up query by id
 // (default created-at, with no tie-break, as upstream did: the rows of the
 // promote's transaction then tie, and the stored history can put the
-// promoted row first, under any strategy). It takes none of the flags of the child binaries
+// promoted row first, under any strategy), -workload adds a writer to the
+// promote workload: an editor that edits and soft-deletes rows (edits), or
+// a writer that skips the stream loop's version bump (bump-skip,
+// stream-loop.md H1). It takes none of the flags of the child binaries
 // (-mode, -schedules, -search, -depth, -race, -timeout, -failure, -ignore,
 // -o, -failfast, -shard), and -backend mem none of -dsn, -pool, -jitter,
-// -row-lock and -order-by: such a flag is bad input.
+// -row-lock, -order-by and -workload: such a flag is bad input.
 //
 // -pkg DIR -run REGEXP stresses a package's own tests instead, those -run
 // selects, which explore their schedules with schedtest: stress builds the

@@ -58,6 +58,7 @@ var stressCmd = &command{
 		f.Float64Var(&o.jitter, "jitter", 0.3, "with -backend pg: the `probability` of a random yield (or short sleep) at each scheduling point")
 		f.StringVar(&o.rowLock, "row-lock", "on", "with -backend pg: on (the writers lock the chat row, as upstream) or off (they skip it, a hazard)")
 		f.StringVar(&o.orderBy, "order-by", "created-at", "with -backend pg: the catch-up query's order, created-at (no tie-break, as upstream was) or id (the later change)")
+		f.StringVar(&o.workload, "workload", "promote", "with -backend pg: promote, or promote with an editor that edits and soft-deletes a row (edits), or with a writer that skips the version bump (bump-skip)")
 		f.StringVar(&o.pkg, "pkg", "", "stress the go tests of package `DIR` that use schedtest (with -run) instead of the scenarios")
 		f.StringVar(&o.runRE, "run", "", "with -pkg: the tests to run, a go test -run `regexp`")
 		return func(c *cli, args []string) (int, error) {
@@ -98,6 +99,7 @@ type stressOptions struct {
 	failure, ignore, outDir, shard    string
 	scenarios                         []string
 	backend, dsn, rowLock, orderBy    string
+	workload                          string
 	pool                              int
 	jitter                            float64
 	given                             func(names ...string) []string // which of names were on the command line
@@ -122,7 +124,7 @@ type stressOptions struct {
 // database's of pg.
 var (
 	memOnlyFlags = []string{"mode", "schedules", "search", "depth", "race", "timeout", "failure", "ignore", "o", "failfast", "shard"}
-	pgOnlyFlags  = []string{"dsn", "pool", "jitter", "row-lock", "order-by"}
+	pgOnlyFlags  = []string{"dsn", "pool", "jitter", "row-lock", "order-by", "workload"}
 )
 
 // rejectFlags is the bad input of flags the backend does not take, or nil

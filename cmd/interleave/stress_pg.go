@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -52,6 +53,8 @@ func (o *stressOptions) validatePG() error {
 		return badInput("-row-lock %q: want on or off", o.rowLock)
 	case o.orderBy != "created-at" && o.orderBy != "id":
 		return badInput("-order-by %q: want created-at or id", o.orderBy)
+	case !slices.Contains(pgbackend.Workloads, o.workload):
+		return badInput("-workload %q: want one of %s", o.workload, strings.Join(pgbackend.Workloads, ", "))
 	}
 	if err := checkRange("-p", o.parallel, 1, scenarios.MaxParallel); err != nil {
 		return err
@@ -226,10 +229,10 @@ func (o *stressOptions) runPG(c *cli) (int, error) {
 	failed := false
 	for _, name := range o.strategies {
 		st, _ := lookupStrategy(name)
-		fmt.Fprintf(status, "stress %s on PostgreSQL: %d runs of %s, %d chats at once, pool %d, jitter %v, row lock %s, order by %s\n", name, o.count, pgScenario, o.parallel, o.pool, o.jitter, o.rowLock, o.orderBy)
+		fmt.Fprintf(status, "stress %s on PostgreSQL: %d runs of %s, %d chats at once, pool %d, jitter %v, row lock %s, order by %s, workload %s\n", name, o.count, pgScenario, o.parallel, o.pool, o.jitter, o.rowLock, o.orderBy, o.workload)
 		progress := startPGProgress(status, live, o.count)
 		res, err := pgbackend.StressPromote(ctx, b, pgbackend.StressConfig{Strategy: st, Runs: o.count, Concurrency: o.parallel, Jitter: o.jitter,
-			SkipRowLock: o.rowLock == "off", OrderByID: o.orderBy == "id", Progress: progress.update})
+			SkipRowLock: o.rowLock == "off", OrderByID: o.orderBy == "id", Workload: o.workload, Progress: progress.update})
 		progress.stop()
 		rep, x := pgReports(name, res)
 		reports, extra = append(reports, rep), append(extra, x)

@@ -180,6 +180,45 @@ func (m *MockTx) EXPECT() *MockTxMockRecorder {
 	return m.recorder
 }
 
+// BumpChatVersion mocks base method.
+func (m *MockTx) BumpChatVersion(chatID int64) (int64, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "BumpChatVersion", chatID)
+	ret0, _ := ret[0].(int64)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// BumpChatVersion indicates an expected call of BumpChatVersion.
+func (mr *MockTxMockRecorder) BumpChatVersion(chatID any) *MockTxBumpChatVersionCall {
+	mr.mock.ctrl.T.Helper()
+	call := mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "BumpChatVersion", reflect.TypeOf((*MockTx)(nil).BumpChatVersion), chatID)
+	return &MockTxBumpChatVersionCall{Call: call}
+}
+
+// MockTxBumpChatVersionCall wrap *gomock.Call
+type MockTxBumpChatVersionCall struct {
+	*gomock.Call
+}
+
+// Return rewrite *gomock.Call.Return
+func (c *MockTxBumpChatVersionCall) Return(arg0 int64, arg1 error) *MockTxBumpChatVersionCall {
+	c.Call = c.Call.Return(arg0, arg1)
+	return c
+}
+
+// Do rewrite *gomock.Call.Do
+func (c *MockTxBumpChatVersionCall) Do(f func(int64) (int64, error)) *MockTxBumpChatVersionCall {
+	c.Call = c.Call.Do(f)
+	return c
+}
+
+// DoAndReturn rewrite *gomock.Call.DoAndReturn
+func (c *MockTxBumpChatVersionCall) DoAndReturn(f func(int64) (int64, error)) *MockTxBumpChatVersionCall {
+	c.Call = c.Call.DoAndReturn(f)
+	return c
+}
+
 // DeleteMessage mocks base method.
 func (m *MockTx) DeleteMessage(chatID, id int64) error {
 	m.ctrl.T.Helper()

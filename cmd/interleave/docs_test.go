@@ -34,9 +34,9 @@ func readmeCommands(t *testing.T) []string {
 func TestREADMECommands(t *testing.T) {
 	t.Parallel()
 	skip := map[string]string{
-		"make demo":                      "TestReproduceLoop runs the matrix it runs",
-		"make test":                      "what runs this test",
-		"go run ./cmd/interleave matrix": "TestReproduceLoop runs the matrix",
+		"make demo": "TestReproduceLoop runs the matrix it runs",
+		"make test": "what runs this test",
+		"go run ./cmd/interleave matrix --prove 2":                                                                                                                           "what make demo runs: TestReproduceLoop runs the matrix, TestMatrixProve its proofs",
 		"go test ./scenarios -run '^$' -fuzz FuzzSchedules -fuzztime 30s":                                                                                                    "a 30 s fuzz run",
 		"go run ./cmd/interleave stress -p 4 -count 40 -compare naive,fixed -mode controlled":                                                                                "the stress tests run smaller ones",
 		"go run ./cmd/interleave stress -backend pg -strategy naive -count 1000 -p 4":                                                                                        "needs PostgreSQL; the pg stress tests run smaller ones",

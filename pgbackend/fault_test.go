@@ -46,28 +46,8 @@ func TestServerGoesAwayMidRun(t *testing.T) {
 	run := b.NewRun(1)
 	run.Timeout = 3 * time.Second
 
-	// Let the two seeding transactions through; hold the first commit after
-	// them, once the subscriber listens, until the connections are gone.
-	var commits atomic.Int32
-	holding, release := make(chan struct{}), make(chan struct{})
-	run.BeforeCommit = func(ctx context.Context) error {
-		if commits.Add(1) != 3 {
-			return nil
-		}
-		for len(run.ListenerPIDs()) == 0 {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(time.Millisecond):
-			}
-		}
-		close(holding)
-		select {
-		case <-release:
-		case <-ctx.Done():
-		}
-		return nil
-	}
+	// Hold a commit until the connections are gone.
+	holding, release := holdThirdCommit(run)
 
 	wl := harness.PromoteWhileRequiresAction(harness.PromoteParams{Ticks: 5})
 	var out harness.Outcome
@@ -156,26 +136,7 @@ func TestListenerLostMidRunReconnects(t *testing.T) {
 	run := b.NewRun(1)
 	run.Timeout = 10 * time.Second
 
-	var commits atomic.Int32
-	holding, release := make(chan struct{}), make(chan struct{})
-	run.BeforeCommit = func(ctx context.Context) error {
-		if commits.Add(1) != 3 {
-			return nil
-		}
-		for len(run.ListenerPIDs()) == 0 {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(time.Millisecond):
-			}
-		}
-		close(holding)
-		select {
-		case <-release:
-		case <-ctx.Done():
-		}
-		return nil
-	}
+	holding, release := holdThirdCommit(run)
 
 	wl := harness.PromoteWhileRequiresAction(harness.PromoteParams{Ticks: 5})
 	var out harness.Outcome
@@ -220,4 +181,32 @@ func TestListenerLostMidRunReconnects(t *testing.T) {
 	require.NotEqual(t, first[0], run.ListenerPIDs()[1])
 	b.Close()
 	goleak.VerifyNone(t)
+}
+
+// holdThirdCommit lets the two seeding transactions of the promote workload
+// through and holds the first commit after them, once the subscriber
+// listens: holding is closed when it is held, and closing release lets it
+// go on.
+func holdThirdCommit(run *Run) (holding, release chan struct{}) {
+	var commits atomic.Int32
+	holding, release = make(chan struct{}), make(chan struct{})
+	run.BeforeCommit = func(ctx context.Context) error {
+		if commits.Add(1) != 3 {
+			return nil
+		}
+		for len(run.ListenerPIDs()) == 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Millisecond):
+			}
+		}
+		close(holding)
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil
+	}
+	return holding, release
 }

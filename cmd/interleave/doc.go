@@ -78,7 +78,7 @@
 // timeline) as DIR/<scenario>/<schedule file's name>.html. --prove N then
 // searches each cell the four searches passed with dpor, every schedule
 // with at most N preemptions (-1: every schedule), up to --prove-budget
-// runs (default 50000; 0: until exhausted): the PROOF column says "all N"
+// runs (default 100000; 0: until exhausted): the PROOF column says "all N"
 // when it was exhausted with no failure (a proof within the bound),
 // "none in N" when its budget ran out first; a failure it finds fails the
 // cell. A cell whose verdict differs from the one

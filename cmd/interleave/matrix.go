@@ -25,7 +25,7 @@ var matrixCmd = &command{
 		save := f.String("save", "", "save each failing cell's counterexample under `DIR`/<scenario>/ (default: a new temporary directory, made at the first failure)")
 		html := f.String("html", "", "write each failing cell's timeline page under `DIR`/<scenario>/")
 		prove := f.String("prove", "", "after the searches pass a cell, search with dpor every schedule with at most `N` preemptions (-1: every schedule); exhausted, it is a proof within that bound")
-		proveBudget := f.Int("prove-budget", 50000, "schedules of each cell's --prove search (0: until exhausted)")
+		proveBudget := f.Int("prove-budget", 100000, "schedules of each cell's --prove search (0: until exhausted)")
 		return func(c *cli, args []string) (int, error) {
 			if len(args) > 0 {
 				return 0, badUsage("unexpected argument %q (filter with --scenario)", args[0])

@@ -73,6 +73,7 @@ const (
 	ModelCursorMove  = "cursor-move"  // a subscriber's lastMessageID moved
 	ModelMerge       = "merge"        // a subscriber's merge handles a notify
 	ModelLookup      = "lookup"       // a merge looked messages up (cache or db)
+	ModelSync        = "sync"         // a stream loop synced: its versions and known revisions after it
 )
 
 // announced is the message a notify{After=N} announces, #N+1, as a

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -354,7 +355,31 @@ func (l *streamLoop) sync(why string) error {
 		s.note("status %s (history version %d)", chat.Status, chat.History)
 	}
 	l.seen, l.initialDone = chat, true
+	if s.replica.obs != nil {
+		l.observeSync(n, why, rows)
+	}
 	return nil
+}
+
+// observeSync reports a sync to the model's observer: the rows it read, and
+// the stream's state after it, the versions seen and the revision known of
+// each message (in ID order).
+func (l *streamLoop) observeSync(n int, why string, rows []Message) {
+	s := l.s
+	known := make([]int64, 0, len(l.known))
+	for id := range l.known {
+		known = append(known, id)
+	}
+	slices.Sort(known) // map order must not reach the page
+	items := make([]Item, len(known))
+	for i, id := range known {
+		items[i] = Item{Text: fmt.Sprintf("#%d@%d", id, l.known[id])} // no key: a new revision is a new item
+	}
+	s.observe(ModelEvent{Kind: ModelSync, IDs: ids(rows), Text: fmt.Sprintf("%s: sync %d (%s): rows %s", s.Name, n, why, revs(rows)),
+		State: []Field{
+			ScalarField(s.Name, "versions seen", l.seen.String()),
+			{Group: s.Name, Name: "known revisions", List: true, Items: items},
+		}})
 }
 
 // send sends m and remembers its revision.

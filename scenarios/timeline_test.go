@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -411,4 +412,33 @@ func BenchmarkTimelinePage10000Steps(b *testing.B) {
 		drawn += browsertest.Eval[float64](b, tab, `window.timelineReadyMs`)
 	}
 	b.ReportMetric(drawn/loads, "ms-to-drawn")
+}
+
+// TestTimelineOfStreamLoop: the stream loop's page shows its state, the
+// versions it has seen and the revision it knows of each message, as they
+// change with each sync.
+func TestTimelineOfStreamLoop(t *testing.T) {
+	tl := seedTimeline(t, "stream-loop")
+	if tl.Verdict.Failed {
+		t.Fatalf("verdict %+v", tl.Verdict)
+	}
+	end := math.MaxInt
+	known := valueAt(t, tl, "sub", "known revisions", end)
+	for _, id := range []string{"#3@", "#4@", "#5@", "#6@"} {
+		if !strings.Contains(known, id) {
+			t.Errorf("known revisions at the end: %q, want %s…", known, id)
+		}
+	}
+	if got := valueAt(t, tl, "sub", "versions seen", end); !strings.HasPrefix(got, "{snapshot ") {
+		t.Errorf("versions seen at the end: %q", got)
+	}
+	syncs := 0
+	for _, e := range tl.Events {
+		if e.Kind == "sync" {
+			syncs++
+		}
+	}
+	if syncs == 0 {
+		t.Errorf("no sync event in %d events", len(tl.Events))
+	}
 }

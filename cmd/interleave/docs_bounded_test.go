@@ -56,13 +56,13 @@ var (
 	countRE  = regexp.MustCompile(`\s-count[ =]\d`)
 )
 
-// TestDocumentedCommandsEnd: every command README.md and STRESS.md show
-// ends by itself when pasted: each stress run (interleave stress, or
-// x/tools stress) has a -count, each fuzzing a -fuzztime. (STRESS.md's
+// TestDocumentedCommandsEnd: every command README.md, STRESS.md and
+// FINDINGS.md show ends by itself when pasted: each stress run (interleave
+// stress, or x/tools stress) has a -count, each fuzzing a -fuzztime. (STRESS.md's
 // "stress -mode wild -race" once ran until interrupted.)
 func TestDocumentedCommandsEnd(t *testing.T) {
 	stressRuns, fuzzing := 0, 0
-	for _, doc := range []string{"README.md", "STRESS.md"} {
+	for _, doc := range []string{"README.md", "STRESS.md", "FINDINGS.md"} {
 		data, err := os.ReadFile(filepath.Join(repoDir, doc))
 		require.NoError(t, err)
 		for _, cmd := range documentedCommands(string(data)) {

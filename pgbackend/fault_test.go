@@ -47,22 +47,8 @@ func TestServerGoesAwayMidRun(t *testing.T) {
 	run.Timeout = 3 * time.Second
 
 	// Hold a commit until the connections are gone.
-	holding, release := holdThirdCommit(run)
-
-	wl := harness.PromoteWhileRequiresAction(harness.PromoteParams{Ticks: 5})
-	var out harness.Outcome
-	result := make(chan *sched.Result, 1)
 	start := time.Now()
-	go func() {
-		result <- sched.RunWild(run.Body(wl, harness.Fixed{}, &out), sched.WildOptions{Seed: 1, Timeout: 20 * time.Second})
-	}()
-	select {
-	case <-holding:
-	case res := <-result:
-		t.Fatalf("the run ended before its transaction could be held: %v", res.Failure)
-	case <-time.After(hangGuard):
-		t.Fatal("no transaction reached its commit")
-	}
+	result, release := startHeld(t, run)
 	listeners := run.ListenerPIDs()
 	killed := terminateAll(t, b)
 	require.GreaterOrEqual(t, killed, 2, "the held transaction's connection and the listener's")
@@ -136,21 +122,7 @@ func TestListenerLostMidRunReconnects(t *testing.T) {
 	run := b.NewRun(1)
 	run.Timeout = 10 * time.Second
 
-	holding, release := holdThirdCommit(run)
-
-	wl := harness.PromoteWhileRequiresAction(harness.PromoteParams{Ticks: 5})
-	var out harness.Outcome
-	result := make(chan *sched.Result, 1)
-	go func() {
-		result <- sched.RunWild(run.Body(wl, harness.Fixed{}, &out), sched.WildOptions{Seed: 1, Timeout: 20 * time.Second})
-	}()
-	select {
-	case <-holding:
-	case res := <-result:
-		t.Fatalf("the run ended before its transaction could be held: %v", res.Failure)
-	case <-time.After(hangGuard):
-		t.Fatal("no transaction reached its commit")
-	}
+	result, release := startHeld(t, run)
 	first := run.ListenerPIDs()
 	require.Len(t, first, 1)
 	admin := adminConn(t, b)
@@ -181,6 +153,29 @@ func TestListenerLostMidRunReconnects(t *testing.T) {
 	require.NotEqual(t, first[0], run.ListenerPIDs()[1])
 	b.Close()
 	goleak.VerifyNone(t)
+}
+
+// startHeld starts the promote workload under fixed, in wild mode, on run,
+// and returns once its first commit after the seeds is held (see
+// holdThirdCommit): result gets the run's result, and closing release lets
+// the commit go on.
+func startHeld(t *testing.T, run *Run) (result chan *sched.Result, release chan struct{}) {
+	t.Helper()
+	holding, release := holdThirdCommit(run)
+	wl := harness.PromoteWhileRequiresAction(harness.PromoteParams{Ticks: 5})
+	var out harness.Outcome
+	result = make(chan *sched.Result, 1)
+	go func() {
+		result <- sched.RunWild(run.Body(wl, harness.Fixed{}, &out), sched.WildOptions{Seed: 1, Timeout: 20 * time.Second})
+	}()
+	select {
+	case <-holding:
+	case res := <-result:
+		t.Fatalf("the run ended before its transaction could be held: %v", res.Failure)
+	case <-time.After(hangGuard):
+		t.Fatal("no transaction reached its commit")
+	}
+	return result, release
 }
 
 // holdThirdCommit lets the two seeding transactions of the promote workload

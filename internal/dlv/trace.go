@@ -432,6 +432,19 @@ func (s *headless) resolveFunction(name string) (string, error) {
 	}
 }
 
+// goneSoon reports whether pid stops running binary within a second: a
+// process being killed still shows its command line for a moment after
+// dlv's calls on it fail with "no such process".
+func goneSoon(pid int, binary string) bool {
+	for range 100 {
+		if !runsBinary(pid, binary) {
+			return true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return false
+}
+
 // loop continues the program until it exits, recording breakpoint hits.
 func (s *headless) loop(ctx context.Context, cfg TraceConfig, bps map[int]Breakpoint, res *TraceResult) error {
 	idle := 0 // consecutive stops without any breakpoint
@@ -445,7 +458,7 @@ func (s *headless) loop(ctx context.Context, cfg TraceConfig, bps map[int]Breakp
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return ctxErr
 			}
-			if _, _, pid := s.procs(); pid > 0 && !runsBinary(pid, s.binary) {
+			if _, _, pid := s.procs(); pid > 0 && goneSoon(pid, s.binary) {
 				// Gone while stopped at a breakpoint, which only SIGKILL
 				// does to a traced process: that is how it exited.
 				res.Exited, res.ExitStatus = true, -int(syscall.SIGKILL)

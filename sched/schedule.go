@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -170,6 +171,22 @@ func (s *Schedule) String() string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// ReadScheduleFile reads a schedule file: an error opening it is the
+// file system's (it names the path), an error in it is ParseSchedule's
+// prefixed with the path.
+func ReadScheduleFile(path string) (*Schedule, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	s, err := ParseSchedule(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
 }
 
 // ParseSchedule reads the text form. Errors name the line and what was

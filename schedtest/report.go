@@ -153,7 +153,7 @@ func save(path string, s *sched.Schedule, report, line string) error {
 // replayFile reruns the schedule in path, alone, with its trace.
 func (c *checker) replayFile(path string) {
 	c.t.Helper()
-	s, err := load1(path)
+	s, err := sched.ReadScheduleFile(path)
 	if err != nil {
 		c.t.Fatalf("interleave: -interleave.replay: %v", err)
 	}
@@ -175,7 +175,7 @@ func (c *checker) replayCorpus() {
 	c.t.Helper()
 	paths, _ := filepath.Glob(filepath.Join(c.dir, "*.schedule"))
 	for _, path := range paths {
-		s, err := load1(path)
+		s, err := sched.ReadScheduleFile(path)
 		if err != nil {
 			c.t.Fatalf("interleave: saved schedule: %v (fix or delete the file)", err)
 		}
@@ -194,19 +194,6 @@ func (c *checker) replayCorpus() {
 			return
 		}
 	}
-}
-
-func load1(path string) (*sched.Schedule, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	s, err := sched.ParseSchedule(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return s, nil
 }
 
 // emitFailure prints the line interleave stress reads from a child.

@@ -143,7 +143,7 @@ func pkgDbgParse(args []string) (*pkgDbgOptions, error) {
 		if !filepath.IsAbs(o.schedule) {
 			o.schedule = filepath.Join(o.pkgDir, o.schedule) // as go test, run in the package, takes it
 		}
-		s, err := readSchedule(o.schedule)
+		s, err := sched.ReadScheduleFile(o.schedule)
 		if err != nil {
 			return nil, badInput("debug: %s", oneLine(err))
 		}
@@ -172,19 +172,6 @@ func pkgDbgParse(args []string) (*pkgDbgOptions, error) {
 		}
 	}
 	return o, nil
-}
-
-func readSchedule(path string) (*sched.Schedule, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	s, err := sched.ParseSchedule(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return s, nil
 }
 
 // runPattern is the go test -run pattern that selects exactly the test (and

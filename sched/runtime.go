@@ -403,32 +403,69 @@ func (rt *Runtime) pick() *task {
 		if !rt.wakeIdle() {
 			return nil
 		}
-		buf, n = rt.dec.Runnable, len(rt.dec.Runnable)
+		n = len(rt.dec.Runnable)
 	}
 	rt.step++
 	if rt.step > rt.maxSteps {
 		rt.failStepLimit()
 		return nil
 	}
-	idx := 0
-	if n > 1 {
-		rt.dec.Kind, rt.dec.Step, rt.dec.Current, rt.dec.N = PickTask, rt.step, curRunnable, 0
-		i, err := rt.ask()
-		if err != nil || i < 0 || i >= n {
-			rt.failStrategy(i, err)
-			return nil
-		}
-		idx = i
-		rt.schedule.Choices = append(rt.schedule.Choices, Choice{Kind: TaskChoice, Value: int(buf[idx])})
+	if n == 1 {
+		return rt.picked(rt.tasks[rt.dec.Runnable[0]], curRunnable, 1)
 	}
-	next := tasks[buf[idx]]
+	// The strategy's call: after it, every value is loaded from rt again
+	// rather than kept across the call (which would store it on the stack
+	// and load it back).
+	rt.dec.Kind, rt.dec.Step, rt.dec.Current, rt.dec.N = PickTask, rt.step, curRunnable, 0
+	var i int
+	var err error
+	if !rt.guarded {
+		i, err = rt.strat.Next(&rt.dec)
+	} else if !rt.asking { // ask, written out: its call was 4% of a decision
+		rt.asking = true
+		i, err = rt.strat.Next(&rt.dec)
+		rt.asking = false
+	} else {
+		i, err = -1, errStrategyLost
+	}
+	runnable := rt.dec.Runnable
+	if err != nil || uint(i) >= uint(len(runnable)) {
+		rt.failStrategy(i, err)
+		return nil
+	}
+	id := runnable[i]
+	rt.schedule.Choices = append(rt.schedule.Choices, Choice{Kind: TaskChoice, Value: int(id)})
+	next := rt.tasks[id]
+	if rt.por != nil || rt.trace != nil || next == rt.clock.task {
+		return rt.pickedRare(next, rt.dec.Current, len(runnable))
+	}
+	if rt.dec.Current && next != rt.cur {
+		rt.preempts++
+	}
+	return next
+}
+
+// picked ends pick once next is chosen among the n runnable tasks.
+func (rt *Runtime) picked(next *task, curRunnable bool, n int) *task {
+	if rt.por != nil || rt.trace != nil || next == rt.clock.task {
+		return rt.pickedRare(next, curRunnable, n)
+	}
+	if curRunnable && next != rt.cur {
+		rt.preempts++
+	}
+	return next
+}
+
+// pickedRare is picked in a DPOR search, with a trace, or when the clock
+// was picked.
+func (rt *Runtime) pickedRare(next *task, curRunnable bool, n int) *task {
 	if rt.por != nil {
-		if err := rt.por.begin(next.id, buf[:n], curRunnable); err != nil {
+		if err := rt.por.begin(next.id, rt.dec.Runnable[:n], curRunnable); err != nil {
 			rt.fail(strategyFailure(err))
 			return nil
 		}
 	}
-	if curRunnable && next != cur {
+	if curRunnable && next != rt.cur {
 		rt.preempts++
 	}
 	if rt.trace != nil {
@@ -567,8 +604,9 @@ func (rt *Runtime) pickAtEnd() (next *task) {
 // point is a scheduling point: the running task is about to do label, and
 // the strategy may let another task go first.
 func (rt *Runtime) point(label string) {
-	if rt.aborted {
-		runtime.Goexit()
+	if rt.aborted || rt.wild != nil {
+		rt.pointOff()
+		return
 	}
 	rt.stalled()
 	cur := rt.cur
@@ -588,6 +626,15 @@ func (rt *Runtime) point(label string) {
 		}
 	}
 	rt.beat()
+}
+
+// pointOff is point in wild mode (Yield's jitter) or in a failed run.
+func (rt *Runtime) pointOff() {
+	if rt.wild != nil {
+		rt.jitter()
+		return
+	}
+	runtime.Goexit()
 }
 
 // block parks the running task until a wake-up for its current epoch. The
@@ -760,11 +807,7 @@ func (idleWait) describe() string { return "the other tasks to block (WaitIdle)"
 // Yield is a scheduling point with a label that names what the task is
 // about to do; the label appears in the trace.
 func (rt *Runtime) Yield(label string) {
-	if rt.wild != nil {
-		rt.jitter()
-		return
-	}
-	rt.point(label)
+	rt.point(label) // in wild mode too: one call, which the compiler inlines
 }
 
 // Choose returns a value in [0, n) chosen by the strategy: data

@@ -168,3 +168,25 @@ func TestStrategyGoexitFailsTheRun(t *testing.T) {
 	require.Equal(t, sched.StrategyError, res.Failure.Kind)
 	require.Contains(t, res.Failure.Msg, "or it exited the goroutine (runtime.Goexit)")
 }
+
+func TestChooserOutOfRangeFailsTheRunOnEveryPath(t *testing.T) {
+	// The scheduler calls a Chooser's function itself for its decisions
+	// between tasks, and through Next for Choose; Explore wraps it. Each
+	// checks the answer the same way.
+	for _, v := range []int{-1, 5} {
+		bad := func(n int) int { return v }
+		res := sched.Run(twoByThree, sched.Options{Strategy: sched.Chooser(bad)})
+		require.NotNil(t, res.Failure)
+		require.Equal(t, sched.StrategyError, res.Failure.Kind)
+		require.Contains(t, res.Failure.Msg, "chooser returned")
+		require.Contains(t, res.Failure.Msg, "for a decision with 2 options")
+
+		rep := sched.Explore(twoByThree, sched.Options{Strategy: sched.Chooser(bad)}, 1)
+		require.NotNil(t, rep.Failure)
+		require.Contains(t, rep.Failure.Msg, "for a decision with 2 options")
+
+		res = sched.Run(func(rt *sched.Runtime) { rt.Choose(3) }, sched.Options{Strategy: sched.Chooser(bad)})
+		require.NotNil(t, res.Failure)
+		require.Contains(t, res.Failure.Msg, "for a decision with 3 options")
+	}
+}

@@ -89,25 +89,9 @@ var errCoroExit any = coroExit{}
 // switchTo parks the running fiber from and resumes to. It returns when
 // from is resumed again.
 func (sw *switchboard) switchTo(from, to *fiber) {
-	// Coroutine switches never pass through the Go scheduler, so other
-	// goroutines on this processor, the garbage collector's workers among
-	// them, would wait for the next preemption (10 ms): a collection would
-	// drag on, with its write barriers on. Give them a turn now and then.
-	sw.switches++
-	if sw.switches&(schedulerTurn-1) == 0 {
-		runtime.Gosched()
-	}
+	sw.turn()
 	for {
-		c := to.parked
-		from.parked = c
-		to.resumed = true
-		if c.inNext {
-			c.inNext = false
-			c.yield(struct{}{})
-		} else {
-			c.inNext = true
-			callNext(c)
-		}
+		to.resume(from)
 		// Resumed: by a switch, or by the end of the goroutine that owned
 		// the coroutine this fiber waited in. (from.parked is stale now;
 		// it is read only when another fiber switches to this one, which
@@ -120,6 +104,45 @@ func (sw *switchboard) switchTo(from, to *fiber) {
 			return
 		}
 		to = sw.afterExit // a hop
+	}
+}
+
+// turn counts a switch and gives the Go scheduler a turn now and then.
+// Coroutine switches never pass through it, so other goroutines on this
+// processor, the garbage collector's workers among them, would wait for
+// the next preemption (10 ms): a collection would drag on, with its write
+// barriers on.
+func (sw *switchboard) turn() {
+	sw.switches++
+	if sw.switches&(schedulerTurn-1) == 0 {
+		runtime.Gosched()
+	}
+}
+
+// resume parks the running fiber from in the coroutine where to waits, and
+// resumes to; it returns when from is resumed (see switchTo).
+func (to *fiber) resume(from *fiber) {
+	c := to.parked
+	from.parked = c
+	to.resumed = true
+	if c.inNext {
+		c.inNext = false
+		c.yield(struct{}{})
+	} else {
+		c.inNext = true
+		callNext(c)
+	}
+}
+
+// switched finishes a switch that from made by resume: if an end rather
+// than a switch resumed it, it goes on as switchTo does.
+func (sw *switchboard) switched(from *fiber) {
+	if from.resumed {
+		from.resumed = false
+		return
+	}
+	if sw.afterExit != from {
+		sw.switchTo(from, sw.afterExit)
 	}
 }
 

@@ -626,15 +626,31 @@ func (rt *Runtime) point(label string) {
 	cur := rt.cur
 	cur.label = label
 	if next := rt.pick(); next != cur {
-		// switchAway, written out: this is the path of every switch at a
-		// scheduling point, and the call cost 2% of it (9 of 541
-		// instructions of BenchmarkSchedSwitchAlternating's decision,
-		// callgrind).
+		// switchAway and switchTo, written out: this is the path of every
+		// switch at a scheduling point. Each call cost its instructions,
+		// and more: after a coroutine switch the processor mispredicts
+		// every return until the resumed task makes a call of its own
+		// (the return addresses it predicts are those of the goroutine
+		// that switched away), so each frame between the task and the
+		// coroutine switch costs a misprediction per switch.
 		if next == nil {
 			runtime.Goexit()
 		}
 		rt.cur = next
-		rt.sw.switchTo(&cur.w.fiber, &next.w.fiber)
+		sw := rt.sw
+		sw.turn()
+		from, to := &cur.w.fiber, &next.w.fiber
+		c := to.parked // to.resume(from), written out
+		from.parked = c
+		to.resumed = true
+		if c.inNext {
+			c.inNext = false
+			c.yield(struct{}{})
+		} else {
+			c.inNext = true
+			callNext(c)
+		}
+		sw.switched(from)
 		if rt.aborted {
 			runtime.Goexit()
 		}

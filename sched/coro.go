@@ -91,7 +91,18 @@ var errCoroExit any = coroExit{}
 func (sw *switchboard) switchTo(from, to *fiber) {
 	sw.turn()
 	for {
-		to.resume(from)
+		// Park from in the coroutine where to waits, and resume to. (Runtime.point
+		// has a copy of these lines: see there why.)
+		c := to.parked
+		from.parked = c
+		to.resumed = true
+		if c.inNext {
+			c.inNext = false
+			c.yield(struct{}{})
+		} else {
+			c.inNext = true
+			callNext(c)
+		}
 		// Resumed: by a switch, or by the end of the goroutine that owned
 		// the coroutine this fiber waited in. (from.parked is stale now;
 		// it is read only when another fiber switches to this one, which
@@ -119,23 +130,8 @@ func (sw *switchboard) turn() {
 	}
 }
 
-// resume parks the running fiber from in the coroutine where to waits, and
-// resumes to; it returns when from is resumed (see switchTo).
-func (to *fiber) resume(from *fiber) {
-	c := to.parked
-	from.parked = c
-	to.resumed = true
-	if c.inNext {
-		c.inNext = false
-		c.yield(struct{}{})
-	} else {
-		c.inNext = true
-		callNext(c)
-	}
-}
-
-// switched finishes a switch that from made by resume: if an end rather
-// than a switch resumed it, it goes on as switchTo does.
+// switched finishes a switch from from made as switchTo's loop does, once:
+// if an end rather than a switch resumed from, it goes on as switchTo does.
 func (sw *switchboard) switched(from *fiber) {
 	if from.resumed {
 		from.resumed = false

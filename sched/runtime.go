@@ -627,12 +627,13 @@ func (rt *Runtime) point(label string) {
 	cur.label = label
 	if next := rt.pick(); next != cur {
 		// switchAway and switchTo, written out: this is the path of every
-		// switch at a scheduling point. Each call cost its instructions,
-		// and more: after a coroutine switch the processor mispredicts
-		// every return until the resumed task makes a call of its own
-		// (the return addresses it predicts are those of the goroutine
-		// that switched away), so each frame between the task and the
-		// coroutine switch costs a misprediction per switch.
+		// switch at a scheduling point. A frame between the task and the
+		// coroutine switch costs more time than its instructions: one
+		// fewer made SchedSwitchAlternating 4% cheaper in CPU time for 1%
+		// fewer instructions. (Likely cause: after a coroutine switch, the
+		// processor predicts the returns of the goroutine that switched
+		// away, and misses each return of the resumed one until it calls
+		// again.)
 		if next == nil {
 			runtime.Goexit()
 		}
@@ -640,7 +641,7 @@ func (rt *Runtime) point(label string) {
 		sw := rt.sw
 		sw.turn()
 		from, to := &cur.w.fiber, &next.w.fiber
-		c := to.parked // to.resume(from), written out
+		c := to.parked // as in switchTo
 		from.parked = c
 		to.resumed = true
 		if c.inNext {

@@ -17,7 +17,24 @@ func (c *chooserStrategy) Next(d *Decision) (int, error) {
 	n := d.Options()
 	v := c.choose(n)
 	if v < 0 || v >= n {
-		return 0, fmt.Errorf("chooser returned %d for a decision with %d options", v, n)
+		return 0, chooserRange(v, n)
 	}
 	return v, nil
+}
+
+func chooserRange(v, n int) error {
+	return fmt.Errorf("chooser returned %d for a decision with %d options", v, n)
+}
+
+// chooserFunc returns the function of s if s is a Chooser (or one that
+// Explore or Started wraps), nil otherwise: the scheduler calls it
+// directly for its decisions between tasks (pick).
+func chooserFunc(s Strategy) func(n int) int {
+	if st, ok := s.(started); ok {
+		s = st.Strategy
+	}
+	if c, ok := s.(*chooserStrategy); ok {
+		return c.choose
+	}
+	return nil
 }

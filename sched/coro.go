@@ -89,15 +89,10 @@ var errCoroExit any = coroExit{}
 // switchTo parks the running fiber from and resumes to. It returns when
 // from is resumed again.
 func (sw *switchboard) switchTo(from, to *fiber) {
-	// Coroutine switches never pass through the Go scheduler, so other
-	// goroutines on this processor, the garbage collector's workers among
-	// them, would wait for the next preemption (10 ms): a collection would
-	// drag on, with its write barriers on. Give them a turn now and then.
-	sw.switches++
-	if sw.switches&(schedulerTurn-1) == 0 {
-		runtime.Gosched()
-	}
+	sw.turn()
 	for {
+		// Park from in the coroutine where to waits, and resume to. (Runtime.point
+		// has a copy of these lines: see there why.)
 		c := to.parked
 		from.parked = c
 		to.resumed = true
@@ -120,6 +115,30 @@ func (sw *switchboard) switchTo(from, to *fiber) {
 			return
 		}
 		to = sw.afterExit // a hop
+	}
+}
+
+// turn counts a switch and gives the Go scheduler a turn now and then.
+// Coroutine switches never pass through it, so other goroutines on this
+// processor, the garbage collector's workers among them, would wait for
+// the next preemption (10 ms): a collection would drag on, with its write
+// barriers on.
+func (sw *switchboard) turn() {
+	sw.switches++
+	if sw.switches&(schedulerTurn-1) == 0 {
+		runtime.Gosched()
+	}
+}
+
+// switched finishes a switch from from made as switchTo's loop does, once:
+// if an end rather than a switch resumed from, it goes on as switchTo does.
+func (sw *switchboard) switched(from *fiber) {
+	if from.resumed {
+		from.resumed = false
+		return
+	}
+	if sw.afterExit != from {
+		sw.switchTo(from, sw.afterExit)
 	}
 }
 

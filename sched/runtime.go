@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -106,8 +107,12 @@ func (h *Task) ID() TaskID { return h.t.id }
 type Runtime struct {
 	wild *wildState // nil under control
 
-	strat    Strategy
-	guarded  bool // see builtIn
+	strat   Strategy
+	guarded bool // see builtIn
+	asking  bool // an outside strategy is deciding (ask)
+	// choose is the function of a Chooser strategy, which pick calls
+	// without going through Next.
+	choose   func(n int) int
 	maxSteps int
 	tasks    []*task
 	cur      *task
@@ -164,6 +169,7 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 	rt := &Runtime{
 		strat:    opts.Strategy,
 		guarded:  guarded(opts.Strategy),
+		choose:   chooserFunc(opts.Strategy),
 		maxSteps: opts.MaxSteps,
 		recRun:   opts.Runnable,
 	}
@@ -315,9 +321,18 @@ func (rt *Runtime) runTask(t *task) {
 	t.fn()
 }
 
-// taskPanic ends the run when the task panics.
+// taskPanic ends the run when the task panics, or when the strategy
+// panicked while deciding for the task (ask).
 func (rt *Runtime) taskPanic(t *task) {
 	r := recover()
+	if rt.asking {
+		if r != nil {
+			rt.strategyPanicked(r)
+		} else if !rt.aborted {
+			rt.fail(strategyFailure(errStrategyLost))
+		}
+		return
+	}
 	if r == nil || rt.aborted { // a panic while unwinding is not news: the run already failed
 		return
 	}
@@ -351,7 +366,7 @@ func (rt *Runtime) finish(t *task) {
 	}
 	rt.touch(taskKey(t.id), Write)
 	rt.wakeAll(&t.joiners)
-	next := rt.pick()
+	next := rt.pickAtEnd()
 	if next == nil { // every task has finished, or the run failed here
 		rt.sw.afterExit = &rt.home
 		return
@@ -392,32 +407,76 @@ func (rt *Runtime) pick() *task {
 		if !rt.wakeIdle() {
 			return nil
 		}
-		buf, n = rt.dec.Runnable, len(rt.dec.Runnable)
+		n = len(rt.dec.Runnable)
 	}
 	rt.step++
 	if rt.step > rt.maxSteps {
 		rt.failStepLimit()
 		return nil
 	}
-	idx := 0
-	if n > 1 {
-		rt.dec.Kind, rt.dec.Step, rt.dec.Current, rt.dec.N = PickTask, rt.step, curRunnable, 0
-		i, err := rt.ask()
-		if err != nil || i < 0 || i >= n {
-			rt.failStrategy(i, err)
-			return nil
-		}
-		idx = i
-		rt.schedule.Choices = append(rt.schedule.Choices, Choice{Kind: TaskChoice, Value: int(buf[idx])})
+	if n == 1 {
+		return rt.picked(rt.tasks[rt.dec.Runnable[0]], curRunnable, 1)
 	}
-	next := tasks[buf[idx]]
+	// The strategy's call: after it, every value is loaded from rt again
+	// rather than kept across the call (which would store it on the stack
+	// and load it back).
+	rt.dec.Kind, rt.dec.Step, rt.dec.Current, rt.dec.N = PickTask, rt.step, curRunnable, 0
+	// ask, written out (its call was 4% of a decision), and for a Chooser
+	// its function called directly (Next's call and checks were 4% more).
+	var i int
+	var err error
+	switch {
+	case !rt.guarded:
+		i, err = rt.strat.Next(&rt.dec)
+	case rt.asking:
+		i, err = -1, errStrategyLost
+	case rt.choose != nil:
+		rt.asking = true
+		i = rt.choose(n)
+		rt.asking = false
+	default:
+		rt.asking = true
+		i, err = rt.strat.Next(&rt.dec)
+		rt.asking = false
+	}
+	runnable := rt.dec.Runnable
+	if err != nil || uint(i) >= uint(len(runnable)) {
+		rt.failStrategy(i, err)
+		return nil
+	}
+	id := runnable[i]
+	rt.schedule.Choices = append(rt.schedule.Choices, Choice{Kind: TaskChoice, Value: int(id)})
+	next := rt.tasks[id]
+	if rt.por != nil || rt.trace != nil || next == rt.clock.task {
+		return rt.pickedRare(next, rt.dec.Current, len(runnable))
+	}
+	if rt.dec.Current && next != rt.cur {
+		rt.preempts++
+	}
+	return next
+}
+
+// picked ends pick once next is chosen among the n runnable tasks.
+func (rt *Runtime) picked(next *task, curRunnable bool, n int) *task {
+	if rt.por != nil || rt.trace != nil || next == rt.clock.task {
+		return rt.pickedRare(next, curRunnable, n)
+	}
+	if curRunnable && next != rt.cur {
+		rt.preempts++
+	}
+	return next
+}
+
+// pickedRare is picked in a DPOR search, with a trace, or when the clock
+// was picked.
+func (rt *Runtime) pickedRare(next *task, curRunnable bool, n int) *task {
 	if rt.por != nil {
-		if err := rt.por.begin(next.id, buf[:n], curRunnable); err != nil {
+		if err := rt.por.begin(next.id, rt.dec.Runnable[:n], curRunnable); err != nil {
 			rt.fail(strategyFailure(err))
 			return nil
 		}
 	}
-	if curRunnable && next != cur {
+	if curRunnable && next != rt.cur {
 		rt.preempts++
 	}
 	if rt.trace != nil {
@@ -488,6 +547,9 @@ func (rt *Runtime) failStepLimit() {
 // failStrategy ends the run when the strategy could not decide: it
 // returned an error, or an index out of range.
 func (rt *Runtime) failStrategy(i int, err error) {
+	if err == nil && rt.choose != nil {
+		err = chooserRange(i, len(rt.dec.Runnable))
+	}
 	if err == nil {
 		err = fmt.Errorf("interleave engine bug: strategy %T chose %d of %d runnable tasks", rt.strat, i, len(rt.dec.Runnable))
 	}
@@ -496,51 +558,114 @@ func (rt *Runtime) failStrategy(i int, err error) {
 
 // ask gets the strategy's decision for rt.dec. A strategy that panics (an
 // outside source of decisions may use panics for its own control flow)
-// ends the run with a Panic failure carrying the value, which the caller of
-// Run can re-panic; the panic is not let loose on a task's goroutine. This
-// package's own strategies are not guarded (builtIn).
-func (rt *Runtime) ask() (i int, err error) {
+// ends the run with a Panic failure carrying the value and the strategy's
+// stack, which the caller of Run can re-panic; the panic is not let loose
+// on a task's goroutine. This package's own strategies are not guarded
+// (builtIn).
+//
+// The guard is not a deferred recover around each decision: that cost a
+// tenth of a decision that always switches (about 55 instructions of 600,
+// callgrind). rt.asking is set while an outside strategy decides, and the
+// recovers already on every path that asks tell a strategy's panic from a
+// task's by it: taskPanic, at the top of every task's function (points,
+// blocks, Choose, the clock's firing all run inside it), and pickAtEnd,
+// for the decision taken when a task ends. If the task's own code recovers
+// the strategy's panic, or the strategy exits the goroutine, the decision
+// never returns and rt.asking stays set: the run fails at the next
+// decision, or when the task ends (errStrategyLost).
+func (rt *Runtime) ask() (int, error) {
 	if !rt.guarded {
 		return rt.strat.Next(&rt.dec)
 	}
-	answered := false
-	defer func() {
-		if answered { // recover costs a call on every decision; most do not panic
-			return
-		}
-		if p := recover(); p != nil {
-			err = &strategyPanic{value: p, stack: string(debug.Stack())}
-		}
-	}()
-	i, err = rt.strat.Next(&rt.dec)
-	answered = true
+	if rt.asking {
+		return -1, errStrategyLost
+	}
+	rt.asking = true
+	i, err := rt.strat.Next(&rt.dec)
+	rt.asking = false
 	return i, err
+}
+
+// errStrategyLost is the failure of a run whose strategy did not return
+// from a decision, and whose task went on.
+var errStrategyLost = errors.New("the strategy did not return from a decision: it panicked and the task's code recovered the panic, or it exited the goroutine (runtime.Goexit)")
+
+// strategyPanicked turns the panic p, raised while an outside strategy was
+// deciding (rt.asking), into the run's failure. It must be called by the
+// deferred function that recovered p, so that the stack is the strategy's.
+func (rt *Runtime) strategyPanicked(p any) {
+	rt.asking = false
+	rt.fail(strategyFailure(&strategyPanic{value: p, stack: string(debug.Stack())}))
+}
+
+// pickAtEnd is pick for finish, which runs after the task's function, out
+// of taskPanic's reach: it guards the decision against a strategy's panic
+// itself (once per task, not once per decision).
+func (rt *Runtime) pickAtEnd() (next *task) {
+	if rt.guarded {
+		defer func() {
+			if rt.asking {
+				if p := recover(); p != nil {
+					rt.strategyPanicked(p)
+					next = nil
+				}
+			}
+		}()
+	}
+	return rt.pick()
 }
 
 // point is a scheduling point: the running task is about to do label, and
 // the strategy may let another task go first.
 func (rt *Runtime) point(label string) {
-	if rt.aborted {
-		runtime.Goexit()
+	if rt.aborted || rt.wild != nil {
+		rt.pointOff()
+		return
 	}
 	rt.stalled()
 	cur := rt.cur
 	cur.label = label
 	if next := rt.pick(); next != cur {
-		// switchAway, written out: this is the path of every switch at a
-		// scheduling point, and the call cost 2% of it (9 of 541
-		// instructions of BenchmarkSchedSwitchAlternating's decision,
-		// callgrind).
+		// switchAway and switchTo, written out: this is the path of every
+		// switch at a scheduling point. A frame between the task and the
+		// coroutine switch costs more time than its instructions: one
+		// fewer made SchedSwitchAlternating 4% cheaper in CPU time for 1%
+		// fewer instructions. (Likely cause: after a coroutine switch, the
+		// processor predicts the returns of the goroutine that switched
+		// away, and misses each return of the resumed one until it calls
+		// again.)
 		if next == nil {
 			runtime.Goexit()
 		}
 		rt.cur = next
-		rt.sw.switchTo(&cur.w.fiber, &next.w.fiber)
+		sw := rt.sw
+		sw.turn()
+		from, to := &cur.w.fiber, &next.w.fiber
+		c := to.parked // as in switchTo
+		from.parked = c
+		to.resumed = true
+		if c.inNext {
+			c.inNext = false
+			c.yield(struct{}{})
+		} else {
+			c.inNext = true
+			callNext(c)
+		}
+		sw.switched(from)
 		if rt.aborted {
 			runtime.Goexit()
 		}
 	}
 	rt.beat()
+}
+
+// pointOff is point in wild mode (Yield's jitter) or in a failed run.
+func (rt *Runtime) pointOff() {
+	if rt.wild != nil {
+		rt.jitter()
+		return
+	}
+	runtime.Goexit()
 }
 
 // block parks the running task until a wake-up for its current epoch. The
@@ -713,11 +838,7 @@ func (idleWait) describe() string { return "the other tasks to block (WaitIdle)"
 // Yield is a scheduling point with a label that names what the task is
 // about to do; the label appears in the trace.
 func (rt *Runtime) Yield(label string) {
-	if rt.wild != nil {
-		rt.jitter()
-		return
-	}
-	rt.point(label)
+	rt.point(label) // in wild mode too: one call, which the compiler inlines
 }
 
 // Choose returns a value in [0, n) chosen by the strategy: data

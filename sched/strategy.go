@@ -59,9 +59,9 @@ type Finisher interface {
 
 // builtIn is implemented by this package's strategies that run no outside
 // code (all but Chooser). They panic only on an engine bug, so the
-// scheduler calls them without the recover that turns the panic of an
-// outside source of decisions into a failure: that guard costs a tenth of a
-// scheduling decision.
+// scheduler calls them without the guard that turns the panic of an
+// outside source of decisions into a failure (Runtime.ask): a panic of
+// theirs is reported as the running task's.
 type builtIn interface{ builtIn() }
 
 func (*randomStrategy) builtIn() {}

@@ -242,7 +242,8 @@ func (c *Client) readStream(k int) {
 			c.receive(d, k)
 		}
 	}
-	for _, ev := range s.take() {
+	evs := s.take()
+	for _, ev := range evs {
 		c.mu.Lock()
 		switch ev.Kind {
 		case EventMessage:
@@ -259,6 +260,7 @@ func (c *Client) readStream(k int) {
 		}
 		c.mu.Unlock()
 	}
+	s.recycle(evs)
 }
 
 // settle starts Settle's part of the client: every stream drains from now

@@ -31,6 +31,7 @@ type MemStore struct {
 	queuedID int64
 	commits  []int64  // committed message IDs in commit order
 	obs      Observer // typed events, when observed
+	scratch  []*row   // visibleLocked's list, reused
 	// syncFailures is how many syncs may still fail (DBConfig.SyncFailures).
 	syncFailures int
 }
@@ -169,26 +170,37 @@ func (s *MemStore) Committed(id int64) bool {
 // sorts could even order ties differently from query to query; the model
 // does not explore that.
 func (s *MemStore) visibleLocked(chatID, afterID int64) []Message {
-	var rows []*row
+	// rows is the store's scratch list, reused from query to query (the
+	// caller holds s.mu); the result is the caller's own.
+	rows := s.scratch[:0]
 	for _, r := range s.rows {
 		if r.committed && !r.deleted && r.ChatID == chatID && r.ID > afterID {
 			rows = append(rows, r)
 		}
 	}
-	slices.SortFunc(rows, func(a, b *row) int {
-		if s.cfg.OrderByID {
-			return cmpInt(a.ID, b.ID)
-		}
-		if a.CreatedAt != b.CreatedAt {
-			return cmpInt(a.CreatedAt, b.CreatedAt)
-		}
-		return cmpInt(a.heap, b.heap)
-	})
+	if s.cfg.OrderByID {
+		slices.SortFunc(rows, byID)
+	} else {
+		slices.SortFunc(rows, byCreatedAt)
+	}
 	out := make([]Message, len(rows))
 	for i, r := range rows {
 		out[i] = r.Message
 	}
+	clear(rows)
+	s.scratch = rows[:0]
 	return out
+}
+
+// byID orders rows by ID; byCreatedAt by created_at, then by their place
+// in the table.
+func byID(a, b *row) int { return cmpInt(a.ID, b.ID) }
+
+func byCreatedAt(a, b *row) int {
+	if a.CreatedAt != b.CreatedAt {
+		return cmpInt(a.CreatedAt, b.CreatedAt)
+	}
+	return cmpInt(a.heap, b.heap)
 }
 
 func cmpInt(a, b int64) int {
@@ -232,7 +244,9 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 	if tick || s.clock == 0 {
 		s.clock++
 	}
-	tx := &memTx{s: s, start: s.clock, bumps: map[int64]int64{}}
+	tx := &memTx{s: s, start: s.clock}
+	tx.rows, tx.locks, tx.statuses = tx.rowsBuf[:0], tx.locksBuf[:0], tx.statusBuf[:0]
+	tx.bumps, tx.bumped, tx.touched = tx.bumpsBuf[:0], tx.bumpedBuf[:0], tx.touchedBuf[:0]
 	s.mu.Unlock()
 	err := fn(tx)
 	if err == nil {
@@ -246,9 +260,9 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 			s.commits = append(s.commits, r.ID)
 		}
 		// The bumps commit first: the AFTER trigger below reads them.
-		for _, id := range tx.bumped {
+		for i, id := range tx.bumped {
 			if ch := s.chats[id]; ch != nil {
-				ch.SnapshotVersion = tx.bumps[id]
+				ch.SnapshotVersion = tx.bumps[i]
 			}
 		}
 		for _, c := range tx.statuses {
@@ -378,12 +392,33 @@ type memTx struct {
 	edits    []edit
 	dequeued []QueuedMessage
 	locks    []*sched.Mutex
-	// bumps are the snapshot versions the transaction set, by chat
-	// (looked up by key only); bumped lists those chats in order.
-	bumps  map[int64]int64
+	// bumped lists the chats whose snapshot version the transaction set,
+	// in order, and bumps the versions it set, bumps[i] for bumped[i]: a
+	// transaction touches a chat or two, which a scan finds faster than a
+	// map is made.
+	bumps  []int64
 	bumped []int64
 	// touched lists the chats whose messages the transaction wrote.
 	touched []int64
+	// The first elements of the lists above, in the transaction itself
+	// (one allocation for a transaction of a usual size).
+	rowsBuf    [4]*row
+	locksBuf   [2]*sched.Mutex
+	statusBuf  [1]statusChange
+	bumpsBuf   [1]int64
+	bumpedBuf  [1]int64
+	touchedBuf [1]int64
+}
+
+// bumpOf returns the snapshot version the transaction set for the chat,
+// if it did.
+func (tx *memTx) bumpOf(chatID int64) (int64, bool) {
+	for i, id := range tx.bumped {
+		if id == chatID {
+			return tx.bumps[i], true
+		}
+	}
+	return 0, false
 }
 
 type statusChange struct {
@@ -407,7 +442,7 @@ func (tx *memTx) revisionLocked(chatID int64) int64 {
 	if !slices.Contains(tx.touched, chatID) {
 		tx.touched = append(tx.touched, chatID)
 	}
-	if v, ok := tx.bumps[chatID]; ok {
+	if v, ok := tx.bumpOf(chatID); ok {
 		return v
 	}
 	if c := tx.s.chats[chatID]; c != nil {
@@ -435,7 +470,7 @@ func (tx *memTx) LockChat(chatID int64) (Chat, error) {
 func (tx *memTx) chatLocked(c *chatRow) Chat {
 	out := c.Chat
 	out.PendingToolCalls = slices.Clone(c.PendingToolCalls)
-	if v, ok := tx.bumps[c.ID]; ok {
+	if v, ok := tx.bumpOf(c.ID); ok {
 		out.SnapshotVersion = v
 	}
 	return out
@@ -451,13 +486,15 @@ func (tx *memTx) BumpChatVersion(chatID int64) (int64, error) {
 	if c == nil {
 		return 0, fmt.Errorf("bump the version of chat %d: %w", chatID, ErrNotFound)
 	}
-	v, ok := tx.bumps[chatID]
-	if !ok {
-		v = c.SnapshotVersion
-		tx.bumped = append(tx.bumped, chatID)
+	for i, id := range tx.bumped {
+		if id == chatID {
+			tx.bumps[i]++
+			return tx.bumps[i], nil
+		}
 	}
-	v++
-	tx.bumps[chatID] = v
+	v := c.SnapshotVersion + 1
+	tx.bumped = append(tx.bumped, chatID)
+	tx.bumps = append(tx.bumps, v)
 	return v, nil
 }
 

@@ -79,7 +79,21 @@ func (c Config) withDefaults() Config {
 }
 
 // ChatChannel is the pubsub channel of a chat's stream notifies.
-func ChatChannel(chatID int64) string { return "chat:" + strconv.FormatInt(chatID, 10) }
+func ChatChannel(chatID int64) string {
+	if chatID >= 0 && chatID < int64(len(chatChannels)) {
+		return chatChannels[chatID]
+	}
+	return "chat:" + strconv.FormatInt(chatID, 10)
+}
+
+// chatChannels holds the channel names of the first chat IDs, made once:
+// a run names its chats' channels at every publish.
+var chatChannels = func() (out [16]string) {
+	for i := range out {
+		out[i] = "chat:" + strconv.Itoa(i)
+	}
+	return out
+}()
 
 // Replica is one server replica: its per-chat stream state, its writers and
 // its subscribers. Replicas share the store and the pubsub, never caches.

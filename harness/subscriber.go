@@ -88,6 +88,9 @@ type Subscriber struct {
 	out      []Event
 	outCap   int
 	draining bool
+	// spare is the client's last read, handed back (recycle) to hold the
+	// next events: one list per stream instead of one per read.
+	spare []Event
 }
 
 // SubscribeAuthorized subscribes to a chat's stream on this replica (§5):
@@ -324,14 +327,28 @@ func (s *Subscriber) send(ev Event) bool {
 	}
 }
 
-// take is the client reading: every event sent so far, in order.
+// take is the client reading: every event sent so far, in order. The
+// client hands the list back with recycle once it has read it.
 func (s *Subscriber) take() []Event {
 	s.mu.Lock()
 	evs := s.out
-	s.out = nil
+	s.out, s.spare = s.spare, nil
 	s.mu.Unlock()
 	s.room.Offer(struct{}{})
 	return evs
+}
+
+// recycle takes back a list take returned, read and no longer used.
+func (s *Subscriber) recycle(evs []Event) {
+	if cap(evs) == 0 {
+		return
+	}
+	clear(evs)
+	s.mu.Lock()
+	if s.spare == nil {
+		s.spare = evs[:0]
+	}
+	s.mu.Unlock()
 }
 
 // drain makes every send from now on go through: the client reads
@@ -374,7 +391,9 @@ func (s *Subscriber) deliver(m Message, via string) {
 		s.snapshot = append(s.snapshot, d)
 		s.deliveries = append(s.deliveries, d)
 		s.mu.Unlock()
-		s.note("deliver #%d via %s", m.ID, via)
+		if s.rt.Tracing() {
+			s.note("deliver #%d via %s", m.ID, via)
+		}
 		s.observeDelivery(m.ID, via)
 		return
 	}

@@ -247,6 +247,9 @@ func (c *Client) readStream(k int) {
 		c.mu.Lock()
 		switch ev.Kind {
 		case EventMessage:
+			if c.received == nil {
+				c.received = make([]Receipt, 0, len(evs))
+			}
 			c.received = append(c.received, Receipt{Delivery: ev.Delivery, Stream: k})
 		case EventStatus:
 			c.statuses = append(c.statuses, ev.Status)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/interleave/interleave/sched"
 )
@@ -77,7 +78,7 @@ func NewMemStoreConfig(rt *sched.Runtime, cfg DBConfig) *MemStore {
 func (s *MemStore) CreateChat(c Chat) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.chats[c.ID] = &chatRow{Chat: c, lock: sched.NewMutex(s.rt, fmt.Sprintf("chat-%d-row", c.ID))}
+	s.chats[c.ID] = &chatRow{Chat: c, lock: sched.NewMutex(s.rt, "chat-"+strconv.FormatInt(c.ID, 10)+"-row")}
 }
 
 // Seed inserts and commits a row directly, in a transaction of its own

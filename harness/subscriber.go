@@ -317,6 +317,9 @@ func (s *Subscriber) send(ev Event) bool {
 			return false
 		}
 		if len(s.out) < s.outCap || s.draining {
+			if s.out == nil {
+				s.out = make([]Event, 0, min(s.outCap, initialEvents))
+			}
 			s.out = append(s.out, ev)
 			s.mu.Unlock()
 			return true
@@ -326,6 +329,10 @@ func (s *Subscriber) send(ev Event) bool {
 		s.rt.Select(s.room.RecvCase(nil), s.done.RecvCase(nil))
 	}
 }
+
+// initialEvents is the room a stream's lists of events and deliveries
+// start with: about what a short run sends, in one allocation.
+const initialEvents = 8
 
 // take is the client reading: every event sent so far, in order. The
 // client hands the list back with recycle once it has read it.
@@ -401,6 +408,9 @@ func (s *Subscriber) deliver(m Message, via string) {
 		return
 	}
 	s.mu.Lock()
+	if s.deliveries == nil {
+		s.deliveries = make([]Delivery, 0, initialEvents)
+	}
 	s.deliveries = append(s.deliveries, d)
 	s.mu.Unlock()
 	if s.rt.Tracing() {

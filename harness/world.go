@@ -1,7 +1,7 @@
 package harness
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/interleave/interleave/sched"
@@ -84,12 +84,27 @@ func NewWorld(rt *sched.Runtime, cfg WorldConfig) *World {
 	}
 	n := max(cfg.Replicas, 1)
 	for i := 0; i < n; i++ {
-		r := NewReplica(rt, fmt.Sprintf("replica%d", i+1), w.Store, w.PubSub, cfg.Config)
+		r := NewReplica(rt, replicaName(i+1), w.Store, w.PubSub, cfg.Config)
 		r.obs = cfg.Observer
 		w.Replicas = append(w.Replicas, r)
 	}
 	return w
 }
+
+// replicaName is the name of the replica numbered n from 1: "replica1".
+func replicaName(n int) string {
+	if n < len(replicaNames) {
+		return replicaNames[n]
+	}
+	return "replica" + strconv.Itoa(n)
+}
+
+var replicaNames = func() (out [8]string) {
+	for i := range out {
+		out[i] = "replica" + strconv.Itoa(i)
+	}
+	return out
+}()
 
 // ConfigFor returns cfg with ProducerLock and Hints set as the design
 // asks.

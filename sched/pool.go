@@ -59,3 +59,23 @@ func (p *Pool) get() *worker {
 	p.idle = p.idle[:len(p.idle)-1]
 	return w
 }
+
+// workerStack is the stack a pool's new goroutine grows to before its
+// first task: about what the tasks of the harness's chat model reach.
+const workerStack = 16 << 10
+
+// growStack grows the calling goroutine's stack to workerStack at once,
+// while it holds a few frames: a goroutine grown in steps by its task
+// copies the task's deep stack each time, some 25,000 instructions a
+// copy. A pool makes new goroutines when a run's task ended by Goexit (its
+// goroutine exits): the main task of every run that fails an assertion
+// (Runtime.Failf).
+//
+//go:noinline
+func growStack() {
+	var frame [workerStack]byte
+	keep(frame[:])
+}
+
+//go:noinline
+func keep([]byte) {}

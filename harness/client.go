@@ -330,6 +330,14 @@ func (c *Client) Received() []Receipt {
 	return slices.Clone(c.received)
 }
 
+// receivedView returns what Received does without a copy, for the oracle,
+// which only reads it: the client only ever appends to it.
+func (c *Client) receivedView() []Receipt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.received[:len(c.received):len(c.received)]
+}
+
 // ReceivedIDs returns the IDs of Received, in order.
 func (c *Client) ReceivedIDs() []int64 {
 	c.mu.Lock()

@@ -114,7 +114,7 @@ func Check(s *Subscriber, db GroundTruth) []Violation {
 //     stream's last epoch.
 func CheckClient(c *Client, db GroundTruth) []Violation {
 	view, read := c.View()
-	return judge(c.Name, c.ChatID, view, read, c.Streams(), c.Received(), db)
+	return judge(c.Name, c.ChatID, view, read, c.Streams(), c.receivedView(), db)
 }
 
 func judge(client string, chatID int64, view []int64, viewRead bool, streams []*Subscriber, received []Receipt, db GroundTruth) []Violation {
@@ -131,8 +131,12 @@ func judge(client string, chatID int64, view []int64, viewRead bool, streams []*
 		return append(list, id)
 	}
 	byStream := make([][]Receipt, len(streams))
-	for _, r := range received {
-		byStream[r.Stream] = append(byStream[r.Stream], r)
+	if len(streams) == 1 {
+		byStream[0] = received // every receipt is of stream 0
+	} else {
+		for _, r := range received {
+			byStream[r.Stream] = append(byStream[r.Stream], r)
+		}
 	}
 
 	// No phantom, judged at delivery; no resend below each stream's floor

@@ -171,9 +171,15 @@ func (w *World) Subscribers() []*Subscriber {
 
 // Clients returns the clients, in the order they connected.
 func (w *World) Clients() []*Client {
+	return append([]*Client(nil), w.clientsView()...)
+}
+
+// clientsView is Clients without a copy, for the world's own loops: the
+// list is only ever appended to, so what it held stays as it was.
+func (w *World) clientsView() []*Client {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return append([]*Client(nil), w.clients...)
+	return w.clients[:len(w.clients):len(w.clients)]
 }
 
 // Settle brings the world to rest: it waits for the writers, then stops
@@ -194,18 +200,18 @@ func (w *World) Settle() {
 	w.RT.JoinAll(w.workers...)
 	// The clients read everything from now on, so that no stream stays
 	// blocked on a full channel while the listeners drain.
-	for _, c := range w.Clients() {
+	for _, c := range w.clientsView() {
 		c.settle()
 	}
 	w.PubSub.Close()
 	w.mu.Lock()
 	w.closing = true
-	streams := append([]*Subscriber(nil), w.streams...)
+	streams := w.streams[:len(w.streams):len(w.streams)] // only ever appended to
 	w.mu.Unlock()
 	for _, s := range streams {
 		s.close()
 	}
-	for _, c := range w.Clients() {
+	for _, c := range w.clientsView() {
 		c.finish()
 	}
 }
@@ -215,7 +221,7 @@ func (w *World) Settle() {
 func (w *World) Check() []Violation {
 	w.Settle()
 	var out []Violation
-	for _, c := range w.Clients() {
+	for _, c := range w.clientsView() {
 		o := w.oracle
 		if o == "" {
 			o = OracleOf(c.Strategy)

@@ -312,6 +312,7 @@ func (rt *Runtime) taskMain(t *task) {
 
 func (rt *Runtime) runTask(t *task) {
 	defer rt.taskPanic(t)
+	rt.beat() // the task starts: a beat for the stall watchdog
 	t.fn()
 }
 

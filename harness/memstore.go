@@ -62,6 +62,9 @@ type Seeder interface {
 	Queue(chatID int64, content string) QueuedMessage
 }
 
+// initialRows is the room the store's lists of rows start with.
+const initialRows = 8
+
 // NewMemStore returns an empty store for the run of rt, with the default
 // behaviours (DBConfig's zero value).
 func NewMemStore(rt *sched.Runtime) *MemStore { return NewMemStoreConfig(rt, DBConfig{}) }
@@ -70,6 +73,8 @@ func NewMemStore(rt *sched.Runtime) *MemStore { return NewMemStoreConfig(rt, DBC
 // behaviours cfg selects.
 func NewMemStoreConfig(rt *sched.Runtime, cfg DBConfig) *MemStore {
 	s := &MemStore{rt: rt, cfg: cfg, chats: map[int64]*chatRow{}, clockObj: shared(rt, "db clock"), syncFailures: cfg.SyncFailures}
+	// Room for the rows of a short run, in one allocation each.
+	s.rows, s.commits = make([]*row, 0, initialRows), make([]int64, 0, initialRows)
 	s.mu.init(rt, shared(rt, "db"))
 	return s
 }
@@ -173,6 +178,9 @@ func (s *MemStore) Committed(id int64) bool {
 func (s *MemStore) visibleLocked(chatID, afterID int64) []Message {
 	// rows is the store's scratch list, reused from query to query (the
 	// caller holds s.mu); the result is the caller's own.
+	if cap(s.scratch) < len(s.rows) {
+		s.scratch = make([]*row, 0, len(s.rows)+len(s.rows)/2)
+	}
 	rows := s.scratch[:0]
 	for _, r := range s.rows {
 		if r.committed && !r.deleted && r.ChatID == chatID && r.ID > afterID {
@@ -329,25 +337,37 @@ func (s *MemStore) place(rows []*row) {
 	if len(rows) < 2 || s.cfg.OrderByID || s.cfg.InsertTimeCreatedAt {
 		return
 	}
+	// The lists of a usual commit (a few rows) stay on the stack.
+	var placesBuf [8]int64
+	var restBuf [8]*row
 	s.mu.Lock()
-	places := make([]int64, len(rows))
-	for i, r := range rows {
-		places[i] = r.heap
+	places := placesBuf[:0]
+	for _, r := range rows {
+		places = append(places, r.heap)
 	}
 	s.mu.Unlock()
-	rest := slices.Clone(rows)
+	rest := append(restBuf[:0], rows...)
+	tracing := s.rt.Tracing()
 	var order []int64
 	for len(rest) > 0 {
 		i := s.rt.Choose(len(rest))
-		order = append(order, rest[i].ID)
+		if tracing {
+			order = append(order, rest[i].ID)
+		}
 		s.mu.Lock()
 		rest[i].heap = places[len(rows)-len(rest)]
 		s.mu.Unlock()
 		rest = slices.Delete(rest, i, i+1)
 	}
-	if s.rt.Tracing() {
-		s.rt.Notef("commit: rows %v land in the table in the order %v (their created_at is the same)", ids2(rows), order)
+	if tracing {
+		s.notePlaces(rows, order)
 	}
+}
+
+// notePlaces notes the order a commit's rows landed in (a call of its own,
+// so that what it passes to Notef does not move place's lists to the heap).
+func (s *MemStore) notePlaces(rows []*row, order []int64) {
+	s.rt.Notef("commit: rows %v land in the table in the order %v (their created_at is the same)", ids2(rows), slices.Clone(order))
 }
 
 // observe sends e, from the db, with the table's state: the rows

@@ -43,7 +43,7 @@ func (wl Workload) Body(s Design, out *Outcome) func(rt *sched.Runtime) {
 		if out != nil {
 			out.World, out.Violations = w, vs
 		}
-		w.FailOnViolations(vs)
+		w.failOnReturn(vs) // the body's last act
 	}
 }
 

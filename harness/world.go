@@ -238,12 +238,24 @@ func (w *World) Check() []Violation {
 // FailOnViolations ends the run with an assertion failure listing the
 // violations, if any.
 func (w *World) FailOnViolations(vs []Violation) {
-	if len(vs) == 0 {
-		return
+	if len(vs) > 0 {
+		w.RT.Failf("oracle: %s", violationsText(vs))
 	}
+}
+
+// failOnReturn is FailOnViolations for the last act of a run's main task
+// (sched.Runtime.FailfOnReturn): the same failure, when the task returns,
+// and the task's goroutine stays in the run's pool.
+func (w *World) failOnReturn(vs []Violation) {
+	if len(vs) > 0 {
+		w.RT.FailfOnReturn("oracle: %s", violationsText(vs))
+	}
+}
+
+func violationsText(vs []Violation) string {
 	parts := make([]string, len(vs))
 	for i, v := range vs {
 		parts[i] = v.String()
 	}
-	w.RT.Failf("oracle: %s", strings.Join(parts, "; "))
+	return strings.Join(parts, "; ")
 }

@@ -279,6 +279,7 @@ func ExploreContext(ctx context.Context, sp Spec, budget int, stopAtFirst bool, 
 		er.Schedules++
 		er.Steps += r.Steps
 		if r.Failure == nil {
+			pool.Reuse(r.Schedule) // dropped: the next run records in its memory
 			continue
 		}
 		er.Failures++
@@ -292,11 +293,14 @@ func ExploreContext(ctx context.Context, sp Spec, budget int, stopAtFirst bool, 
 			} else {
 				strat = run.strategyFor(wl, &pool)
 			}
+			pool.Reuse(r.Schedule) // replaced by the traced run's
 			er.First = runSeed(run, wl, strat, &pool)
 			r = er.First
 		} else if onFailure != nil {
 			r.WorkloadSeed = run.Seed
 			r.record(seedOrigin(run.Search, run.Seed))
+		} else {
+			pool.Reuse(r.Schedule) // a later failure nobody sees
 		}
 		if onFailure != nil {
 			onFailure(r)

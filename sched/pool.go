@@ -26,6 +26,24 @@ type Pool struct {
 	// choices and tasks are the number of choices the last run made and
 	// of tasks it started.
 	choices, tasks int
+	// spareChoices is the memory of a schedule handed back (Reuse), for
+	// the next run's choices.
+	spareChoices []Choice
+}
+
+// Reuse hands back the schedule of a run of the pool that nobody will read
+// again, so that a later run records its choices in the same memory: for a
+// loop that keeps the schedules of few of its runs, such as an
+// exploration, which keeps those that fail. The schedule must not be used
+// afterwards (its choices are cleared).
+func (p *Pool) Reuse(s *Schedule) {
+	if s == nil {
+		return
+	}
+	if cap(s.Choices) > cap(p.spareChoices) {
+		p.spareChoices = s.Choices[:0]
+	}
+	s.Choices = nil
 }
 
 // Close ends the pool's goroutines and returns once they have exited. The

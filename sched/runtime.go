@@ -195,7 +195,11 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 	} else {
 		rt.por, _ = opts.Strategy.(*DPORStrategy)
 	}
-	rt.schedule.Choices = make([]Choice, 0, choices)
+	if p := rt.pool; p != nil && cap(p.spareChoices) >= choices {
+		rt.schedule.Choices, p.spareChoices = p.spareChoices[:0], nil
+	} else {
+		rt.schedule.Choices = make([]Choice, 0, choices)
+	}
 	rt.tasks = make([]*task, 0, tasks)
 	res := &Result{Schedule: &rt.schedule}
 	calibrate(opts.Strategy, body, opts.MaxSteps)

@@ -77,3 +77,18 @@ func TestFailfOnReturnInWildModeIsFailf(t *testing.T) {
 	require.Equal(t, sched.Assertion, res.Failure.Kind)
 	require.Equal(t, "at once: 7", res.Failure.Msg)
 }
+
+func TestPoolReuseRecordsTheNextRunInTheSameMemory(t *testing.T) {
+	var pool sched.Pool
+	defer pool.Close()
+	first := sched.Run(checkAtEnd(false), sched.Options{Strategy: sched.Random(3), Pool: &pool})
+	require.NotEmpty(t, first.Schedule.Choices)
+	mem := &first.Schedule.Choices[:1][0]
+	pool.Reuse(first.Schedule)
+	require.Nil(t, first.Schedule.Choices, "a schedule handed back is cleared")
+
+	fresh := sched.Run(checkAtEnd(false), sched.Options{Strategy: sched.Random(4)})
+	again := sched.Run(checkAtEnd(false), sched.Options{Strategy: sched.Random(4), Pool: &pool})
+	require.Equal(t, fresh.Schedule.String(), again.Schedule.String())
+	require.Same(t, mem, &again.Schedule.Choices[:1][0], "the run recorded its choices where the last one did")
+}

@@ -57,6 +57,10 @@ type Client struct {
 	queues   int
 	tasks    []*sched.Task // reconnects
 	settling bool          // Settle has begun: new streams drain at once
+
+	// The first elements of streams and snapRead, in the client itself.
+	streamsBuf  [1]*Subscriber
+	snapReadBuf [1]bool
 }
 
 // Connect is a client opening a stream, from the calling task: it reads the
@@ -91,8 +95,8 @@ func (w *World) Listen(r *Replica, name string, chatID, after int64, strategy De
 		w.RT.Notef("%s: client read the history up to #%d: holds %v", name, after, c.view)
 	}
 	s := r.Listen(name, chatID, after, strategy)
-	c.streams = []*Subscriber{s}
-	c.snapRead = []bool{false}
+	c.streams = append(c.streamsBuf[:0], s)
+	c.snapRead = append(c.snapReadBuf[:0], false)
 	w.addClient(c, s)
 	c.attach(s)
 	return c, nil

@@ -63,6 +63,10 @@ type World struct {
 	streams []*Subscriber
 	closing bool // Settle is closing the streams
 	settled bool
+	// The first elements of the lists above, in the world itself.
+	writersBuf, workersBuf [4]*sched.Task
+	clientsBuf             [2]*Client
+	streamsBuf             [2]*Subscriber
 }
 
 // NewWorld builds a world in the run of rt. With a strategy that is
@@ -71,6 +75,8 @@ func NewWorld(rt *sched.Runtime, cfg WorldConfig) *World {
 	w := &World{RT: rt, PubSub: cfg.PubSub, Store: cfg.Store, Truth: cfg.Truth, Seeder: cfg.Seeder,
 		oracle: cfg.Oracle, checkOrder: cfg.DB.OrderByID || cfg.CheckOrder}
 	w.mu.init(rt, shared(rt, "world"))
+	w.writers, w.workers = w.writersBuf[:0], w.workersBuf[:0]
+	w.clients, w.streams = w.clientsBuf[:0], w.streamsBuf[:0]
 	if w.PubSub == nil {
 		ps := NewPubSub(rt)
 		ps.QueueSize = cfg.PubSubQueue

@@ -7,8 +7,9 @@ package sched
 // such as Explore, uses one Pool for all of them and closes it at the end.
 //
 // A goroutine returns to the pool when its task returns or panics; one
-// whose task ends by runtime.Goexit (t.FailNow, or the unwinding of a
-// failed run) exits. Between runs, the pool's goroutines wait, parked, until
+// whose task ends by runtime.Goexit (t.FailNow, Runtime.Failf, or the
+// unwinding of a failed run) exits: a check at a task's end that fails the
+// run keeps the goroutine with Runtime.FailfOnReturn. Between runs, the pool's goroutines wait, parked, until
 // the next run or Close.
 //
 // A Pool may be used by one run at a time; one used from a goroutine locked

@@ -16,6 +16,9 @@ type durableCache struct {
 }
 
 func (c *durableCache) append(m Message) (evicted *Message) {
+	if c.entries == nil {
+		c.entries = make([]Message, 0, min(c.capacity+1, 8))
+	}
 	c.entries = append(c.entries, m)
 	if len(c.entries) > c.capacity {
 		old := c.entries[0]
@@ -33,7 +36,16 @@ func (c *durableCache) after(afterID int64) []Message {
 	if afterID < c.evictedBefore {
 		return nil
 	}
-	var out []Message
+	n := 0
+	for _, m := range c.entries {
+		if m.ID > afterID {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]Message, 0, n)
 	for _, m := range c.entries {
 		if m.ID > afterID {
 			out = append(out, m)

@@ -57,6 +57,10 @@ type Client struct {
 	queues   int
 	tasks    []*sched.Task // reconnects
 	settling bool          // Settle has begun: new streams drain at once
+
+	// The first elements of streams and snapRead, in the client itself.
+	streamsBuf  [1]*Subscriber
+	snapReadBuf [1]bool
 }
 
 // Connect is a client opening a stream, from the calling task: it reads the
@@ -91,8 +95,8 @@ func (w *World) Listen(r *Replica, name string, chatID, after int64, strategy De
 		w.RT.Notef("%s: client read the history up to #%d: holds %v", name, after, c.view)
 	}
 	s := r.Listen(name, chatID, after, strategy)
-	c.streams = []*Subscriber{s}
-	c.snapRead = []bool{false}
+	c.streams = append(c.streamsBuf[:0], s)
+	c.snapRead = append(c.snapReadBuf[:0], false)
 	w.addClient(c, s)
 	c.attach(s)
 	return c, nil
@@ -242,10 +246,14 @@ func (c *Client) readStream(k int) {
 			c.receive(d, k)
 		}
 	}
-	for _, ev := range s.take() {
+	evs := s.take()
+	for _, ev := range evs {
 		c.mu.Lock()
 		switch ev.Kind {
 		case EventMessage:
+			if c.received == nil {
+				c.received = make([]Receipt, 0, len(evs))
+			}
 			c.received = append(c.received, Receipt{Delivery: ev.Delivery, Stream: k})
 		case EventStatus:
 			c.statuses = append(c.statuses, ev.Status)
@@ -259,6 +267,7 @@ func (c *Client) readStream(k int) {
 		}
 		c.mu.Unlock()
 	}
+	s.recycle(evs)
 }
 
 // settle starts Settle's part of the client: every stream drains from now
@@ -323,6 +332,14 @@ func (c *Client) Received() []Receipt {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return slices.Clone(c.received)
+}
+
+// receivedView returns what Received does without a copy, for the oracle,
+// which only reads it: the client only ever appends to it.
+func (c *Client) receivedView() []Receipt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.received[:len(c.received):len(c.received)]
 }
 
 // ReceivedIDs returns the IDs of Received, in order.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/interleave/interleave/sched"
 )
@@ -31,6 +32,7 @@ type MemStore struct {
 	queuedID int64
 	commits  []int64  // committed message IDs in commit order
 	obs      Observer // typed events, when observed
+	scratch  []*row   // visibleLocked's list, reused
 	// syncFailures is how many syncs may still fail (DBConfig.SyncFailures).
 	syncFailures int
 }
@@ -60,6 +62,9 @@ type Seeder interface {
 	Queue(chatID int64, content string) QueuedMessage
 }
 
+// initialRows is the room the store's lists of rows start with.
+const initialRows = 8
+
 // NewMemStore returns an empty store for the run of rt, with the default
 // behaviours (DBConfig's zero value).
 func NewMemStore(rt *sched.Runtime) *MemStore { return NewMemStoreConfig(rt, DBConfig{}) }
@@ -68,6 +73,8 @@ func NewMemStore(rt *sched.Runtime) *MemStore { return NewMemStoreConfig(rt, DBC
 // behaviours cfg selects.
 func NewMemStoreConfig(rt *sched.Runtime, cfg DBConfig) *MemStore {
 	s := &MemStore{rt: rt, cfg: cfg, chats: map[int64]*chatRow{}, clockObj: shared(rt, "db clock"), syncFailures: cfg.SyncFailures}
+	// Room for the rows of a short run, in one allocation each.
+	s.rows, s.commits = make([]*row, 0, initialRows), make([]int64, 0, initialRows)
 	s.mu.init(rt, shared(rt, "db"))
 	return s
 }
@@ -76,7 +83,7 @@ func NewMemStoreConfig(rt *sched.Runtime, cfg DBConfig) *MemStore {
 func (s *MemStore) CreateChat(c Chat) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.chats[c.ID] = &chatRow{Chat: c, lock: sched.NewMutex(s.rt, fmt.Sprintf("chat-%d-row", c.ID))}
+	s.chats[c.ID] = &chatRow{Chat: c, lock: sched.NewMutex(s.rt, "chat-"+strconv.FormatInt(c.ID, 10)+"-row")}
 }
 
 // Seed inserts and commits a row directly, in a transaction of its own
@@ -169,26 +176,40 @@ func (s *MemStore) Committed(id int64) bool {
 // sorts could even order ties differently from query to query; the model
 // does not explore that.
 func (s *MemStore) visibleLocked(chatID, afterID int64) []Message {
-	var rows []*row
+	// rows is the store's scratch list, reused from query to query (the
+	// caller holds s.mu); the result is the caller's own.
+	if cap(s.scratch) < len(s.rows) {
+		s.scratch = make([]*row, 0, len(s.rows)+len(s.rows)/2)
+	}
+	rows := s.scratch[:0]
 	for _, r := range s.rows {
 		if r.committed && !r.deleted && r.ChatID == chatID && r.ID > afterID {
 			rows = append(rows, r)
 		}
 	}
-	slices.SortFunc(rows, func(a, b *row) int {
-		if s.cfg.OrderByID {
-			return cmpInt(a.ID, b.ID)
-		}
-		if a.CreatedAt != b.CreatedAt {
-			return cmpInt(a.CreatedAt, b.CreatedAt)
-		}
-		return cmpInt(a.heap, b.heap)
-	})
+	if s.cfg.OrderByID {
+		slices.SortFunc(rows, byID)
+	} else {
+		slices.SortFunc(rows, byCreatedAt)
+	}
 	out := make([]Message, len(rows))
 	for i, r := range rows {
 		out[i] = r.Message
 	}
+	clear(rows)
+	s.scratch = rows[:0]
 	return out
+}
+
+// byID orders rows by ID; byCreatedAt by created_at, then by their place
+// in the table.
+func byID(a, b *row) int { return cmpInt(a.ID, b.ID) }
+
+func byCreatedAt(a, b *row) int {
+	if a.CreatedAt != b.CreatedAt {
+		return cmpInt(a.CreatedAt, b.CreatedAt)
+	}
+	return cmpInt(a.heap, b.heap)
 }
 
 func cmpInt(a, b int64) int {
@@ -232,7 +253,9 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 	if tick || s.clock == 0 {
 		s.clock++
 	}
-	tx := &memTx{s: s, start: s.clock, bumps: map[int64]int64{}}
+	tx := &memTx{s: s, start: s.clock}
+	tx.rows, tx.locks, tx.statuses = tx.rowsBuf[:0], tx.locksBuf[:0], tx.statusBuf[:0]
+	tx.bumps, tx.bumped, tx.touched = tx.bumpsBuf[:0], tx.bumpedBuf[:0], tx.touchedBuf[:0]
 	s.mu.Unlock()
 	err := fn(tx)
 	if err == nil {
@@ -246,9 +269,9 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 			s.commits = append(s.commits, r.ID)
 		}
 		// The bumps commit first: the AFTER trigger below reads them.
-		for _, id := range tx.bumped {
+		for i, id := range tx.bumped {
 			if ch := s.chats[id]; ch != nil {
-				ch.SnapshotVersion = tx.bumps[id]
+				ch.SnapshotVersion = tx.bumps[i]
 			}
 		}
 		for _, c := range tx.statuses {
@@ -314,25 +337,37 @@ func (s *MemStore) place(rows []*row) {
 	if len(rows) < 2 || s.cfg.OrderByID || s.cfg.InsertTimeCreatedAt {
 		return
 	}
+	// The lists of a usual commit (a few rows) stay on the stack.
+	var placesBuf [8]int64
+	var restBuf [8]*row
 	s.mu.Lock()
-	places := make([]int64, len(rows))
-	for i, r := range rows {
-		places[i] = r.heap
+	places := placesBuf[:0]
+	for _, r := range rows {
+		places = append(places, r.heap)
 	}
 	s.mu.Unlock()
-	rest := slices.Clone(rows)
+	rest := append(restBuf[:0], rows...)
+	tracing := s.rt.Tracing()
 	var order []int64
 	for len(rest) > 0 {
 		i := s.rt.Choose(len(rest))
-		order = append(order, rest[i].ID)
+		if tracing {
+			order = append(order, rest[i].ID)
+		}
 		s.mu.Lock()
 		rest[i].heap = places[len(rows)-len(rest)]
 		s.mu.Unlock()
 		rest = slices.Delete(rest, i, i+1)
 	}
-	if s.rt.Tracing() {
-		s.rt.Notef("commit: rows %v land in the table in the order %v (their created_at is the same)", ids2(rows), order)
+	if tracing {
+		s.notePlaces(rows, order)
 	}
+}
+
+// notePlaces notes the order a commit's rows landed in (a call of its own,
+// so that what it passes to Notef does not move place's lists to the heap).
+func (s *MemStore) notePlaces(rows []*row, order []int64) {
+	s.rt.Notef("commit: rows %v land in the table in the order %v (their created_at is the same)", ids2(rows), slices.Clone(order))
 }
 
 // observe sends e, from the db, with the table's state: the rows
@@ -378,12 +413,33 @@ type memTx struct {
 	edits    []edit
 	dequeued []QueuedMessage
 	locks    []*sched.Mutex
-	// bumps are the snapshot versions the transaction set, by chat
-	// (looked up by key only); bumped lists those chats in order.
-	bumps  map[int64]int64
+	// bumped lists the chats whose snapshot version the transaction set,
+	// in order, and bumps the versions it set, bumps[i] for bumped[i]: a
+	// transaction touches a chat or two, which a scan finds faster than a
+	// map is made.
+	bumps  []int64
 	bumped []int64
 	// touched lists the chats whose messages the transaction wrote.
 	touched []int64
+	// The first elements of the lists above, in the transaction itself
+	// (one allocation for a transaction of a usual size).
+	rowsBuf    [4]*row
+	locksBuf   [2]*sched.Mutex
+	statusBuf  [1]statusChange
+	bumpsBuf   [1]int64
+	bumpedBuf  [1]int64
+	touchedBuf [1]int64
+}
+
+// bumpOf returns the snapshot version the transaction set for the chat,
+// if it did.
+func (tx *memTx) bumpOf(chatID int64) (int64, bool) {
+	for i, id := range tx.bumped {
+		if id == chatID {
+			return tx.bumps[i], true
+		}
+	}
+	return 0, false
 }
 
 type statusChange struct {
@@ -407,7 +463,7 @@ func (tx *memTx) revisionLocked(chatID int64) int64 {
 	if !slices.Contains(tx.touched, chatID) {
 		tx.touched = append(tx.touched, chatID)
 	}
-	if v, ok := tx.bumps[chatID]; ok {
+	if v, ok := tx.bumpOf(chatID); ok {
 		return v
 	}
 	if c := tx.s.chats[chatID]; c != nil {
@@ -435,7 +491,7 @@ func (tx *memTx) LockChat(chatID int64) (Chat, error) {
 func (tx *memTx) chatLocked(c *chatRow) Chat {
 	out := c.Chat
 	out.PendingToolCalls = slices.Clone(c.PendingToolCalls)
-	if v, ok := tx.bumps[c.ID]; ok {
+	if v, ok := tx.bumpOf(c.ID); ok {
 		out.SnapshotVersion = v
 	}
 	return out
@@ -451,13 +507,15 @@ func (tx *memTx) BumpChatVersion(chatID int64) (int64, error) {
 	if c == nil {
 		return 0, fmt.Errorf("bump the version of chat %d: %w", chatID, ErrNotFound)
 	}
-	v, ok := tx.bumps[chatID]
-	if !ok {
-		v = c.SnapshotVersion
-		tx.bumped = append(tx.bumped, chatID)
+	for i, id := range tx.bumped {
+		if id == chatID {
+			tx.bumps[i]++
+			return tx.bumps[i], nil
+		}
 	}
-	v++
-	tx.bumps[chatID] = v
+	v := c.SnapshotVersion + 1
+	tx.bumped = append(tx.bumped, chatID)
+	tx.bumps = append(tx.bumps, v)
 	return v, nil
 }
 

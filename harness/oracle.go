@@ -3,7 +3,7 @@ package harness
 import (
 	"fmt"
 	"slices"
-	"strings"
+	"strconv"
 )
 
 // Property names a clause of the oracle (§7).
@@ -44,18 +44,26 @@ type Violation struct {
 }
 
 func (v Violation) String() string {
-	return fmt.Sprintf("%s: %s: %s %s", v.Subscriber, v.Property, idList(v.IDs), v.Detail)
+	// Built by hand, not by fmt: most schedules of a failing design end
+	// here.
+	return v.Subscriber + ": " + string(v.Property) + ": " + idList(v.IDs) + " " + v.Detail
 }
 
 func idList(ids []int64) string {
-	parts := make([]string, len(ids))
+	var b []byte
+	if len(ids) == 1 {
+		b = append(b, "message "...)
+	} else {
+		b = append(b, "messages "...)
+	}
 	for i, id := range ids {
-		parts[i] = fmt.Sprintf("#%d", id)
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, '#')
+		b = strconv.AppendInt(b, id, 10)
 	}
-	if len(parts) == 1 {
-		return "message " + parts[0]
-	}
-	return "messages " + strings.Join(parts, ", ")
+	return string(b)
 }
 
 // GroundTruth is what the oracle needs from the database once the run has
@@ -106,7 +114,7 @@ func Check(s *Subscriber, db GroundTruth) []Violation {
 //     stream's last epoch.
 func CheckClient(c *Client, db GroundTruth) []Violation {
 	view, read := c.View()
-	return judge(c.Name, c.ChatID, view, read, c.Streams(), c.Received(), db)
+	return judge(c.Name, c.ChatID, view, read, c.Streams(), c.receivedView(), db)
 }
 
 func judge(client string, chatID int64, view []int64, viewRead bool, streams []*Subscriber, received []Receipt, db GroundTruth) []Violation {
@@ -123,8 +131,12 @@ func judge(client string, chatID int64, view []int64, viewRead bool, streams []*
 		return append(list, id)
 	}
 	byStream := make([][]Receipt, len(streams))
-	for _, r := range received {
-		byStream[r.Stream] = append(byStream[r.Stream], r)
+	if len(streams) == 1 {
+		byStream[0] = received // every receipt is of stream 0
+	} else {
+		for _, r := range received {
+			byStream[r.Stream] = append(byStream[r.Stream], r)
+		}
 	}
 
 	// No phantom, judged at delivery; no resend below each stream's floor

@@ -227,11 +227,24 @@ func (l *listener) Wait() {
 	}
 }
 
+// notifyLabels holds the labels of publishes on the first chats'
+// channels, made once (read only).
+var notifyLabels = func() map[string]string {
+	m := make(map[string]string, len(chatChannels))
+	for _, ch := range chatChannels {
+		m[ch] = "pg_notify " + ch
+	}
+	return m
+}()
+
 // Publish sends n on channel: the notify commits at this scheduling point
 // and is queued, in commit order, on every listener of the channel.
 func (p *PubSub) Publish(channel string, n Notify) {
 	p.mu.LockRead() // a label made on first use commutes
-	label, ok := p.labels[channel]
+	label, ok := notifyLabels[channel]
+	if !ok {
+		label, ok = p.labels[channel]
+	}
 	if !ok {
 		if p.labels == nil {
 			p.labels = map[string]string{}

@@ -79,7 +79,21 @@ func (c Config) withDefaults() Config {
 }
 
 // ChatChannel is the pubsub channel of a chat's stream notifies.
-func ChatChannel(chatID int64) string { return "chat:" + strconv.FormatInt(chatID, 10) }
+func ChatChannel(chatID int64) string {
+	if chatID >= 0 && chatID < int64(len(chatChannels)) {
+		return chatChannels[chatID]
+	}
+	return "chat:" + strconv.FormatInt(chatID, 10)
+}
+
+// chatChannels holds the channel names of the first chat IDs, made once:
+// a run names its chats' channels at every publish.
+var chatChannels = func() (out [16]string) {
+	for i := range out {
+		out[i] = "chat:" + strconv.Itoa(i)
+	}
+	return out
+}()
 
 // Replica is one server replica: its per-chat stream state, its writers and
 // its subscribers. Replicas share the store and the pubsub, never caches.
@@ -110,8 +124,8 @@ type stream struct {
 // NewReplica returns a replica over a store and a pubsub.
 func NewReplica(rt *sched.Runtime, name string, store Store, ps Notifier, cfg Config) *Replica {
 	r := &Replica{Name: name, rt: rt, store: store, ps: ps, cfg: cfg.withDefaults(),
-		streams: map[int64]*stream{}, producerLocks: map[int64]*sched.Mutex{},
-		wake: sched.NewQueue[int64](rt, name+" worker wake", 1)}
+		streams: map[int64]*stream{},
+		wake:    sched.NewQueue[int64](rt, name+" worker wake", 1)}
 	r.mu.init(rt, shared(rt, name))
 	return r
 }
@@ -140,6 +154,9 @@ func (r *Replica) producerLock(chatID int64) *sched.Mutex {
 	m := r.producerLocks[chatID]
 	if m == nil {
 		m = sched.NewMutex(r.rt, fmt.Sprintf("%s chat-%d publish", r.Name, chatID))
+		if r.producerLocks == nil { // made on first use: most designs take no producer lock
+			r.producerLocks = map[int64]*sched.Mutex{}
+		}
 		r.producerLocks[chatID] = m
 	}
 	return m

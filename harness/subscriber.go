@@ -88,6 +88,9 @@ type Subscriber struct {
 	out      []Event
 	outCap   int
 	draining bool
+	// spare is the client's last read, handed back (recycle) to hold the
+	// next events: one list per stream instead of one per read.
+	spare []Event
 }
 
 // SubscribeAuthorized subscribes to a chat's stream on this replica (§5):
@@ -314,6 +317,9 @@ func (s *Subscriber) send(ev Event) bool {
 			return false
 		}
 		if len(s.out) < s.outCap || s.draining {
+			if s.out == nil {
+				s.out = make([]Event, 0, min(s.outCap, initialEvents))
+			}
 			s.out = append(s.out, ev)
 			s.mu.Unlock()
 			return true
@@ -324,14 +330,32 @@ func (s *Subscriber) send(ev Event) bool {
 	}
 }
 
-// take is the client reading: every event sent so far, in order.
+// initialEvents is the room a stream's lists of events and deliveries
+// start with: about what a short run sends, in one allocation.
+const initialEvents = 8
+
+// take is the client reading: every event sent so far, in order. The
+// client hands the list back with recycle once it has read it.
 func (s *Subscriber) take() []Event {
 	s.mu.Lock()
 	evs := s.out
-	s.out = nil
+	s.out, s.spare = s.spare, nil
 	s.mu.Unlock()
 	s.room.Offer(struct{}{})
 	return evs
+}
+
+// recycle takes back a list take returned, read and no longer used.
+func (s *Subscriber) recycle(evs []Event) {
+	if cap(evs) == 0 {
+		return
+	}
+	clear(evs)
+	s.mu.Lock()
+	if s.spare == nil {
+		s.spare = evs[:0]
+	}
+	s.mu.Unlock()
 }
 
 // drain makes every send from now on go through: the client reads
@@ -374,7 +398,9 @@ func (s *Subscriber) deliver(m Message, via string) {
 		s.snapshot = append(s.snapshot, d)
 		s.deliveries = append(s.deliveries, d)
 		s.mu.Unlock()
-		s.note("deliver #%d via %s", m.ID, via)
+		if s.rt.Tracing() {
+			s.note("deliver #%d via %s", m.ID, via)
+		}
 		s.observeDelivery(m.ID, via)
 		return
 	}
@@ -382,6 +408,9 @@ func (s *Subscriber) deliver(m Message, via string) {
 		return
 	}
 	s.mu.Lock()
+	if s.deliveries == nil {
+		s.deliveries = make([]Delivery, 0, initialEvents)
+	}
 	s.deliveries = append(s.deliveries, d)
 	s.mu.Unlock()
 	if s.rt.Tracing() {

@@ -3,6 +3,7 @@ package harness
 import (
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/interleave/interleave/sched"
 )
@@ -42,7 +43,7 @@ func (wl Workload) Body(s Design, out *Outcome) func(rt *sched.Runtime) {
 		if out != nil {
 			out.World, out.Violations = w, vs
 		}
-		w.FailOnViolations(vs)
+		w.failOnReturn(vs) // the body's last act
 	}
 }
 
@@ -89,19 +90,22 @@ func PromoteWhileRequiresAction(p PromoteParams) Workload {
 		chat = 1
 	}
 	var promoted, synthetic []int64
+	// What every run seeds, made once: the store copies the chat's tool
+	// calls before it changes them, and never changes a seeded message.
+	var toolCalls []string
+	for i := 0; i < calls; i++ {
+		toolCalls = append(toolCalls, fmt.Sprintf("call-%d", i+1))
+	}
+	seeded := []Message{
+		{Role: RoleUser, Content: "run the tools"},
+		{Role: RoleAssistant, Content: fmt.Sprintf("calling %d tools", calls)},
+	}
 	return Workload{
 		Name: "promote-while-requires-action",
 		Setup: func(w *World, s Design) {
 			promoted, synthetic = nil, nil
 			r := w.Replicas[0]
-			var toolCalls []string
-			for i := 0; i < calls; i++ {
-				toolCalls = append(toolCalls, fmt.Sprintf("call-%d", i+1))
-			}
-			history := seed(w, Chat{ID: chat, Status: StatusRequiresAction, PendingToolCalls: toolCalls}, []Message{
-				{Role: RoleUser, Content: "run the tools"},
-				{Role: RoleAssistant, Content: fmt.Sprintf("calling %d tools", calls)},
-			})
+			history := seed(w, Chat{ID: chat, Status: StatusRequiresAction, PendingToolCalls: toolCalls}, seeded)
 			q := w.Seeder.Queue(chat, "actually, do this instead")
 			after := p.After
 			if after == 0 {
@@ -126,12 +130,25 @@ func PromoteWhileRequiresAction(p PromoteParams) Workload {
 			for _, id := range synthetic {
 				if len(promoted) == 1 && at(id) > at(promoted[0]) {
 					return []Violation{{Subscriber: "store", Property: HistoryOrder, IDs: []int64{id, promoted[0]},
-						Detail: fmt.Sprintf("synthetic tool row comes after the promoted user row in history %v", pos)}}
+						Detail: "synthetic tool row comes after the promoted user row in history " + int64sText(pos)}}
 				}
 			}
 			return nil
 		},
 	}
+}
+
+// int64sText is ids as fmt's %v prints them, "[1 2 3]", without fmt:
+// a failing design fails most schedules here.
+func int64sText(ids []int64) string {
+	b := []byte{'['}
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, ']'))
 }
 
 // seed creates a chat with committed history through the world's seeder

@@ -1,7 +1,7 @@
 package harness
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/interleave/interleave/sched"
@@ -63,6 +63,10 @@ type World struct {
 	streams []*Subscriber
 	closing bool // Settle is closing the streams
 	settled bool
+	// The first elements of the lists above, in the world itself.
+	writersBuf, workersBuf [4]*sched.Task
+	clientsBuf             [2]*Client
+	streamsBuf             [2]*Subscriber
 }
 
 // NewWorld builds a world in the run of rt. With a strategy that is
@@ -71,6 +75,8 @@ func NewWorld(rt *sched.Runtime, cfg WorldConfig) *World {
 	w := &World{RT: rt, PubSub: cfg.PubSub, Store: cfg.Store, Truth: cfg.Truth, Seeder: cfg.Seeder,
 		oracle: cfg.Oracle, checkOrder: cfg.DB.OrderByID || cfg.CheckOrder}
 	w.mu.init(rt, shared(rt, "world"))
+	w.writers, w.workers = w.writersBuf[:0], w.workersBuf[:0]
+	w.clients, w.streams = w.clientsBuf[:0], w.streamsBuf[:0]
 	if w.PubSub == nil {
 		ps := NewPubSub(rt)
 		ps.QueueSize = cfg.PubSubQueue
@@ -84,12 +90,27 @@ func NewWorld(rt *sched.Runtime, cfg WorldConfig) *World {
 	}
 	n := max(cfg.Replicas, 1)
 	for i := 0; i < n; i++ {
-		r := NewReplica(rt, fmt.Sprintf("replica%d", i+1), w.Store, w.PubSub, cfg.Config)
+		r := NewReplica(rt, replicaName(i+1), w.Store, w.PubSub, cfg.Config)
 		r.obs = cfg.Observer
 		w.Replicas = append(w.Replicas, r)
 	}
 	return w
 }
+
+// replicaName is the name of the replica numbered n from 1: "replica1".
+func replicaName(n int) string {
+	if n < len(replicaNames) {
+		return replicaNames[n]
+	}
+	return "replica" + strconv.Itoa(n)
+}
+
+var replicaNames = func() (out [8]string) {
+	for i := range out {
+		out[i] = "replica" + strconv.Itoa(i)
+	}
+	return out
+}()
 
 // ConfigFor returns cfg with ProducerLock and Hints set as the design
 // asks.
@@ -156,9 +177,15 @@ func (w *World) Subscribers() []*Subscriber {
 
 // Clients returns the clients, in the order they connected.
 func (w *World) Clients() []*Client {
+	return append([]*Client(nil), w.clientsView()...)
+}
+
+// clientsView is Clients without a copy, for the world's own loops: the
+// list is only ever appended to, so what it held stays as it was.
+func (w *World) clientsView() []*Client {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return append([]*Client(nil), w.clients...)
+	return w.clients[:len(w.clients):len(w.clients)]
 }
 
 // Settle brings the world to rest: it waits for the writers, then stops
@@ -179,18 +206,18 @@ func (w *World) Settle() {
 	w.RT.JoinAll(w.workers...)
 	// The clients read everything from now on, so that no stream stays
 	// blocked on a full channel while the listeners drain.
-	for _, c := range w.Clients() {
+	for _, c := range w.clientsView() {
 		c.settle()
 	}
 	w.PubSub.Close()
 	w.mu.Lock()
 	w.closing = true
-	streams := append([]*Subscriber(nil), w.streams...)
+	streams := w.streams[:len(w.streams):len(w.streams)] // only ever appended to
 	w.mu.Unlock()
 	for _, s := range streams {
 		s.close()
 	}
-	for _, c := range w.Clients() {
+	for _, c := range w.clientsView() {
 		c.finish()
 	}
 }
@@ -200,7 +227,7 @@ func (w *World) Settle() {
 func (w *World) Check() []Violation {
 	w.Settle()
 	var out []Violation
-	for _, c := range w.Clients() {
+	for _, c := range w.clientsView() {
 		o := w.oracle
 		if o == "" {
 			o = OracleOf(c.Strategy)
@@ -217,12 +244,24 @@ func (w *World) Check() []Violation {
 // FailOnViolations ends the run with an assertion failure listing the
 // violations, if any.
 func (w *World) FailOnViolations(vs []Violation) {
-	if len(vs) == 0 {
-		return
+	if len(vs) > 0 {
+		w.RT.Failf("oracle: %s", violationsText(vs))
 	}
+}
+
+// failOnReturn is FailOnViolations for the last act of a run's main task
+// (sched.Runtime.FailfOnReturn): the same failure, when the task returns,
+// and the task's goroutine stays in the run's pool.
+func (w *World) failOnReturn(vs []Violation) {
+	if len(vs) > 0 {
+		w.RT.FailfOnReturn("oracle: %s", violationsText(vs))
+	}
+}
+
+func violationsText(vs []Violation) string {
 	parts := make([]string, len(vs))
 	for i, v := range vs {
 		parts[i] = v.String()
 	}
-	w.RT.Failf("oracle: %s", strings.Join(parts, "; "))
+	return strings.Join(parts, "; ")
 }

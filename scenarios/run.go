@@ -273,18 +273,34 @@ func ExploreContext(ctx context.Context, sp Spec, budget int, stopAtFirst bool, 
 			wl = run.workload()
 			strat = run.strategyFor(wl, &pool)
 		}
-		r := runSeed(run, wl, strat, &pool)
+		// The schedule's metadata is recorded only for a run someone
+		// sees: most runs pass and are dropped.
+		r := runWith(run, wl, strat, &pool)
 		er.Schedules++
 		er.Steps += r.Steps
 		if r.Failure == nil {
+			pool.Reuse(r.Schedule) // dropped: the next run records in its memory
 			continue
 		}
 		er.Failures++
 		if er.FirstFailure < 0 {
 			er.FirstFailure = i
+			// The same schedule again, with its trace: what Run(run)
+			// does, on this exploration's pool.
 			run.Trace = true
-			er.First = Run(run)
+			if fixedWL != nil && run.Search.Kind == "pct" {
+				strat = sched.PCT(run.Seed, run.Search.Depth, steps)
+			} else {
+				strat = run.strategyFor(wl, &pool)
+			}
+			pool.Reuse(r.Schedule) // replaced by the traced run's
+			er.First = runSeed(run, wl, strat, &pool)
 			r = er.First
+		} else if onFailure != nil {
+			r.WorkloadSeed = run.Seed
+			r.record(seedOrigin(run.Search, run.Seed))
+		} else {
+			pool.Reuse(r.Schedule) // a later failure nobody sees
 		}
 		if onFailure != nil {
 			onFailure(r)
@@ -311,7 +327,7 @@ func exploreDFS(ctx context.Context, sp Spec, budget int, stopAtFirst bool, er *
 		run := sp
 		run.Seed = int64(er.Schedules)
 		run.Trace = false
-		r := runSeed(run, wl, sched.Started(dfs), pool)
+		r := runWith(run, wl, sched.Started(dfs), pool)
 		er.Schedules++
 		if r.Pruned {
 			er.Pruned++
@@ -327,6 +343,9 @@ func exploreDFS(ctx context.Context, sp Spec, budget int, stopAtFirst bool, er *
 			run.Trace = true
 			traced := runSeed(run, wl, sched.Replay(r.Schedule), pool)
 			er.First, r = traced, traced
+		} else if onFailure != nil {
+			r.WorkloadSeed = run.Seed
+			r.record(seedOrigin(run.Search, run.Seed))
 		}
 		if onFailure != nil {
 			onFailure(r)

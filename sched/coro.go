@@ -176,6 +176,9 @@ func newWorker(sw *switchboard, pool *Pool) *worker {
 	w.parked = &w.own
 	w.own.next, _ = iter.Pull(func(yield func(struct{}) bool) {
 		w.own.yield = yield
+		if pool != nil {
+			growStack() // see pool.go
+		}
 		w.main()
 	})
 	// The stop function is never needed: every worker's coroutine runs to

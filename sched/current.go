@@ -53,10 +53,7 @@ func UseCurrent() { currentUsed.Store(true) }
 // by Current while fn runs.
 func (rt *Runtime) tagged(name string, fn func()) func() {
 	if !currentUsed.Load() {
-		if rt.wild == nil {
-			return func() { rt.beat(); fn() }
-		}
-		return fn
+		return fn // under control, runTask counts the task's first beat
 	}
 	// The label set is made here, on the starting side; the new goroutine
 	// only installs it and registers, in a call of its own, so that the
@@ -79,7 +76,6 @@ func (rt *Runtime) tag(labels context.Context) unsafe.Pointer {
 	tg := &taskTag{rt: rt}
 	if rt.wild == nil {
 		tg.t = rt.cur
-		rt.beat()
 	}
 	tasksByTag.Store(key, tg)
 	return key

@@ -7,8 +7,9 @@ package sched
 // such as Explore, uses one Pool for all of them and closes it at the end.
 //
 // A goroutine returns to the pool when its task returns or panics; one
-// whose task ends by runtime.Goexit (t.FailNow, or the unwinding of a
-// failed run) exits. Between runs, the pool's goroutines wait, parked, until
+// whose task ends by runtime.Goexit (t.FailNow, Runtime.Failf, or the
+// unwinding of a failed run) exits: a check at a task's end that fails the
+// run keeps the goroutine with Runtime.FailfOnReturn. Between runs, the pool's goroutines wait, parked, until
 // the next run or Close.
 //
 // A Pool may be used by one run at a time; one used from a goroutine locked
@@ -26,6 +27,24 @@ type Pool struct {
 	// choices and tasks are the number of choices the last run made and
 	// of tasks it started.
 	choices, tasks int
+	// spareChoices is the memory of a schedule handed back (Reuse), for
+	// the next run's choices.
+	spareChoices []Choice
+}
+
+// Reuse hands back the schedule of a run of the pool that nobody will read
+// again, so that a later run records its choices in the same memory: for a
+// loop that keeps the schedules of few of its runs, such as an
+// exploration, which keeps those that fail. The schedule must not be used
+// afterwards (its choices are cleared).
+func (p *Pool) Reuse(s *Schedule) {
+	if s == nil {
+		return
+	}
+	if cap(s.Choices) > cap(p.spareChoices) {
+		p.spareChoices = s.Choices[:0]
+	}
+	s.Choices = nil
 }
 
 // Close ends the pool's goroutines and returns once they have exited. The
@@ -59,3 +78,23 @@ func (p *Pool) get() *worker {
 	p.idle = p.idle[:len(p.idle)-1]
 	return w
 }
+
+// workerStack is the stack a pool's new goroutine grows to before its
+// first task: about what the tasks of the harness's chat model reach.
+const workerStack = 16 << 10
+
+// growStack grows the calling goroutine's stack to workerStack at once,
+// while it holds a few frames: a goroutine grown in steps by its task
+// copies the task's deep stack each time, some 25,000 instructions a
+// copy. A pool makes new goroutines when a run's task ended by Goexit (its
+// goroutine exits): the main task of every run that fails an assertion
+// (Runtime.Failf).
+//
+//go:noinline
+func growStack() {
+	var frame [workerStack]byte
+	keep(frame[:])
+}
+
+//go:noinline
+func keep([]byte) {}

@@ -86,6 +86,9 @@ type task struct {
 	joinLabel  string
 	// h is the task's handle, returned by Go.
 	h Task
+	// failOnReturn is the failure FailfOnReturn set, made when the task's
+	// function returns.
+	failOnReturn *Failure
 	// wild mode
 	doneCh chan struct{}
 }
@@ -198,7 +201,11 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 	} else {
 		rt.por, _ = opts.Strategy.(*DPORStrategy)
 	}
-	rt.schedule.Choices = make([]Choice, 0, choices)
+	if p := rt.pool; p != nil && cap(p.spareChoices) >= choices {
+		rt.schedule.Choices, p.spareChoices = p.spareChoices[:0], nil
+	} else {
+		rt.schedule.Choices = make([]Choice, 0, choices)
+	}
 	rt.tasks = make([]*task, 0, tasks)
 	res := &Result{Schedule: &rt.schedule}
 	calibrate(opts.Strategy, body, opts.MaxSteps)
@@ -312,12 +319,16 @@ func (rt *Runtime) taskMain(t *task) {
 	if !rt.aborted { // a task never picked before the run failed does not run
 		rt.runTask(t)
 	}
+	if f := t.failOnReturn; f != nil && !rt.aborted {
+		rt.fail(f) // FailfOnReturn: as a Failf would have, before the task ends
+	}
 	t.ended = true
 	rt.finish(t)
 }
 
 func (rt *Runtime) runTask(t *task) {
 	defer rt.taskPanic(t)
+	rt.beat() // the task starts: a beat for the stall watchdog
 	t.fn()
 }
 
@@ -899,6 +910,21 @@ func (rt *Runtime) Failf(format string, args ...any) {
 	}
 	rt.fail(&Failure{Kind: Assertion, Task: rt.cur.name, Msg: msg})
 	runtime.Goexit()
+}
+
+// FailfOnReturn is Failf made when the calling task's function returns:
+// the run then fails just as if the task had called Failf last, with the
+// message formatted now. A task that checks its properties at its very end
+// can use it to let its goroutine go back to the run's Pool (Options.Pool):
+// Failf ends the task's goroutine by runtime.Goexit, and a new one must be
+// started (and its stack grown) for a later run. If the task panics or the
+// run fails before the function returns, that failure is the run's. In wild
+// mode it is Failf.
+func (rt *Runtime) FailfOnReturn(format string, args ...any) {
+	if rt.wild != nil || rt.aborted {
+		rt.Failf(format, args...)
+	}
+	rt.cur.failOnReturn = &Failure{Kind: Assertion, Task: rt.cur.name, Msg: fmt.Sprintf(format, args...)}
 }
 
 // assertion is the panic value of Failf in wild mode.

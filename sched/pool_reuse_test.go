@@ -1,0 +1,94 @@
+package sched_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/interleave/interleave/sched"
+)
+
+// checkAtEnd is a run whose main task starts two tasks that race on a
+// counter, joins them and, as its last act, fails when an update was lost:
+// with Failf, or with FailfOnReturn.
+func checkAtEnd(onReturn bool) func(rt *sched.Runtime) {
+	return func(rt *sched.Runtime) {
+		n := 0
+		inc := func() {
+			v := n
+			rt.Yield("between read and write")
+			n = v + 1
+		}
+		rt.JoinAll(rt.Go("a", inc), rt.Go("b", inc))
+		if n != 2 {
+			if onReturn {
+				rt.FailfOnReturn("lost update: n = %d", n)
+			} else {
+				rt.Failf("lost update: n = %d", n)
+			}
+		}
+	}
+}
+
+func TestFailfOnReturnFailsAsFailfDoes(t *testing.T) {
+	failed := 0
+	for seed := int64(1); seed <= 30; seed++ {
+		var pool, failfPool sched.Pool
+		want := sched.Run(checkAtEnd(false), sched.Options{Strategy: sched.Random(seed), Trace: true, Pool: &failfPool})
+		got := sched.Run(checkAtEnd(true), sched.Options{Strategy: sched.Random(seed), Trace: true, Pool: &pool})
+		if want.Failure == nil {
+			require.Nil(t, got.Failure, "seed %d", seed)
+		} else {
+			failed++
+			require.NotNil(t, got.Failure, "seed %d", seed)
+			require.Equal(t, sched.Assertion, got.Failure.Kind)
+			require.Equal(t, want.Failure.Msg, got.Failure.Msg)
+			require.Equal(t, want.Failure.Task, got.Failure.Task)
+			require.Equal(t, want.Failure.Step, got.Failure.Step)
+			// The main task's goroutine went back to the pool with the
+			// others': nothing ended by Goexit.
+			require.Equal(t, 3, pool.Idle(), "seed %d", seed)
+			require.Equal(t, 2, failfPool.Idle(), "seed %d: Failf's goroutine exits", seed)
+		}
+		require.Equal(t, want.Steps, got.Steps)
+		require.Equal(t, want.Schedule.String(), got.Schedule.String())
+		require.Equal(t, want.Trace.Hash(), got.Trace.Hash(), "seed %d", seed)
+		pool.Close()
+		failfPool.Close()
+	}
+	require.Positive(t, failed, "no seed lost the update: the test checks nothing")
+}
+
+func TestFailfOnReturnAfterAPanicIsThePanic(t *testing.T) {
+	res := sched.Run(func(rt *sched.Runtime) {
+		rt.FailfOnReturn("never reported")
+		panic("boom")
+	}, sched.Options{})
+	require.NotNil(t, res.Failure)
+	require.Equal(t, sched.Panic, res.Failure.Kind)
+}
+
+func TestFailfOnReturnInWildModeIsFailf(t *testing.T) {
+	res := sched.RunWild(func(rt *sched.Runtime) {
+		rt.FailfOnReturn("at once: %d", 7)
+		panic("not reached")
+	}, sched.WildOptions{})
+	require.NotNil(t, res.Failure)
+	require.Equal(t, sched.Assertion, res.Failure.Kind)
+	require.Equal(t, "at once: 7", res.Failure.Msg)
+}
+
+func TestPoolReuseRecordsTheNextRunInTheSameMemory(t *testing.T) {
+	var pool sched.Pool
+	defer pool.Close()
+	first := sched.Run(checkAtEnd(false), sched.Options{Strategy: sched.Random(3), Pool: &pool})
+	require.NotEmpty(t, first.Schedule.Choices)
+	mem := &first.Schedule.Choices[:1][0]
+	pool.Reuse(first.Schedule)
+	require.Nil(t, first.Schedule.Choices, "a schedule handed back is cleared")
+
+	fresh := sched.Run(checkAtEnd(false), sched.Options{Strategy: sched.Random(4)})
+	again := sched.Run(checkAtEnd(false), sched.Options{Strategy: sched.Random(4), Pool: &pool})
+	require.Equal(t, fresh.Schedule.String(), again.Schedule.String())
+	require.Same(t, mem, &again.Schedule.Choices[:1][0], "the run recorded its choices where the last one did")
+}

@@ -97,6 +97,19 @@ type listener struct {
 	inFlight  []Item // the notifies queued, kept only when observed
 }
 
+// publishedCount is the count of publishes, to partial-order reduction.
+var publishedCount = part{"pubsub", "published"}
+
+// declareTail and declareHead declare, to partial-order reduction, an
+// access to the listener's queue of notifies as the publishes see it (its
+// tail: queued, failed, dropNext) or as the listener task sees it (its
+// head: what it takes out, cancelled). Like a sched.Queue's, the two
+// commute while the queue is not close to full; a publish that finds it so
+// reads the head too. Callers hold PubSub.mu.
+func (l *listener) declareTail(mode sched.AccessMode) { l.ps.mu.declare(part{l.name, "tail"}, mode) }
+
+func (l *listener) declareHead(mode sched.AccessMode) { l.ps.mu.declare(part{l.name, "head"}, mode) }
+
 type pubsubItem struct {
 	n   Notify
 	err error
@@ -139,7 +152,8 @@ func (p *PubSub) Subscribe(name, channel string, cb func(Notify, error)) Subscri
 			if !ok {
 				return
 			}
-			p.mu.Lock()
+			p.mu.LockParts()
+			l.declareHead(sched.Write)
 			if it.err == nil {
 				l.queued--
 			}
@@ -206,6 +220,8 @@ func (l *listener) Cancel() {
 		return
 	}
 	l.cancelled = true
+	l.declareHead(sched.Write)
+	l.declareTail(sched.Write)
 	p.listeners = slices.DeleteFunc(p.listeners, func(x *listener) bool { return x == l })
 	closeIt := !l.closed
 	l.closed = true
@@ -241,12 +257,22 @@ func (p *PubSub) Publish(channel string, n Notify) {
 	}
 	p.mu.Unlock()
 	p.rt.Yield(label)
-	p.mu.Lock()
+	// A publish reads the list of listeners, and changes only the
+	// listeners of its channel: publishes on other channels, and the
+	// listeners taking notifies out of queues that are not close to full,
+	// commute with it (see listener.declareHead). Publishes commute with
+	// each other as far as the count goes: Published writes it.
+	p.mu.LockRead()
+	p.mu.declare(publishedCount, sched.Read)
 	p.published++
 	var deliver, fail []*listener
 	for _, l := range p.listeners {
 		if l.channel != channel || l.failed {
 			continue
+		}
+		l.declareTail(sched.Write)
+		if l.queued >= p.queueSize()-1 {
+			l.declareHead(sched.Read)
 		}
 		if l.dropNext || l.queued >= p.queueSize() {
 			l.dropNext, l.failed = false, true
@@ -282,7 +308,8 @@ func (p *PubSub) Publish(channel string, n Notify) {
 // DropNext implements Disrupter.
 func (p *PubSub) DropNext(sub Subscription) {
 	l := sub.(*listener)
-	p.mu.Lock()
+	p.mu.LockParts()
+	l.declareTail(sched.Write)
 	l.dropNext = true
 	p.mu.Unlock()
 }
@@ -294,9 +321,10 @@ func (p *PubSub) DropNext(sub Subscription) {
 func (p *PubSub) Reconnect(subs ...Subscription) {
 	p.rt.Yield("pubsub: listener reconnect")
 	var fail []*listener
-	p.mu.Lock()
+	p.mu.LockRead()
 	for _, sub := range subs {
 		l := sub.(*listener)
+		l.declareTail(sched.Write)
 		if l.cancelled || l.failed || p.closed {
 			continue
 		}
@@ -322,6 +350,8 @@ func (p *PubSub) Close() {
 	p.closed = true
 	for _, l := range ls {
 		l.closed = true
+		l.declareHead(sched.Write)
+		l.declareTail(sched.Write)
 	}
 	p.mu.Unlock()
 	var tasks []*sched.Task
@@ -334,7 +364,7 @@ func (p *PubSub) Close() {
 
 // Published returns how many notifies were published.
 func (p *PubSub) Published() int {
-	p.mu.LockRead()
+	p.mu.LockAs(publishedCount, sched.Write)
 	defer p.mu.Unlock()
 	return p.published
 }

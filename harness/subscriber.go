@@ -348,7 +348,7 @@ func (s *Subscriber) drain() {
 // This model's subscriber takes durable messages only from the merge, so a
 // fan-out event is counted, not delivered.
 func (s *Subscriber) fanOut(Message) bool {
-	s.mu.Lock()
+	s.mu.LockAs(part{s.Name, "live"}, sched.Write)
 	defer s.mu.Unlock()
 	if s.live >= s.replica.cfg.FanOutQueue {
 		return false

@@ -14,8 +14,8 @@ import (
 
 // finalState is what a run ends with, as far as it does not depend on step
 // numbers (which differ between schedules that are one trace): each
-// stream's deliveries, the store's commit order, and the violations (their
-// subscriber, property and IDs).
+// stream's deliveries, each chat's commit order (commits to different
+// chats commute), and the violations (their subscriber, property and IDs).
 func finalState(out *harness.Outcome, f *sched.Failure) string {
 	var b strings.Builder
 	if out.World != nil {
@@ -23,7 +23,16 @@ func finalState(out *harness.Outcome, f *sched.Failure) string {
 			fmt.Fprintf(&b, "%s:%v ", s.Name, s.DeliveredIDs())
 		}
 		if ms, ok := out.World.Store.(*harness.MemStore); ok {
-			fmt.Fprintf(&b, "commits:%v ", ms.CommitOrder())
+			var chats []int64
+			for _, id := range ms.CommitOrder() {
+				if c := ms.ChatOf(id); !slices.Contains(chats, c) {
+					chats = append(chats, c)
+				}
+			}
+			slices.Sort(chats)
+			for _, c := range chats {
+				fmt.Fprintf(&b, "chat %d commits:%v ", c, ms.CommitOrderOf(c))
+			}
 		}
 	}
 	for _, v := range out.Violations {

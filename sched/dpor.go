@@ -183,6 +183,7 @@ func (s *DPORStrategy) Next(d *Decision) (int, error) {
 	// Every task that may run here within the bound has been explored
 	// from here, with this run's steps since: nothing new lies ahead.
 	s.nodes = s.nodes[:i]
+	s.pruned++
 	return 0, errPruned
 }
 
@@ -253,6 +254,7 @@ func (s *DPORStrategy) begin(t TaskID, runnable []TaskID, current bool) error {
 		n := s.newNode(i, runnable, current)
 		if asleep(n.sleep, t) {
 			s.nodes = s.nodes[:i]
+			s.pruned++
 			return errPruned
 		}
 		n.chosen = t
@@ -411,8 +413,22 @@ func (s *DPORStrategy) analyze() {
 		if segStart >= 0 {
 			join(C, sc.segVC[segStart:int(segStart)+T])
 		}
+		// An await orders j after the write that enabled it, and is
+		// no race: j could not have come first.
+		for _, a := range e.acc {
+			if a.mode&await == 0 {
+				continue
+			}
+			if oi, ok := sc.objIdx[a.key]; ok && sc.objs[oi].lastW >= 0 {
+				w := int(sc.objs[oi].lastW)
+				join(C, sc.vc[w*T:(w+1)*T])
+			}
+		}
 		sc.cands = sc.cands[:0]
 		for _, a := range e.acc {
+			if a.mode&(Read|Write) == 0 {
+				continue
+			}
 			oi, ok := sc.objIdx[a.key]
 			if !ok {
 				continue
@@ -443,6 +459,9 @@ func (s *DPORStrategy) analyze() {
 		C[p] = sc.counts[p]
 		sc.last[p] = int32(j)
 		for _, a := range e.acc {
+			if a.mode&(Read|Write) == 0 {
+				continue
+			}
 			oi, ok := sc.objIdx[a.key]
 			if !ok {
 				oi = int32(len(sc.objs))

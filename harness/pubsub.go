@@ -100,6 +100,14 @@ type listener struct {
 // publishedCount is the count of publishes, to partial-order reduction.
 var publishedCount = part{"pubsub", "published"}
 
+// channelListeners names, to partial-order reduction, the listeners of a
+// channel: the part of the list a publish on it reads.
+func channelListeners(channel string) part { return part{"pubsub listeners", channel} }
+
+// publishLabels is the labels of the publishes, to partial-order
+// reduction: apart from the listeners.
+var publishLabels = part{"pubsub", "labels"}
+
 // declareTail and declareHead declare, to partial-order reduction, an
 // access to the listener's queue of notifies as the publishes see it (its
 // tail: queued, failed, dropNext) or as the listener task sees it (its
@@ -136,9 +144,11 @@ func (p *PubSub) Subscribe(name, channel string, cb func(Notify, error)) Subscri
 	l := &listener{name: name, channel: channel, ps: p, cb: cb,
 		pending: sched.NewQueue[pubsubItem](p.rt, name+" queue", p.queueSize()+1)}
 	// The task starts under the mutex (starting a task is not a scheduling
-	// point), so that Close, which joins it, finds it.
-	p.mu.Lock()
+	// point), so that Close, which joins it, finds it. It reads whether
+	// the pubsub is closed, and adds to its channel's listeners.
+	p.mu.LockRead()
 	defer p.mu.Unlock()
+	p.mu.declare(channelListeners(channel), sched.Write)
 	if p.closed {
 		// Nothing more will be published: a listener would deliver
 		// nothing.
@@ -214,14 +224,16 @@ func (l *listener) queueField() Field {
 // Cancel implements Subscription.
 func (l *listener) Cancel() {
 	p := l.ps
-	p.mu.Lock()
+	p.mu.LockParts()
+	l.declareHead(sched.Write)
 	if l.cancelled {
 		p.mu.Unlock()
 		return
 	}
 	l.cancelled = true
-	l.declareHead(sched.Write)
 	l.declareTail(sched.Write)
+	p.mu.declare(channelListeners(l.channel), sched.Write)
+	p.mu.declare(part{l.name, "closed"}, sched.Write)
 	p.listeners = slices.DeleteFunc(p.listeners, func(x *listener) bool { return x == l })
 	closeIt := !l.closed
 	l.closed = true
@@ -246,7 +258,7 @@ func (l *listener) Wait() {
 // Publish sends n on channel: the notify commits at this scheduling point
 // and is queued, in commit order, on every listener of the channel.
 func (p *PubSub) Publish(channel string, n Notify) {
-	p.mu.LockRead() // a label made on first use commutes
+	p.mu.LockAs(publishLabels, sched.Read) // a label made on first use commutes
 	label, ok := p.labels[channel]
 	if !ok {
 		if p.labels == nil {
@@ -262,7 +274,7 @@ func (p *PubSub) Publish(channel string, n Notify) {
 	// listeners taking notifies out of queues that are not close to full,
 	// commute with it (see listener.declareHead). Publishes commute with
 	// each other as far as the count goes: Published writes it.
-	p.mu.LockRead()
+	p.mu.LockAs(channelListeners(channel), sched.Read)
 	p.mu.declare(publishedCount, sched.Read)
 	p.published++
 	var deliver, fail []*listener
@@ -324,6 +336,7 @@ func (p *PubSub) Reconnect(subs ...Subscription) {
 	p.mu.LockRead()
 	for _, sub := range subs {
 		l := sub.(*listener)
+		l.declareHead(sched.Read)
 		l.declareTail(sched.Write)
 		if l.cancelled || l.failed || p.closed {
 			continue
@@ -350,8 +363,8 @@ func (p *PubSub) Close() {
 	p.closed = true
 	for _, l := range ls {
 		l.closed = true
-		l.declareHead(sched.Write)
-		l.declareTail(sched.Write)
+		p.mu.declare(channelListeners(l.channel), sched.Write)
+		p.mu.declare(part{l.name, "closed"}, sched.Write)
 	}
 	p.mu.Unlock()
 	var tasks []*sched.Task

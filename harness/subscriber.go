@@ -131,7 +131,7 @@ func (r *Replica) listen(name string, chatID int64, cur Cursor, strategy Design)
 	st.mu.Lock()
 	st.local = append(st.local, s)
 	st.mu.Unlock()
-	r.mu.Lock()
+	r.mu.LockAs(part{r.Name, "subs"}, sched.Write) // the streams stay as they are
 	r.subs = append(r.subs, s)
 	r.mu.Unlock()
 	return s
@@ -177,6 +177,7 @@ func (s *Subscriber) end(err error) {
 		return
 	}
 	s.ended, s.endErr = true, err
+	s.mu.declare(part{s.Name, "out"}, sched.Write)
 	s.out = append(s.out, Event{Kind: EventError, Err: err})
 	c := s.client
 	s.mu.Unlock()
@@ -308,10 +309,17 @@ func (s *Subscriber) Notef(format string, args ...any) { s.note(format, args...)
 // ends. It reports whether the event went out.
 func (s *Subscriber) send(ev Event) bool {
 	for {
-		s.mu.Lock()
+		// The channel to the client is a part of its own: sends and
+		// the client's reads commute with the merge's other state,
+		// and with drain unless the channel is full.
+		s.mu.LockRead()
+		s.mu.declare(part{s.Name, "out"}, sched.Write)
 		if s.ended {
 			s.mu.Unlock()
 			return false
+		}
+		if len(s.out) >= s.outCap {
+			s.mu.declare(part{s.Name, "draining"}, sched.Read)
 		}
 		if len(s.out) < s.outCap || s.draining {
 			s.out = append(s.out, ev)
@@ -326,7 +334,7 @@ func (s *Subscriber) send(ev Event) bool {
 
 // take is the client reading: every event sent so far, in order.
 func (s *Subscriber) take() []Event {
-	s.mu.Lock()
+	s.mu.LockAs(part{s.Name, "out"}, sched.Write)
 	evs := s.out
 	s.out = nil
 	s.mu.Unlock()
@@ -337,7 +345,7 @@ func (s *Subscriber) take() []Event {
 // drain makes every send from now on go through: the client reads
 // everything (Settle).
 func (s *Subscriber) drain() {
-	s.mu.Lock()
+	s.mu.LockAs(part{s.Name, "draining"}, sched.Write)
 	s.draining = true
 	s.mu.Unlock()
 	s.room.Offer(struct{}{})

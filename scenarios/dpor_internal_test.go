@@ -82,7 +82,8 @@ func searchAllStates(sc *Scenario, st harness.Design, strat sched.Strategy, limi
 // files) under every strategy with plain DFS and with DPOR at the same
 // preemption bound, each to its end: wherever DFS ends within its budget,
 // DPOR must end too, with the same set of verdicts and the same set of
-// distinct final states, in fewer schedules.
+// distinct final states, in at least ten times fewer schedules (where dfs
+// ran 20 or more).
 //
 // By default it compares the small scenarios at bound 1 (bound 0 with
 // -short); INTERLEAVE_DPOR_ALL=1 compares every scenario, built in and from
@@ -136,6 +137,12 @@ func TestDPORAgreesWithDFS(t *testing.T) {
 				}
 				if !slices.Equal(ds, ps) {
 					t.Errorf("final states: dfs %d, dpor %d\ndfs only: %q\ndpor only: %q", len(ds), len(ps), diff(ds, ps), diff(ps, ds))
+				}
+				// The target: at least ten times fewer
+				// schedules than dfs (pruned runs count: they ran),
+				// wherever dfs has room for it.
+				if dn >= 20 && dn < 10*pn {
+					t.Errorf("dpor ran %d schedules, dfs %d: less than 10x fewer", pn, dn)
 				}
 				compared++
 				t.Logf("bound %d: dfs %d schedules, dpor %d (%.1fx fewer; %d verdicts, %d final states)", bound, dn, pn, float64(dn)/float64(pn), len(dv), len(ds))

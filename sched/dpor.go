@@ -15,7 +15,11 @@ import (
 // programs declare the rest with [Runtime.Access] or [Shared]. Schedules
 // that differ only in the order of independent steps (one Mazurkiewicz
 // trace) end in the same state; DPOR runs at least one schedule of every
-// trace, and few more.
+// trace, and few more. A race's reversal is recorded with the sequence of
+// steps that reverses it (a wakeup sequence, as in Abdulla et al.'s
+// optimal DPOR, without their trees), which the run that explores it
+// follows; without a bound, a sequence that a sleeping task's step commutes
+// with entirely is not explored (it is one of a trace explored already).
 //
 // Each run is an ordinary run, replayable from its Schedule. A run that
 // would only repeat a trace already explored (every task it could run is in

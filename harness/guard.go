@@ -45,6 +45,18 @@ func (g *guard) LockAs(obj any, mode sched.AccessMode) {
 	}
 }
 
+// LockParts locks, and declares nothing: the caller declares the parts of
+// the guarded state the section touches with declare.
+func (g *guard) LockParts() { g.Mutex.Lock() }
+
+// declare declares an access to obj by the current step (with the mutex
+// held or not: it is not a scheduling point).
+func (g *guard) declare(obj any, mode sched.AccessMode) {
+	if g.rt != nil {
+		g.rt.Access(obj, mode)
+	}
+}
+
 func (g *guard) access(mode sched.AccessMode) {
 	if g.rt != nil {
 		g.rt.Access(g.obj, mode)
@@ -65,4 +77,19 @@ func shared(rt *sched.Runtime, name string) *sched.Shared {
 type streamKey struct {
 	replica string
 	chat    int64
+}
+
+// part names a part of a named object's state that steps touch apart from
+// the rest (a subscriber's count of local events, a listener's queue, a
+// chat's rows): a value, the same in every run. Two objects with the same
+// name share their parts, which only adds dependencies.
+type part struct {
+	owner string
+	what  string
+}
+
+// chatPart names a part of the store's state that belongs to one chat.
+type chatPart struct {
+	what string
+	chat int64
 }

@@ -82,6 +82,7 @@ func NewMemStoreConfig(rt *sched.Runtime, cfg DBConfig) *MemStore {
 // CreateChat adds a chat row directly (setup, not a scheduling point).
 func (s *MemStore) CreateChat(c Chat) {
 	s.mu.Lock()
+	s.declareChat(c.ID, sched.Write)
 	defer s.mu.Unlock()
 	s.chats[c.ID] = &chatRow{Chat: c, lock: sched.NewMutex(s.rt, "chat-"+strconv.FormatInt(c.ID, 10)+"-row")}
 }
@@ -92,6 +93,7 @@ func (s *MemStore) CreateChat(c Chat) {
 // and the history version are the new one.
 func (s *MemStore) Seed(chatID int64, role Role, content string) Message {
 	s.mu.Lock()
+	s.declareChat(chatID, sched.Write)
 	defer s.mu.Unlock()
 	s.seq++
 	s.clock++
@@ -111,6 +113,7 @@ func (s *MemStore) Seed(chatID int64, role Role, content string) Message {
 // Queue adds a queued message to a chat (setup, not a scheduling point).
 func (s *MemStore) Queue(chatID int64, content string) QueuedMessage {
 	s.mu.Lock()
+	s.declareChat(chatID, sched.Write)
 	defer s.mu.Unlock()
 	s.queuedID++
 	q := QueuedMessage{ID: s.queuedID, ChatID: chatID, Content: content}
@@ -122,7 +125,7 @@ func (s *MemStore) Queue(chatID int64, content string) QueuedMessage {
 
 // Chat returns the committed chat row.
 func (s *MemStore) Chat(chatID int64) (Chat, bool) {
-	s.mu.LockRead()
+	s.mu.LockAs(chatObj(chatID), sched.Read)
 	defer s.mu.Unlock()
 	c := s.chats[chatID]
 	if c == nil {
@@ -134,17 +137,64 @@ func (s *MemStore) Chat(chatID int64) (Chat, bool) {
 // History returns the committed, non-deleted rows of a chat ordered by
 // created_at: the ground truth the oracle checks against.
 func (s *MemStore) History(chatID int64) []Message {
-	s.mu.LockRead()
+	s.mu.LockAs(chatObj(chatID), sched.Read)
 	defer s.mu.Unlock()
 	return s.visibleLocked(chatID, 0)
 }
 
 // CommitOrder returns the IDs of committed rows in the order their
 // transactions committed.
+//
+// Commits that touch different chats commute, to partial-order reduction
+// (the dpor search): schedules that differ only in their order are one
+// trace. What every schedule of a trace has in common is each chat's
+// commit order (CommitOrderOf).
 func (s *MemStore) CommitOrder() []int64 {
 	s.mu.LockRead()
 	defer s.mu.Unlock()
+	for id := range s.chats {
+		s.declareChat(id, sched.Read)
+	}
 	return slices.Clone(s.commits)
+}
+
+// CommitOrderOf returns the IDs of a chat's committed rows in the order
+// their transactions committed.
+func (s *MemStore) CommitOrderOf(chatID int64) []int64 {
+	s.mu.LockAs(chatObj(chatID), sched.Read)
+	defer s.mu.Unlock()
+	var out []int64
+	for _, id := range s.commits {
+		i, found := slices.BinarySearchFunc(s.rows, id, func(r *row, id int64) int { return cmpInt(r.ID, id) })
+		if found && s.rows[i].ChatID == chatID {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// ChatOf returns the chat of the row with this ID (0: no such row).
+func (s *MemStore) ChatOf(id int64) int64 {
+	s.mu.LockRead()
+	defer s.mu.Unlock()
+	i, found := slices.BinarySearchFunc(s.rows, id, func(r *row, id int64) int { return cmpInt(r.ID, id) })
+	if !found {
+		return 0
+	}
+	return s.rows[i].ChatID
+}
+
+// chatObj names, to partial-order reduction, a chat's part of the store:
+// its row and its messages' committed state. Inserting a row writes the
+// store's sequence and table (the store's own object) and reads the chat;
+// committing writes the chats the transaction touched; queries read one
+// chat. A row not committed yet is seen by nothing but its transaction,
+// so inserts commute with the queries of every chat.
+func chatObj(chatID int64) chatPart { return chatPart{"db", chatID} }
+
+// declareChat declares an access to a chat's part of the store.
+func (s *MemStore) declareChat(chatID int64, mode sched.AccessMode) {
+	s.mu.declare(chatObj(chatID), mode)
 }
 
 // Exists reports whether a committed row with this ID exists (deleted or
@@ -154,14 +204,19 @@ func (s *MemStore) Exists(id int64) bool { return s.Committed(id) }
 // Committed implements CommitChecker: whether the row with this ID has
 // committed by now (deleted or not).
 func (s *MemStore) Committed(id int64) bool {
-	s.mu.LockRead()
+	s.mu.LockParts()
 	defer s.mu.Unlock()
 	// rows are in ID order (an ID is taken and its row appended under
 	// one hold of mu; rollbacks only delete): a binary search keeps the
 	// oracle's check of every delivery linear in the history, not
 	// quadratic.
 	i, found := slices.BinarySearchFunc(s.rows, id, func(r *row, id int64) int { return cmpInt(r.ID, id) })
-	return found && s.rows[i].committed
+	if !found {
+		s.mu.access(sched.Read) // an insert or a rollback changes that
+		return false
+	}
+	s.declareChat(s.rows[i].ChatID, sched.Read)
+	return s.rows[i].committed
 }
 
 // visibleLocked is the catch-up query. Ordered by created_at, it has no
@@ -225,7 +280,7 @@ func cmpInt(a, b int64) int {
 // GetChatMessagesByChatID implements Store.
 func (s *MemStore) GetChatMessagesByChatID(chatID, afterID int64) ([]Message, error) {
 	s.rt.Yield("db: query messages")
-	s.mu.LockRead()
+	s.mu.LockAs(chatObj(chatID), sched.Read)
 	defer s.mu.Unlock()
 	return s.visibleLocked(chatID, afterID), nil
 }
@@ -233,7 +288,7 @@ func (s *MemStore) GetChatMessagesByChatID(chatID, afterID int64) ([]Message, er
 // GetQueuedMessages implements Store.
 func (s *MemStore) GetQueuedMessages(chatID int64) ([]QueuedMessage, error) {
 	s.rt.Yield("db: query queue")
-	s.mu.LockRead()
+	s.mu.LockAs(chatObj(chatID), sched.Read)
 	defer s.mu.Unlock()
 	c := s.chats[chatID]
 	if c == nil {
@@ -262,7 +317,8 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 		s.rt.Yield("db: commit")
 		s.place(tx.rows)
 	}
-	s.mu.Lock()
+	s.mu.LockParts()
+	tx.declareChats()
 	if err == nil {
 		for _, r := range tx.rows {
 			r.committed = true
@@ -307,6 +363,7 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 			}
 		}
 	} else {
+		s.mu.access(sched.Write)
 		s.rows = slices.DeleteFunc(s.rows, func(r *row) bool { return slices.Contains(tx.rows, r) })
 	}
 	locks := tx.locks
@@ -340,7 +397,7 @@ func (s *MemStore) place(rows []*row) {
 	// The lists of a usual commit (a few rows) stay on the stack.
 	var placesBuf [8]int64
 	var restBuf [8]*row
-	s.mu.Lock()
+	s.mu.LockParts() // the rows are the transaction's own until it commits
 	places := placesBuf[:0]
 	for _, r := range rows {
 		places = append(places, r.heap)
@@ -354,7 +411,7 @@ func (s *MemStore) place(rows []*row) {
 		if tracing {
 			order = append(order, rest[i].ID)
 		}
-		s.mu.Lock()
+		s.mu.LockParts() // the rows are the transaction's own until it commits
 		rest[i].heap = places[len(rows)-len(rest)]
 		s.mu.Unlock()
 		rest = slices.Delete(rest, i, i+1)
@@ -453,6 +510,23 @@ type edit struct {
 	revision int64
 }
 
+// declareChats declares, to partial-order reduction, the commit's (or the
+// rollback's) write of every chat the transaction touched.
+func (tx *memTx) declareChats() {
+	for _, id := range tx.touched {
+		tx.s.declareChat(id, sched.Write)
+	}
+	for _, id := range tx.bumped {
+		tx.s.declareChat(id, sched.Write)
+	}
+	for _, c := range tx.statuses {
+		tx.s.declareChat(c.id, sched.Write)
+	}
+	for _, q := range tx.dequeued {
+		tx.s.declareChat(q.ChatID, sched.Write)
+	}
+}
+
 // revisionLocked is the BEFORE trigger's stamp (stream-loop.md §1): the
 // chat's snapshot_version as a plain read in the transaction sees it, its
 // own bump or else the last committed version; it does not check that
@@ -460,6 +534,7 @@ type edit struct {
 // transaction wrote the chat's messages, for the AFTER trigger. Callers
 // hold s.mu.
 func (tx *memTx) revisionLocked(chatID int64) int64 {
+	tx.s.declareChat(chatID, sched.Read)
 	if !slices.Contains(tx.touched, chatID) {
 		tx.touched = append(tx.touched, chatID)
 	}
@@ -473,7 +548,7 @@ func (tx *memTx) revisionLocked(chatID int64) int64 {
 }
 
 func (tx *memTx) LockChat(chatID int64) (Chat, error) {
-	tx.s.mu.LockRead()
+	tx.s.mu.LockParts() // the chats never change: nothing to declare
 	c := tx.s.chats[chatID]
 	tx.s.mu.Unlock()
 	if c == nil {
@@ -481,7 +556,7 @@ func (tx *memTx) LockChat(chatID int64) (Chat, error) {
 	}
 	c.lock.Lock()
 	tx.locks = append(tx.locks, c.lock)
-	tx.s.mu.LockRead()
+	tx.s.mu.LockAs(chatObj(chatID), sched.Read)
 	defer tx.s.mu.Unlock()
 	return tx.chatLocked(c), nil
 }
@@ -501,7 +576,7 @@ func (tx *memTx) chatLocked(c *chatRow) Chat {
 // transaction holds the chat row's lock (the entry point locks first), so
 // nothing else can touch the row meanwhile.
 func (tx *memTx) BumpChatVersion(chatID int64) (int64, error) {
-	tx.s.mu.Lock()
+	tx.s.mu.LockAs(chatObj(chatID), sched.Read) // the bump is the transaction's own until it commits
 	defer tx.s.mu.Unlock()
 	c := tx.s.chats[chatID]
 	if c == nil {
@@ -522,7 +597,7 @@ func (tx *memTx) BumpChatVersion(chatID int64) (int64, error) {
 // GetChat implements Tx: a plain read of the committed chat row.
 func (tx *memTx) GetChat(chatID int64) (Chat, error) {
 	tx.s.rt.Yield("db: read chat")
-	tx.s.mu.LockRead()
+	tx.s.mu.LockAs(chatObj(chatID), sched.Read)
 	defer tx.s.mu.Unlock()
 	c := tx.s.chats[chatID]
 	if c == nil {
@@ -557,7 +632,7 @@ func (tx *memTx) InsertMessage(chatID int64, role Role, content string) (Message
 }
 
 func (tx *memTx) UpdateMessageContent(chatID, id int64, content string) (Message, error) {
-	tx.s.mu.LockRead()
+	tx.s.mu.LockAs(chatObj(chatID), sched.Read)
 	defer tx.s.mu.Unlock()
 	for _, r := range tx.s.rows {
 		if r.ID == id && r.ChatID == chatID && r.committed && !r.deleted {
@@ -572,7 +647,7 @@ func (tx *memTx) UpdateMessageContent(chatID, id int64, content string) (Message
 }
 
 func (tx *memTx) DeleteMessage(chatID, id int64) error {
-	tx.s.mu.LockRead()
+	tx.s.mu.LockAs(chatObj(chatID), sched.Read)
 	defer tx.s.mu.Unlock()
 	for _, r := range tx.s.rows {
 		if r.ID == id && r.ChatID == chatID && r.committed && !r.deleted {
@@ -584,7 +659,7 @@ func (tx *memTx) DeleteMessage(chatID, id int64) error {
 }
 
 func (tx *memTx) DeleteQueuedMessage(chatID, queuedID int64) (QueuedMessage, error) {
-	tx.s.mu.LockRead()
+	tx.s.mu.LockAs(chatObj(chatID), sched.Read)
 	defer tx.s.mu.Unlock()
 	if c := tx.s.chats[chatID]; c != nil {
 		for _, q := range c.queued {

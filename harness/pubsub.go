@@ -97,6 +97,27 @@ type listener struct {
 	inFlight  []Item // the notifies queued, kept only when observed
 }
 
+// publishedCount is the count of publishes, to partial-order reduction.
+var publishedCount = part{"pubsub", "published"}
+
+// channelListeners names, to partial-order reduction, the listeners of a
+// channel: the part of the list a publish on it reads.
+func channelListeners(channel string) part { return part{"pubsub listeners", channel} }
+
+// publishLabels is the labels of the publishes, to partial-order
+// reduction: apart from the listeners.
+var publishLabels = part{"pubsub", "labels"}
+
+// declareTail and declareHead declare, to partial-order reduction, an
+// access to the listener's queue of notifies as the publishes see it (its
+// tail: queued, failed, dropNext) or as the listener task sees it (its
+// head: what it takes out, cancelled). Like a sched.Queue's, the two
+// commute while the queue is not close to full; a publish that finds it so
+// reads the head too. Callers hold PubSub.mu.
+func (l *listener) declareTail(mode sched.AccessMode) { l.ps.mu.declare(part{l.name, "tail"}, mode) }
+
+func (l *listener) declareHead(mode sched.AccessMode) { l.ps.mu.declare(part{l.name, "head"}, mode) }
+
 type pubsubItem struct {
 	n   Notify
 	err error
@@ -123,9 +144,11 @@ func (p *PubSub) Subscribe(name, channel string, cb func(Notify, error)) Subscri
 	l := &listener{name: name, channel: channel, ps: p, cb: cb,
 		pending: sched.NewQueue[pubsubItem](p.rt, name+" queue", p.queueSize()+1)}
 	// The task starts under the mutex (starting a task is not a scheduling
-	// point), so that Close, which joins it, finds it.
-	p.mu.Lock()
+	// point), so that Close, which joins it, finds it. It reads whether
+	// the pubsub is closed, and adds to its channel's listeners.
+	p.mu.LockRead()
 	defer p.mu.Unlock()
+	p.mu.declare(channelListeners(channel), sched.Write)
 	if p.closed {
 		// Nothing more will be published: a listener would deliver
 		// nothing.
@@ -139,7 +162,8 @@ func (p *PubSub) Subscribe(name, channel string, cb func(Notify, error)) Subscri
 			if !ok {
 				return
 			}
-			p.mu.Lock()
+			p.mu.LockParts()
+			l.declareHead(sched.Write)
 			if it.err == nil {
 				l.queued--
 			}
@@ -200,12 +224,16 @@ func (l *listener) queueField() Field {
 // Cancel implements Subscription.
 func (l *listener) Cancel() {
 	p := l.ps
-	p.mu.Lock()
+	p.mu.LockParts()
+	l.declareHead(sched.Write)
 	if l.cancelled {
 		p.mu.Unlock()
 		return
 	}
 	l.cancelled = true
+	l.declareTail(sched.Write)
+	p.mu.declare(channelListeners(l.channel), sched.Write)
+	p.mu.declare(part{l.name, "closed"}, sched.Write)
 	p.listeners = slices.DeleteFunc(p.listeners, func(x *listener) bool { return x == l })
 	closeIt := !l.closed
 	l.closed = true
@@ -240,7 +268,7 @@ var notifyLabels = func() map[string]string {
 // Publish sends n on channel: the notify commits at this scheduling point
 // and is queued, in commit order, on every listener of the channel.
 func (p *PubSub) Publish(channel string, n Notify) {
-	p.mu.LockRead() // a label made on first use commutes
+	p.mu.LockAs(publishLabels, sched.Read) // a label made on first use commutes
 	label, ok := notifyLabels[channel]
 	if !ok {
 		label, ok = p.labels[channel]
@@ -254,12 +282,22 @@ func (p *PubSub) Publish(channel string, n Notify) {
 	}
 	p.mu.Unlock()
 	p.rt.Yield(label)
-	p.mu.Lock()
+	// A publish reads the list of listeners, and changes only the
+	// listeners of its channel: publishes on other channels, and the
+	// listeners taking notifies out of queues that are not close to full,
+	// commute with it (see listener.declareHead). Publishes commute with
+	// each other as far as the count goes: Published writes it.
+	p.mu.LockAs(channelListeners(channel), sched.Read)
+	p.mu.declare(publishedCount, sched.Read)
 	p.published++
 	var deliver, fail []*listener
 	for _, l := range p.listeners {
 		if l.channel != channel || l.failed {
 			continue
+		}
+		l.declareTail(sched.Write)
+		if l.queued >= p.queueSize()-1 {
+			l.declareHead(sched.Read)
 		}
 		if l.dropNext || l.queued >= p.queueSize() {
 			l.dropNext, l.failed = false, true
@@ -295,7 +333,8 @@ func (p *PubSub) Publish(channel string, n Notify) {
 // DropNext implements Disrupter.
 func (p *PubSub) DropNext(sub Subscription) {
 	l := sub.(*listener)
-	p.mu.Lock()
+	p.mu.LockParts()
+	l.declareTail(sched.Write)
 	l.dropNext = true
 	p.mu.Unlock()
 }
@@ -307,9 +346,11 @@ func (p *PubSub) DropNext(sub Subscription) {
 func (p *PubSub) Reconnect(subs ...Subscription) {
 	p.rt.Yield("pubsub: listener reconnect")
 	var fail []*listener
-	p.mu.Lock()
+	p.mu.LockRead()
 	for _, sub := range subs {
 		l := sub.(*listener)
+		l.declareHead(sched.Read)
+		l.declareTail(sched.Write)
 		if l.cancelled || l.failed || p.closed {
 			continue
 		}
@@ -335,6 +376,8 @@ func (p *PubSub) Close() {
 	p.closed = true
 	for _, l := range ls {
 		l.closed = true
+		p.mu.declare(channelListeners(l.channel), sched.Write)
+		p.mu.declare(part{l.name, "closed"}, sched.Write)
 	}
 	p.mu.Unlock()
 	var tasks []*sched.Task
@@ -347,7 +390,7 @@ func (p *PubSub) Close() {
 
 // Published returns how many notifies were published.
 func (p *PubSub) Published() int {
-	p.mu.LockRead()
+	p.mu.LockAs(publishedCount, sched.Write)
 	defer p.mu.Unlock()
 	return p.published
 }

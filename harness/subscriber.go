@@ -134,7 +134,7 @@ func (r *Replica) listen(name string, chatID int64, cur Cursor, strategy Design)
 	st.mu.Lock()
 	st.local = append(st.local, s)
 	st.mu.Unlock()
-	r.mu.Lock()
+	r.mu.LockAs(part{r.Name, "subs"}, sched.Write) // the streams stay as they are
 	r.subs = append(r.subs, s)
 	r.mu.Unlock()
 	return s
@@ -180,6 +180,7 @@ func (s *Subscriber) end(err error) {
 		return
 	}
 	s.ended, s.endErr = true, err
+	s.mu.declare(part{s.Name, "out"}, sched.Write)
 	s.out = append(s.out, Event{Kind: EventError, Err: err})
 	c := s.client
 	s.mu.Unlock()
@@ -311,10 +312,17 @@ func (s *Subscriber) Notef(format string, args ...any) { s.note(format, args...)
 // ends. It reports whether the event went out.
 func (s *Subscriber) send(ev Event) bool {
 	for {
-		s.mu.Lock()
+		// The channel to the client is a part of its own: sends and
+		// the client's reads commute with the merge's other state,
+		// and with drain unless the channel is full.
+		s.mu.LockRead()
+		s.mu.declare(part{s.Name, "out"}, sched.Write)
 		if s.ended {
 			s.mu.Unlock()
 			return false
+		}
+		if len(s.out) >= s.outCap {
+			s.mu.declare(part{s.Name, "draining"}, sched.Read)
 		}
 		if len(s.out) < s.outCap || s.draining {
 			if s.out == nil {
@@ -337,7 +345,7 @@ const initialEvents = 8
 // take is the client reading: every event sent so far, in order. The
 // client hands the list back with recycle once it has read it.
 func (s *Subscriber) take() []Event {
-	s.mu.Lock()
+	s.mu.LockAs(part{s.Name, "out"}, sched.Write)
 	evs := s.out
 	s.out, s.spare = s.spare, nil
 	s.mu.Unlock()
@@ -361,7 +369,7 @@ func (s *Subscriber) recycle(evs []Event) {
 // drain makes every send from now on go through: the client reads
 // everything (Settle).
 func (s *Subscriber) drain() {
-	s.mu.Lock()
+	s.mu.LockAs(part{s.Name, "draining"}, sched.Write)
 	s.draining = true
 	s.mu.Unlock()
 	s.room.Offer(struct{}{})
@@ -372,7 +380,7 @@ func (s *Subscriber) drain() {
 // This model's subscriber takes durable messages only from the merge, so a
 // fan-out event is counted, not delivered.
 func (s *Subscriber) fanOut(Message) bool {
-	s.mu.Lock()
+	s.mu.LockAs(part{s.Name, "live"}, sched.Write)
 	defer s.mu.Unlock()
 	if s.live >= s.replica.cfg.FanOutQueue {
 		return false

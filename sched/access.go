@@ -15,6 +15,13 @@ const (
 	Read AccessMode = 1 << iota
 	// Write declares a write (or a read and a write).
 	Write
+	// await declares that the step could not have run before the last
+	// write of the object: it was enabled by it (a join by the end of the
+	// task it joins, a receive by the send of the value it takes). The
+	// step happens after that write, and the two are no race to reverse:
+	// running the step first would only block. Internal to the
+	// primitives, which know when it holds.
+	await
 )
 
 // objKey names a shared object for partial-order reduction. The
@@ -36,6 +43,16 @@ const (
 	keyAlloc objKey = 3 << 40
 	keyExtra objKey = 4 << 40 // | n: queues and Shared objects, in creation order
 	keyValue objKey = 5 << 40 // | n: values given to Runtime.Access, interned
+)
+
+// Parts name other objects of the same primitive: a queue's head (what
+// receives change; the key itself is its tail, what sends change) and its
+// closing, a mutex's release (what Unlock changes; the key itself is its
+// acquisition).
+const (
+	partHead    objKey = 1 << 39
+	partClose   objKey = 1 << 38
+	partRelease objKey = 1 << 39
 )
 
 func taskKey(id TaskID) objKey { return keyTask | objKey(id) }
@@ -165,3 +182,13 @@ func checkValueKey(t reflect.Type) error {
 	}
 	return nil
 }
+
+// Blocking attempts. A step that finds its primitive not ready (a lock
+// held, a queue empty, a task not ended) and blocks changes nothing another
+// task can see: it only waits. It declares a read of what could have made
+// it succeed had it come first (a lock acquisition, a receive that took the
+// last value), and nothing of what makes it ready later (an unlock, a
+// send, a task's end): those only enable it, and running it after them is
+// the step that succeeds, which declares [await] on them. Schedules that
+// differ only in whether a task tried and blocked before the step that
+// enabled it are one trace.

@@ -15,7 +15,11 @@ import (
 // programs declare the rest with [Runtime.Access] or [Shared]. Schedules
 // that differ only in the order of independent steps (one Mazurkiewicz
 // trace) end in the same state; DPOR runs at least one schedule of every
-// trace, and few more.
+// trace, and few more. A race's reversal is recorded with the sequence of
+// steps that reverses it (a wakeup sequence, as in Abdulla et al.'s
+// optimal DPOR, without their trees), which the run that explores it
+// follows; without a bound, a sequence that a sleeping task's step commutes
+// with entirely is not explored (it is one of a trace explored already).
 //
 // Each run is an ordinary run, replayable from its Schedule. A run that
 // would only repeat a trace already explored (every task it could run is in
@@ -59,6 +63,10 @@ type DPORStrategy struct {
 	done     bool
 	runs     int
 	pruned   int
+	// guide is the rest of the wakeup sequence the current run follows
+	// after its last replayed node (see reverse), guide[gpos] next.
+	guide []TaskID
+	gpos  int
 	// intern names the values given to Runtime.Access, across runs.
 	intern map[any]objKey
 	sc     porScratch
@@ -82,6 +90,13 @@ type sleeper struct {
 
 type valFrame struct{ n, idx int }
 
+// porGuide is a wakeup sequence: after task, the tasks of the steps that
+// reverse the race it was added for, in order.
+type porGuide struct {
+	task TaskID
+	rest []TaskID
+}
+
 type porNode struct {
 	runnable       []TaskID
 	current        bool // runnable[0] was running: choosing another preempts it
@@ -94,6 +109,9 @@ type porNode struct {
 	// union is what the chosen task's step touched over every value
 	// choice explored so far: its access set when it joins the sleep set.
 	union []access
+	// guides are the wakeup sequences of backtrack entries added to
+	// reverse a race: the run that explores the entry follows them.
+	guides []porGuide
 }
 
 // DPOR returns a DPOR strategy with the given preemption bound (< 0: none).
@@ -122,6 +140,7 @@ func (s *DPORStrategy) Start() bool {
 	}
 	if s.started {
 		s.analyze()
+		s.guide, s.gpos = s.guide[:0], 0
 		if !s.backtrack() {
 			s.done = true
 			return false
@@ -172,6 +191,13 @@ func (s *DPORStrategy) Next(d *Decision) (int, error) {
 		return idx, nil
 	}
 	n := s.newNode(i, d.Runnable, d.Current)
+	if t, ok := s.guided(n); ok {
+		idx := slices.Index(d.Runnable, t)
+		n.chosen = t
+		n.backtrack = append(n.backtrack, t)
+		s.preempts = n.preemptsBefore + s.cost(n, idx)
+		return idx, nil
+	}
 	for idx, t := range d.Runnable {
 		if !asleep(n.sleep, t) && s.fits(n, idx) {
 			n.chosen = t
@@ -183,7 +209,27 @@ func (s *DPORStrategy) Next(d *Decision) (int, error) {
 	// Every task that may run here within the bound has been explored
 	// from here, with this run's steps since: nothing new lies ahead.
 	s.nodes = s.nodes[:i]
+	s.pruned++
 	return 0, errPruned
+}
+
+// guided returns the next task of the wakeup sequence the run follows, if
+// it can run at n; else the run is left to the usual order from here. Any
+// first choice at a new node is sound (source sets); following the
+// sequence reaches the trace it was added for instead of one that the
+// sleep sets would abandon.
+func (s *DPORStrategy) guided(n *porNode) (TaskID, bool) {
+	if s.gpos >= len(s.guide) {
+		return 0, false
+	}
+	t := s.guide[s.gpos]
+	idx := slices.Index(n.runnable, t)
+	if idx < 0 || asleep(n.sleep, t) || !s.fits(n, idx) {
+		s.gpos = len(s.guide)
+		return 0, false
+	}
+	s.gpos++
+	return t, true
 }
 
 // newNode appends node i, for a state with the given runnable tasks.
@@ -198,6 +244,7 @@ func (s *DPORStrategy) newNode(i int, runnable []TaskID, current bool) *porNode 
 	n.current = current
 	n.preemptsBefore = s.preempts
 	n.backtrack, n.done, n.values, n.union = n.backtrack[:0], n.done[:0], n.values[:0], n.union[:0]
+	n.guides = n.guides[:0]
 	n.sleep = s.sleepAt(i, n.sleep[:0])
 	return n
 }
@@ -251,8 +298,16 @@ func (s *DPORStrategy) begin(t TaskID, runnable []TaskID, current bool) error {
 		}
 	} else {
 		n := s.newNode(i, runnable, current)
+		if s.gpos < len(s.guide) { // a forced step: the sequence has it, or is left
+			if s.guide[s.gpos] == t {
+				s.gpos++
+			} else {
+				s.gpos = len(s.guide)
+			}
+		}
 		if asleep(n.sleep, t) {
 			s.nodes = s.nodes[:i]
+			s.pruned++
 			return errPruned
 		}
 		n.chosen = t
@@ -316,6 +371,12 @@ func (s *DPORStrategy) backtrack() bool {
 		for idx, t := range n.runnable {
 			if slices.Contains(n.backtrack, t) && !slices.Contains(n.done, t) && !asleep(n.sleep, t) && s.fits(n, idx) {
 				n.chosen = t
+				for _, g := range n.guides {
+					if g.task == t {
+						s.guide = append(s.guide[:0], g.rest...)
+						break
+					}
+				}
 				return true
 			}
 		}
@@ -337,6 +398,7 @@ type porScratch struct {
 	cands  []int32
 	races  [][2]int32
 	first  []int32
+	seq    []int32 // a wakeup sequence's events (reverse)
 }
 
 type objState struct {
@@ -411,8 +473,22 @@ func (s *DPORStrategy) analyze() {
 		if segStart >= 0 {
 			join(C, sc.segVC[segStart:int(segStart)+T])
 		}
+		// An await orders j after the write that enabled it, and is
+		// no race: j could not have come first.
+		for _, a := range e.acc {
+			if a.mode&await == 0 {
+				continue
+			}
+			if oi, ok := sc.objIdx[a.key]; ok && sc.objs[oi].lastW >= 0 {
+				w := int(sc.objs[oi].lastW)
+				join(C, sc.vc[w*T:(w+1)*T])
+			}
+		}
 		sc.cands = sc.cands[:0]
 		for _, a := range e.acc {
+			if a.mode&(Read|Write) == 0 {
+				continue
+			}
 			oi, ok := sc.objIdx[a.key]
 			if !ok {
 				continue
@@ -443,6 +519,9 @@ func (s *DPORStrategy) analyze() {
 		C[p] = sc.counts[p]
 		sc.last[p] = int32(j)
 		for _, a := range e.acc {
+			if a.mode&(Read|Write) == 0 {
+				continue
+			}
 			oi, ok := sc.objIdx[a.key]
 			if !ok {
 				oi = int32(len(sc.objs))
@@ -537,9 +616,61 @@ func (s *DPORStrategy) reverse(i, j, T int) {
 			return
 		}
 	}
+	// v itself: the steps after i that do not depend on it, then j.
+	v := sc.seq[:0]
+	for k := i + 1; k < j; k++ {
+		if int(s.events[k].task) != p && sc.vc[k*T+p] <= li {
+			v = append(v, int32(k))
+		}
+	}
+	v = append(v, int32(j))
+	sc.seq = v
+	// A task asleep at i whose step commutes with every step of v (a
+	// weak initial of v, Abdulla et al., "Optimal dynamic partial order
+	// reduction", POPL 2014): any run that starts with v can start with
+	// that step instead, and those runs have been explored. Under a
+	// preemption bound they may not have been (that step first can cost
+	// a preemption more), so the bounded search does not skip v for it.
+	for _, sl := range n.sleep {
+		if s.bound >= 0 {
+			break
+		}
+		in := false
+		for _, k := range v {
+			if s.events[k].task == sl.task {
+				in = true
+				break
+			}
+		}
+		if in {
+			continue
+		}
+		commutes := true
+		for _, k := range v {
+			if !independent(sl.acc, s.events[k].acc) {
+				commutes = false
+				break
+			}
+		}
+		if commutes {
+			return
+		}
+	}
 	for idx, t := range n.runnable {
 		if int(t) < T && initial(int(t)) {
 			if s.fits(n, idx) {
+				// The run that explores t follows v, t's first
+				// step moved to the front.
+				g := porGuide{task: t}
+				skipped := false
+				for _, k := range v {
+					if u := s.events[k].task; u != t || skipped {
+						g.rest = append(g.rest, u)
+					} else {
+						skipped = true
+					}
+				}
+				n.guides = append(n.guides, g)
 				n.backtrack = append(n.backtrack, t)
 				if s.bound >= 0 {
 					s.conservative(i, t)

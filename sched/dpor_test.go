@@ -109,6 +109,71 @@ func porLostUpdate(rt *sched.Runtime, final func(string)) {
 	}
 }
 
+// producerConsumer: a queue holds a value; one task sends another while
+// one receives. The send changes the tail and the receive the head, and
+// both can run in either order: one trace.
+func producerConsumer(rt *sched.Runtime, final func(string)) {
+	q := sched.NewQueue[int](rt, "q", 2)
+	q.Send(1)
+	var got int
+	p := rt.Go("producer", func() { q.Send(2) })
+	c := rt.Go("consumer", func() { got, _ = q.Recv() })
+	rt.JoinAll(p, c)
+	final(fmt.Sprint("got ", got, ", left ", q.Len()))
+}
+
+// blockedReceiver: a task receives from an empty queue, another sends:
+// whether the receiver tried and blocked before the send or not, it takes
+// the value: one trace.
+func blockedReceiver(rt *sched.Runtime, final func(string)) {
+	q := sched.NewQueue[int](rt, "q", 1)
+	var got int
+	c := rt.Go("consumer", func() { got, _ = q.Recv() })
+	p := rt.Go("producer", func() { q.Send(7) })
+	rt.JoinAll(p, c)
+	final(fmt.Sprint("got ", got))
+}
+
+// twoReceivers: two tasks receive from a queue that gets one value and is
+// then closed: either gets the value and the other sees the close (two
+// final states). A receive that finds the queue empty and blocks reads its
+// head, which the winner's receive writes: the loser's first attempt comes
+// before that receive or after it, four traces. Whether a receiver blocked
+// before the send is no trace of its own.
+func twoReceivers(rt *sched.Runtime, final func(string)) {
+	q := sched.NewQueue[int](rt, "q", 1)
+	got := map[string]bool{}
+	var ts []*sched.Task
+	for _, name := range []string{"a", "b"} {
+		ts = append(ts, rt.Go(name, func() { _, got[name] = q.Recv() }))
+	}
+	ts = append(ts, rt.Go("producer", func() {
+		q.Send(1)
+		q.Close()
+	}))
+	rt.JoinAll(ts...)
+	final(fmt.Sprint("a ", got["a"], ", b ", got["b"]))
+}
+
+// twoLockers: two tasks append their name under a mutex: two traces, one
+// per order of the acquisitions; the Unlock that lets the second in is no
+// race of its own.
+func twoLockers(rt *sched.Runtime, final func(string)) {
+	m := sched.NewMutex(rt, "m")
+	var order []string
+	var ts []*sched.Task
+	for _, name := range []string{"a", "b"} {
+		ts = append(ts, rt.Go(name, func() {
+			m.Lock()
+			order = append(order, name)
+			rt.Yield("in the section")
+			m.Unlock()
+		}))
+	}
+	rt.JoinAll(ts...)
+	final(strings.Join(order, ""))
+}
+
 func TestDPORHandCountedTraces(t *testing.T) {
 	cases := []struct {
 		name   string
@@ -119,6 +184,10 @@ func TestDPORHandCountedTraces(t *testing.T) {
 		{"independent tasks", independentTasks, 1, []string{"[2 2 2]"}},
 		{"two writers", twoWriters, 2, []string{"ab", "ba"}},
 		{"lost update", porLostUpdate, 4, []string{"1", "2"}},
+		{"producer and consumer", producerConsumer, 1, []string{"got 1, left 1"}},
+		{"blocked receiver", blockedReceiver, 1, []string{"got 7"}},
+		{"two receivers", twoReceivers, 4, []string{"a false, b true", "a true, b false"}},
+		{"two lockers", twoLockers, 2, []string{"ab", "ba"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

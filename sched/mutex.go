@@ -47,15 +47,19 @@ func (m *Mutex) Lock() {
 		return
 	}
 	rt.point(rt.sited(m.lockLabel, m.sites))
-	rt.touch(idKey(m.id), Write)
+	// Acquisitions write the mutex; a blocked attempt reads it (the
+	// acquisition that holds it would, reversed, let it in) and nothing
+	// of the Unlock that lets it in (see "Blocking attempts" in
+	// access.go).
 	for m.owner != nil {
 		if m.owner == rt.cur {
 			rt.Failf("task %s locks mutex %s, which it already holds", rt.cur.name, m.name)
 		}
+		rt.touch(idKey(m.id), Read)
 		m.waiters = append(m.waiters, rt.waiter())
 		rt.block(m)
-		rt.touch(idKey(m.id), Write)
 	}
+	rt.touch(idKey(m.id), Write)
 	m.owner = rt.cur
 }
 
@@ -69,6 +73,7 @@ func (m *Mutex) TryLock() bool {
 	}
 	rt.point(rt.sited("trylock "+m.name, m.sites))
 	rt.touch(idKey(m.id), Write)
+	rt.touch(idKey(m.id)|partRelease, Write) // a failed TryLock sees the Unlock not made yet
 	if m.owner != nil {
 		return false
 	}
@@ -88,11 +93,18 @@ func (m *Mutex) Unlock() {
 	if rt.aborted {
 		return
 	}
+	if m.owner != rt.cur {
+		// Not its own lock (or none): no acquisition of this task
+		// orders it.
+		rt.touch(idKey(m.id), Write)
+	}
 	if m.owner == nil {
 		rt.fatal(fmt.Sprintf("sync: unlock of unlocked mutex (task %s unlocks mutex %s, which is not locked)", rt.cur.name, m.name))
 	}
 	m.owner = nil
-	rt.touch(idKey(m.id), Write)
+	// The owner's Unlock only enables the next Lock, which races with
+	// this one's Lock instead; TryLock sees it.
+	rt.touch(idKey(m.id)|partRelease, Write)
 	rt.wakeAll(&m.waiters)
 }
 

@@ -53,6 +53,7 @@ func (q *Queue[T]) Len() int {
 		return len(q.ch)
 	}
 	q.rt.touch(q.key, Read)
+	q.rt.touch(q.key|partHead, Read)
 	return q.n
 }
 
@@ -102,12 +103,17 @@ func (q *Queue[T]) Send(v T) {
 		return
 	}
 	rt.point(q.sendLabel)
-	rt.touch(q.key, Write)
+	// A send and a receive commute when both can run (see access.go):
+	// sends change the tail, receives the head. A blocked send reads the
+	// tail, which the sends that filled the queue wrote.
 	for !q.closed && q.n == q.capacity {
+		rt.touch(q.key, Read)
+		rt.touch(q.key|partClose, Read)
 		q.sendWaiters = append(q.sendWaiters, rt.waiter())
 		rt.block(sendWait[T]{q})
-		rt.touch(q.key, Write)
 	}
+	rt.touch(q.key, Write)
+	rt.touch(q.key|partClose, Read)
 	if q.closed {
 		panic(fmt.Sprintf("sched: send on closed queue %s", q.name))
 	}
@@ -138,7 +144,18 @@ func (q *Queue[T]) Offer(v T) bool {
 			return false
 		}
 	}
-	q.rt.touch(q.key, Write)
+	// A failed offer reads the tail; whether it fits depends on the
+	// receives too: a receive before it would let a failed offer in, or
+	// keep a successful one out of a queue that was full.
+	mode := Write
+	if q.n == q.capacity {
+		mode = Read
+	}
+	q.rt.touch(q.key, mode)
+	q.rt.touch(q.key|partClose, Read)
+	if q.n >= q.capacity-1 {
+		q.rt.touch(q.key|partHead, Read)
+	}
 	if q.closed {
 		panic(fmt.Sprintf("sched: send on closed queue %s", q.name))
 	}
@@ -159,15 +176,25 @@ func (q *Queue[T]) Recv() (v T, ok bool) {
 		return v, ok
 	}
 	rt.point(q.recvLabel)
-	rt.touch(q.key, Write)
+	// A blocked receive reads the head, which the receives that emptied
+	// the queue wrote; the send that wakes it only enables it.
 	for !q.closed && q.n == 0 {
+		rt.touch(q.key|partHead, Read)
 		q.recvWaiters = append(q.recvWaiters, rt.waiter())
 		rt.block(recvWait[T]{q})
-		rt.touch(q.key, Write)
 	}
 	if q.n == 0 {
+		// Closed and drained: this could only come after the close.
+		rt.touch(q.key|partClose, await)
+		rt.touch(q.key|partHead, Read)
 		return v, false
 	}
+	if q.n == 1 {
+		// The value is the last one sent: this receive could only
+		// come after that send, the last write of the tail.
+		rt.touch(q.key, await)
+	}
+	rt.touch(q.key|partHead, Write)
 	return q.pop(), true
 }
 
@@ -183,7 +210,7 @@ func (q *Queue[T]) Close() {
 		return
 	}
 	rt.point(q.closeLabel)
-	rt.touch(q.key, Write)
+	rt.touch(q.key|partClose, Write)
 	if q.closed {
 		panic(fmt.Sprintf("sched: close of closed queue %s", q.name))
 	}
@@ -213,9 +240,22 @@ type recvCase[T any] struct {
 	f func(T, bool)
 }
 
-func (c *recvCase[T]) ready() bool       { return c.q.n > 0 || c.q.closed }
-func (c *recvCase[T]) touch(rt *Runtime) { rt.touch(c.q.key, Write) }
+func (c *recvCase[T]) ready() bool { return c.q.n > 0 || c.q.closed }
+
+// touch declares what the case reads to tell whether it is ready: the
+// whole queue. The case that fires writes its part in commit: a receive
+// the head, a send the tail (only sends write the tail: a receive's await,
+// in Recv, finds the send it waited for).
+func (c *recvCase[T]) touch(rt *Runtime) { c.q.touchRead(rt) }
+
+func (q *Queue[T]) touchRead(rt *Runtime) {
+	rt.touch(q.key, Read)
+	rt.touch(q.key|partHead, Read)
+	rt.touch(q.key|partClose, Read)
+}
+
 func (c *recvCase[T]) commit() {
+	c.q.rt.touch(c.q.key|partHead, Write)
 	var v T
 	ok := c.q.n > 0
 	if ok {
@@ -255,8 +295,9 @@ type sendCase[T any] struct {
 }
 
 func (c *sendCase[T]) ready() bool       { return c.q.closed || c.q.n < c.q.capacity }
-func (c *sendCase[T]) touch(rt *Runtime) { rt.touch(c.q.key, Write) }
+func (c *sendCase[T]) touch(rt *Runtime) { c.q.touchRead(rt) }
 func (c *sendCase[T]) commit() {
+	c.q.rt.touch(c.q.key, Write)
 	if c.q.closed {
 		panic(fmt.Sprintf("sched: send on closed queue %s", c.q.name))
 	}

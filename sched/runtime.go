@@ -799,9 +799,6 @@ func (rt *Runtime) JoinAll(ts ...*Task) {
 		need := 0
 		var first *task
 		for _, h := range ts {
-			if rt.por != nil && h.t.rt == rt {
-				rt.por.access(taskKey(h.t.id), Write)
-			}
 			if h.t.state != done {
 				if first == nil {
 					first = h.t
@@ -810,6 +807,16 @@ func (rt *Runtime) JoinAll(ts ...*Task) {
 			}
 		}
 		if need == 0 {
+			// The join that returns could only come after the
+			// tasks' ends; a blocked attempt declares nothing (see
+			// "Blocking attempts" in access.go).
+			if rt.por != nil {
+				for _, h := range ts {
+					if h.t.rt == rt {
+						rt.por.access(taskKey(h.t.id), await)
+					}
+				}
+			}
 			return
 		}
 		w := rt.waiter()

@@ -77,13 +77,17 @@ func (g *WaitGroup) Wait() {
 	}
 	rt.point(rt.sited("wait "+g.name, g.sites))
 	if g.n == 0 {
-		rt.touch(idKey(g.id), Read)
+		rt.touch(idKey(g.id), await|Read)
 		return
 	}
-	rt.touch(idKey(g.id), Write)
+	// A blocked Wait reads the counter (an Add before it would, reversed,
+	// let it through); the one that returns after it could only come
+	// after the Add that brought the counter to zero (see "Blocking
+	// attempts" in access.go).
+	rt.touch(idKey(g.id), Read)
 	g.waiters = append(g.waiters, rt.waiter())
 	rt.block(wgWait{g})
-	rt.touch(idKey(g.id), Write)
+	rt.touch(idKey(g.id), await|Read)
 	if g.n != 0 {
 		panic("sync: WaitGroup is reused before previous Wait has returned")
 	}

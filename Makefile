@@ -29,10 +29,12 @@ vet:
 # started here for this run alone and stopped after it (scripts/with-pg.sh).
 # The browser tests need Chromium: scripts/chromium.sh installs it under CI
 # (or with INTERLEAVE_CHROMIUM_INSTALL=1) when it is missing, and otherwise
-# says that they will skip.
+# says that they will skip. The timeout is go test's per package: on a
+# loaded 2-core machine cmd/interleave's tests (subprocesses, dlv, -race)
+# have taken 9.5 of the default 10 minutes.
 test-go:
 	bash scripts/chromium.sh check
-	GORACE=atexit_sleep_ms=0 bash scripts/with-pg.sh $(GO) test -race -count=1 ./...
+	GORACE=atexit_sleep_ms=0 bash scripts/with-pg.sh $(GO) test -race -count=1 -timeout 25m ./...
 	$(GO) test -count=1 -tags interleave_off -run Off ./std/...
 
 # chromium installs Debian's Chromium (apt-get install -y chromium) for the

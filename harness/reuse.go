@@ -1,0 +1,118 @@
+package harness
+
+import "github.com/interleave/interleave/sched"
+
+// Reuse carries a world's memory from one run of an exploration to the
+// next (WorldConfig.Reuse): the world, its in-memory store, its pubsub and
+// its replicas, with their maps and lists, are reset in place rather than
+// allocated anew. A reset sets every field as a new object's, so nothing
+// of the last run shows in the next: the maps and lists are cleared and
+// keep only their memory, and the scheduler's objects (queues, mutexes,
+// shared-object keys) are made anew, in the order a new world makes them.
+//
+// A world built with a Reuse belongs to its run: the next NewWorld with
+// the same Reuse takes it over, so nothing may keep it (or its store's
+// lists) once the run is over. Runs that share a Reuse must run one after
+// another, never at once. A run that may have left a task running (a
+// Stall: the task blocked outside the scheduler) must be followed by
+// Forget.
+type Reuse struct {
+	world *World // the last run's world, or nil
+}
+
+// Forget drops the last run's world: the next run builds its own.
+func (u *Reuse) Forget() {
+	if u != nil {
+		u.world = nil
+	}
+}
+
+// spareParts are the objects of the last run's world that the next one
+// resets in place; each is nil when there is none.
+type spareParts struct {
+	mem      *MemStore
+	ps       *PubSub
+	replicas []*Replica
+}
+
+// take returns the world to reset and the parts of the last one: a new
+// world, and no parts, for a nil Reuse or its first run.
+func (u *Reuse) take() (*World, spareParts) {
+	if u == nil || u.world == nil {
+		return new(World), spareParts{}
+	}
+	w := u.world
+	sp := spareParts{mem: w.Mem, replicas: w.Replicas}
+	sp.ps, _ = w.PubSub.(*PubSub)
+	return w, sp
+}
+
+// keep records w as the world the next run resets.
+func (u *Reuse) keep(w *World) {
+	if u != nil {
+		u.world = w
+	}
+}
+
+// replica returns the spare replica i, or nil.
+func (sp spareParts) replica(i int) *Replica {
+	if i < len(sp.replicas) {
+		return sp.replicas[i]
+	}
+	return nil
+}
+
+// resetWorld sets w as a new world of rt's run, keeping the memory of its
+// lists (their first elements are in the world itself). The replicas' list
+// keeps its elements, the spare replicas, for NewWorld to reset and
+// replace one by one.
+func resetWorld(w *World, rt *sched.Runtime, cfg WorldConfig) {
+	replicas := w.Replicas
+	*w = World{RT: rt, PubSub: cfg.PubSub, Store: cfg.Store, Truth: cfg.Truth, Seeder: cfg.Seeder,
+		oracle: cfg.Oracle, checkOrder: cfg.DB.OrderByID || cfg.CheckOrder, Replicas: replicas[:0]}
+}
+
+// newMemStoreIn is NewMemStoreConfig that resets s, if not nil, in place.
+func newMemStoreIn(s *MemStore, rt *sched.Runtime, cfg DBConfig) *MemStore {
+	if s == nil {
+		return NewMemStoreConfig(rt, cfg)
+	}
+	chats, rows, commits, scratch := s.chats, s.rows, s.commits, s.scratch
+	clear(chats)
+	clear(rows)
+	// The same order of shared objects as NewMemStoreConfig: the clock's,
+	// then the store's.
+	*s = MemStore{rt: rt, cfg: cfg, chats: chats, clockObj: shared(rt, "db clock"), syncFailures: cfg.SyncFailures,
+		rows: rows[:0], commits: commits[:0], scratch: scratch[:0]}
+	s.mu.init(rt, shared(rt, "db"))
+	return s
+}
+
+// newPubSubIn is NewPubSub that resets p, if not nil, in place. The
+// publish labels stay: each is its channel's name with a prefix.
+func newPubSubIn(p *PubSub, rt *sched.Runtime) *PubSub {
+	if p == nil {
+		return NewPubSub(rt)
+	}
+	listeners, labels := p.listeners, p.labels
+	clear(listeners[:cap(listeners)])
+	*p = PubSub{rt: rt, listeners: listeners[:0], labels: labels}
+	p.mu.init(rt, shared(rt, "pubsub"))
+	return p
+}
+
+// newReplicaIn is NewReplica that resets r, if not nil, in place.
+func newReplicaIn(r *Replica, rt *sched.Runtime, name string, store Store, ps Notifier, cfg Config) *Replica {
+	if r == nil {
+		return NewReplica(rt, name, store, ps, cfg)
+	}
+	streams, locks, subs := r.streams, r.producerLocks, r.subs
+	clear(streams)
+	clear(locks)
+	clear(subs[:cap(subs)])
+	*r = Replica{Name: name, rt: rt, store: store, ps: ps, cfg: cfg.withDefaults(),
+		streams: streams, producerLocks: locks, subs: subs[:0],
+		wake: sched.NewQueue[int64](rt, name+" worker wake", 1)}
+	r.mu.init(rt, shared(rt, name))
+	return r
+}

@@ -51,9 +51,11 @@ func (g *guard) access(mode sched.AccessMode) {
 	}
 }
 
-// shared returns a shared object of rt's run, or nil outside any run.
+// shared returns a shared object of rt's run, or nil outside any run and
+// in a run without partial-order reduction, where nothing reads it (the
+// keys of the objects made after it are then never compared either).
 func shared(rt *sched.Runtime, name string) *sched.Shared {
-	if rt == nil {
+	if rt == nil || !rt.Reducing() {
 		return nil
 	}
 	return sched.NewShared(rt, name)

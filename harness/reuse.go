@@ -77,13 +77,13 @@ func newMemStoreIn(s *MemStore, rt *sched.Runtime, cfg DBConfig) *MemStore {
 	if s == nil {
 		return NewMemStoreConfig(rt, cfg)
 	}
-	chats, rows, commits, scratch := s.chats, s.rows, s.commits, s.scratch
+	chats, rows, commits, scratch, mem := s.chats, s.rows, s.commits, s.scratch, s.slab.reset()
 	clear(chats)
 	clear(rows)
 	// The same order of shared objects as NewMemStoreConfig: the clock's,
 	// then the store's.
 	*s = MemStore{rt: rt, cfg: cfg, chats: chats, clockObj: shared(rt, "db clock"), syncFailures: cfg.SyncFailures,
-		rows: rows[:0], commits: commits[:0], scratch: scratch[:0]}
+		rows: rows[:0], commits: commits[:0], scratch: scratch[:0], slab: mem}
 	s.mu.init(rt, shared(rt, "db"))
 	return s
 }
@@ -115,4 +115,46 @@ func newReplicaIn(r *Replica, rt *sched.Runtime, name string, store Store, ps No
 		wake: sched.NewQueue[int64](rt, name+" worker wake", 1)}
 	r.mu.init(rt, shared(rt, name))
 	return r
+}
+
+// slab is a store's memory for its rows and transactions: rows are handed
+// out from one block, finished transactions are kept for the next. With a
+// Reuse it stays from run to run; callers hold the store's mutex.
+type slab struct {
+	rowBlock []row    // rows handed out from the front
+	spareTx  []*memTx // finished transactions, zeroed
+}
+
+// newRow returns a row for the caller to set whole.
+func (s *MemStore) newRow() *row {
+	if len(s.rowBlock) == cap(s.rowBlock) {
+		// The rows handed out stay where they are, in the old block.
+		s.rowBlock = make([]row, 0, max(2*cap(s.rowBlock), initialRows))
+	}
+	s.rowBlock = s.rowBlock[:len(s.rowBlock)+1]
+	return &s.rowBlock[len(s.rowBlock)-1]
+}
+
+// newTx returns a transaction that starts now.
+func (s *MemStore) newTx() *memTx {
+	if n := len(s.spareTx); n > 0 {
+		tx := s.spareTx[n-1]
+		s.spareTx[n-1] = nil
+		s.spareTx = s.spareTx[:n-1]
+		tx.s, tx.start = s, s.clock
+		return tx
+	}
+	return &memTx{s: s, start: s.clock}
+}
+
+// freeTx keeps a finished transaction for the next.
+func (s *MemStore) freeTx(tx *memTx) {
+	*tx = memTx{}
+	s.spareTx = append(s.spareTx, tx)
+}
+
+// reset empties the slab, keeping its memory.
+func (b slab) reset() slab {
+	clear(b.rowBlock)
+	return slab{rowBlock: b.rowBlock[:0], spareTx: b.spareTx}
 }

@@ -37,7 +37,8 @@ type WorldConfig struct {
 	// CheckOrder makes the convergence oracle check the order within a
 	// sync whatever the database orders by (stream-loop.md §4 asks it only
 	// of a database that orders by id; H3 is what happens before).
-	CheckOrder bool	// Reuse, when set, makes the world in the memory of the last one built
+	CheckOrder bool
+	// Reuse, when set, makes the world in the memory of the last one built
 	// with it (see Reuse): for the runs of one exploration, one after
 	// another.
 	Reuse *Reuse

@@ -106,12 +106,12 @@ func newReplicaIn(r *Replica, rt *sched.Runtime, name string, store Store, ps No
 	if r == nil {
 		return NewReplica(rt, name, store, ps, cfg)
 	}
-	streams, locks, subs := r.streams, r.producerLocks, r.subs
+	streams, locks, subs, made := r.streams, r.producerLocks, r.subs, r.made.reset()
 	clear(streams)
 	clear(locks)
 	clear(subs[:cap(subs)])
 	*r = Replica{Name: name, rt: rt, store: store, ps: ps, cfg: cfg.withDefaults(),
-		streams: streams, producerLocks: locks, subs: subs[:0],
+		streams: streams, producerLocks: locks, subs: subs[:0], made: made,
 		wake: sched.NewQueue[int64](rt, name+" worker wake", 1)}
 	r.mu.init(rt, shared(rt, name))
 	return r
@@ -158,3 +158,28 @@ func (b slab) reset() slab {
 	clear(b.rowBlock)
 	return slab{rowBlock: b.rowBlock[:0], spareTx: b.spareTx}
 }
+
+// madeStreams are the streams a replica made, in order; with a Reuse, the
+// next run's streams are made in their memory.
+type madeStreams struct {
+	list []*stream
+	used int // list[:used] are this run's
+}
+
+// newStream returns a new stream of r (the caller holds r.mu).
+func (r *Replica) newStream() *stream {
+	m := &r.made
+	if m.used == len(m.list) {
+		m.list = append(m.list, new(stream))
+	}
+	st := m.list[m.used]
+	m.used++
+	entries, local := st.cache.entries, st.local
+	clear(entries[:cap(entries)])
+	clear(local[:cap(local)])
+	*st = stream{cache: durableCache{capacity: r.cfg.CacheCapacity, entries: entries[:0]}, local: local[:0]}
+	return st
+}
+
+// reset lets the next run make its streams in the memory of these.
+func (m madeStreams) reset() madeStreams { return madeStreams{list: m.list} }

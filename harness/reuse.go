@@ -159,11 +159,36 @@ func (b slab) reset() slab {
 	return slab{rowBlock: b.rowBlock[:0], spareTx: b.spareTx}
 }
 
-// madeStreams are the streams a replica made, in order; with a Reuse, the
-// next run's streams are made in their memory.
+// madeStreams are the streams and subscribers a replica made, in order;
+// with a Reuse, the next run's are made in their memory.
 type madeStreams struct {
-	list []*stream
-	used int // list[:used] are this run's
+	list     []*stream
+	used     int // list[:used] are this run's
+	subs     []*Subscriber
+	subsUsed int // subs[:subsUsed] are this run's
+}
+
+// newSubscriber returns a zero subscriber but for the memory of its
+// lists, empty. It locks the replica's mutex without declaring an access
+// (wild runs subscribe at once): what it changes is memory, not the
+// model's state.
+func (r *Replica) newSubscriber() *Subscriber {
+	r.mu.Mutex.Lock()
+	defer r.mu.Mutex.Unlock()
+	m := &r.made
+	if m.subsUsed == len(m.subs) {
+		m.subs = append(m.subs, new(Subscriber))
+	}
+	s := m.subs[m.subsUsed]
+	m.subsUsed++
+	snapshot, deliveries, cursor, out := s.snapshot, s.deliveries, s.cursor, s.out
+	clear(snapshot[:cap(snapshot)])
+	clear(deliveries[:cap(deliveries)])
+	clear(cursor[:cap(cursor)])
+	clear(out[:cap(out)])
+	// The spare list is dropped: it may be a list the client still held.
+	*s = Subscriber{snapshot: snapshot[:0], deliveries: deliveries[:0], cursor: cursor[:0], out: out[:0]}
+	return s
 }
 
 // newStream returns a new stream of r (the caller holds r.mu).
@@ -182,4 +207,4 @@ func (r *Replica) newStream() *stream {
 }
 
 // reset lets the next run make its streams in the memory of these.
-func (m madeStreams) reset() madeStreams { return madeStreams{list: m.list} }
+func (m madeStreams) reset() madeStreams { return madeStreams{list: m.list, subs: m.subs} }

@@ -122,10 +122,12 @@ func (r *Replica) Listen(name string, chatID, afterMessageID int64, strategy Des
 }
 
 func (r *Replica) listen(name string, chatID int64, cur Cursor, strategy Design) *Subscriber {
-	s := &Subscriber{Name: name, ChatID: chatID, AfterMessageID: cur.AfterMessageID, AfterRevision: cur.AfterRevision, Strategy: strategy, rt: r.rt, replica: r,
-		room:   sched.NewQueue[struct{}](r.rt, name+" channel room", 1),
-		done:   sched.NewQueue[struct{}](r.rt, name+" done", 1),
-		outCap: r.cfg.ClientQueue}
+	s := r.newSubscriber() // new, or reset with its lists' memory
+	s.Name, s.ChatID, s.AfterMessageID, s.AfterRevision, s.Strategy, s.rt, s.replica =
+		name, chatID, cur.AfterMessageID, cur.AfterRevision, strategy, r.rt, r
+	s.room = sched.NewQueue[struct{}](r.rt, name+" channel room", 1)
+	s.done = sched.NewQueue[struct{}](r.rt, name+" done", 1)
+	s.outCap = r.cfg.ClientQueue
 	s.mu.init(r.rt, shared(r.rt, name))
 	s.subMu.init(r.rt, shared(r.rt, name+" subscription"))
 	s.handler = streamDesign(strategy).NewStream(s)

@@ -69,7 +69,35 @@ func (sp spareParts) replica(i int) *Replica {
 func resetWorld(w *World, rt *sched.Runtime, cfg WorldConfig) {
 	replicas := w.Replicas
 	*w = World{RT: rt, PubSub: cfg.PubSub, Store: cfg.Store, Truth: cfg.Truth, Seeder: cfg.Seeder,
-		oracle: cfg.Oracle, checkOrder: cfg.DB.OrderByID || cfg.CheckOrder, Replicas: replicas[:0]}
+		oracle: cfg.Oracle, checkOrder: cfg.DB.OrderByID || cfg.CheckOrder, Replicas: replicas[:0],
+		made: madeClients{list: w.made.list}}
+}
+
+// madeClients are the clients a world's Listen made, in order; with a
+// Reuse, the next run's are made in their memory.
+type madeClients struct {
+	list []*Client
+	used int // list[:used] are this run's
+}
+
+// newClient returns a zero client but for the memory of its lists, empty.
+// It locks the world's mutex without declaring an access (wild runs
+// connect at once): what it changes is memory, not the model's state.
+func (w *World) newClient() *Client {
+	w.mu.Mutex.Lock()
+	defer w.mu.Mutex.Unlock()
+	m := &w.made
+	if m.used == len(m.list) {
+		m.list = append(m.list, new(Client))
+	}
+	c := m.list[m.used]
+	m.used++
+	view, received, statuses := c.view, c.received, c.statuses
+	clear(view[:cap(view)])
+	clear(received[:cap(received)])
+	clear(statuses[:cap(statuses)])
+	*c = Client{view: view[:0], received: received[:0], statuses: statuses[:0]}
+	return c
 }
 
 // newMemStoreIn is NewMemStoreConfig that resets s, if not nil, in place.

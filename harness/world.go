@@ -71,6 +71,7 @@ type World struct {
 	writersBuf, workersBuf [4]*sched.Task
 	clientsBuf             [2]*Client
 	streamsBuf             [2]*Subscriber
+	made                   madeClients // the clients' memory, kept by a Reuse
 }
 
 // NewWorld builds a world in the run of rt. With a strategy that is

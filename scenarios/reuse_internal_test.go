@@ -39,9 +39,16 @@ func TestReusedWorldLeaksNothing(t *testing.T) {
 				runWith(o, re, sched.PCT(other, 3, steps), &pool)
 			}
 			again := runWith(spec, re, sched.PCT(seed, 3, steps), &pool)
+			summary := again.Summary()
+			// What a run hands back stays as it was while later runs reuse
+			// the world.
+			later := spec
+			later.Seed, later.Trace = seed+4, false
+			runWith(later, re, sched.PCT(seed+4, 3, steps), &pool)
 			pool.Close()
 
 			what := sc.Name + " / " + name
+			require.Equal(t, summary, again.Summary(), what)
 			require.Equal(t, fresh.Summary(), again.Summary(), what)
 			require.Equal(t, fresh.Steps, again.Steps, what)
 			require.Equal(t, fresh.TraceHash(), again.TraceHash(), what)

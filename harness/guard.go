@@ -61,6 +61,15 @@ func shared(rt *sched.Runtime, name string) *sched.Shared {
 	return sched.NewShared(rt, name)
 }
 
+// sharedSuffixed is shared(rt, name+suffix), with the name made only when
+// the shared object is.
+func sharedSuffixed(rt *sched.Runtime, name, suffix string) *sched.Shared {
+	if rt == nil || !rt.Reducing() {
+		return nil
+	}
+	return sched.NewShared(rt, name+suffix)
+}
+
 // streamKey names a replica's stream of a chat (its durable cache and local
 // subscribers): a value, the same in every run, whichever task creates the
 // stream first.

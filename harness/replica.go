@@ -111,6 +111,7 @@ type Replica struct {
 	subs          []*Subscriber // every stream subscribed here, in order
 	wake          *sched.Queue[int64]
 	made          madeStreams // the streams' memory, kept by a Reuse
+	workerName    string      // the worker task's name, made on first use
 }
 
 // stream is a chat's state on one replica (§2).

@@ -135,11 +135,15 @@ func newReplicaIn(r *Replica, rt *sched.Runtime, name string, store Store, ps No
 		return NewReplica(rt, name, store, ps, cfg)
 	}
 	streams, locks, subs, made := r.streams, r.producerLocks, r.subs, r.made.reset()
+	workerName := ""
+	if r.Name == name {
+		workerName = r.workerName
+	}
 	clear(streams)
 	clear(locks)
 	clear(subs[:cap(subs)])
 	*r = Replica{Name: name, rt: rt, store: store, ps: ps, cfg: cfg.withDefaults(),
-		streams: streams, producerLocks: locks, subs: subs[:0], made: made,
+		streams: streams, producerLocks: locks, subs: subs[:0], made: made, workerName: workerName,
 		wake: sched.NewQueue[int64](rt, name+" worker wake", 1)}
 	r.mu.init(rt, shared(rt, name))
 	return r
@@ -215,8 +219,18 @@ func (r *Replica) newSubscriber() *Subscriber {
 	clear(cursor[:cap(cursor)])
 	clear(out[:cap(out)])
 	// The spare list is dropped: it may be a list the client still held.
-	*s = Subscriber{snapshot: snapshot[:0], deliveries: deliveries[:0], cursor: cursor[:0], out: out[:0]}
+	*s = Subscriber{snapshot: snapshot[:0], deliveries: deliveries[:0], cursor: cursor[:0], out: out[:0], names: s.names}
 	return s
+}
+
+// streamNames are the names of a stream's queues and listener: made once
+// while the stream's memory serves streams of the same name.
+type streamNames struct{ of, room, done, listener string }
+
+func (n *streamNames) set(name string) {
+	if n.of != name || n.room == "" {
+		*n = streamNames{of: name, room: name + " channel room", done: name + " done", listener: name + " listener"}
+	}
 }
 
 // newStream returns a new stream of r (the caller holds r.mu).

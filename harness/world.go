@@ -141,7 +141,10 @@ func (w *World) Writer(name string, fn func()) *sched.Task {
 // Worker starts the chat worker of replica r. Settle closes its wake-up
 // queue once the writers are done, so a worker with turns left stops.
 func (w *World) Worker(r *Replica, chatID int64, opts WorkerOptions) *sched.Task {
-	t := w.RT.Go(r.Name+" worker", func() { r.RunWorker(chatID, opts) })
+	if r.workerName == "" {
+		r.workerName = r.Name + " worker"
+	}
+	t := w.RT.Go(r.workerName, func() { r.RunWorker(chatID, opts) })
 	w.workers = append(w.workers, t)
 	return t
 }

@@ -124,7 +124,7 @@ func newPubSubIn(p *PubSub, rt *sched.Runtime) *PubSub {
 	}
 	listeners, labels := p.listeners, p.labels
 	clear(listeners[:cap(listeners)])
-	*p = PubSub{rt: rt, listeners: listeners[:0], labels: labels}
+	*p = PubSub{rt: rt, listeners: listeners[:0], labels: labels, made: madeListeners{list: p.made.list}}
 	p.mu.init(rt, shared(rt, "pubsub"))
 	return p
 }
@@ -250,3 +250,33 @@ func (r *Replica) newStream() *stream {
 
 // reset lets the next run make its streams in the memory of these.
 func (m madeStreams) reset() madeStreams { return madeStreams{list: m.list, subs: m.subs} }
+
+// madeListeners are the listeners a pubsub made, in order; with a Reuse,
+// the next run's are made in their memory.
+type madeListeners struct {
+	list []*listener
+	used int // list[:used] are this run's
+}
+
+// newListener returns a listener named name, zero but for its queue's
+// name (made once while its memory serves listeners of the same name) and
+// its list's memory. It locks the pubsub's mutex without declaring an
+// access (wild runs subscribe at once): what it changes is memory, not the
+// model's state.
+func (p *PubSub) newListener(name string) *listener {
+	p.mu.Mutex.Lock()
+	defer p.mu.Mutex.Unlock()
+	m := &p.made
+	if m.used == len(m.list) {
+		m.list = append(m.list, new(listener))
+	}
+	l := m.list[m.used]
+	m.used++
+	queueName, inFlight := l.queueName, l.inFlight
+	if l.name != name || queueName == "" {
+		queueName = name + " queue"
+	}
+	clear(inFlight[:cap(inFlight)])
+	*l = listener{name: name, queueName: queueName, inFlight: inFlight[:0]}
+	return l
+}

@@ -125,7 +125,7 @@ func (p *PubSub) queueSize() int {
 func (p *PubSub) Subscribe(name, channel string, cb func(Notify, error)) Subscription {
 	l := p.newListener(name) // new, or reset in the memory of the last run's
 	l.channel, l.ps, l.cb = channel, p, cb
-	l.pending = sched.NewQueue[pubsubItem](p.rt, l.queueName, p.queueSize()+1)
+	l.pending = l.pending.Renew(p.rt, l.queueName, p.queueSize()+1) // nil for a new listener
 	// The task starts under the mutex (starting a task is not a scheduling
 	// point), so that Close, which joins it, finds it.
 	p.mu.Lock()

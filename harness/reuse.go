@@ -144,7 +144,7 @@ func newReplicaIn(r *Replica, rt *sched.Runtime, name string, store Store, ps No
 	clear(subs[:cap(subs)])
 	*r = Replica{Name: name, rt: rt, store: store, ps: ps, cfg: cfg.withDefaults(),
 		streams: streams, producerLocks: locks, subs: subs[:0], made: made, workerName: workerName,
-		wake: sched.NewQueue[int64](rt, name+" worker wake", 1)}
+		wake: r.wake.Renew(rt, name+" worker wake", 1)}
 	r.mu.init(rt, shared(rt, name))
 	return r
 }
@@ -219,7 +219,8 @@ func (r *Replica) newSubscriber() *Subscriber {
 	clear(cursor[:cap(cursor)])
 	clear(out[:cap(out)])
 	// The spare list is dropped: it may be a list the client still held.
-	*s = Subscriber{snapshot: snapshot[:0], deliveries: deliveries[:0], cursor: cursor[:0], out: out[:0], names: s.names}
+	*s = Subscriber{snapshot: snapshot[:0], deliveries: deliveries[:0], cursor: cursor[:0], out: out[:0], names: s.names,
+		room: s.room, done: s.done} // the queues are renewed by listen
 	return s
 }
 
@@ -277,6 +278,6 @@ func (p *PubSub) newListener(name string) *listener {
 		queueName = name + " queue"
 	}
 	clear(inFlight[:cap(inFlight)])
-	*l = listener{name: name, queueName: queueName, inFlight: inFlight[:0]}
+	*l = listener{name: name, queueName: queueName, inFlight: inFlight[:0], pending: l.pending} // renewed by Subscribe
 	return l
 }

@@ -127,8 +127,8 @@ func (r *Replica) listen(name string, chatID int64, cur Cursor, strategy Design)
 	s.Name, s.ChatID, s.AfterMessageID, s.AfterRevision, s.Strategy, s.rt, s.replica =
 		name, chatID, cur.AfterMessageID, cur.AfterRevision, strategy, r.rt, r
 	s.names.set(name)
-	s.room = sched.NewQueue[struct{}](r.rt, s.names.room, 1)
-	s.done = sched.NewQueue[struct{}](r.rt, s.names.done, 1)
+	s.room = s.room.Renew(r.rt, s.names.room, 1) // nil for a new subscriber
+	s.done = s.done.Renew(r.rt, s.names.done, 1)
 	s.outCap = r.cfg.ClientQueue
 	s.mu.init(r.rt, shared(r.rt, name))
 	s.subMu.init(r.rt, sharedSuffixed(r.rt, name, " subscription"))

@@ -42,9 +42,9 @@ func (u *Reuse) take() (*World, spareParts) {
 		return new(World), spareParts{}
 	}
 	w := u.world
-	sp := spareParts{mem: w.Mem, replicas: w.Replicas}
-	sp.ps, _ = w.PubSub.(*PubSub)
-	return w, sp
+	// Only what the world made itself: never a store or pubsub the
+	// configuration gave it.
+	return w, spareParts{mem: w.Mem, ps: w.madePS, replicas: w.Replicas}
 }
 
 // keep records w as the world the next run resets.

@@ -72,6 +72,7 @@ type World struct {
 	clientsBuf             [2]*Client
 	streamsBuf             [2]*Subscriber
 	made                   madeClients // the clients' memory, kept by a Reuse
+	madePS                 *PubSub     // the pubsub the world made, if it did
 }
 
 // NewWorld builds a world in the run of rt. With a strategy that is
@@ -86,7 +87,7 @@ func NewWorld(rt *sched.Runtime, cfg WorldConfig) *World {
 		ps := newPubSubIn(spare.ps, rt)
 		ps.QueueSize = cfg.PubSubQueue
 		ps.obs = cfg.Observer
-		w.PubSub = ps
+		w.PubSub, w.madePS = ps, ps
 	}
 	if w.Store == nil {
 		w.Mem = newMemStoreIn(spare.mem, rt, cfg.DB)

@@ -78,7 +78,8 @@ func (w *World) Connect(r *Replica, name string, chatID, after int64, strategy D
 // and the merge wait for Start, and other tasks can run in between (the
 // window of §5 between the subscribe and the snapshot).
 func (w *World) Listen(r *Replica, name string, chatID, after int64, strategy Design) (*Client, error) {
-	c := &Client{Name: name, ChatID: chatID, AfterMessageID: after, Strategy: strategy, w: w, replica: r}
+	c := w.newClient() // new, or reset with its lists' memory
+	c.Name, c.ChatID, c.AfterMessageID, c.Strategy, c.w, c.replica = name, chatID, after, strategy, w, r
 	c.mu.init(w.RT, shared(w.RT, name))
 	hist, err := r.store.GetChatMessagesByChatID(chatID, 0)
 	if err != nil {

@@ -63,12 +63,23 @@ func (g *guard) access(mode sched.AccessMode) {
 	}
 }
 
-// shared returns a shared object of rt's run, or nil outside any run.
+// shared returns a shared object of rt's run, or nil outside any run and
+// in a run without partial-order reduction, where nothing reads it (the
+// keys of the objects made after it are then never compared either).
 func shared(rt *sched.Runtime, name string) *sched.Shared {
-	if rt == nil {
+	if rt == nil || !rt.Reducing() {
 		return nil
 	}
 	return sched.NewShared(rt, name)
+}
+
+// sharedSuffixed is shared(rt, name+suffix), with the name made only when
+// the shared object is.
+func sharedSuffixed(rt *sched.Runtime, name, suffix string) *sched.Shared {
+	if rt == nil || !rt.Reducing() {
+		return nil
+	}
+	return sched.NewShared(rt, name+suffix)
 }
 
 // streamKey names a replica's stream of a chat (its durable cache and local

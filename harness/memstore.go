@@ -35,6 +35,9 @@ type MemStore struct {
 	scratch  []*row   // visibleLocked's list, reused
 	// syncFailures is how many syncs may still fail (DBConfig.SyncFailures).
 	syncFailures int
+	// Memory for rows and transactions, kept from run to run by a Reuse
+	// (reuse.go).
+	slab
 }
 
 type row struct {
@@ -104,7 +107,8 @@ func (s *MemStore) Seed(chatID int64, role Role, content string) Message {
 		c.HistoryVersion = c.SnapshotVersion
 		rev = c.SnapshotVersion
 	}
-	r := &row{Message: Message{ID: s.seq, ChatID: chatID, Role: role, Content: content, CreatedAt: s.clock, Revision: rev}, committed: true, heap: s.heap}
+	r := s.newRow()
+	*r = row{Message: Message{ID: s.seq, ChatID: chatID, Role: role, Content: content, CreatedAt: s.clock, Revision: rev}, committed: true, heap: s.heap}
 	s.rows = append(s.rows, r)
 	s.commits = append(s.commits, r.ID)
 	return r.Message
@@ -308,7 +312,7 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 	if tick || s.clock == 0 {
 		s.clock++
 	}
-	tx := &memTx{s: s, start: s.clock}
+	tx := s.newTx()
 	tx.rows, tx.locks, tx.statuses = tx.rowsBuf[:0], tx.locksBuf[:0], tx.statusBuf[:0]
 	tx.bumps, tx.bumped, tx.touched = tx.bumpsBuf[:0], tx.bumpedBuf[:0], tx.touchedBuf[:0]
 	s.mu.Unlock()
@@ -366,7 +370,8 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 		s.mu.access(sched.Write)
 		s.rows = slices.DeleteFunc(s.rows, func(r *row) bool { return slices.Contains(tx.rows, r) })
 	}
-	locks := tx.locks
+	var locksBuf [2]*sched.Mutex
+	locks := append(locksBuf[:0], tx.locks...)
 	if s.obs != nil {
 		e := ModelEvent{Kind: ModelCommit, IDs: ids2(tx.rows)}
 		switch {
@@ -379,6 +384,7 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 		}
 		s.observe(e)
 	}
+	s.freeTx(tx)
 	s.mu.Unlock()
 	for _, l := range locks {
 		l.Unlock()
@@ -619,7 +625,8 @@ func (tx *memTx) InsertMessage(chatID int64, role Role, content string) (Message
 		s.clock++
 		created = s.clock
 	}
-	r := &row{Message: Message{ID: s.seq, ChatID: chatID, Role: role, Content: content, CreatedAt: created, Revision: tx.revisionLocked(chatID)}, heap: s.heap}
+	r := s.newRow()
+	*r = row{Message: Message{ID: s.seq, ChatID: chatID, Role: role, Content: content, CreatedAt: created, Revision: tx.revisionLocked(chatID)}, heap: s.heap}
 	s.rows = append(s.rows, r)
 	tx.rows = append(tx.rows, r)
 	if s.rt.Tracing() {

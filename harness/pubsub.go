@@ -77,6 +77,7 @@ type PubSub struct {
 	// <channel>"), made once, not at every publish; only read by key.
 	labels    map[string]string
 	published int
+	made      madeListeners // the listeners' memory, kept by a Reuse
 }
 
 type listener struct {
@@ -87,6 +88,8 @@ type listener struct {
 	pending *sched.Queue[pubsubItem]
 	cb      func(Notify, error)
 	task    *sched.Task
+	// queueName is name + " queue", kept with the listener's memory.
+	queueName string
 
 	// Guarded by PubSub.mu.
 	queued    int  // notifies in pending (not counting the error)
@@ -141,8 +144,9 @@ func (p *PubSub) queueSize() int {
 // channel and starts the listener task that calls it. cb may block (the
 // subscriber's callback blocks while its notify queue is full, §5).
 func (p *PubSub) Subscribe(name, channel string, cb func(Notify, error)) Subscription {
-	l := &listener{name: name, channel: channel, ps: p, cb: cb,
-		pending: sched.NewQueue[pubsubItem](p.rt, name+" queue", p.queueSize()+1)}
+	l := p.newListener(name) // new, or reset in the memory of the last run's
+	l.channel, l.ps, l.cb = channel, p, cb
+	l.pending = l.pending.Renew(p.rt, l.queueName, p.queueSize()+1) // nil for a new listener
 	// The task starts under the mutex (starting a task is not a scheduling
 	// point), so that Close, which joins it, finds it. It reads whether
 	// the pubsub is closed, and adds to its channel's listeners.

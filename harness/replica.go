@@ -110,6 +110,8 @@ type Replica struct {
 	producerLocks map[int64]*sched.Mutex
 	subs          []*Subscriber // every stream subscribed here, in order
 	wake          *sched.Queue[int64]
+	made          madeStreams // the streams' memory, kept by a Reuse
+	workerName    string      // the worker task's name, made on first use
 }
 
 // stream is a chat's state on one replica (§2).
@@ -141,7 +143,7 @@ func (r *Replica) stream(chatID int64) *stream {
 	defer r.mu.Unlock()
 	st := r.streams[chatID]
 	if st == nil {
-		st = &stream{cache: durableCache{capacity: r.cfg.CacheCapacity}}
+		st = r.newStream()
 		st.mu.init(r.rt, streamKey{r.Name, chatID})
 		r.streams[chatID] = st
 	}

@@ -52,7 +52,7 @@ func (StreamLoop) NewStream(s *Subscriber) StreamHandler {
 		known:          map[int64]int64{},
 		seen:           ChatVersions{History: s.AfterRevision},
 		afterMessageID: s.AfterMessageID}
-	l.mu.init(s.rt, shared(s.rt, s.Name+" closing"))
+	l.mu.init(s.rt, sharedSuffixed(s.rt, s.Name, " closing"))
 	return l
 }
 

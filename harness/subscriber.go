@@ -91,6 +91,7 @@ type Subscriber struct {
 	// spare is the client's last read, handed back (recycle) to hold the
 	// next events: one list per stream instead of one per read.
 	spare []Event
+	names streamNames // kept, with the lists' memory, by a Reuse
 }
 
 // SubscribeAuthorized subscribes to a chat's stream on this replica (§5):
@@ -122,14 +123,17 @@ func (r *Replica) Listen(name string, chatID, afterMessageID int64, strategy Des
 }
 
 func (r *Replica) listen(name string, chatID int64, cur Cursor, strategy Design) *Subscriber {
-	s := &Subscriber{Name: name, ChatID: chatID, AfterMessageID: cur.AfterMessageID, AfterRevision: cur.AfterRevision, Strategy: strategy, rt: r.rt, replica: r,
-		room:   sched.NewQueue[struct{}](r.rt, name+" channel room", 1),
-		done:   sched.NewQueue[struct{}](r.rt, name+" done", 1),
-		outCap: r.cfg.ClientQueue}
+	s := r.newSubscriber() // new, or reset with its lists' memory
+	s.Name, s.ChatID, s.AfterMessageID, s.AfterRevision, s.Strategy, s.rt, s.replica =
+		name, chatID, cur.AfterMessageID, cur.AfterRevision, strategy, r.rt, r
+	s.names.set(name)
+	s.room = s.room.Renew(r.rt, s.names.room, 1) // nil for a new subscriber
+	s.done = s.done.Renew(r.rt, s.names.done, 1)
+	s.outCap = r.cfg.ClientQueue
 	s.mu.init(r.rt, shared(r.rt, name))
-	s.subMu.init(r.rt, shared(r.rt, name+" subscription"))
+	s.subMu.init(r.rt, sharedSuffixed(r.rt, name, " subscription"))
 	s.handler = streamDesign(strategy).NewStream(s)
-	s.sub = r.ps.Subscribe(name+" listener", ChatChannel(chatID), s.handler.Notify)
+	s.sub = r.ps.Subscribe(s.names.listener, ChatChannel(chatID), s.handler.Notify)
 	st := r.stream(chatID)
 	st.mu.Lock()
 	st.local = append(st.local, s)

@@ -38,6 +38,10 @@ type WorldConfig struct {
 	// sync whatever the database orders by (stream-loop.md §4 asks it only
 	// of a database that orders by id; H3 is what happens before).
 	CheckOrder bool
+	// Reuse, when set, makes the world in the memory of the last one built
+	// with it (see Reuse): for the runs of one exploration, one after
+	// another.
+	Reuse *Reuse
 }
 
 // World is a whole modelled deployment: a store, a pubsub, replicas, their
@@ -67,33 +71,37 @@ type World struct {
 	writersBuf, workersBuf [4]*sched.Task
 	clientsBuf             [2]*Client
 	streamsBuf             [2]*Subscriber
+	made                   madeClients // the clients' memory, kept by a Reuse
+	madePS                 *PubSub     // the pubsub the world made, if it did
 }
 
 // NewWorld builds a world in the run of rt. With a strategy that is
 // ProducerLocked, set cfg.ProducerLock (Strategy helps).
 func NewWorld(rt *sched.Runtime, cfg WorldConfig) *World {
-	w := &World{RT: rt, PubSub: cfg.PubSub, Store: cfg.Store, Truth: cfg.Truth, Seeder: cfg.Seeder,
-		oracle: cfg.Oracle, checkOrder: cfg.DB.OrderByID || cfg.CheckOrder}
+	w, spare := cfg.Reuse.take()
+	resetWorld(w, rt, cfg)
 	w.mu.init(rt, shared(rt, "world"))
 	w.writers, w.workers = w.writersBuf[:0], w.workersBuf[:0]
 	w.clients, w.streams = w.clientsBuf[:0], w.streamsBuf[:0]
 	if w.PubSub == nil {
-		ps := NewPubSub(rt)
+		ps := newPubSubIn(spare.ps, rt)
 		ps.QueueSize = cfg.PubSubQueue
 		ps.obs = cfg.Observer
-		w.PubSub = ps
+		w.PubSub, w.madePS = ps, ps
 	}
 	if w.Store == nil {
-		w.Mem = NewMemStoreConfig(rt, cfg.DB)
+		w.Mem = newMemStoreIn(spare.mem, rt, cfg.DB)
 		w.Mem.obs = cfg.Observer
 		w.Store, w.Truth, w.Seeder = w.Mem, w.Mem, w.Mem
 	}
 	n := max(cfg.Replicas, 1)
 	for i := 0; i < n; i++ {
-		r := NewReplica(rt, replicaName(i+1), w.Store, w.PubSub, cfg.Config)
+		r := newReplicaIn(spare.replica(i), rt, replicaName(i+1), w.Store, w.PubSub, cfg.Config)
 		r.obs = cfg.Observer
 		w.Replicas = append(w.Replicas, r)
 	}
+	clear(w.Replicas[len(w.Replicas):cap(w.Replicas)]) // spares of a larger world
+	cfg.Reuse.keep(w)
 	return w
 }
 
@@ -134,7 +142,10 @@ func (w *World) Writer(name string, fn func()) *sched.Task {
 // Worker starts the chat worker of replica r. Settle closes its wake-up
 // queue once the writers are done, so a worker with turns left stops.
 func (w *World) Worker(r *Replica, chatID int64, opts WorkerOptions) *sched.Task {
-	t := w.RT.Go(r.Name+" worker", func() { r.RunWorker(chatID, opts) })
+	if r.workerName == "" {
+		r.workerName = r.Name + " worker"
+	}
+	t := w.RT.Go(r.workerName, func() { r.RunWorker(chatID, opts) })
 	w.workers = append(w.workers, t)
 	return t
 }

@@ -76,6 +76,7 @@ func (sp Spec) workload() harness.Workload { return workloadFor(sp.Scenario, sp.
 // seed N of PCT names the same schedule in every process.
 func calibrate(wl harness.Workload, s harness.Design, pool *sched.Pool) int {
 	res := sched.Run(wl.Body(s, nil), sched.Options{Strategy: sched.Chooser(func(int) int { return 0 }), Pool: pool})
+	ended(wl, res)
 	return max(len(res.Schedule.Choices), 1)
 }
 
@@ -115,12 +116,29 @@ func runSeed(sp Spec, wl harness.Workload, strat sched.Strategy, pool *sched.Poo
 func runWith(sp Spec, wl harness.Workload, strat sched.Strategy, pool *sched.Pool) *RunResult {
 	var out harness.Outcome
 	res := sched.Run(wl.Body(sp.Strategy, &out), sched.Options{Strategy: strat, Trace: sp.Trace, MaxSteps: sp.MaxSteps, Pool: pool})
+	ended(wl, res)
 	r := &RunResult{Spec: sp, Verdict: Pass, Violations: out.Violations, Failure: res.Failure,
 		Schedule: res.Schedule, Trace: res.Trace, Steps: res.Steps, Preemptions: res.Preemptions, Pruned: res.Pruned}
 	if res.Failure != nil {
 		r.Verdict = Fail
 	}
 	return r
+}
+
+// reusing returns wl with a harness.Reuse of its own: the runs of one
+// exploration, one after another, reset one world in place.
+func reusing(wl harness.Workload) harness.Workload {
+	wl.Config.Reuse = new(harness.Reuse)
+	return wl
+}
+
+// ended lets the next run reuse the world of a run that ended, unless a
+// task of it may still be running (a stall: it blocked outside the
+// scheduler).
+func ended(wl harness.Workload, res *sched.Result) {
+	if res.Failure != nil && res.Failure.Kind == sched.Stall {
+		wl.Config.Reuse.Forget()
+	}
 }
 
 // seedOrigin is the metadata of a schedule that a search's seed names.
@@ -248,7 +266,7 @@ func ExploreContext(ctx context.Context, sp Spec, budget int, stopAtFirst bool, 
 	var fixedWL *harness.Workload
 	var steps int
 	if !sp.Scenario.Generated {
-		wl := sp.workload()
+		wl := reusing(sp.workload())
 		fixedWL = &wl
 		steps = calibrate(wl, sp.Strategy, &pool)
 	}
@@ -313,7 +331,7 @@ func ExploreContext(ctx context.Context, sp Spec, budget int, stopAtFirst bool, 
 }
 
 func exploreDFS(ctx context.Context, sp Spec, budget int, stopAtFirst bool, er *ExploreResult, onFailure func(*RunResult), pool *sched.Pool) {
-	wl := sp.workload()
+	wl := reusing(sp.workload())
 	dfs := sp.Search.exhaustive()
 	for budget <= 0 || er.Schedules < budget {
 		if ctx.Err() != nil {

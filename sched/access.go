@@ -106,6 +106,11 @@ func (rt *Runtime) Access(obj any, mode AccessMode) {
 	rt.por.access(rt.por.keyOf(obj), mode)
 }
 
+// Reducing reports whether the run is under partial-order reduction: only
+// then do Access and a Shared's Read and Write record anything, so a
+// program may skip making what only they would read.
+func (rt *Runtime) Reducing() bool { return rt.por != nil }
+
 // Shared is a shared object declared to the scheduler: memory that tasks
 // share outside this package's primitives. Its Read and Write declare the
 // current step's access (see Runtime.Access); Load and Store helpers are

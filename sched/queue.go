@@ -44,6 +44,38 @@ func NewQueue[T any](rt *Runtime, name string, capacity int) *Queue[T] {
 	return q
 }
 
+// Renew returns a new empty queue of rt's run, as NewQueue(rt, name,
+// capacity) does, made in q's memory: its buffer's and its labels' (when
+// the name is the same). q may be nil (NewQueue then makes one). It is
+// for a program that runs many runs one after another and keeps its
+// objects from one to the next: q must belong to a run that is over, and
+// nothing may use it as the queue it was.
+func (q *Queue[T]) Renew(rt *Runtime, name string, capacity int) *Queue[T] {
+	if q == nil || rt.wild != nil || q.ch != nil {
+		return NewQueue[T](rt, name, capacity)
+	}
+	if capacity < 1 {
+		panic(fmt.Sprintf("sched: NewQueue(%q, %d): capacity must be at least 1", name, capacity))
+	}
+	buf, recv, send := q.buf, q.recvWaiters, q.sendWaiters
+	clear(buf)
+	if len(buf) > capacity {
+		buf = nil
+	}
+	clear(recv[:cap(recv)])
+	clear(send[:cap(send)])
+	sendLabel, recvLabel, closeLabel := q.sendLabel, q.recvLabel, q.closeLabel
+	if q.name != name || sendLabel == "" {
+		labels := "send " + name + "recv " + name + "close " + name
+		n := len(name)
+		sendLabel, recvLabel, closeLabel = labels[:5+n], labels[5+n:10+2*n], labels[10+2*n:]
+	}
+	*q = Queue[T]{rt: rt, name: name, capacity: capacity, sendLabel: sendLabel, recvLabel: recvLabel, closeLabel: closeLabel,
+		buf: buf, recvWaiters: recv[:0], sendWaiters: send[:0]}
+	q.key = rt.extraKey()
+	return q
+}
+
 // Name returns the queue's name.
 func (q *Queue[T]) Name() string { return q.name }
 

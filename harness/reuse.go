@@ -1,0 +1,283 @@
+package harness
+
+import "github.com/interleave/interleave/sched"
+
+// Reuse carries a world's memory from one run of an exploration to the
+// next (WorldConfig.Reuse): the world, its in-memory store, its pubsub and
+// its replicas, with their maps and lists, are reset in place rather than
+// allocated anew. A reset sets every field as a new object's, so nothing
+// of the last run shows in the next: the maps and lists are cleared and
+// keep only their memory, and the scheduler's objects (queues, mutexes,
+// shared-object keys) are made anew, in the order a new world makes them.
+//
+// A world built with a Reuse belongs to its run: the next NewWorld with
+// the same Reuse takes it over, so nothing may keep it (or its store's
+// lists) once the run is over. Runs that share a Reuse must run one after
+// another, never at once. A run that may have left a task running (a
+// Stall: the task blocked outside the scheduler) must be followed by
+// Forget.
+type Reuse struct {
+	world *World // the last run's world, or nil
+}
+
+// Forget drops the last run's world: the next run builds its own.
+func (u *Reuse) Forget() {
+	if u != nil {
+		u.world = nil
+	}
+}
+
+// spareParts are the objects of the last run's world that the next one
+// resets in place; each is nil when there is none.
+type spareParts struct {
+	mem      *MemStore
+	ps       *PubSub
+	replicas []*Replica
+}
+
+// take returns the world to reset and the parts of the last one: a new
+// world, and no parts, for a nil Reuse or its first run.
+func (u *Reuse) take() (*World, spareParts) {
+	if u == nil || u.world == nil {
+		return new(World), spareParts{}
+	}
+	w := u.world
+	// Only what the world made itself: never a store or pubsub the
+	// configuration gave it.
+	return w, spareParts{mem: w.Mem, ps: w.madePS, replicas: w.Replicas}
+}
+
+// keep records w as the world the next run resets.
+func (u *Reuse) keep(w *World) {
+	if u != nil {
+		u.world = w
+	}
+}
+
+// replica returns the spare replica i, or nil.
+func (sp spareParts) replica(i int) *Replica {
+	if i < len(sp.replicas) {
+		return sp.replicas[i]
+	}
+	return nil
+}
+
+// resetWorld sets w as a new world of rt's run, keeping the memory of its
+// lists (their first elements are in the world itself). The replicas' list
+// keeps its elements, the spare replicas, for NewWorld to reset and
+// replace one by one.
+func resetWorld(w *World, rt *sched.Runtime, cfg WorldConfig) {
+	replicas := w.Replicas
+	*w = World{RT: rt, PubSub: cfg.PubSub, Store: cfg.Store, Truth: cfg.Truth, Seeder: cfg.Seeder,
+		oracle: cfg.Oracle, checkOrder: cfg.DB.OrderByID || cfg.CheckOrder, Replicas: replicas[:0],
+		made: madeClients{list: w.made.list}}
+}
+
+// madeClients are the clients a world's Listen made, in order; with a
+// Reuse, the next run's are made in their memory.
+type madeClients struct {
+	list []*Client
+	used int // list[:used] are this run's
+}
+
+// newClient returns a zero client but for the memory of its lists, empty.
+// It locks the world's mutex without declaring an access (wild runs
+// connect at once): what it changes is memory, not the model's state.
+func (w *World) newClient() *Client {
+	w.mu.Mutex.Lock()
+	defer w.mu.Mutex.Unlock()
+	m := &w.made
+	if m.used == len(m.list) {
+		m.list = append(m.list, new(Client))
+	}
+	c := m.list[m.used]
+	m.used++
+	view, received, statuses := c.view, c.received, c.statuses
+	clear(view[:cap(view)])
+	clear(received[:cap(received)])
+	clear(statuses[:cap(statuses)])
+	*c = Client{view: view[:0], received: received[:0], statuses: statuses[:0]}
+	return c
+}
+
+// newMemStoreIn is NewMemStoreConfig that resets s, if not nil, in place.
+func newMemStoreIn(s *MemStore, rt *sched.Runtime, cfg DBConfig) *MemStore {
+	if s == nil {
+		return NewMemStoreConfig(rt, cfg)
+	}
+	chats, rows, commits, scratch, mem := s.chats, s.rows, s.commits, s.scratch, s.slab.reset()
+	clear(chats)
+	clear(rows)
+	// The same order of shared objects as NewMemStoreConfig: the clock's,
+	// then the store's.
+	*s = MemStore{rt: rt, cfg: cfg, chats: chats, clockObj: shared(rt, "db clock"), syncFailures: cfg.SyncFailures,
+		rows: rows[:0], commits: commits[:0], scratch: scratch[:0], slab: mem}
+	s.mu.init(rt, shared(rt, "db"))
+	return s
+}
+
+// newPubSubIn is NewPubSub that resets p, if not nil, in place. The
+// publish labels stay: each is its channel's name with a prefix.
+func newPubSubIn(p *PubSub, rt *sched.Runtime) *PubSub {
+	if p == nil {
+		return NewPubSub(rt)
+	}
+	listeners, labels := p.listeners, p.labels
+	clear(listeners[:cap(listeners)])
+	*p = PubSub{rt: rt, listeners: listeners[:0], labels: labels, made: madeListeners{list: p.made.list}}
+	p.mu.init(rt, shared(rt, "pubsub"))
+	return p
+}
+
+// newReplicaIn is NewReplica that resets r, if not nil, in place.
+func newReplicaIn(r *Replica, rt *sched.Runtime, name string, store Store, ps Notifier, cfg Config) *Replica {
+	if r == nil {
+		return NewReplica(rt, name, store, ps, cfg)
+	}
+	streams, locks, subs, made := r.streams, r.producerLocks, r.subs, r.made.reset()
+	workerName := ""
+	if r.Name == name {
+		workerName = r.workerName
+	}
+	clear(streams)
+	clear(locks)
+	clear(subs[:cap(subs)])
+	*r = Replica{Name: name, rt: rt, store: store, ps: ps, cfg: cfg.withDefaults(),
+		streams: streams, producerLocks: locks, subs: subs[:0], made: made, workerName: workerName,
+		wake: r.wake.Renew(rt, name+" worker wake", 1)}
+	r.mu.init(rt, shared(rt, name))
+	return r
+}
+
+// slab is a store's memory for its rows and transactions: rows are handed
+// out from one block, finished transactions are kept for the next. With a
+// Reuse it stays from run to run; callers hold the store's mutex.
+type slab struct {
+	rowBlock []row    // rows handed out from the front
+	spareTx  []*memTx // finished transactions, zeroed
+}
+
+// newRow returns a row for the caller to set whole.
+func (s *MemStore) newRow() *row {
+	if len(s.rowBlock) == cap(s.rowBlock) {
+		// The rows handed out stay where they are, in the old block.
+		s.rowBlock = make([]row, 0, max(2*cap(s.rowBlock), initialRows))
+	}
+	s.rowBlock = s.rowBlock[:len(s.rowBlock)+1]
+	return &s.rowBlock[len(s.rowBlock)-1]
+}
+
+// newTx returns a transaction that starts now.
+func (s *MemStore) newTx() *memTx {
+	if n := len(s.spareTx); n > 0 {
+		tx := s.spareTx[n-1]
+		s.spareTx[n-1] = nil
+		s.spareTx = s.spareTx[:n-1]
+		tx.s, tx.start = s, s.clock
+		return tx
+	}
+	return &memTx{s: s, start: s.clock}
+}
+
+// freeTx keeps a finished transaction for the next.
+func (s *MemStore) freeTx(tx *memTx) {
+	*tx = memTx{}
+	s.spareTx = append(s.spareTx, tx)
+}
+
+// reset empties the slab, keeping its memory.
+func (b slab) reset() slab {
+	clear(b.rowBlock)
+	return slab{rowBlock: b.rowBlock[:0], spareTx: b.spareTx}
+}
+
+// madeStreams are the streams and subscribers a replica made, in order;
+// with a Reuse, the next run's are made in their memory.
+type madeStreams struct {
+	list     []*stream
+	used     int // list[:used] are this run's
+	subs     []*Subscriber
+	subsUsed int // subs[:subsUsed] are this run's
+}
+
+// newSubscriber returns a zero subscriber but for the memory of its
+// lists, empty. It locks the replica's mutex without declaring an access
+// (wild runs subscribe at once): what it changes is memory, not the
+// model's state.
+func (r *Replica) newSubscriber() *Subscriber {
+	r.mu.Mutex.Lock()
+	defer r.mu.Mutex.Unlock()
+	m := &r.made
+	if m.subsUsed == len(m.subs) {
+		m.subs = append(m.subs, new(Subscriber))
+	}
+	s := m.subs[m.subsUsed]
+	m.subsUsed++
+	snapshot, deliveries, cursor, out := s.snapshot, s.deliveries, s.cursor, s.out
+	clear(snapshot[:cap(snapshot)])
+	clear(deliveries[:cap(deliveries)])
+	clear(cursor[:cap(cursor)])
+	clear(out[:cap(out)])
+	// The spare list is dropped: it may be a list the client still held.
+	*s = Subscriber{snapshot: snapshot[:0], deliveries: deliveries[:0], cursor: cursor[:0], out: out[:0], names: s.names,
+		room: s.room, done: s.done} // the queues are renewed by listen
+	return s
+}
+
+// streamNames are the names of a stream's queues and listener: made once
+// while the stream's memory serves streams of the same name.
+type streamNames struct{ of, room, done, listener string }
+
+func (n *streamNames) set(name string) {
+	if n.of != name || n.room == "" {
+		*n = streamNames{of: name, room: name + " channel room", done: name + " done", listener: name + " listener"}
+	}
+}
+
+// newStream returns a new stream of r (the caller holds r.mu).
+func (r *Replica) newStream() *stream {
+	m := &r.made
+	if m.used == len(m.list) {
+		m.list = append(m.list, new(stream))
+	}
+	st := m.list[m.used]
+	m.used++
+	entries, local := st.cache.entries, st.local
+	clear(entries[:cap(entries)])
+	clear(local[:cap(local)])
+	*st = stream{cache: durableCache{capacity: r.cfg.CacheCapacity, entries: entries[:0]}, local: local[:0]}
+	return st
+}
+
+// reset lets the next run make its streams in the memory of these.
+func (m madeStreams) reset() madeStreams { return madeStreams{list: m.list, subs: m.subs} }
+
+// madeListeners are the listeners a pubsub made, in order; with a Reuse,
+// the next run's are made in their memory.
+type madeListeners struct {
+	list []*listener
+	used int // list[:used] are this run's
+}
+
+// newListener returns a listener named name, zero but for its queue's
+// name (made once while its memory serves listeners of the same name) and
+// its list's memory. It locks the pubsub's mutex without declaring an
+// access (wild runs subscribe at once): what it changes is memory, not the
+// model's state.
+func (p *PubSub) newListener(name string) *listener {
+	p.mu.Mutex.Lock()
+	defer p.mu.Mutex.Unlock()
+	m := &p.made
+	if m.used == len(m.list) {
+		m.list = append(m.list, new(listener))
+	}
+	l := m.list[m.used]
+	m.used++
+	queueName, inFlight := l.queueName, l.inFlight
+	if l.name != name || queueName == "" {
+		queueName = name + " queue"
+	}
+	clear(inFlight[:cap(inFlight)])
+	*l = listener{name: name, queueName: queueName, inFlight: inFlight[:0], pending: l.pending} // renewed by Subscribe
+	return l
+}

@@ -46,14 +46,47 @@ func (g *guard) LockAs(obj any, mode sched.AccessMode) {
 }
 
 // LockParts locks, and declares nothing: the caller declares the parts of
-// the guarded state the section touches with declare.
+// the guarded state the section touches with declarePart or declareChat.
 func (g *guard) LockParts() { g.Mutex.Lock() }
 
-// declare declares an access to obj by the current step (with the mutex
-// held or not: it is not a scheduling point).
-func (g *guard) declare(obj any, mode sched.AccessMode) {
-	if g.rt != nil {
-		g.rt.Access(obj, mode)
+// lockPart and lockChat are LockAs for the harness's named parts, and
+// declarePart and declareChat declare an access of the current step to one
+// (with the mutex held or not: a declaration is no scheduling point). They
+// take the name by value and make the interface value Access takes only
+// under partial-order reduction: an argument of type any is boxed by the
+// caller, a heap allocation at every step of every run, searched or not (25
+// a schedule of promote-while-requires-action for the chats alone).
+
+// reducing reports whether the run records accesses (sched.Runtime.Reducing).
+func (g *guard) reducing() bool { return g.rt != nil && g.rt.Reducing() }
+
+// lockPart is LockAs for a part of a named object.
+func (g *guard) lockPart(p part, mode sched.AccessMode) {
+	g.Mutex.Lock()
+	if g.reducing() {
+		g.rt.Access(p, mode)
+	}
+}
+
+// declarePart declares an access to a part of a named object.
+func (g *guard) declarePart(p part, mode sched.AccessMode) {
+	if g.reducing() {
+		g.rt.Access(p, mode)
+	}
+}
+
+// lockChat is LockAs for one chat's part of the store (chatObj).
+func (g *guard) lockChat(chatID int64, mode sched.AccessMode) {
+	g.Mutex.Lock()
+	if g.reducing() {
+		g.rt.Access(chatObj(chatID), mode)
+	}
+}
+
+// declareChat declares an access to one chat's part of the store (chatObj).
+func (g *guard) declareChat(chatID int64, mode sched.AccessMode) {
+	if g.reducing() {
+		g.rt.Access(chatObj(chatID), mode)
 	}
 }
 

@@ -129,7 +129,7 @@ func (s *MemStore) Queue(chatID int64, content string) QueuedMessage {
 
 // Chat returns the committed chat row.
 func (s *MemStore) Chat(chatID int64) (Chat, bool) {
-	s.mu.LockAs(chatObj(chatID), sched.Read)
+	s.mu.lockChat(chatID, sched.Read)
 	defer s.mu.Unlock()
 	c := s.chats[chatID]
 	if c == nil {
@@ -141,7 +141,7 @@ func (s *MemStore) Chat(chatID int64) (Chat, bool) {
 // History returns the committed, non-deleted rows of a chat ordered by
 // created_at: the ground truth the oracle checks against.
 func (s *MemStore) History(chatID int64) []Message {
-	s.mu.LockAs(chatObj(chatID), sched.Read)
+	s.mu.lockChat(chatID, sched.Read)
 	defer s.mu.Unlock()
 	return s.visibleLocked(chatID, 0)
 }
@@ -165,7 +165,7 @@ func (s *MemStore) CommitOrder() []int64 {
 // CommitOrderOf returns the IDs of a chat's committed rows in the order
 // their transactions committed.
 func (s *MemStore) CommitOrderOf(chatID int64) []int64 {
-	s.mu.LockAs(chatObj(chatID), sched.Read)
+	s.mu.lockChat(chatID, sched.Read)
 	defer s.mu.Unlock()
 	var out []int64
 	for _, id := range s.commits {
@@ -198,7 +198,7 @@ func chatObj(chatID int64) chatPart { return chatPart{"db", chatID} }
 
 // declareChat declares an access to a chat's part of the store.
 func (s *MemStore) declareChat(chatID int64, mode sched.AccessMode) {
-	s.mu.declare(chatObj(chatID), mode)
+	s.mu.declareChat(chatID, mode)
 }
 
 // Exists reports whether a committed row with this ID exists (deleted or
@@ -284,7 +284,7 @@ func cmpInt(a, b int64) int {
 // GetChatMessagesByChatID implements Store.
 func (s *MemStore) GetChatMessagesByChatID(chatID, afterID int64) ([]Message, error) {
 	s.rt.Yield("db: query messages")
-	s.mu.LockAs(chatObj(chatID), sched.Read)
+	s.mu.lockChat(chatID, sched.Read)
 	defer s.mu.Unlock()
 	return s.visibleLocked(chatID, afterID), nil
 }
@@ -292,7 +292,7 @@ func (s *MemStore) GetChatMessagesByChatID(chatID, afterID int64) ([]Message, er
 // GetQueuedMessages implements Store.
 func (s *MemStore) GetQueuedMessages(chatID int64) ([]QueuedMessage, error) {
 	s.rt.Yield("db: query queue")
-	s.mu.LockAs(chatObj(chatID), sched.Read)
+	s.mu.lockChat(chatID, sched.Read)
 	defer s.mu.Unlock()
 	c := s.chats[chatID]
 	if c == nil {
@@ -562,7 +562,7 @@ func (tx *memTx) LockChat(chatID int64) (Chat, error) {
 	}
 	c.lock.Lock()
 	tx.locks = append(tx.locks, c.lock)
-	tx.s.mu.LockAs(chatObj(chatID), sched.Read)
+	tx.s.mu.lockChat(chatID, sched.Read)
 	defer tx.s.mu.Unlock()
 	return tx.chatLocked(c), nil
 }
@@ -582,7 +582,7 @@ func (tx *memTx) chatLocked(c *chatRow) Chat {
 // transaction holds the chat row's lock (the entry point locks first), so
 // nothing else can touch the row meanwhile.
 func (tx *memTx) BumpChatVersion(chatID int64) (int64, error) {
-	tx.s.mu.LockAs(chatObj(chatID), sched.Read) // the bump is the transaction's own until it commits
+	tx.s.mu.lockChat(chatID, sched.Read) // the bump is the transaction's own until it commits
 	defer tx.s.mu.Unlock()
 	c := tx.s.chats[chatID]
 	if c == nil {
@@ -603,7 +603,7 @@ func (tx *memTx) BumpChatVersion(chatID int64) (int64, error) {
 // GetChat implements Tx: a plain read of the committed chat row.
 func (tx *memTx) GetChat(chatID int64) (Chat, error) {
 	tx.s.rt.Yield("db: read chat")
-	tx.s.mu.LockAs(chatObj(chatID), sched.Read)
+	tx.s.mu.lockChat(chatID, sched.Read)
 	defer tx.s.mu.Unlock()
 	c := tx.s.chats[chatID]
 	if c == nil {
@@ -639,7 +639,7 @@ func (tx *memTx) InsertMessage(chatID int64, role Role, content string) (Message
 }
 
 func (tx *memTx) UpdateMessageContent(chatID, id int64, content string) (Message, error) {
-	tx.s.mu.LockAs(chatObj(chatID), sched.Read)
+	tx.s.mu.lockChat(chatID, sched.Read)
 	defer tx.s.mu.Unlock()
 	for _, r := range tx.s.rows {
 		if r.ID == id && r.ChatID == chatID && r.committed && !r.deleted {
@@ -654,7 +654,7 @@ func (tx *memTx) UpdateMessageContent(chatID, id int64, content string) (Message
 }
 
 func (tx *memTx) DeleteMessage(chatID, id int64) error {
-	tx.s.mu.LockAs(chatObj(chatID), sched.Read)
+	tx.s.mu.lockChat(chatID, sched.Read)
 	defer tx.s.mu.Unlock()
 	for _, r := range tx.s.rows {
 		if r.ID == id && r.ChatID == chatID && r.committed && !r.deleted {
@@ -666,7 +666,7 @@ func (tx *memTx) DeleteMessage(chatID, id int64) error {
 }
 
 func (tx *memTx) DeleteQueuedMessage(chatID, queuedID int64) (QueuedMessage, error) {
-	tx.s.mu.LockAs(chatObj(chatID), sched.Read)
+	tx.s.mu.lockChat(chatID, sched.Read)
 	defer tx.s.mu.Unlock()
 	if c := tx.s.chats[chatID]; c != nil {
 		for _, q := range c.queued {

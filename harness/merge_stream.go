@@ -78,7 +78,7 @@ func (m mergeStream) Close() {
 func (m mergeStream) stop() { m.s.closeNotify() }
 
 func (s *Subscriber) closeNotify() {
-	s.mu.LockAs(part{s.Name, "notify closed"}, sched.Write)
+	s.mu.lockPart(part{s.Name, "notify closed"}, sched.Write)
 	closed := s.notifyClosed
 	s.notifyClosed = true
 	s.mu.Unlock()
@@ -97,7 +97,7 @@ func (s *Subscriber) mergeLoop() {
 			continue // the stream is over: what is left goes nowhere
 		}
 		s.mu.Lock()
-		s.mu.declare(part{s.Name, "live"}, sched.Write)
+		s.mu.declarePart(part{s.Name, "live"}, sched.Write)
 		s.notifies++
 		s.liveSeen += s.live
 		s.live = 0

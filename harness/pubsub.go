@@ -117,9 +117,13 @@ var publishLabels = part{"pubsub", "labels"}
 // head: what it takes out, cancelled). Like a sched.Queue's, the two
 // commute while the queue is not close to full; a publish that finds it so
 // reads the head too. Callers hold PubSub.mu.
-func (l *listener) declareTail(mode sched.AccessMode) { l.ps.mu.declare(part{l.name, "tail"}, mode) }
+func (l *listener) declareTail(mode sched.AccessMode) {
+	l.ps.mu.declarePart(part{l.name, "tail"}, mode)
+}
 
-func (l *listener) declareHead(mode sched.AccessMode) { l.ps.mu.declare(part{l.name, "head"}, mode) }
+func (l *listener) declareHead(mode sched.AccessMode) {
+	l.ps.mu.declarePart(part{l.name, "head"}, mode)
+}
 
 type pubsubItem struct {
 	n   Notify
@@ -152,7 +156,7 @@ func (p *PubSub) Subscribe(name, channel string, cb func(Notify, error)) Subscri
 	// the pubsub is closed, and adds to its channel's listeners.
 	p.mu.LockRead()
 	defer p.mu.Unlock()
-	p.mu.declare(channelListeners(channel), sched.Write)
+	p.mu.declarePart(channelListeners(channel), sched.Write)
 	if p.closed {
 		// Nothing more will be published: a listener would deliver
 		// nothing.
@@ -236,8 +240,8 @@ func (l *listener) Cancel() {
 	}
 	l.cancelled = true
 	l.declareTail(sched.Write)
-	p.mu.declare(channelListeners(l.channel), sched.Write)
-	p.mu.declare(part{l.name, "closed"}, sched.Write)
+	p.mu.declarePart(channelListeners(l.channel), sched.Write)
+	p.mu.declarePart(part{l.name, "closed"}, sched.Write)
 	p.listeners = slices.DeleteFunc(p.listeners, func(x *listener) bool { return x == l })
 	closeIt := !l.closed
 	l.closed = true
@@ -272,7 +276,7 @@ var notifyLabels = func() map[string]string {
 // Publish sends n on channel: the notify commits at this scheduling point
 // and is queued, in commit order, on every listener of the channel.
 func (p *PubSub) Publish(channel string, n Notify) {
-	p.mu.LockAs(publishLabels, sched.Read) // a label made on first use commutes
+	p.mu.lockPart(publishLabels, sched.Read) // a label made on first use commutes
 	label, ok := notifyLabels[channel]
 	if !ok {
 		label, ok = p.labels[channel]
@@ -291,8 +295,8 @@ func (p *PubSub) Publish(channel string, n Notify) {
 	// listeners taking notifies out of queues that are not close to full,
 	// commute with it (see listener.declareHead). Publishes commute with
 	// each other as far as the count goes: Published writes it.
-	p.mu.LockAs(channelListeners(channel), sched.Read)
-	p.mu.declare(publishedCount, sched.Read)
+	p.mu.lockPart(channelListeners(channel), sched.Read)
+	p.mu.declarePart(publishedCount, sched.Read)
 	p.published++
 	var deliver, fail []*listener
 	for _, l := range p.listeners {
@@ -380,8 +384,8 @@ func (p *PubSub) Close() {
 	p.closed = true
 	for _, l := range ls {
 		l.closed = true
-		p.mu.declare(channelListeners(l.channel), sched.Write)
-		p.mu.declare(part{l.name, "closed"}, sched.Write)
+		p.mu.declarePart(channelListeners(l.channel), sched.Write)
+		p.mu.declarePart(part{l.name, "closed"}, sched.Write)
 	}
 	p.mu.Unlock()
 	var tasks []*sched.Task
@@ -394,7 +398,7 @@ func (p *PubSub) Close() {
 
 // Published returns how many notifies were published.
 func (p *PubSub) Published() int {
-	p.mu.LockAs(publishedCount, sched.Write)
+	p.mu.lockPart(publishedCount, sched.Write)
 	defer p.mu.Unlock()
 	return p.published
 }

@@ -617,7 +617,7 @@ func (r *Replica) DeleteMessage(chatID, id int64) error {
 // be a Disrupter.
 func (r *Replica) ListenerReconnect() {
 	d := r.disrupter()
-	r.mu.LockAs(part{r.Name, "subs"}, sched.Read)
+	r.mu.lockPart(part{r.Name, "subs"}, sched.Read)
 	var subs []Subscription
 	for _, s := range r.subs {
 		subs = append(subs, s.subscription())

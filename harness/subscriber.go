@@ -138,7 +138,7 @@ func (r *Replica) listen(name string, chatID int64, cur Cursor, strategy Design)
 	st.mu.Lock()
 	st.local = append(st.local, s)
 	st.mu.Unlock()
-	r.mu.LockAs(part{r.Name, "subs"}, sched.Write) // the streams stay as they are
+	r.mu.lockPart(part{r.Name, "subs"}, sched.Write) // the streams stay as they are
 	r.subs = append(r.subs, s)
 	r.mu.Unlock()
 	return s
@@ -184,7 +184,7 @@ func (s *Subscriber) end(err error) {
 		return
 	}
 	s.ended, s.endErr = true, err
-	s.mu.declare(part{s.Name, "out"}, sched.Write)
+	s.mu.declarePart(part{s.Name, "out"}, sched.Write)
 	s.out = append(s.out, Event{Kind: EventError, Err: err})
 	c := s.client
 	s.mu.Unlock()
@@ -320,13 +320,13 @@ func (s *Subscriber) send(ev Event) bool {
 		// the client's reads commute with the merge's other state,
 		// and with drain unless the channel is full.
 		s.mu.LockRead()
-		s.mu.declare(part{s.Name, "out"}, sched.Write)
+		s.mu.declarePart(part{s.Name, "out"}, sched.Write)
 		if s.ended {
 			s.mu.Unlock()
 			return false
 		}
 		if len(s.out) >= s.outCap {
-			s.mu.declare(part{s.Name, "draining"}, sched.Read)
+			s.mu.declarePart(part{s.Name, "draining"}, sched.Read)
 		}
 		if len(s.out) < s.outCap || s.draining {
 			if s.out == nil {
@@ -349,7 +349,7 @@ const initialEvents = 8
 // take is the client reading: every event sent so far, in order. The
 // client hands the list back with recycle once it has read it.
 func (s *Subscriber) take() []Event {
-	s.mu.LockAs(part{s.Name, "out"}, sched.Write)
+	s.mu.lockPart(part{s.Name, "out"}, sched.Write)
 	evs := s.out
 	s.out, s.spare = s.spare, nil
 	s.mu.Unlock()
@@ -373,7 +373,7 @@ func (s *Subscriber) recycle(evs []Event) {
 // drain makes every send from now on go through: the client reads
 // everything (Settle).
 func (s *Subscriber) drain() {
-	s.mu.LockAs(part{s.Name, "draining"}, sched.Write)
+	s.mu.lockPart(part{s.Name, "draining"}, sched.Write)
 	s.draining = true
 	s.mu.Unlock()
 	s.room.Offer(struct{}{})
@@ -384,7 +384,7 @@ func (s *Subscriber) drain() {
 // This model's subscriber takes durable messages only from the merge, so a
 // fan-out event is counted, not delivered.
 func (s *Subscriber) fanOut(Message) bool {
-	s.mu.LockAs(part{s.Name, "live"}, sched.Write)
+	s.mu.lockPart(part{s.Name, "live"}, sched.Write)
 	defer s.mu.Unlock()
 	if s.live >= s.replica.cfg.FanOutQueue {
 		return false

@@ -254,13 +254,40 @@ func Explore(sp Spec, budget int, stopAtFirst bool) *ExploreResult {
 // done, and calls onFailure (if not nil) with each failing run as it is
 // found (the first one replayed with its trace).
 func ExploreContext(ctx context.Context, sp Spec, budget int, stopAtFirst bool, onFailure func(*RunResult)) *ExploreResult {
+	return ExploreWith(ctx, sp, budget, stopAtFirst, ExploreHooks{OnFailure: onFailure})
+}
+
+// ExploreHooks are what ExploreWith calls while it explores.
+type ExploreHooks struct {
+	// OnFailure, if not nil, is called with each failing run as it is
+	// found (the first one replayed with its trace).
+	OnFailure func(*RunResult)
+	// OnProgress, if not nil, is called after every ProgressEvery
+	// schedules with the result so far (Elapsed set), for a progress
+	// line: it must not keep er.
+	OnProgress func(er *ExploreResult)
+}
+
+// ProgressEvery is how many schedules pass between two calls of
+// ExploreHooks.OnProgress.
+const ProgressEvery = 1000
+
+// ExploreWith is ExploreContext with hooks.
+func ExploreWith(ctx context.Context, sp Spec, budget int, stopAtFirst bool, hooks ExploreHooks) *ExploreResult {
 	start := time.Now()
 	er := &ExploreResult{Scenario: sp.Scenario.Name, Strategy: sp.Strategy.Name(), Search: sp.Search, FirstFailure: -1}
 	defer func() { er.Elapsed = time.Since(start) }()
+	onFailure := hooks.OnFailure
+	progress := func() {
+		if hooks.OnProgress != nil && er.Schedules%ProgressEvery == 0 {
+			er.Elapsed = time.Since(start)
+			hooks.OnProgress(er)
+		}
+	}
 	var pool sched.Pool
 	defer pool.Close()
 	if sp.Search.Exhaustive() {
-		exploreDFS(ctx, sp, budget, stopAtFirst, er, onFailure, &pool)
+		exploreDFS(ctx, sp, budget, stopAtFirst, er, onFailure, progress, &pool)
 		return er
 	}
 	var fixedWL *harness.Workload
@@ -296,6 +323,7 @@ func ExploreContext(ctx context.Context, sp Spec, budget int, stopAtFirst bool, 
 		r := runWith(run, wl, strat, &pool)
 		er.Schedules++
 		er.Steps += r.Steps
+		progress()
 		if r.Failure == nil {
 			pool.Reuse(r.Schedule) // dropped: the next run records in its memory
 			continue
@@ -330,7 +358,7 @@ func ExploreContext(ctx context.Context, sp Spec, budget int, stopAtFirst bool, 
 	return er
 }
 
-func exploreDFS(ctx context.Context, sp Spec, budget int, stopAtFirst bool, er *ExploreResult, onFailure func(*RunResult), pool *sched.Pool) {
+func exploreDFS(ctx context.Context, sp Spec, budget int, stopAtFirst bool, er *ExploreResult, onFailure func(*RunResult), progress func(), pool *sched.Pool) {
 	wl := reusing(sp.workload())
 	dfs := sp.Search.exhaustive()
 	for budget <= 0 || er.Schedules < budget {
@@ -351,6 +379,7 @@ func exploreDFS(ctx context.Context, sp Spec, budget int, stopAtFirst bool, er *
 			er.Pruned++
 		}
 		er.Steps += r.Steps
+		progress()
 		if r.Failure == nil {
 			continue
 		}

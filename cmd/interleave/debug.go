@@ -20,7 +20,7 @@ import (
 )
 
 // debugUsage is the usage of `interleave debug`.
-const debugUsage = `usage: interleave debug --scenario S --strategy X --seed N [--search pct|random|dfs] [--depth D] [--preemptions B] [--trace [--json]]
+const debugUsage = `usage: interleave debug --scenario S --strategy X --seed N [--search pct|random|dfs|dpor] [--depth D] [--preemptions B] [--trace [--json]]
        interleave debug --schedule FILE [--scenario S] [--strategy X] [--trace [--json]]
 
 Runs one schedule of the scenarios test binary under the Delve debugger
@@ -59,7 +59,7 @@ one JSON object.
 Flags:
   --scenario S       built-in scenario name, or a scenario file
   --strategy X       merge strategy (naive, fixed-r1, fixed, producer-lock)
-  --seed N           the schedule's seed (for dfs: its index)
+  --seed N           the schedule's seed (for dfs and dpor: its index)
   --search K         pct, random or dfs (default pct)
   --depth D          PCT's bug depth (default 3)
   --preemptions B    DFS's preemption bound (default 2)

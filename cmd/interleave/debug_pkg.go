@@ -22,7 +22,7 @@ import (
 
 // debugPkgUsage is the usage of `interleave debug -pkg`.
 const debugPkgUsage = `usage: interleave debug -pkg DIR -schedule FILE [-run REGEXP] [-break FUNC]... [--trace [--json]]
-       interleave debug -pkg DIR -run REGEXP -seed N [-search pct|random|dfs] [-depth D] [-preemptions B] [-break FUNC]... [--trace [--json]]
+       interleave debug -pkg DIR -run REGEXP -seed N [-search pct|random|dfs|dpor] [-depth D] [-preemptions B] [-break FUNC]... [--trace [--json]]
 
 Runs one schedule of a go test that uses schedtest under the Delve
 debugger (dlv): the schedule file a failure saved (the "To debug it" line
@@ -48,7 +48,7 @@ Flags:
   --pkg DIR          the package of the test
   --run REGEXP       the test, as go test -run takes it
   --schedule FILE    the schedule file to replay
-  --seed N           or the schedule of seed N (for dfs: its index)
+  --seed N           or the schedule of seed N (for dfs and dpor: its index)
   --search K         pct, random or dfs (default pct)
   --depth D          PCT's bug depth (default 3)
   --preemptions B    DFS's bound (default 2)

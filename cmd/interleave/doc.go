@@ -96,12 +96,12 @@
 //
 // # run
 //
-//	interleave run --scenario S [--strategy X] [--seed N] [--search pct|random|dfs]
+//	interleave run --scenario S [--strategy X] [--seed N] [--search pct|random|dfs|dpor]
 //	    [--depth D] [--preemptions B] [--trace] [--save DIR] [--html FILE] [--json]
 //
 // Runs the one schedule that (scenario, strategy, search, seed) names
 // (defaults: strategy fixed, seed 1, search pct, depth 3, preemptions 2; for
-// dfs the seed is the schedule's index in the search's order) and prints its
+// dfs and dpor the seed is the schedule's index in the search's order) and prints its
 // verdict; a failing run also prints its story, the go test line that
 // reproduces it and the interleave debug line that opens it in the
 // debugger. --trace prints the whole timeline; --save DIR writes the
@@ -126,18 +126,19 @@
 //
 // # explore
 //
-//	interleave explore --scenario S [--strategy X] [--search pct|random|dfs] [--budget N]
+//	interleave explore --scenario S [--strategy X] [--search pct|random|dfs|dpor] [--budget N]
 //	    [--depth D] [--preemptions B] [--seed N] [--stop] [--save DIR] [--html FILE] [--json]
 //
 // Runs --budget schedules (default 1000) of a scenario under a strategy:
-// seeds --seed, --seed+1, ... for random and pct; for dfs the schedules in
-// the search's order, every schedule with at most --preemptions preemptions,
-// until exhausted or the budget is spent (default 100000; --budget 0: until
-// exhausted). It
+// seeds --seed, --seed+1, ... for random and pct; for dfs and dpor the
+// schedules in the search's order, every schedule with at most --preemptions
+// preemptions (dpor: one per class of equivalent schedules), until exhausted
+// or the budget is spent (default 100000; --budget 0: until exhausted). It
 // prints how many schedules ran and failed, the first failure's story and
-// reproduction lines, and for dfs whether the space was exhausted. --stop
+// reproduction lines, and for dfs and dpor whether the space was exhausted. --stop
 // stops at the first failure; --save DIR saves its schedule, and --html
-// FILE writes its timeline page (none when nothing failed). Without
+// FILE writes its timeline page (none when nothing failed). While it runs,
+// a line of progress goes to stderr every 5 s. Without
 // --stop, the first failure is announced on stderr as it is found; Ctrl-C
 // then prints the report so far, marked interrupted, saves the first
 // failure (with --save) and exits 130.

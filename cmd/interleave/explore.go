@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/interleave/interleave/scenarios"
@@ -9,12 +10,12 @@ import (
 
 var exploreCmd = &command{
 	name:     "explore",
-	synopsis: "interleave explore --scenario S [--strategy X] [--search pct|random|dfs] [--budget N] [--depth D] [--preemptions B] [--seed N] [--stop] [--save DIR] [--html FILE] [--json]",
+	synopsis: "interleave explore --scenario S [--strategy X] [--search pct|random|dfs|dpor] [--budget N] [--depth D] [--preemptions B] [--seed N] [--stop] [--save DIR] [--html FILE] [--json]",
 	flags: func(f *flags) func(*cli, []string) (int, error) {
 		scenario := f.String("scenario", "", "scenario `name`, or path to a .scenario file (required)")
 		strategy := f.String("strategy", "fixed", "merge `strategy`")
 		search := f.String("search", "pct", "`search`: random, pct, dfs or dpor")
-		budget := f.Int("budget", 1000, "number of schedules to run (dfs: default 100000, and 0 runs until exhausted)")
+		budget := f.Int("budget", 1000, "number of schedules to run (dfs and dpor: default 100000, and 0 runs until exhausted)")
 		depth := f.Int("depth", 3, "PCT bug `depth`")
 		preemptions := f.Int("preemptions", 2, "DFS preemption `bound` (< 0: unbounded)")
 		seed := f.String("seed", "1", "first `seed` (random, pct)")
@@ -50,14 +51,34 @@ var exploreCmd = &command{
 			// printed and saved, exit 130; a second one kills outright.
 			ctx, stopSignals := notifyInterrupt()
 			defer stopSignals()
-			er := scenarios.ExploreContext(ctx, sp, *budget, *stop, func(r *scenarios.RunResult) {
-				if r.Trace != nil && !*stop { // the first failure, and the search goes on
-					fmt.Fprintf(c.stderr, "explore: schedule %d (seed %d) fails; exploring on (Ctrl-C stops and prints the report)\n", r.Spec.Seed-sp.Seed, r.Spec.Seed)
-				}
+			er := scenarios.ExploreWith(ctx, sp, *budget, *stop, scenarios.ExploreHooks{
+				OnFailure: func(r *scenarios.RunResult) {
+					if r.Trace != nil && !*stop { // the first failure, and the search goes on
+						fmt.Fprintf(c.stderr, "explore: schedule %d (seed %d) fails; exploring on (Ctrl-C stops and prints the report)\n", r.Spec.Seed-sp.Seed, r.Spec.Seed)
+					}
+				},
+				OnProgress: exploreProgress(c.stderr, exploreProgressEvery),
 			})
 			return finishExplore(c, sp, er, *f.json, *save, *html)
 		}
 	},
+}
+
+// exploreProgressEvery is how often explore prints a line of progress.
+const exploreProgressEvery = 5 * time.Second
+
+// exploreProgress returns the hook that prints a line of an exploration's
+// progress to w, at most one every interval.
+func exploreProgress(w io.Writer, every time.Duration) func(*scenarios.ExploreResult) {
+	last := time.Now()
+	return func(er *scenarios.ExploreResult) {
+		if time.Since(last) < every {
+			return
+		}
+		last = time.Now()
+		fmt.Fprintf(w, "explore: %d schedules so far, %d failing, %v (Ctrl-C stops and prints the report)\n",
+			er.Schedules, er.Failures, er.Elapsed.Round(time.Second))
+	}
 }
 
 // defaultDFSBudget bounds a DFS when --budget is not given: enough to

@@ -8,11 +8,11 @@ import (
 
 var runCmd = &command{
 	name:     "run",
-	synopsis: "interleave run --scenario S [--strategy X] [--seed N] [--search pct|random|dfs] [--depth D] [--preemptions B] [--trace] [--save DIR] [--html FILE] [--json]",
+	synopsis: "interleave run --scenario S [--strategy X] [--seed N] [--search pct|random|dfs|dpor] [--depth D] [--preemptions B] [--trace] [--save DIR] [--html FILE] [--json]",
 	flags: func(f *flags) func(*cli, []string) (int, error) {
 		scenario := f.String("scenario", "", "scenario `name`, or path to a .scenario file (required)")
 		strategy := f.String("strategy", "fixed", "merge `strategy`")
-		seed := f.String("seed", "1", "`seed` of the schedule (dfs: its index)")
+		seed := f.String("seed", "1", "`seed` of the schedule (dfs and dpor: its index)")
 		search := f.String("search", "pct", "`search`: random, pct, dfs or dpor")
 		depth := f.Int("depth", 3, "PCT bug `depth`")
 		preemptions := f.Int("preemptions", 2, "DFS preemption `bound` (< 0: unbounded)")

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -249,4 +250,18 @@ func TestList(t *testing.T) {
 		names = append(names, s.Name)
 	}
 	require.Equal(t, scenarios.StrategyNames(), names)
+}
+
+func TestExploreProgress(t *testing.T) {
+	t.Parallel()
+	var w strings.Builder
+	hook := exploreProgress(&w, 0)
+	hook(&scenarios.ExploreResult{Schedules: 3000, Failures: 2, Elapsed: 7400 * time.Millisecond})
+	require.Equal(t, "explore: 3000 schedules so far, 2 failing, 7s (Ctrl-C stops and prints the report)\n", w.String())
+
+	// At most a line every interval.
+	w.Reset()
+	hook = exploreProgress(&w, time.Hour)
+	hook(&scenarios.ExploreResult{Schedules: 1000})
+	require.Empty(t, w.String())
 }

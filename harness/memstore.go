@@ -235,6 +235,12 @@ func (s *MemStore) Committed(id int64) bool {
 // sorts could even order ties differently from query to query; the model
 // does not explore that.
 func (s *MemStore) visibleLocked(chatID, afterID int64) []Message {
+	return s.appendVisibleLocked(nil, chatID, afterID)
+}
+
+// appendVisibleLocked is visibleLocked in the memory of dst (nil for new):
+// the result is dst's elements replaced.
+func (s *MemStore) appendVisibleLocked(dst []Message, chatID, afterID int64) []Message {
 	// rows is the store's scratch list, reused from query to query (the
 	// caller holds s.mu); the result is the caller's own.
 	if cap(s.scratch) < len(s.rows) {
@@ -251,9 +257,12 @@ func (s *MemStore) visibleLocked(chatID, afterID int64) []Message {
 	} else {
 		slices.SortFunc(rows, byCreatedAt)
 	}
-	out := make([]Message, len(rows))
-	for i, r := range rows {
-		out[i] = r.Message
+	out := dst[:0]
+	if out == nil {
+		out = make([]Message, 0, len(rows))
+	}
+	for _, r := range rows {
+		out = append(out, r.Message)
 	}
 	clear(rows)
 	s.scratch = rows[:0]
@@ -287,6 +296,19 @@ func (s *MemStore) GetChatMessagesByChatID(chatID, afterID int64) ([]Message, er
 	s.mu.lockChat(chatID, sched.Read)
 	defer s.mu.Unlock()
 	return s.visibleLocked(chatID, afterID), nil
+}
+
+// queryInto is store.GetChatMessagesByChatID(chatID, afterID), in dst's
+// memory when store is the in-memory one (dst's elements are replaced).
+func queryInto(store Store, dst []Message, chatID, afterID int64) ([]Message, error) {
+	s, ok := store.(*MemStore)
+	if !ok {
+		return store.GetChatMessagesByChatID(chatID, afterID)
+	}
+	s.rt.Yield("db: query messages")
+	s.mu.lockChat(chatID, sched.Read)
+	defer s.mu.Unlock()
+	return s.appendVisibleLocked(dst, chatID, afterID), nil
 }
 
 // GetQueuedMessages implements Store.

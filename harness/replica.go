@@ -191,6 +191,15 @@ func (r *Replica) cacheAfter(chatID, afterID int64) []Message {
 	return st.cache.after(afterID)
 }
 
+// appendCacheAfter is cacheAfter appending to dst.
+func (r *Replica) appendCacheAfter(dst []Message, chatID, afterID int64) []Message {
+	r.rt.Yield("merge: cacheAfter")
+	st := r.stream(chatID)
+	st.mu.LockRead()
+	defer st.mu.Unlock()
+	return st.cache.appendAfter(dst, afterID)
+}
+
 // AppendDurable is step 1 of publishMessage (§3): a scheduling point, then
 // the append to the durable cache and the local fan-out, under the stream's
 // mutex. Tests call it directly to fill the cache as they please.

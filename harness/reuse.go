@@ -220,7 +220,8 @@ func (r *Replica) newSubscriber() *Subscriber {
 	clear(out[:cap(out)])
 	// The spare list is dropped: it may be a list the client still held.
 	*s = Subscriber{snapshot: snapshot[:0], deliveries: deliveries[:0], cursor: cursor[:0], out: out[:0], names: s.names,
-		room: s.room, done: s.done} // the queues are renewed by listen
+		room: s.room, done: s.done, // the queues are renewed by listen
+		ctx: MergeContext{delivered: s.ctx.delivered, cached: s.ctx.cached, queried: s.ctx.queried}} // emptied by NewStream
 	return s
 }
 

@@ -270,6 +270,9 @@ func (w *World) failOnReturn(vs []Violation) {
 }
 
 func violationsText(vs []Violation) string {
+	if len(vs) == 1 {
+		return vs[0].String()
+	}
 	parts := make([]string, len(vs))
 	for i, v := range vs {
 		parts[i] = v.String()

@@ -14,7 +14,10 @@ type mergeDesign struct{ MergeStrategy }
 
 func (d mergeDesign) NewStream(s *Subscriber) StreamHandler {
 	r := s.replica
-	s.notifyCh = sched.NewQueue[Notify](r.rt, s.Name+" notifyCh", r.cfg.NotifyQueue)
+	s.notifyCh = s.notifyCh.Renew(r.rt, s.names.notifyCh, r.cfg.NotifyQueue) // nil for a new subscriber
+	if s.mergeFn == nil {
+		s.mergeFn, s.notifyFn = s.mergeLoop, mergeStream{s}.Notify
+	}
 	// The delivered set and the lookups' lists in the memory a Reuse kept
 	// (newSubscriber), if any: the set empty, the lists emptied.
 	delivered, cached, queried := s.ctx.delivered, s.ctx.cached, s.ctx.queried
@@ -64,7 +67,7 @@ func (m mergeStream) Start() error {
 	if len(snap) > 0 {
 		s.ctx.SetLastMessageID(snap[len(snap)-1].ID)
 	}
-	s.merge = s.rt.Go(s.Name+" merge", s.mergeLoop)
+	s.merge = s.rt.Go(s.names.merge, s.mergeFn) // s.mergeLoop
 	return nil
 }
 

@@ -124,12 +124,12 @@ func Check(s *Subscriber, db GroundTruth) []Violation {
 //     from some stream, or, after a FullRefresh in the last stream, in that
 //     stream's last epoch.
 func CheckClient(c *Client, db GroundTruth) []Violation {
-	view, read := c.View()
-	return judge(c.Name, c.ChatID, view, read, c.Streams(), c.receivedView(), db)
+	view, read := c.viewView()
+	return judge(c.Name, c.ChatID, view, read, c.streamsView(), c.receivedView(), db)
 }
 
 func judge(client string, chatID int64, view []int64, viewRead bool, streams []*Subscriber, received []Receipt, db GroundTruth) []Violation {
-	visible := db.History(chatID)
+	visible := historyOf(db, chatID) // read only, before the next judge
 	var out []Violation
 	add := func(who string, p Property, idset []int64, detail string, step int, inevitable bool) {
 		slices.Sort(idset)

@@ -112,6 +112,7 @@ type Replica struct {
 	wake          *sched.Queue[int64]
 	made          madeStreams // the streams' memory, kept by a Reuse
 	workerName    string      // the worker task's name, made on first use
+	interrupted   []toolText  // interruptedText's, kept by a Reuse
 }
 
 // stream is a chat's state on one replica (§2).
@@ -143,8 +144,7 @@ func (r *Replica) stream(chatID int64) *stream {
 	defer r.mu.Unlock()
 	st := r.streams[chatID]
 	if st == nil {
-		st = r.newStream()
-		st.mu.init(r.rt, streamKey{r.Name, chatID})
+		st = r.newStream(chatID)
 		r.streams[chatID] = st
 	}
 	return st
@@ -265,6 +265,10 @@ func (r *Replica) lockChat(tx Tx, chatID int64) (Chat, error) {
 	if r.cfg.SkipRowLock {
 		return tx.GetChat(chatID)
 	}
+	if m, ok := tx.(*memTx); ok {
+		// The replica only reads the chat's tool calls: no copy.
+		return m.lockChat(chatID, false)
+	}
 	return tx.LockChat(chatID)
 }
 
@@ -277,7 +281,13 @@ func (r *Replica) update(tx Tx, chatID int64) (Chat, error) {
 	if r.cfg.SkipRowLock {
 		return Chat{}, nil
 	}
-	c, err := tx.LockChat(chatID)
+	var c Chat
+	var err error
+	if m, ok := tx.(*memTx); ok {
+		c, err = m.lockChat(chatID, false) // the replica only reads the chat's tool calls: no copy
+	} else {
+		c, err = tx.LockChat(chatID)
+	}
 	if err != nil {
 		return Chat{}, err
 	}
@@ -389,7 +399,7 @@ func (p *promoteTx) run(tx Tx) error {
 		return fmt.Errorf("promote queued message %d of chat %d: %w (status %s)", queuedID, chatID, ErrNotRequiresAction, chat.Status)
 	}
 	for _, call := range chat.PendingToolCalls {
-		m, err := tx.InsertMessage(chatID, RoleTool, "interrupted by queued message promotion: "+call)
+		m, err := tx.InsertMessage(chatID, RoleTool, r.interruptedText(call))
 		if err != nil {
 			return err
 		}
@@ -403,6 +413,29 @@ func (p *promoteTx) run(tx Tx) error {
 		return err
 	}
 	return tx.SetChatStatus(chatID, StatusPending)
+}
+
+// toolText is the content of the synthetic tool row of a call.
+type toolText struct{ call, text string }
+
+// interruptedText is the content of the synthetic tool row PromoteQueued
+// inserts for call. A controlled run (one task at a time) makes it once
+// per call and keeps it, with the replica, for the next runs; a wild one
+// makes it each time.
+func (r *Replica) interruptedText(call string) string {
+	wild := r.rt.Wild()
+	if !wild {
+		for _, t := range r.interrupted {
+			if t.call == call {
+				return t.text
+			}
+		}
+	}
+	text := "interrupted by queued message promotion: " + call
+	if !wild && len(r.interrupted) < 16 {
+		r.interrupted = append(r.interrupted, toolText{call, text})
+	}
+	return text
 }
 
 // signalWorker is the worker's wake signal: non-blocking, capacity 1.

@@ -135,7 +135,7 @@ func PromoteWhileRequiresAction(p PromoteParams) Workload {
 		},
 		Verify: func(w *World) []Violation {
 			pos = pos[:0]
-			for _, m := range w.Truth.History(chat) {
+			for _, m := range historyOf(w.Truth, chat) {
 				pos = append(pos, m.ID)
 			}
 			at := func(id int64) int { return slices.Index(pos, id) }

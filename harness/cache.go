@@ -45,7 +45,16 @@ func (c *durableCache) after(afterID int64) []Message {
 	if n == 0 {
 		return nil
 	}
-	out := make([]Message, 0, n)
+	return c.appendAfter(make([]Message, 0, n), afterID)
+}
+
+// appendAfter appends to dst what after returns (nothing where it returns
+// nil).
+func (c *durableCache) appendAfter(dst []Message, afterID int64) []Message {
+	if afterID < c.evictedBefore {
+		return dst
+	}
+	out := dst
 	for _, m := range c.entries {
 		if m.ID > afterID {
 			out = append(out, m)

@@ -276,7 +276,8 @@ func (c *Client) readStream(k int) {
 func (c *Client) settle() {
 	c.mu.Lock()
 	c.settling = true
-	streams := slices.Clone(c.streams)
+	var buf [4]*Subscriber // a usual client's streams stay on the stack
+	streams := append(buf[:0], c.streams...)
 	c.mu.Unlock()
 	for _, s := range streams {
 		s.drain()
@@ -341,6 +342,20 @@ func (c *Client) receivedView() []Receipt {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.received[:len(c.received):len(c.received)]
+}
+
+// viewView and streamsView return what View and Streams do without a
+// copy, for the oracle, which only reads them once the client is settled.
+func (c *Client) viewView() ([]int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.view[:len(c.view):len(c.view)], c.viewRead
+}
+
+func (c *Client) streamsView() []*Subscriber {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.streams[:len(c.streams):len(c.streams)]
 }
 
 // ReceivedIDs returns the IDs of Received, in order.

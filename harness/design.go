@@ -96,11 +96,23 @@ func streamDesign(d Design) StreamDesign {
 	switch d := d.(type) {
 	case StreamDesign:
 		return d
+	// The built-in merges, boxed once.
+	case Naive:
+		return builtinStreams[0]
+	case FixedR1:
+		return builtinStreams[1]
+	case Fixed:
+		return builtinStreams[2]
+	case ProducerLock:
+		return builtinStreams[3]
 	case MergeStrategy:
 		return mergeDesign{d}
 	}
 	panic(fmt.Sprintf("harness: design %q (%T) is neither a MergeStrategy nor a StreamDesign", d.Name(), d))
 }
+
+// builtinStreams are the built-in merges as StreamDesigns.
+var builtinStreams = [...]StreamDesign{mergeDesign{Naive{}}, mergeDesign{FixedR1{}}, mergeDesign{Fixed{}}, mergeDesign{ProducerLock{}}}
 
 // Strategies returns the built-in designs, in the order the design pages
 // give them: the four merge strategies, then the stream loop.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 
 	"github.com/interleave/interleave/sched"
 )
@@ -30,9 +29,10 @@ type MemStore struct {
 	heap     int64              // the last place in the table given
 	chats    map[int64]*chatRow // looked up by key only
 	queuedID int64
-	commits  []int64  // committed message IDs in commit order
-	obs      Observer // typed events, when observed
-	scratch  []*row   // visibleLocked's list, reused
+	commits  []int64   // committed message IDs in commit order
+	obs      Observer  // typed events, when observed
+	scratch  []*row    // visibleLocked's list, reused
+	history  []Message // historyView's result, reused
 	// syncFailures is how many syncs may still fail (DBConfig.SyncFailures).
 	syncFailures int
 	// Memory for rows and transactions, kept from run to run by a Reuse
@@ -51,8 +51,9 @@ type row struct {
 
 type chatRow struct {
 	Chat
-	lock   *sched.Mutex
-	queued []QueuedMessage
+	lock     *sched.Mutex
+	lockName string
+	queued   []QueuedMessage
 }
 
 // Seeder creates the setup of a workload directly, outside any scheduling
@@ -87,7 +88,7 @@ func (s *MemStore) CreateChat(c Chat) {
 	s.mu.Lock()
 	s.declareChat(c.ID, sched.Write)
 	defer s.mu.Unlock()
-	s.chats[c.ID] = &chatRow{Chat: c, lock: sched.NewMutex(s.rt, "chat-"+strconv.FormatInt(c.ID, 10)+"-row")}
+	s.chats[c.ID] = s.newChatRow(c)
 }
 
 // Seed inserts and commits a row directly, in a transaction of its own
@@ -144,6 +145,27 @@ func (s *MemStore) History(chatID int64) []Message {
 	s.mu.lockChat(chatID, sched.Read)
 	defer s.mu.Unlock()
 	return s.visibleLocked(chatID, 0)
+}
+
+// historyView is History in the store's memory, for the oracle and the
+// workloads' checks, which only read it: what it returns is the store's
+// until the next historyView.
+func (s *MemStore) historyView(chatID int64) []Message {
+	s.mu.lockChat(chatID, sched.Read)
+	defer s.mu.Unlock()
+	clear(s.history)
+	s.history = s.appendVisibleLocked(s.history[:0], chatID, 0)
+	return s.history
+}
+
+// historyOf is db.History(chatID), in the in-memory store's memory when db
+// is one (see historyView): for a caller that only reads it, once at a
+// time.
+func historyOf(db GroundTruth, chatID int64) []Message {
+	if s, ok := db.(*MemStore); ok {
+		return s.historyView(chatID)
+	}
+	return db.History(chatID)
 }
 
 // CommitOrder returns the IDs of committed rows in the order their
@@ -235,6 +257,12 @@ func (s *MemStore) Committed(id int64) bool {
 // sorts could even order ties differently from query to query; the model
 // does not explore that.
 func (s *MemStore) visibleLocked(chatID, afterID int64) []Message {
+	return s.appendVisibleLocked(nil, chatID, afterID)
+}
+
+// appendVisibleLocked is visibleLocked in the memory of dst (nil for new):
+// the result is dst's elements replaced.
+func (s *MemStore) appendVisibleLocked(dst []Message, chatID, afterID int64) []Message {
 	// rows is the store's scratch list, reused from query to query (the
 	// caller holds s.mu); the result is the caller's own.
 	if cap(s.scratch) < len(s.rows) {
@@ -251,9 +279,12 @@ func (s *MemStore) visibleLocked(chatID, afterID int64) []Message {
 	} else {
 		slices.SortFunc(rows, byCreatedAt)
 	}
-	out := make([]Message, len(rows))
-	for i, r := range rows {
-		out[i] = r.Message
+	out := dst[:0]
+	if out == nil {
+		out = make([]Message, 0, len(rows))
+	}
+	for _, r := range rows {
+		out = append(out, r.Message)
 	}
 	clear(rows)
 	s.scratch = rows[:0]
@@ -287,6 +318,19 @@ func (s *MemStore) GetChatMessagesByChatID(chatID, afterID int64) ([]Message, er
 	s.mu.lockChat(chatID, sched.Read)
 	defer s.mu.Unlock()
 	return s.visibleLocked(chatID, afterID), nil
+}
+
+// queryInto is store.GetChatMessagesByChatID(chatID, afterID), in dst's
+// memory when store is the in-memory one (dst's elements are replaced).
+func queryInto(store Store, dst []Message, chatID, afterID int64) ([]Message, error) {
+	s, ok := store.(*MemStore)
+	if !ok {
+		return store.GetChatMessagesByChatID(chatID, afterID)
+	}
+	s.rt.Yield("db: query messages")
+	s.mu.lockChat(chatID, sched.Read)
+	defer s.mu.Unlock()
+	return s.appendVisibleLocked(dst, chatID, afterID), nil
 }
 
 // GetQueuedMessages implements Store.
@@ -553,7 +597,11 @@ func (tx *memTx) revisionLocked(chatID int64) int64 {
 	return 0
 }
 
-func (tx *memTx) LockChat(chatID int64) (Chat, error) {
+func (tx *memTx) LockChat(chatID int64) (Chat, error) { return tx.lockChat(chatID, true) }
+
+// lockChat is LockChat; the chat's tool calls are a copy if clone, else
+// the row's own list, for a caller that only reads it.
+func (tx *memTx) lockChat(chatID int64, clone bool) (Chat, error) {
 	tx.s.mu.LockParts() // the chats never change: nothing to declare
 	c := tx.s.chats[chatID]
 	tx.s.mu.Unlock()
@@ -564,14 +612,16 @@ func (tx *memTx) LockChat(chatID int64) (Chat, error) {
 	tx.locks = append(tx.locks, c.lock)
 	tx.s.mu.lockChat(chatID, sched.Read)
 	defer tx.s.mu.Unlock()
-	return tx.chatLocked(c), nil
+	return tx.chatLocked(c, clone), nil
 }
 
 // chatLocked is the chat row as the transaction sees it: committed, with
 // its own bump. Callers hold s.mu.
-func (tx *memTx) chatLocked(c *chatRow) Chat {
+func (tx *memTx) chatLocked(c *chatRow, clone bool) Chat {
 	out := c.Chat
-	out.PendingToolCalls = slices.Clone(c.PendingToolCalls)
+	if clone {
+		out.PendingToolCalls = slices.Clone(c.PendingToolCalls)
+	}
 	if v, ok := tx.bumpOf(c.ID); ok {
 		out.SnapshotVersion = v
 	}
@@ -609,7 +659,7 @@ func (tx *memTx) GetChat(chatID int64) (Chat, error) {
 	if c == nil {
 		return Chat{}, fmt.Errorf("read chat %d: %w", chatID, ErrNotFound)
 	}
-	return tx.chatLocked(c), nil
+	return tx.chatLocked(c, true), nil
 }
 
 func (tx *memTx) InsertMessage(chatID int64, role Role, content string) (Message, error) {

@@ -33,6 +33,9 @@ type MergeContext struct {
 	AfterMessageID int64
 	last           int64
 	delivered      map[int64]bool // looked up by key only, never iterated
+	// The built-in strategies' lookups land in this memory, kept from
+	// lookup to lookup (and, with a Reuse, from run to run).
+	cached, queried []Message
 }
 
 // LastMessageID returns the cursor.
@@ -82,13 +85,38 @@ func (c *MergeContext) CacheAfter(afterID int64) []Message {
 // QueryDB is the catch-up query GetChatMessagesByChatID(chat, afterID).
 func (c *MergeContext) QueryDB(afterID int64) ([]Message, error) {
 	msgs, err := c.sub.replica.store.GetChatMessagesByChatID(c.sub.ChatID, afterID)
+	c.lookedUp(afterID, msgs)
+	return msgs, err
+}
+
+// cacheAfter is CacheAfter in the context's memory: what it returns is
+// the context's until the next cacheAfter.
+func (c *MergeContext) cacheAfter(afterID int64) []Message {
+	clear(c.cached)
+	c.cached = c.sub.replica.appendCacheAfter(c.cached[:0], c.sub.ChatID, afterID)
+	return c.cached
+}
+
+// queryDB is QueryDB in the context's memory: what it returns is the
+// context's until the next queryDB.
+func (c *MergeContext) queryDB(afterID int64) ([]Message, error) {
+	clear(c.queried)
+	msgs, err := queryInto(c.sub.replica.store, c.queried[:0], c.sub.ChatID, afterID)
+	if msgs != nil {
+		c.queried = msgs
+	}
+	c.lookedUp(afterID, msgs)
+	return msgs, err
+}
+
+// lookedUp notes a catch-up query's result.
+func (c *MergeContext) lookedUp(afterID int64, msgs []Message) {
 	if c.Tracing() {
 		c.sub.note("db after %d -> %v", afterID, ids(msgs))
 	}
 	if c.sub.replica.obs != nil {
 		c.sub.observe(ModelEvent{Kind: ModelLookup, IDs: ids(msgs), Text: fmt.Sprintf("%s: db after %d -> %v", c.sub.Name, afterID, ids(msgs))})
 	}
-	return msgs, err
 }
 
 // Send delivers m to the client and adds it to the delivered set; via says

@@ -32,7 +32,7 @@ func (FixedR1) HandleNotify(c *MergeContext, n Notify) {
 // advancing the cursor to the maximum seen, and returns how many it sent.
 func cachePass(c *MergeContext, lookupAfter int64) int {
 	sent := 0
-	for _, m := range c.CacheAfter(lookupAfter) {
+	for _, m := range c.cacheAfter(lookupAfter) {
 		if c.Delivered(m.ID) {
 			continue
 		}
@@ -45,7 +45,7 @@ func cachePass(c *MergeContext, lookupAfter int64) int {
 
 // dbPass sends the rows after lookupAfter not yet delivered.
 func dbPass(c *MergeContext, lookupAfter int64) {
-	msgs, err := c.QueryDB(lookupAfter)
+	msgs, err := c.queryDB(lookupAfter)
 	if err != nil {
 		c.Notef("db error: %v", err)
 		return

@@ -14,8 +14,20 @@ type mergeDesign struct{ MergeStrategy }
 
 func (d mergeDesign) NewStream(s *Subscriber) StreamHandler {
 	r := s.replica
-	s.notifyCh = sched.NewQueue[Notify](r.rt, s.Name+" notifyCh", r.cfg.NotifyQueue)
-	s.ctx = MergeContext{sub: s, AfterMessageID: s.AfterMessageID, delivered: map[int64]bool{}}
+	s.notifyCh = s.notifyCh.Renew(r.rt, s.names.notifyCh, r.cfg.NotifyQueue) // nil for a new subscriber
+	if s.mergeFn == nil {
+		s.mergeFn, s.notifyFn = s.mergeLoop, mergeStream{s}.Notify
+	}
+	// The delivered set and the lookups' lists in the memory a Reuse kept
+	// (newSubscriber), if any: the set empty, the lists emptied.
+	delivered, cached, queried := s.ctx.delivered, s.ctx.cached, s.ctx.queried
+	if delivered == nil {
+		delivered = map[int64]bool{}
+	}
+	clear(delivered)
+	clear(cached[:cap(cached)])
+	clear(queried[:cap(queried)])
+	s.ctx = MergeContext{sub: s, AfterMessageID: s.AfterMessageID, delivered: delivered, cached: cached[:0], queried: queried[:0]}
 	return mergeStream{s}
 }
 
@@ -28,7 +40,12 @@ type mergeStream struct{ s *Subscriber }
 // (§5.4).
 func (m mergeStream) Start() error {
 	s := m.s
-	snap, err := s.replica.store.GetChatMessagesByChatID(s.ChatID, s.AfterMessageID)
+	// The snapshot in the memory of the merge's query list, which the
+	// merge goroutine, started below, uses next.
+	snap, err := queryInto(s.replica.store, s.ctx.queried, s.ChatID, s.AfterMessageID)
+	if snap != nil {
+		s.ctx.queried = snap[:0]
+	}
 	if err != nil {
 		return fmt.Errorf("subscribe %s: snapshot: %w", s.Name, err)
 	}
@@ -50,7 +67,7 @@ func (m mergeStream) Start() error {
 	if len(snap) > 0 {
 		s.ctx.SetLastMessageID(snap[len(snap)-1].ID)
 	}
-	s.merge = s.rt.Go(s.Name+" merge", s.mergeLoop)
+	s.merge = s.rt.Go(s.names.merge, s.mergeFn) // s.mergeLoop
 	return nil
 }
 

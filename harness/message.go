@@ -129,6 +129,14 @@ func (n Notify) String() string {
 }
 
 // ids lists message IDs, for notes and messages.
+// appendIDs appends the IDs of ms to dst.
+func appendIDs(dst []int64, ms []Message) []int64 {
+	for _, m := range ms {
+		dst = append(dst, m.ID)
+	}
+	return dst
+}
+
 func ids(ms []Message) []int64 {
 	out := make([]int64, len(ms))
 	for i, m := range ms {

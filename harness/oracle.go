@@ -46,11 +46,22 @@ type Violation struct {
 func (v Violation) String() string {
 	// Built by hand, not by fmt: most schedules of a failing design end
 	// here.
-	return v.Subscriber + ": " + string(v.Property) + ": " + idList(v.IDs) + " " + v.Detail
+	// One string, built in a buffer on the stack.
+	var buf [256]byte
+	b := append(buf[:0], v.Subscriber...)
+	b = append(b, ": "...)
+	b = append(b, v.Property...)
+	b = append(b, ": "...)
+	b = appendIDList(b, v.IDs)
+	b = append(b, ' ')
+	b = append(b, v.Detail...)
+	return string(b)
 }
 
-func idList(ids []int64) string {
-	var b []byte
+func idList(ids []int64) string { return string(appendIDList(nil, ids)) }
+
+// appendIDList appends idList(ids) to b.
+func appendIDList(b []byte, ids []int64) []byte {
 	if len(ids) == 1 {
 		b = append(b, "message "...)
 	} else {
@@ -63,7 +74,7 @@ func idList(ids []int64) string {
 		b = append(b, '#')
 		b = strconv.AppendInt(b, id, 10)
 	}
-	return string(b)
+	return b
 }
 
 // GroundTruth is what the oracle needs from the database once the run has
@@ -113,12 +124,12 @@ func Check(s *Subscriber, db GroundTruth) []Violation {
 //     from some stream, or, after a FullRefresh in the last stream, in that
 //     stream's last epoch.
 func CheckClient(c *Client, db GroundTruth) []Violation {
-	view, read := c.View()
-	return judge(c.Name, c.ChatID, view, read, c.Streams(), c.receivedView(), db)
+	view, read := c.viewView()
+	return judge(c.Name, c.ChatID, view, read, c.streamsView(), c.receivedView(), db)
 }
 
 func judge(client string, chatID int64, view []int64, viewRead bool, streams []*Subscriber, received []Receipt, db GroundTruth) []Violation {
-	visible := db.History(chatID)
+	visible := historyOf(db, chatID) // read only, before the next judge
 	var out []Violation
 	add := func(who string, p Property, idset []int64, detail string, step int, inevitable bool) {
 		slices.Sort(idset)

@@ -90,6 +90,7 @@ type listener struct {
 	task    *sched.Task
 	// queueName is name + " queue", kept with the listener's memory.
 	queueName string
+	run       func() // l.deliver, made once for this memory
 
 	// Guarded by PubSub.mu.
 	queued    int  // notifies in pending (not counting the error)
@@ -164,37 +165,45 @@ func (p *PubSub) Subscribe(name, channel string, cb func(Notify, error)) Subscri
 		return l
 	}
 	p.listeners = append(p.listeners, l)
-	l.task = p.rt.Go(name, func() {
-		for {
-			it, ok := l.pending.Recv()
-			if !ok {
-				return
-			}
-			p.mu.LockParts()
-			l.declareHead(sched.Write)
-			if it.err == nil {
-				l.queued--
-			}
-			stop := l.cancelled
-			p.mu.Unlock()
-			if stop {
-				continue // drain what a cancel left behind
-			}
-			if p.rt.Tracing() {
-				if it.err != nil {
-					p.rt.Notef("deliver error %q on %s", it.err, channel)
-				} else {
-					p.rt.Notef("deliver %s on %s", it.n, channel)
-				}
-			}
-			if p.obs != nil && it.err == nil {
-				p.obs.Observe(ModelEvent{Step: p.rt.Step(), Kind: ModelNotifyRecv, Who: channel,
-					Text: fmt.Sprintf("deliver %s on %s", it.n, channel), IDs: announced(it.n), State: p.receivedState(l)})
-			}
-			l.cb(it.n, it.err)
-		}
-	})
+	if l.run == nil {
+		l.run = l.deliver // made once for this memory
+	}
+	l.task = p.rt.Go(name, l.run)
 	return l
+}
+
+// deliver is a listener's task: it hands each notify (or the error) its
+// queue holds to the callback, until the queue is closed.
+func (l *listener) deliver() {
+	p, channel := l.ps, l.channel
+	for {
+		it, ok := l.pending.Recv()
+		if !ok {
+			return
+		}
+		p.mu.LockParts()
+		l.declareHead(sched.Write)
+		if it.err == nil {
+			l.queued--
+		}
+		stop := l.cancelled
+		p.mu.Unlock()
+		if stop {
+			continue // drain what a cancel left behind
+		}
+		if p.rt.Tracing() {
+			if it.err != nil {
+				p.rt.Notef("deliver error %q on %s", it.err, channel)
+			} else {
+				p.rt.Notef("deliver %s on %s", it.n, channel)
+			}
+		}
+		if p.obs != nil && it.err == nil {
+			p.obs.Observe(ModelEvent{Step: p.rt.Step(), Kind: ModelNotifyRecv, Who: channel,
+				Text: fmt.Sprintf("deliver %s on %s", it.n, channel), IDs: announced(it.n), State: p.receivedState(l)})
+		}
+		l.cb(it.n, it.err)
+	}
 }
 
 // queuedState adds n to each listener's notifies in flight and returns

@@ -112,6 +112,7 @@ type Replica struct {
 	wake          *sched.Queue[int64]
 	made          madeStreams // the streams' memory, kept by a Reuse
 	workerName    string      // the worker task's name, made on first use
+	interrupted   []toolText  // interruptedText's, kept by a Reuse
 }
 
 // stream is a chat's state on one replica (§2).
@@ -143,8 +144,7 @@ func (r *Replica) stream(chatID int64) *stream {
 	defer r.mu.Unlock()
 	st := r.streams[chatID]
 	if st == nil {
-		st = r.newStream()
-		st.mu.init(r.rt, streamKey{r.Name, chatID})
+		st = r.newStream(chatID)
 		r.streams[chatID] = st
 	}
 	return st
@@ -189,6 +189,15 @@ func (r *Replica) cacheAfter(chatID, afterID int64) []Message {
 	st.mu.LockRead()
 	defer st.mu.Unlock()
 	return st.cache.after(afterID)
+}
+
+// appendCacheAfter is cacheAfter appending to dst.
+func (r *Replica) appendCacheAfter(dst []Message, chatID, afterID int64) []Message {
+	r.rt.Yield("merge: cacheAfter")
+	st := r.stream(chatID)
+	st.mu.LockRead()
+	defer st.mu.Unlock()
+	return st.cache.appendAfter(dst, afterID)
 }
 
 // AppendDurable is step 1 of publishMessage (§3): a scheduling point, then
@@ -256,6 +265,10 @@ func (r *Replica) lockChat(tx Tx, chatID int64) (Chat, error) {
 	if r.cfg.SkipRowLock {
 		return tx.GetChat(chatID)
 	}
+	if m, ok := tx.(*memTx); ok {
+		// The replica only reads the chat's tool calls: no copy.
+		return m.lockChat(chatID, false)
+	}
 	return tx.LockChat(chatID)
 }
 
@@ -268,7 +281,13 @@ func (r *Replica) update(tx Tx, chatID int64) (Chat, error) {
 	if r.cfg.SkipRowLock {
 		return Chat{}, nil
 	}
-	c, err := tx.LockChat(chatID)
+	var c Chat
+	var err error
+	if m, ok := tx.(*memTx); ok {
+		c, err = m.lockChat(chatID, false) // the replica only reads the chat's tool calls: no copy
+	} else {
+		c, err = tx.LockChat(chatID)
+	}
 	if err != nil {
 		return Chat{}, err
 	}
@@ -317,35 +336,22 @@ var ErrNotRequiresAction = errors.New("chat is not in requires_action")
 // publishMessage for each synthetic row, then for the promoted row, a status
 // notify, and the worker's wake signal (non-blocking, capacity 1).
 func (r *Replica) PromoteQueued(chatID, queuedID int64) (synthetic []Message, promoted Message, err error) {
-	var locked Chat
-	err = r.store.InTx(func(tx Tx) error {
-		chat, err := r.lockChat(tx, chatID)
-		if err != nil {
-			return err
-		}
-		if chat, err = r.bump(tx, chat); err != nil {
-			return err
-		}
-		locked = chat
-		if chat.Status != StatusRequiresAction {
-			return fmt.Errorf("promote queued message %d of chat %d: %w (status %s)", queuedID, chatID, ErrNotRequiresAction, chat.Status)
-		}
-		for _, call := range chat.PendingToolCalls {
-			m, err := tx.InsertMessage(chatID, RoleTool, "interrupted by queued message promotion: "+call)
-			if err != nil {
-				return err
-			}
-			synthetic = append(synthetic, m)
-		}
-		q, err := tx.DeleteQueuedMessage(chatID, queuedID)
-		if err != nil {
-			return err
-		}
-		if promoted, err = tx.InsertMessage(chatID, RoleUser, q.Content); err != nil {
-			return err
-		}
-		return tx.SetChatStatus(chatID, StatusPending)
-	})
+	return r.promoteQueued(chatID, queuedID, nil)
+}
+
+// promoteQueued is PromoteQueued appending the synthetic rows to
+// synthetic[:0] (the caller's memory, nil for new).
+func (r *Replica) promoteQueued(chatID, queuedID int64, synthetic []Message) ([]Message, Message, error) {
+	p := promoteTx{r: r, chatID: chatID, queuedID: queuedID, synthetic: synthetic[:0]}
+	var err error
+	if s, ok := r.store.(*MemStore); ok {
+		err = s.InTx(p.run) // the in-memory store keeps no closure: p stays on the stack
+	} else {
+		h := p
+		err = r.store.InTx(h.run)
+		p = h
+	}
+	locked, synthetic, promoted := p.locked, p.synthetic, p.promoted
 	if err != nil {
 		return nil, Message{}, err
 	}
@@ -368,6 +374,68 @@ func (r *Replica) PromoteQueued(chatID, queuedID int64) (synthetic []Message, pr
 	r.ps.Publish(ch, Notify{Status: StatusPending})
 	r.signalWorker(chatID)
 	return synthetic, promoted, nil
+}
+
+// promoteTx is PromoteQueued's transaction and what it returns.
+type promoteTx struct {
+	r                *Replica
+	chatID, queuedID int64
+	locked           Chat
+	synthetic        []Message
+	promoted         Message
+}
+
+func (p *promoteTx) run(tx Tx) error {
+	r, chatID, queuedID := p.r, p.chatID, p.queuedID
+	chat, err := r.lockChat(tx, chatID)
+	if err != nil {
+		return err
+	}
+	if chat, err = r.bump(tx, chat); err != nil {
+		return err
+	}
+	p.locked = chat
+	if chat.Status != StatusRequiresAction {
+		return fmt.Errorf("promote queued message %d of chat %d: %w (status %s)", queuedID, chatID, ErrNotRequiresAction, chat.Status)
+	}
+	for _, call := range chat.PendingToolCalls {
+		m, err := tx.InsertMessage(chatID, RoleTool, r.interruptedText(call))
+		if err != nil {
+			return err
+		}
+		p.synthetic = append(p.synthetic, m)
+	}
+	q, err := tx.DeleteQueuedMessage(chatID, queuedID)
+	if err != nil {
+		return err
+	}
+	if p.promoted, err = tx.InsertMessage(chatID, RoleUser, q.Content); err != nil {
+		return err
+	}
+	return tx.SetChatStatus(chatID, StatusPending)
+}
+
+// toolText is the content of the synthetic tool row of a call.
+type toolText struct{ call, text string }
+
+// interruptedText is the content of the synthetic tool row PromoteQueued
+// inserts for call. A controlled run (one task at a time) makes it once
+// per call and keeps it, with the replica, for the next runs; a wild one
+// makes it each time.
+func (r *Replica) interruptedText(call string) string {
+	wild := r.rt.Wild()
+	if !wild {
+		for _, t := range r.interrupted {
+			if t.call == call {
+				return t.text
+			}
+		}
+	}
+	text := "interrupted by queued message promotion: " + call
+	if !wild && len(r.interrupted) < 16 {
+		r.interrupted = append(r.interrupted, toolText{call, text})
+	}
+	return text
 }
 
 // signalWorker is the worker's wake signal: non-blocking, capacity 1.
@@ -420,51 +488,58 @@ func (r *Replica) RunWorker(chatID int64, opts WorkerOptions) {
 }
 
 func (r *Replica) acquire(chatID int64) (bool, error) {
-	acquired := false
-	var locked Chat
-	err := r.store.InTx(func(tx Tx) error {
-		chat, err := r.lockChat(tx, chatID)
-		if err != nil {
-			return err
-		}
-		if chat.Status != StatusPending {
-			return nil
-		}
-		acquired = true
-		if locked, err = r.bump(tx, chat); err != nil {
-			return err
-		}
-		return tx.SetChatStatus(chatID, StatusRunning)
-	})
-	if err == nil && acquired && r.cfg.Hints {
-		r.hint(locked, false, StatusRunning)
+	a := acquireTx{r: r, chatID: chatID}
+	var err error
+	if s, ok := r.store.(*MemStore); ok {
+		err = s.InTx(a.run) // the in-memory store keeps no closure: a stays on the stack
+	} else {
+		h := a
+		err = r.store.InTx(h.run)
+		a = h
 	}
-	return acquired, err
+	if err == nil && a.acquired && r.cfg.Hints {
+		r.hint(a.locked, false, StatusRunning)
+	}
+	return a.acquired, err
+}
+
+// acquireTx is acquire's transaction and what it returns.
+type acquireTx struct {
+	r        *Replica
+	chatID   int64
+	acquired bool
+	locked   Chat
+}
+
+func (a *acquireTx) run(tx Tx) error {
+	r, chatID := a.r, a.chatID
+	chat, err := r.lockChat(tx, chatID)
+	if err != nil {
+		return err
+	}
+	if chat.Status != StatusPending {
+		return nil
+	}
+	a.acquired = true
+	if a.locked, err = r.bump(tx, chat); err != nil {
+		return err
+	}
+	return tx.SetChatStatus(chatID, StatusRunning)
 }
 
 func (r *Replica) reply(chatID int64, toolRows int) {
 	r.rt.Yield("worker: run model")
-	var rows []Message
-	var locked Chat
-	err := r.store.InTx(func(tx Tx) error {
-		var err error
-		if locked, err = r.update(tx, chatID); err != nil {
-			return err
-		}
-		m, err := tx.InsertMessage(chatID, RoleAssistant, "reply")
-		if err != nil {
-			return err
-		}
-		rows = append(rows, m)
-		for i := 0; i < toolRows; i++ {
-			t, err := tx.InsertMessage(chatID, RoleTool, fmt.Sprintf("tool result %d", i+1))
-			if err != nil {
-				return err
-			}
-			rows = append(rows, t)
-		}
-		return tx.SetChatStatus(chatID, StatusWaiting)
-	})
+	var t replyTx
+	var err error
+	if s, ok := r.store.(*MemStore); ok {
+		t = replyTx{r: r, chatID: chatID, toolRows: toolRows}
+		err = s.InTx(t.run) // the in-memory store keeps no closure: t stays on the stack
+	} else {
+		h := &replyTx{r: r, chatID: chatID, toolRows: toolRows}
+		err = r.store.InTx(h.run)
+		t.locked, t.more = h.locked, h.list()
+	}
+	rows, locked := t.list(), t.locked
 	if err != nil {
 		panic(fmt.Sprintf("worker: reply in chat %d: %v", chatID, err))
 	}
@@ -481,6 +556,59 @@ func (r *Replica) reply(chatID int64, toolRows int) {
 		r.PublishMessage(chatID, m)
 	}
 	r.ps.Publish(ChatChannel(chatID), Notify{Status: StatusWaiting})
+}
+
+// replyTx is reply's transaction and the rows it wrote: a usual reply's
+// in buf, more in more.
+type replyTx struct {
+	r        *Replica
+	chatID   int64
+	toolRows int
+	locked   Chat
+	buf      [4]Message
+	n        int       // buf[:n] are the rows, when more is nil
+	more     []Message // all the rows, once buf is full
+}
+
+func (t *replyTx) add(m Message) {
+	switch {
+	case t.more != nil:
+		t.more = append(t.more, m)
+	case t.n < len(t.buf):
+		t.buf[t.n] = m
+		t.n++
+	default:
+		t.more = append(append(make([]Message, 0, 2*len(t.buf)), t.buf[:]...), m)
+	}
+}
+
+// list returns the rows.
+func (t *replyTx) list() []Message {
+	if t.more != nil {
+		return t.more
+	}
+	return t.buf[:t.n]
+}
+
+func (t *replyTx) run(tx Tx) error {
+	r, chatID := t.r, t.chatID
+	var err error
+	if t.locked, err = r.update(tx, chatID); err != nil {
+		return err
+	}
+	m, err := tx.InsertMessage(chatID, RoleAssistant, "reply")
+	if err != nil {
+		return err
+	}
+	t.add(m)
+	for i := 0; i < t.toolRows; i++ {
+		m, err := tx.InsertMessage(chatID, RoleTool, fmt.Sprintf("tool result %d", i+1))
+		if err != nil {
+			return err
+		}
+		t.add(m)
+	}
+	return tx.SetChatStatus(chatID, StatusWaiting)
 }
 
 // WriteMessage commits one row in its own transaction, under the chat-row

@@ -1,6 +1,10 @@
 package harness
 
-import "github.com/interleave/interleave/sched"
+import (
+	"strconv"
+
+	"github.com/interleave/interleave/sched"
+)
 
 // Reuse carries a world's memory from one run of an exploration to the
 // next (WorldConfig.Reuse): the world, its in-memory store, its pubsub and
@@ -70,7 +74,7 @@ func resetWorld(w *World, rt *sched.Runtime, cfg WorldConfig) {
 	replicas := w.Replicas
 	*w = World{RT: rt, PubSub: cfg.PubSub, Store: cfg.Store, Truth: cfg.Truth, Seeder: cfg.Seeder,
 		oracle: cfg.Oracle, checkOrder: cfg.DB.OrderByID || cfg.CheckOrder, Replicas: replicas[:0],
-		made: madeClients{list: w.made.list}}
+		made: madeClients{list: w.made.list}, tasks: w.tasks.reset()}
 }
 
 // madeClients are the clients a world's Listen made, in order; with a
@@ -105,13 +109,14 @@ func newMemStoreIn(s *MemStore, rt *sched.Runtime, cfg DBConfig) *MemStore {
 	if s == nil {
 		return NewMemStoreConfig(rt, cfg)
 	}
-	chats, rows, commits, scratch, mem := s.chats, s.rows, s.commits, s.scratch, s.slab.reset()
+	chats, rows, commits, scratch, history, mem := s.chats, s.rows, s.commits, s.scratch, s.history, s.slab.reset()
 	clear(chats)
 	clear(rows)
+	clear(history[:cap(history)])
 	// The same order of shared objects as NewMemStoreConfig: the clock's,
 	// then the store's.
 	*s = MemStore{rt: rt, cfg: cfg, chats: chats, clockObj: shared(rt, "db clock"), syncFailures: cfg.SyncFailures,
-		rows: rows[:0], commits: commits[:0], scratch: scratch[:0], slab: mem}
+		rows: rows[:0], commits: commits[:0], scratch: scratch[:0], history: history[:0], slab: mem}
 	s.mu.init(rt, shared(rt, "db"))
 	return s
 }
@@ -135,26 +140,55 @@ func newReplicaIn(r *Replica, rt *sched.Runtime, name string, store Store, ps No
 		return NewReplica(rt, name, store, ps, cfg)
 	}
 	streams, locks, subs, made := r.streams, r.producerLocks, r.subs, r.made.reset()
-	workerName := ""
-	if r.Name == name {
+	workerName, wakeName := "", ""
+	if r.Name == name { // the names made for this one stay
 		workerName = r.workerName
+		if r.wake != nil {
+			wakeName = r.wake.Name()
+		}
+	}
+	if wakeName == "" {
+		wakeName = name + " worker wake"
 	}
 	clear(streams)
 	clear(locks)
 	clear(subs[:cap(subs)])
 	*r = Replica{Name: name, rt: rt, store: store, ps: ps, cfg: cfg.withDefaults(),
-		streams: streams, producerLocks: locks, subs: subs[:0], made: made, workerName: workerName,
-		wake: r.wake.Renew(rt, name+" worker wake", 1)}
+		streams: streams, producerLocks: locks, subs: subs[:0], made: made, workerName: workerName, interrupted: r.interrupted,
+		wake: r.wake.Renew(rt, wakeName, 1)}
 	r.mu.init(rt, shared(rt, name))
 	return r
 }
 
-// slab is a store's memory for its rows and transactions: rows are handed
-// out from one block, finished transactions are kept for the next. With a
-// Reuse it stays from run to run; callers hold the store's mutex.
+// slab is a store's memory for its rows, chat rows and transactions: rows
+// are handed out from one block, chat rows from the last run's, in the
+// order they were made, finished transactions are kept for the next. With
+// a Reuse it stays from run to run; callers hold the store's mutex.
 type slab struct {
-	rowBlock []row    // rows handed out from the front
-	spareTx  []*memTx // finished transactions, zeroed
+	rowBlock  []row    // rows handed out from the front
+	spareTx   []*memTx // finished transactions, zeroed
+	chatRows  []*chatRow
+	chatsUsed int // chatRows[:chatsUsed] are this run's
+}
+
+// newChatRow returns the chat row of a new chat c: in the memory of the
+// last run's chat row made at this point, if any (its queue's list and its
+// lock, renewed, with its name when the chat's ID is the same).
+func (s *MemStore) newChatRow(c Chat) *chatRow {
+	b := &s.slab
+	if b.chatsUsed == len(b.chatRows) {
+		b.chatRows = append(b.chatRows, new(chatRow))
+	}
+	r := b.chatRows[b.chatsUsed]
+	b.chatsUsed++
+	name := r.lockName
+	if r.lock == nil || r.ID != c.ID {
+		name = "chat-" + strconv.FormatInt(c.ID, 10) + "-row"
+	}
+	queued := r.queued
+	clear(queued[:cap(queued)])
+	*r = chatRow{Chat: c, lock: r.lock.Renew(s.rt, name), lockName: name, queued: queued[:0]}
+	return r
 }
 
 // newRow returns a row for the caller to set whole.
@@ -179,16 +213,21 @@ func (s *MemStore) newTx() *memTx {
 	return &memTx{s: s, start: s.clock}
 }
 
-// freeTx keeps a finished transaction for the next.
+// freeTx keeps a finished transaction, and its lists' memory, for the
+// next.
 func (s *MemStore) freeTx(tx *memTx) {
-	*tx = memTx{}
+	deletes, edits, dequeued := tx.deletes, tx.edits, tx.dequeued
+	clear(deletes[:cap(deletes)])
+	clear(edits[:cap(edits)])
+	clear(dequeued[:cap(dequeued)])
+	*tx = memTx{deletes: deletes[:0], edits: edits[:0], dequeued: dequeued[:0]}
 	s.spareTx = append(s.spareTx, tx)
 }
 
 // reset empties the slab, keeping its memory.
 func (b slab) reset() slab {
 	clear(b.rowBlock)
-	return slab{rowBlock: b.rowBlock[:0], spareTx: b.spareTx}
+	return slab{rowBlock: b.rowBlock[:0], spareTx: b.spareTx, chatRows: b.chatRows}
 }
 
 // madeStreams are the streams and subscribers a replica made, in order;
@@ -220,32 +259,40 @@ func (r *Replica) newSubscriber() *Subscriber {
 	clear(out[:cap(out)])
 	// The spare list is dropped: it may be a list the client still held.
 	*s = Subscriber{snapshot: snapshot[:0], deliveries: deliveries[:0], cursor: cursor[:0], out: out[:0], names: s.names,
-		room: s.room, done: s.done} // the queues are renewed by listen
+		room: s.room, done: s.done, notifyCh: s.notifyCh, // the queues are renewed by listen and NewStream
+		mergeFn: s.mergeFn, notifyFn: s.notifyFn, // bound to s
+		ctx: MergeContext{delivered: s.ctx.delivered, cached: s.ctx.cached, queried: s.ctx.queried}} // emptied by NewStream
 	return s
 }
 
 // streamNames are the names of a stream's queues and listener: made once
 // while the stream's memory serves streams of the same name.
-type streamNames struct{ of, room, done, listener string }
+type streamNames struct{ of, room, done, listener, notifyCh, merge string }
 
 func (n *streamNames) set(name string) {
 	if n.of != name || n.room == "" {
-		*n = streamNames{of: name, room: name + " channel room", done: name + " done", listener: name + " listener"}
+		*n = streamNames{of: name, room: name + " channel room", done: name + " done", listener: name + " listener",
+			notifyCh: name + " notifyCh", merge: name + " merge"}
 	}
 }
 
-// newStream returns a new stream of r (the caller holds r.mu).
-func (r *Replica) newStream() *stream {
+// newStream returns a new stream of r for a chat (the caller holds r.mu).
+// Its guard's key is the last run's, boxed, when it is the same.
+func (r *Replica) newStream(chatID int64) *stream {
 	m := &r.made
 	if m.used == len(m.list) {
 		m.list = append(m.list, new(stream))
 	}
 	st := m.list[m.used]
 	m.used++
-	entries, local := st.cache.entries, st.local
+	entries, local, key := st.cache.entries, st.local, st.mu.obj
 	clear(entries[:cap(entries)])
 	clear(local[:cap(local)])
 	*st = stream{cache: durableCache{capacity: r.cfg.CacheCapacity, entries: entries[:0]}, local: local[:0]}
+	if k, ok := key.(streamKey); !ok || k != (streamKey{r.Name, chatID}) {
+		key = streamKey{r.Name, chatID}
+	}
+	st.mu.init(r.rt, key)
 	return st
 }
 
@@ -278,6 +325,82 @@ func (p *PubSub) newListener(name string) *listener {
 		queueName = name + " queue"
 	}
 	clear(inFlight[:cap(inFlight)])
-	*l = listener{name: name, queueName: queueName, inFlight: inFlight[:0], pending: l.pending} // renewed by Subscribe
+	*l = listener{name: name, queueName: queueName, inFlight: inFlight[:0], pending: l.pending, // renewed by Subscribe
+		run: l.run} // bound to l
 	return l
+}
+
+// madeTasks are the bodies of the tasks a world's Worker and Subscribe
+// started, in order; with a Reuse, the next run's are made in their
+// memory. Each body is a function made once, bound to its entry, which
+// holds what the task is to do.
+type madeTasks struct {
+	workers     []*workerTask
+	workersUsed int // workers[:workersUsed] are this run's
+	subs        []*subscribeTask
+	subsUsed    int // subs[:subsUsed] are this run's
+}
+
+// reset lets the next run make its tasks in the memory of these.
+func (m madeTasks) reset() madeTasks { return madeTasks{workers: m.workers, subs: m.subs} }
+
+// workerTask is a worker's body: r.RunWorker(chatID, opts).
+type workerTask struct {
+	r      *Replica
+	chatID int64
+	opts   WorkerOptions
+	run    func() // t.body, made once
+}
+
+func (t *workerTask) body() { t.r.RunWorker(t.chatID, t.opts) }
+
+// worker returns the body of a worker of r.
+func (m *madeTasks) worker(r *Replica, chatID int64, opts WorkerOptions) func() {
+	if m.workersUsed == len(m.workers) {
+		m.workers = append(m.workers, new(workerTask))
+	}
+	t := m.workers[m.workersUsed]
+	m.workersUsed++
+	run := t.run
+	if run == nil {
+		run = t.body
+	}
+	*t = workerTask{r: r, chatID: chatID, opts: opts, run: run}
+	return run
+}
+
+// subscribeTask is the body of World.Subscribe's task, and its name.
+type subscribeTask struct {
+	w        *World
+	r        *Replica
+	name     string
+	chatID   int64
+	after    int64
+	strategy Design
+	taskName string // name + " subscribe", kept while the name is the same
+	run      func() // t.body, made once
+}
+
+func (t *subscribeTask) body() {
+	if _, err := t.w.Connect(t.r, t.name, t.chatID, t.after, t.strategy); err != nil {
+		panic(err)
+	}
+}
+
+// subscriber returns the task that connects a client named name.
+func (m *madeTasks) subscriber(w *World, r *Replica, name string, chatID, after int64, strategy Design) *subscribeTask {
+	if m.subsUsed == len(m.subs) {
+		m.subs = append(m.subs, new(subscribeTask))
+	}
+	t := m.subs[m.subsUsed]
+	m.subsUsed++
+	run, taskName := t.run, t.taskName
+	if run == nil {
+		run = t.body
+	}
+	if t.name != name || taskName == "" {
+		taskName = name + " subscribe"
+	}
+	*t = subscribeTask{w: w, r: r, name: name, chatID: chatID, after: after, strategy: strategy, taskName: taskName, run: run}
+	return t
 }

@@ -92,6 +92,10 @@ type Subscriber struct {
 	// next events: one list per stream instead of one per read.
 	spare []Event
 	names streamNames // kept, with the lists' memory, by a Reuse
+	// A merge strategy's functions, made once for this memory: the merge
+	// task's body and the pubsub callback (see mergeDesign.NewStream).
+	mergeFn  func()
+	notifyFn func(Notify, error)
 }
 
 // SubscribeAuthorized subscribes to a chat's stream on this replica (§5):
@@ -133,7 +137,11 @@ func (r *Replica) listen(name string, chatID int64, cur Cursor, strategy Design)
 	s.mu.init(r.rt, shared(r.rt, name))
 	s.subMu.init(r.rt, sharedSuffixed(r.rt, name, " subscription"))
 	s.handler = streamDesign(strategy).NewStream(s)
-	s.sub = r.ps.Subscribe(s.names.listener, ChatChannel(chatID), s.handler.Notify)
+	if h, ok := s.handler.(mergeStream); ok && h.s == s {
+		s.sub = r.ps.Subscribe(s.names.listener, ChatChannel(chatID), s.notifyFn) // h.Notify, made once
+	} else {
+		s.sub = r.ps.Subscribe(s.names.listener, ChatChannel(chatID), s.handler.Notify)
+	}
 	st := r.stream(chatID)
 	st.mu.Lock()
 	st.local = append(st.local, s)

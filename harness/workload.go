@@ -89,7 +89,24 @@ func PromoteWhileRequiresAction(p PromoteParams) Workload {
 	if chat == 0 {
 		chat = 1
 	}
-	var promoted, synthetic []int64
+	// What a run's writer found, read by Verify; these lists, and the
+	// setup's, keep their memory from run to run (the runs of a workload
+	// are one after another).
+	var promoted, synthetic, pos []int64
+	var history, synRows []Message
+	// The run's replica and queued message, for its writer, made once.
+	var run struct {
+		r      *Replica
+		queued int64
+	}
+	promote := func() {
+		syn, pro, err := run.r.promoteQueued(chat, run.queued, synRows)
+		if err != nil {
+			panic(err)
+		}
+		synRows = syn
+		synthetic, promoted = appendIDs(synthetic[:0], syn), append(promoted[:0], pro.ID)
+	}
 	// What every run seeds, made once: the store copies the chat's tool
 	// calls before it changes them, and never changes a seeded message.
 	var toolCalls []string
@@ -103,27 +120,22 @@ func PromoteWhileRequiresAction(p PromoteParams) Workload {
 	return Workload{
 		Name: "promote-while-requires-action",
 		Setup: func(w *World, s Design) {
-			promoted, synthetic = nil, nil
+			promoted, synthetic = promoted[:0], synthetic[:0]
 			r := w.Replicas[0]
-			history := seed(w, Chat{ID: chat, Status: StatusRequiresAction, PendingToolCalls: toolCalls}, seeded)
+			history = seedInto(history, w, Chat{ID: chat, Status: StatusRequiresAction, PendingToolCalls: toolCalls}, seeded)
 			q := w.Seeder.Queue(chat, "actually, do this instead")
 			after := p.After
 			if after == 0 {
 				after = history[len(history)-1].ID
 			}
 			w.Subscribe(r, "sub", chat, after, s)
-			w.Writer("promote", func() {
-				syn, pro, err := r.PromoteQueued(chat, q.ID)
-				if err != nil {
-					panic(err)
-				}
-				synthetic, promoted = ids(syn), []int64{pro.ID}
-			})
+			run.r, run.queued = r, q.ID
+			w.Writer("promote", promote)
 			w.Worker(r, chat, WorkerOptions{Turns: 1, Ticks: p.Ticks})
 		},
 		Verify: func(w *World) []Violation {
-			var pos []int64
-			for _, m := range w.Truth.History(chat) {
+			pos = pos[:0]
+			for _, m := range historyOf(w.Truth, chat) {
 				pos = append(pos, m.ID)
 			}
 			at := func(id int64) int { return slices.Index(pos, id) }
@@ -141,7 +153,8 @@ func PromoteWhileRequiresAction(p PromoteParams) Workload {
 // int64sText is ids as fmt's %v prints them, "[1 2 3]", without fmt:
 // a failing design fails most schedules here.
 func int64sText(ids []int64) string {
-	b := []byte{'['}
+	var buf [64]byte // a usual history's text stays on the stack
+	b := append(buf[:0], '[')
 	for i, id := range ids {
 		if i > 0 {
 			b = append(b, ' ')
@@ -154,13 +167,18 @@ func int64sText(ids []int64) string {
 // seed creates a chat with committed history through the world's seeder
 // and returns the rows as committed.
 func seed(w *World, c Chat, history []Message) []Message {
+	return seedInto(nil, w, c, history)
+}
+
+// seedInto is seed returning the rows in dst's memory.
+func seedInto(dst []Message, w *World, c Chat, history []Message) []Message {
 	if w.Seeder == nil {
 		panic("harness: the world has a store but no Seeder (WorldConfig.Seeder)")
 	}
 	w.Seeder.CreateChat(c)
-	out := make([]Message, len(history))
-	for i, m := range history {
-		out[i] = w.Seeder.Seed(c.ID, m.Role, m.Content)
+	out := dst[:0]
+	for _, m := range history {
+		out = append(out, w.Seeder.Seed(c.ID, m.Role, m.Content))
 	}
 	return out
 }

@@ -72,6 +72,7 @@ type World struct {
 	clientsBuf             [2]*Client
 	streamsBuf             [2]*Subscriber
 	made                   madeClients // the clients' memory, kept by a Reuse
+	tasks                  madeTasks   // the workers' and subscribers' tasks' memory, kept by a Reuse
 	madePS                 *PubSub     // the pubsub the world made, if it did
 }
 
@@ -145,7 +146,7 @@ func (w *World) Worker(r *Replica, chatID int64, opts WorkerOptions) *sched.Task
 	if r.workerName == "" {
 		r.workerName = r.Name + " worker"
 	}
-	t := w.RT.Go(r.workerName, func() { r.RunWorker(chatID, opts) })
+	t := w.RT.Go(r.workerName, w.tasks.worker(r, chatID, opts)) // r.RunWorker(chatID, opts)
 	w.workers = append(w.workers, t)
 	return t
 }
@@ -155,11 +156,8 @@ func (w *World) Worker(r *Replica, chatID int64, opts WorkerOptions) *sched.Task
 // writers. The client and its stream appear in Clients and Subscribers once
 // the task has run.
 func (w *World) Subscribe(r *Replica, name string, chatID, after int64, strategy Design) *sched.Task {
-	return w.Writer(name+" subscribe", func() {
-		if _, err := w.Connect(r, name, chatID, after, strategy); err != nil {
-			panic(err)
-		}
-	})
+	t := w.tasks.subscriber(w, r, name, chatID, after, strategy)
+	return w.Writer(t.taskName, t.run) // w.Connect(r, name, chatID, after, strategy), panicking on an error
 }
 
 func (w *World) addClient(c *Client, s *Subscriber) {
@@ -270,6 +268,9 @@ func (w *World) failOnReturn(vs []Violation) {
 }
 
 func violationsText(vs []Violation) string {
+	if len(vs) == 1 {
+		return vs[0].String()
+	}
 	parts := make([]string, len(vs))
 	for i, v := range vs {
 		parts[i] = v.String()

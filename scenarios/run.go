@@ -58,6 +58,10 @@ type RunResult struct {
 	// Pruned is set for a schedule of a dpor search that was abandoned as
 	// redundant: it ended early, without a verdict of its own.
 	Pruned bool
+
+	// outcome is the run's own, while it runs (in the result's memory):
+	// emptied once its violations are copied.
+	outcome harness.Outcome
 }
 
 // workloadFor returns the scenario's workload for a workload seed.
@@ -114,11 +118,12 @@ func runSeed(sp Spec, wl harness.Workload, strat sched.Strategy, pool *sched.Poo
 // debug stops at its entry, reading sp.Trace, to find the schedule's own
 // run among the runs a test makes: keep its name and that parameter.)
 func runWith(sp Spec, wl harness.Workload, strat sched.Strategy, pool *sched.Pool) *RunResult {
-	var out harness.Outcome
-	res := sched.Run(wl.Body(sp.Strategy, &out), sched.Options{Strategy: strat, Trace: sp.Trace, MaxSteps: sp.MaxSteps, Pool: pool})
+	r := &RunResult{Spec: sp, Verdict: Pass}
+	res := sched.Run(wl.Body(sp.Strategy, &r.outcome), sched.Options{Strategy: strat, Trace: sp.Trace, MaxSteps: sp.MaxSteps, Pool: pool})
 	ended(wl, res)
-	r := &RunResult{Spec: sp, Verdict: Pass, Violations: out.Violations, Failure: res.Failure,
-		Schedule: res.Schedule, Trace: res.Trace, Steps: res.Steps, Preemptions: res.Preemptions, Pruned: res.Pruned}
+	r.Violations, r.Failure, r.Schedule, r.Trace, r.Steps, r.Preemptions, r.Pruned =
+		r.outcome.Violations, res.Failure, res.Schedule, res.Trace, res.Steps, res.Preemptions, res.Pruned
+	r.outcome = harness.Outcome{} // its world is the next run's
 	if res.Failure != nil {
 		r.Verdict = Fail
 	}

@@ -33,6 +33,25 @@ func NewMutex(rt *Runtime, name string) *Mutex {
 	return m
 }
 
+// Renew returns an unlocked mutex, as NewMutex(rt, name) does, made in
+// m's memory: its waiters' list's, and its lock label's when the name is
+// the same. m may be nil (NewMutex then makes one), and a wild run or an
+// empty name gets a new mutex. It is for a program that runs many runs one
+// after another and keeps its objects from one to the next: m must belong
+// to a run that is over, and nothing may use it as the mutex it was.
+func (m *Mutex) Renew(rt *Runtime, name string) *Mutex {
+	if m == nil || rt.wild != nil || name == "" || m.sites {
+		return NewMutex(rt, name)
+	}
+	waiters, label := m.waiters, m.lockLabel
+	clear(waiters[:cap(waiters)])
+	if m.name != name || label == "" {
+		label = "lock " + name
+	}
+	*m = Mutex{rt: rt, id: rt.newObject(), name: name, lockLabel: label, waiters: waiters[:0]}
+	return m
+}
+
 // ID returns the mutex's object ID.
 func (m *Mutex) ID() ObjectID { return m.id }
 

@@ -120,6 +120,22 @@ func (rt *Runtime) watch(timeout time.Duration) bool {
 	}
 	st.given = make(chan struct{})
 	st.timeout, st.every = timeout, min(timeout/4, time.Second)
+	if p := rt.pool; p != nil {
+		// The pool's timer, stopped before it fired in the last run (see
+		// unwatch): its function checks the run stored first.
+		if p.stallTimer == nil {
+			w := &watchTimer{}
+			w.t = time.AfterFunc(time.Hour, w.check)
+			w.t.Stop()
+			p.stallTimer = w
+		}
+		p.stallTimer.rt.Store(rt)
+		st.mu.Lock()
+		st.timer = p.stallTimer.t
+		st.timer.Reset(st.every)
+		st.mu.Unlock()
+		return true
+	}
 	// Under the lock that check takes: on a loaded machine the timer can
 	// fire before AfterFunc has returned.
 	st.mu.Lock()
@@ -137,7 +153,16 @@ func (rt *Runtime) unwatch() {
 	st.mu.Lock()
 	st.stopped = true
 	st.mu.Unlock()
-	st.timer.Stop()
+	stopped := st.timer.Stop()
+	if p := rt.pool; p != nil && p.stallTimer != nil && p.stallTimer.t == st.timer {
+		if stopped {
+			p.stallTimer.rt.Store(nil) // keep no finished run alive
+		} else {
+			// The timer fired: its function may still be running, for
+			// this run. The next run makes a timer of its own.
+			p.stallTimer = nil
+		}
+	}
 }
 
 // check is the watchdog's tick, on the timer's goroutine.

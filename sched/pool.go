@@ -44,6 +44,8 @@ type Pool struct {
 	// stallTimer is the stall watchdog's timer, kept for the next run when
 	// the last one stopped it before it fired (see watch).
 	stallTimer *watchTimer
+	// stallEnded is the last run's stallState.ended, empty.
+	stallEnded chan bool
 }
 
 // A watchTimer is a stall watchdog's timer that serves run after run: its

@@ -130,9 +130,6 @@ type Runtime struct {
 	names map[string]struct{}
 
 	stall stallState
-	// done is closed by the home fiber when the run is over, if the run
-	// has a watchdog (runHome).
-	done chan struct{}
 	// objects counts the synchronisation objects of the run (ObjectID);
 	// bound maps the primitives of the packages under std to their
 	// controlled objects (Bind); clock is the run's virtual clock.

@@ -38,6 +38,8 @@ type Pool struct {
 	// spareTasks is the task list of the last run, cleared, for the next
 	// run's (its tasks are not kept: their handles may outlive the run).
 	spareTasks []*task
+	// spareRunnable is the memory of the last run's Decision.Runnable.
+	spareRunnable []TaskID
 	// joinLabels holds the join labels ("join <name>") the runs made, by
 	// task ID, for later runs whose task of that ID has the same name.
 	joinLabels []string

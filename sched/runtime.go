@@ -192,6 +192,11 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 				clear(rt.tasks)
 				p.spareTasks, rt.tasks = rt.tasks[:0], nil
 			}
+			if !p.abandoned && cap(rt.dec.Runnable) > cap(p.spareRunnable) {
+				// Strategies read a decision's list only while they
+				// decide: pick builds it anew at every step.
+				p.spareRunnable, rt.dec.Runnable = rt.dec.Runnable[:0], nil
+			}
 		}()
 		rt.pool, rt.sw = p, &p.sw
 		// Runs that share a pool are usually runs of one program: size the
@@ -208,6 +213,9 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 		rt.schedule.Choices, p.spareChoices = p.spareChoices[:0], nil
 	} else {
 		rt.schedule.Choices = make([]Choice, 0, choices)
+	}
+	if p := rt.pool; p != nil {
+		rt.dec.Runnable, p.spareRunnable = p.spareRunnable, nil
 	}
 	if p := rt.pool; p != nil && cap(p.spareTasks) >= tasks {
 		rt.tasks, p.spareTasks = p.spareTasks[:0], nil

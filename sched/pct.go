@@ -21,9 +21,12 @@ func PCT(seed int64, depth, steps int) Strategy {
 	if depth < 1 {
 		depth = 1
 	}
-	// Room for the priorities of a typical run's tasks up front: an
-	// exploration makes a strategy per seed.
-	return &pctStrategy{seed: uint64(seed), depth: depth, steps: max(steps, 0), prio: make([]int64, 0, 16)}
+	// Room for the priorities of a typical run's tasks and its change
+	// points in the strategy itself: an exploration makes a strategy per
+	// seed.
+	s := &pctStrategy{seed: uint64(seed), depth: depth, steps: max(steps, 0)}
+	s.prio, s.changeAt = s.prioBuf[:0], s.changeAtBuf[:0]
+	return s
 }
 
 // Calibrate returns the number of choice points of a run of body that
@@ -54,6 +57,8 @@ type pctStrategy struct {
 	changeAt     []int   // choice-point indexes, sorted
 	choices      int
 	last         TaskID
+	prioBuf      [16]int64
+	changeAtBuf  [4]int
 }
 
 func (s *pctStrategy) Start() bool {

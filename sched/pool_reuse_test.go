@@ -1,6 +1,7 @@
 package sched_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -91,4 +92,39 @@ func TestPoolReuseRecordsTheNextRunInTheSameMemory(t *testing.T) {
 	again := sched.Run(checkAtEnd(false), sched.Options{Strategy: sched.Random(4), Pool: &pool})
 	require.Equal(t, fresh.Schedule.String(), again.Schedule.String())
 	require.Same(t, mem, &again.Schedule.Choices[:1][0], "the run recorded its choices where the last one did")
+}
+
+// The runs of a pool share its memory (task list, runnable list, join
+// labels, the watchdog's timer): a run whose tasks have other names at the
+// same IDs, or more tasks, traces as a run without a pool does.
+func TestPoolRunsTraceAsFreshRuns(t *testing.T) {
+	body := func(names ...string) func(rt *sched.Runtime) {
+		return func(rt *sched.Runtime) {
+			var hs []*sched.Task
+			for _, name := range names {
+				hs = append(hs, rt.Go(name, func() { rt.Yield("work") }))
+			}
+			rt.JoinAll(hs...)
+			hs[0].Join()
+		}
+	}
+	var pool sched.Pool
+	defer pool.Close()
+	joins := map[string]bool{}
+	for seed := int64(1); seed <= 20; seed++ {
+		for _, names := range [][]string{{"x"}, {"y"}, {"x", "y", "zz"}, {"zz", "x"}, {"y"}} {
+			want := sched.Run(body(names...), sched.Options{Strategy: sched.Random(seed), Trace: true})
+			got := sched.Run(body(names...), sched.Options{Strategy: sched.Random(seed), Trace: true, Pool: &pool})
+			require.Nil(t, want.Failure)
+			require.Nil(t, got.Failure)
+			require.Equal(t, want.Trace.String(), got.Trace.String(), "seed %d, tasks %v", seed, names)
+			require.Equal(t, want.Schedule.Choices, got.Schedule.Choices)
+			for _, e := range got.Trace.Events {
+				if strings.HasPrefix(e.Text, "join ") {
+					joins[e.Text] = true
+				}
+			}
+		}
+	}
+	require.True(t, joins["join x"] && joins["join y"] && joins["join zz"], "joins traced: %v", joins)
 }

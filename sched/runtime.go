@@ -130,9 +130,6 @@ type Runtime struct {
 	names map[string]struct{}
 
 	stall stallState
-	// done is closed by the home fiber when the run is over, if the run
-	// has a watchdog (runHome).
-	done chan struct{}
 	// objects counts the synchronisation objects of the run (ObjectID);
 	// bound maps the primitives of the packages under std to their
 	// controlled objects (Bind); clock is the run's virtual clock.
@@ -189,6 +186,17 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 		defer func() {
 			p.busy = false
 			p.choices, p.tasks = len(rt.schedule.Choices), len(rt.tasks)
+			if !p.abandoned && cap(rt.tasks) > cap(p.spareTasks) {
+				// The run is over and nothing reads its task list again
+				// (a stalled run's goroutines may: it abandons the pool).
+				clear(rt.tasks)
+				p.spareTasks, rt.tasks = rt.tasks[:0], nil
+			}
+			if !p.abandoned && cap(rt.dec.Runnable) > cap(p.spareRunnable) {
+				// Strategies read a decision's list only while they
+				// decide: pick builds it anew at every step.
+				p.spareRunnable, rt.dec.Runnable = rt.dec.Runnable[:0], nil
+			}
 		}()
 		rt.pool, rt.sw = p, &p.sw
 		// Runs that share a pool are usually runs of one program: size the
@@ -206,7 +214,14 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 	} else {
 		rt.schedule.Choices = make([]Choice, 0, choices)
 	}
-	rt.tasks = make([]*task, 0, tasks)
+	if p := rt.pool; p != nil {
+		rt.dec.Runnable, p.spareRunnable = p.spareRunnable, nil
+	}
+	if p := rt.pool; p != nil && cap(p.spareTasks) >= tasks {
+		rt.tasks, p.spareTasks = p.spareTasks[:0], nil
+	} else {
+		rt.tasks = make([]*task, 0, tasks)
+	}
 	res := &Result{Schedule: &rt.schedule}
 	calibrate(opts.Strategy, body, opts.MaxSteps)
 	if !rt.strat.Start() {
@@ -830,7 +845,11 @@ func (rt *Runtime) JoinAll(ts ...*Task) {
 			}
 		}
 		if first.joinLabel == "" {
-			first.joinLabel = "join " + first.name
+			if rt.pool != nil {
+				first.joinLabel = rt.pool.joinLabel(first)
+			} else {
+				first.joinLabel = "join " + first.name
+			}
 		}
 		rt.cur.label = first.joinLabel
 		rt.block(joinWait{first})

@@ -1,6 +1,7 @@
 package sched_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -127,4 +128,48 @@ func TestPoolRunsTraceAsFreshRuns(t *testing.T) {
 		}
 	}
 	require.True(t, joins["join x"] && joins["join y"] && joins["join zz"], "joins traced: %v", joins)
+}
+
+// A run's tasks come from blocks of memory of that run (one, sized from
+// the pool's last run, when the count fits): the handles a body keeps stay
+// those of its tasks while later runs of the pool start theirs.
+func TestTaskHandlesOutliveTheirRun(t *testing.T) {
+	var pool sched.Pool
+	defer pool.Close()
+	type kept struct {
+		h    *sched.Task
+		name string
+		id   sched.TaskID
+	}
+	var all []kept
+	for run, n := range []int{2, 2, 9, 1, 20, 3} {
+		res := sched.Run(func(rt *sched.Runtime) {
+			var hs []*sched.Task
+			for i := 0; i < n; i++ {
+				name := fmt.Sprintf("r%dt%d", run, i)
+				h := rt.Go(name, func() { rt.Yield("work") })
+				hs = append(hs, h)
+				all = append(all, kept{h, name, h.ID()})
+			}
+			rt.JoinAll(hs...)
+		}, sched.Options{Strategy: sched.Random(int64(run)), Pool: &pool})
+		require.Nil(t, res.Failure)
+	}
+	require.Len(t, all, 37)
+	for _, k := range all {
+		require.Equal(t, k.name, k.h.Name())
+		require.Equal(t, k.id, k.h.ID())
+	}
+}
+
+// A task started with a nil function panics when it runs, as a call of a
+// nil function does: only the main task runs the body without a function
+// of its own.
+func TestNilTaskFunctionPanics(t *testing.T) {
+	res := sched.Run(func(rt *sched.Runtime) {
+		rt.Go("nil", nil).Join()
+	}, sched.Options{})
+	require.NotNil(t, res.Failure)
+	require.Equal(t, sched.Panic, res.Failure.Kind)
+	require.Equal(t, "nil", res.Failure.Task)
 }

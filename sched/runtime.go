@@ -118,6 +118,10 @@ type Runtime struct {
 	choose   func(n int) int
 	maxSteps int
 	tasks    []*task
+	// taskBlock holds the run's tasks (newTask), made a block at a time.
+	taskBlock []task
+	// body is the function of the main task (Run).
+	body     func(rt *Runtime)
 	cur      *task
 	dec      Decision
 	step     int
@@ -166,13 +170,19 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 	if opts.MaxSteps <= 0 {
 		opts.MaxSteps = DefaultMaxSteps
 	}
-	rt := &Runtime{
+	// The Runtime and the Result in one allocation: the Result's schedule
+	// is the Runtime's, which it keeps alive in any case.
+	mem := &struct {
+		rt  Runtime
+		res Result
+	}{rt: Runtime{
 		strat:    opts.Strategy,
 		guarded:  guarded(opts.Strategy),
 		choose:   chooserFunc(opts.Strategy),
 		maxSteps: opts.MaxSteps,
 		recRun:   opts.Runnable,
-	}
+	}}
+	rt := &mem.rt
 	if opts.Trace {
 		rt.trace = &Trace{}
 	}
@@ -222,14 +232,27 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 	} else {
 		rt.tasks = make([]*task, 0, tasks)
 	}
-	res := &Result{Schedule: &rt.schedule}
+	// The run's tasks come from one block sized for about what the
+	// pool's last run had (newTask).
+	block := tasks
+	if p := rt.pool; p != nil && p.tasks > 0 {
+		block = p.tasks // the task list has room to spare; the block not
+	}
+	rt.taskBlock = make([]task, 0, block)
+	res := &mem.res
+	res.Schedule = &rt.schedule
 	calibrate(opts.Strategy, body, opts.MaxSteps)
 	if !rt.strat.Start() {
 		res.Failure = &Failure{Kind: StrategyError, Msg: "the strategy has no more runs to offer"}
 		res.Failure.Schedule = res.Schedule
 		return res
 	}
-	main := rt.newTask("main", rt.tagged("main", func() { body(rt) }))
+	var mainFn func() // nil: runTask calls rt.body, with no closure to make
+	if currentUsed.Load() {
+		mainFn = rt.tagged("main", func() { body(rt) })
+	}
+	rt.body = body
+	main := rt.newTask("main", mainFn)
 	rt.cur = main
 	if rt.por != nil {
 		if err := rt.por.begin(main.id, []TaskID{main.id}, false); err != nil {
@@ -272,7 +295,14 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 // which runs it when the scheduler first picks the task.
 func (rt *Runtime) newTask(name string, fn func()) *task {
 	name = rt.uniqueName(name)
-	t := &task{rt: rt, id: TaskID(len(rt.tasks)), name: name, fn: fn, label: "start"}
+	if len(rt.taskBlock) == cap(rt.taskBlock) {
+		// A new block: the tasks in the full one stay where they are, as
+		// their handles may be held.
+		rt.taskBlock = make([]task, 0, max(8, 2*cap(rt.taskBlock)))
+	}
+	rt.taskBlock = rt.taskBlock[:len(rt.taskBlock)+1]
+	t := &rt.taskBlock[len(rt.taskBlock)-1]
+	*t = task{rt: rt, id: TaskID(len(rt.tasks)), name: name, fn: fn, label: "start"}
 	t.h = Task{rt: rt, t: t}
 	t.joiners = t.joinersBuf[:0]
 	var w *worker
@@ -344,6 +374,10 @@ func (rt *Runtime) taskMain(t *task) {
 func (rt *Runtime) runTask(t *task) {
 	defer rt.taskPanic(t)
 	rt.beat() // the task starts: a beat for the stall watchdog
+	if t.fn == nil && t.id == 0 {
+		rt.body(rt) // the main task (Run)
+		return
+	}
 	t.fn()
 }
 

@@ -3,6 +3,7 @@ package sched
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"runtime"
 	"runtime/debug"
 	"time"
@@ -118,6 +119,9 @@ type Runtime struct {
 	choose   func(n int) int
 	maxSteps int
 	tasks    []*task
+	// runMask has bit i set while task i is runnable, for the first 64
+	// tasks (setState); pick reads it while a run has no more.
+	runMask uint64
 	// taskBlock holds the run's tasks (newTask), made a block at a time.
 	taskBlock []task
 	// body is the function of the main task (Run).
@@ -318,6 +322,7 @@ func (rt *Runtime) newTask(name string, fn func()) *task {
 		rt.por.access(keyAlloc, Write)
 		rt.por.spawn(t.id)
 	}
+	rt.runMask |= 1 << uint(t.id) // runnable
 	if rt.trace != nil {
 		rt.trace.Tasks = append(rt.trace.Tasks, name)
 	}
@@ -415,7 +420,7 @@ func (rt *Runtime) taskGoexit(t *task) {
 // goroutine has exited: the next task, the task unwinding the failed run, or
 // the caller of Run when the run is over.
 func (rt *Runtime) finish(t *task) {
-	t.state = done
+	rt.setState(t, done)
 	if rt.aborted {
 		if t == rt.detector {
 			rt.sw.afterExit = &rt.home
@@ -456,10 +461,19 @@ func (rt *Runtime) pick() *task {
 		buf[0] = cur.id
 		n = 1
 	}
-	for _, t := range tasks {
-		if t.state == runnable && t != cur {
-			buf[n] = t.id
+	if len(tasks) <= 64 {
+		// The runnable tasks but cur, in ID order, from the mask: a few
+		// instructions a runnable task rather than a load of every task.
+		for m := rt.runMask &^ (1 << uint(cur.id)); m != 0; m &= m - 1 {
+			buf[n] = TaskID(bits.TrailingZeros64(m))
 			n++
+		}
+	} else {
+		for _, t := range tasks {
+			if t.state == runnable && t != cur {
+				buf[n] = t.id
+				n++
+			}
 		}
 	}
 	rt.dec.Runnable = rt.dec.Runnable[:n]
@@ -574,7 +588,8 @@ func (rt *Runtime) wakeIdle() bool {
 	for _, t := range rt.tasks {
 		if t.state == blocked {
 			if _, ok := t.blockedOn.(idleWait); ok {
-				t.state, t.blockedOn = runnable, nil
+				rt.setState(t, runnable)
+				t.blockedOn = nil
 				rt.dec.Runnable = append(rt.dec.Runnable, t.id)
 			}
 		}
@@ -735,7 +750,7 @@ func (rt *Runtime) block(on blocker) {
 		runtime.Goexit()
 	}
 	cur := rt.cur
-	cur.state = blocked
+	rt.setState(cur, blocked)
 	cur.blockedOn = on
 	cur.epoch++
 	if next := rt.pick(); next != cur { // cur itself, when it waits idle and nothing else can run
@@ -755,6 +770,16 @@ func (rt *Runtime) switchAway(cur, next *task) {
 	rt.sw.switchTo(&cur.w.fiber, &next.w.fiber)
 	if rt.aborted {
 		runtime.Goexit()
+	}
+}
+
+// setState sets the task's state, and its bit of rt.runMask.
+func (rt *Runtime) setState(t *task, s taskState) {
+	t.state = s
+	if s == runnable {
+		rt.runMask |= 1 << uint(t.id)
+	} else {
+		rt.runMask &^= 1 << uint(t.id)
 	}
 }
 
@@ -778,7 +803,7 @@ func (rt *Runtime) wakeAll(ws *[]waiter) {
 			}
 		}
 		if w.t.state == blocked && w.t.epoch == w.epoch {
-			w.t.state = runnable
+			rt.setState(w.t, runnable)
 			w.t.blockedOn = nil
 		}
 	}

@@ -112,10 +112,9 @@ func (s *pctStrategy) Next(d *Decision) (int, error) {
 	// finds the highest.
 	s.choices++
 	run := d.Runnable
-	best, bestID := 0, run[0]
-	bp := s.priority(bestID)
+	best, bestID, bp := 0, run[0], int64(0) // every priority is at least 1
 	prio := s.prio
-	for i := 1; i < len(run); i++ {
+	for i := 0; i < len(run); i++ {
 		id := run[i]
 		var p int64 // priority, written out: it is too big to inline
 		if uint(id) < uint(len(prio)) {

@@ -85,6 +85,8 @@ type task struct {
 	joiners    []waiter
 	joinersBuf [1]waiter
 	joinLabel  string
+	// joinNeed counts the tasks a JoinAll of this task still waits for.
+	joinNeed int
 	// h is the task's handle, returned by Go.
 	h Task
 	// failOnReturn is the failure FailfOnReturn set, made when the task's
@@ -306,7 +308,8 @@ func (rt *Runtime) newTask(name string, fn func()) *task {
 	}
 	rt.taskBlock = rt.taskBlock[:len(rt.taskBlock)+1]
 	t := &rt.taskBlock[len(rt.taskBlock)-1]
-	*t = task{rt: rt, id: TaskID(len(rt.tasks)), name: name, fn: fn, label: "start"}
+	// The block's memory is new (zero): set only what is not.
+	t.rt, t.id, t.name, t.fn, t.label = rt, TaskID(len(rt.tasks)), name, fn, "start"
 	t.h = Task{rt: rt, t: t}
 	t.joiners = t.joinersBuf[:0]
 	var w *worker
@@ -894,8 +897,11 @@ func (rt *Runtime) JoinAll(ts ...*Task) {
 			return
 		}
 		w := rt.waiter()
-		if need > 1 { // one counter per wait, on the heap only when it counts
-			w.need = new(int)
+		if need > 1 {
+			// The counter is the waiting task's: it waits in one JoinAll
+			// at a time, and every joined task's end has counted down
+			// (and dropped w from its joiners) before this one returns.
+			w.need = &rt.cur.joinNeed
 			*w.need = need
 		}
 		for _, h := range ts {

@@ -569,7 +569,7 @@ func (runtimeError) RuntimeError()   {}
 // for: wakeAll for one waiter, without a slice to allocate.
 func (rt *Runtime) wake(w waiter) {
 	if w.t.state == blocked && w.t.epoch == w.epoch {
-		w.t.state = runnable
+		rt.setState(w.t, runnable)
 		w.t.blockedOn = nil
 	}
 }

@@ -105,10 +105,10 @@ func (rt *Runtime) disarm(t *vtimer) bool {
 func (rt *Runtime) clockDue() {
 	c := &rt.clock
 	if len(c.pending) == 0 || c.pending[0].when > c.now {
-		c.task.state = done
+		rt.setState(c.task, done)
 		return
 	}
-	c.task.state = runnable
+	rt.setState(c.task, runnable)
 	c.task.label = c.pending[0].label
 }
 

@@ -21,9 +21,12 @@ func PCT(seed int64, depth, steps int) Strategy {
 	if depth < 1 {
 		depth = 1
 	}
-	// Room for the priorities of a typical run's tasks up front: an
-	// exploration makes a strategy per seed.
-	return &pctStrategy{seed: uint64(seed), depth: depth, steps: max(steps, 0), prio: make([]int64, 0, 16)}
+	// Room for the priorities of a typical run's tasks and its change
+	// points in the strategy itself: an exploration makes a strategy per
+	// seed.
+	s := &pctStrategy{seed: uint64(seed), depth: depth, steps: max(steps, 0)}
+	s.prio, s.changeAt = s.prioBuf[:0], s.changeAtBuf[:0]
+	return s
 }
 
 // Calibrate returns the number of choice points of a run of body that
@@ -53,7 +56,10 @@ type pctStrategy struct {
 	prio         []int64 // by TaskID; 0 = not yet seen
 	changeAt     []int   // choice-point indexes, sorted
 	choices      int
+	nextChange   int // the first index of changeAt not below choices
 	last         TaskID
+	prioBuf      [16]int64
+	changeAtBuf  [4]int
 }
 
 func (s *pctStrategy) Start() bool {
@@ -65,20 +71,32 @@ func (s *pctStrategy) Start() bool {
 		s.changeAt = append(s.changeAt, s.r.intn(s.steps))
 	}
 	sort.Ints(s.changeAt)
-	s.choices = 0
+	s.choices, s.nextChange = 0, 0
 	s.last = 0
 	return true
 }
 
+// priority returns the task's priority, drawn when the task is first seen.
 func (s *pctStrategy) priority(id TaskID) int64 {
+	if int(id) < len(s.prio) {
+		if p := s.prio[id]; p != 0 {
+			return p
+		}
+	}
+	return s.draw(id)
+}
+
+// draw gives the task, not yet seen, its priority. (Not inlined: its
+// caller, on the path of every decision, is.)
+//
+//go:noinline
+func (s *pctStrategy) draw(id TaskID) int64 {
 	for int(id) >= len(s.prio) {
 		s.prio = append(s.prio, 0)
 	}
-	if s.prio[id] == 0 {
-		// Distinct with overwhelming probability; ties go to the lower ID,
-		// which keeps the choice deterministic either way.
-		s.prio[id] = int64(s.depth) + 1 + int64(s.r.next()>>34)
-	}
+	// Distinct with overwhelming probability; ties go to the lower ID,
+	// which keeps the choice deterministic either way.
+	s.prio[id] = int64(s.depth) + 1 + int64(s.r.next()>>34)
 	return s.prio[id]
 }
 
@@ -86,6 +104,37 @@ func (s *pctStrategy) Next(d *Decision) (int, error) {
 	if d.Kind == PickValue {
 		return s.r.intn(d.N), nil
 	}
+	if s.nextChange < len(s.changeAt) && s.changeAt[s.nextChange] == s.choices {
+		return s.nextAtChange(d)
+	}
+	// No change point here: one pass draws the priorities of tasks not
+	// seen before, in the order of d.Runnable as at a change point, and
+	// finds the highest.
+	s.choices++
+	run := d.Runnable
+	best, bestID, bp := 0, run[0], int64(0) // every priority is at least 1
+	prio := s.prio
+	for i := 0; i < len(run); i++ {
+		id := run[i]
+		var p int64 // priority, written out: it is too big to inline
+		if uint(id) < uint(len(prio)) {
+			p = prio[id]
+		}
+		if p == 0 {
+			p = s.draw(id)
+			prio = s.prio
+		}
+		if p > bp || (p == bp && id < bestID) {
+			best, bestID, bp = i, id, p
+		}
+	}
+	s.last = bestID
+	return best, nil
+}
+
+// nextAtChange is Next at a choice point where the task that ran last
+// drops to the change point's priority.
+func (s *pctStrategy) nextAtChange(d *Decision) (int, error) {
 	for _, id := range d.Runnable {
 		s.priority(id)
 	}
@@ -94,6 +143,9 @@ func (s *pctStrategy) Next(d *Decision) (int, error) {
 			s.priority(s.last)
 			s.prio[s.last] = int64(i + 1)
 		}
+	}
+	for s.nextChange < len(s.changeAt) && s.changeAt[s.nextChange] <= s.choices {
+		s.nextChange++
 	}
 	s.choices++
 	best := 0

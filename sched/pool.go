@@ -1,5 +1,10 @@
 package sched
 
+import (
+	"sync/atomic"
+	"time"
+)
+
 // A Pool keeps the goroutines of finished tasks for the tasks of later
 // runs (Options.Pool), so that a run does not pay for starting goroutines
 // and growing their stacks: for a run of a few dozen steps that is most of
@@ -30,6 +35,47 @@ type Pool struct {
 	// spareChoices is the memory of a schedule handed back (Reuse), for
 	// the next run's choices.
 	spareChoices []Choice
+	// spareTasks is the task list of the last run, cleared, for the next
+	// run's (its tasks are not kept: their handles may outlive the run).
+	spareTasks []*task
+	// spareRunnable is the memory of the last run's Decision.Runnable.
+	spareRunnable []TaskID
+	// joinLabels holds the join labels ("join <name>") the runs made, by
+	// task ID, for later runs whose task of that ID has the same name.
+	joinLabels []string
+	// stallTimer is the stall watchdog's timer, kept for the next run when
+	// the last one stopped it before it fired (see watch).
+	stallTimer *watchTimer
+	// stallEnded is the last run's stallState.ended, empty.
+	stallEnded chan bool
+}
+
+// A watchTimer is a stall watchdog's timer that serves run after run: its
+// function checks the run in rt. A timer that fired is not reused, so a
+// late call of its function checks the run it fired for.
+type watchTimer struct {
+	t  *time.Timer
+	rt atomic.Pointer[Runtime]
+}
+
+func (w *watchTimer) check() { w.rt.Load().check() }
+
+// joinLabel returns "join <name>" for the task, made once for each task
+// ID and name in the pool's runs.
+func (p *Pool) joinLabel(t *task) string {
+	id := int(t.id)
+	if id < len(p.joinLabels) {
+		if l := p.joinLabels[id]; len(l) == len("join ")+len(t.name) && l[len("join "):] == t.name {
+			return l
+		}
+	} else if id < 1024 {
+		p.joinLabels = append(p.joinLabels, make([]string, id+1-len(p.joinLabels))...)
+	} else {
+		return "join " + t.name
+	}
+	l := "join " + t.name
+	p.joinLabels[id] = l
+	return l
 }
 
 // Reuse hands back the schedule of a run of the pool that nobody will read

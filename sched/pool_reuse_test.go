@@ -1,6 +1,8 @@
 package sched_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -91,4 +93,83 @@ func TestPoolReuseRecordsTheNextRunInTheSameMemory(t *testing.T) {
 	again := sched.Run(checkAtEnd(false), sched.Options{Strategy: sched.Random(4), Pool: &pool})
 	require.Equal(t, fresh.Schedule.String(), again.Schedule.String())
 	require.Same(t, mem, &again.Schedule.Choices[:1][0], "the run recorded its choices where the last one did")
+}
+
+// The runs of a pool share its memory (task list, runnable list, join
+// labels, the watchdog's timer): a run whose tasks have other names at the
+// same IDs, or more tasks, traces as a run without a pool does.
+func TestPoolRunsTraceAsFreshRuns(t *testing.T) {
+	body := func(names ...string) func(rt *sched.Runtime) {
+		return func(rt *sched.Runtime) {
+			var hs []*sched.Task
+			for _, name := range names {
+				hs = append(hs, rt.Go(name, func() { rt.Yield("work") }))
+			}
+			rt.JoinAll(hs...)
+			hs[0].Join()
+		}
+	}
+	var pool sched.Pool
+	defer pool.Close()
+	joins := map[string]bool{}
+	for seed := int64(1); seed <= 20; seed++ {
+		for _, names := range [][]string{{"x"}, {"y"}, {"x", "y", "zz"}, {"zz", "x"}, {"y"}} {
+			want := sched.Run(body(names...), sched.Options{Strategy: sched.Random(seed), Trace: true})
+			got := sched.Run(body(names...), sched.Options{Strategy: sched.Random(seed), Trace: true, Pool: &pool})
+			require.Nil(t, want.Failure)
+			require.Nil(t, got.Failure)
+			require.Equal(t, want.Trace.String(), got.Trace.String(), "seed %d, tasks %v", seed, names)
+			require.Equal(t, want.Schedule.Choices, got.Schedule.Choices)
+			for _, e := range got.Trace.Events {
+				if strings.HasPrefix(e.Text, "join ") {
+					joins[e.Text] = true
+				}
+			}
+		}
+	}
+	require.True(t, joins["join x"] && joins["join y"] && joins["join zz"], "joins traced: %v", joins)
+}
+
+// A run's tasks come from blocks of memory of that run (one, sized from
+// the pool's last run, when the count fits): the handles a body keeps stay
+// those of its tasks while later runs of the pool start theirs.
+func TestTaskHandlesOutliveTheirRun(t *testing.T) {
+	var pool sched.Pool
+	defer pool.Close()
+	type kept struct {
+		h    *sched.Task
+		name string
+		id   sched.TaskID
+	}
+	var all []kept
+	for run, n := range []int{2, 2, 9, 1, 20, 3} {
+		res := sched.Run(func(rt *sched.Runtime) {
+			var hs []*sched.Task
+			for i := 0; i < n; i++ {
+				name := fmt.Sprintf("r%dt%d", run, i)
+				h := rt.Go(name, func() { rt.Yield("work") })
+				hs = append(hs, h)
+				all = append(all, kept{h, name, h.ID()})
+			}
+			rt.JoinAll(hs...)
+		}, sched.Options{Strategy: sched.Random(int64(run)), Pool: &pool})
+		require.Nil(t, res.Failure)
+	}
+	require.Len(t, all, 37)
+	for _, k := range all {
+		require.Equal(t, k.name, k.h.Name())
+		require.Equal(t, k.id, k.h.ID())
+	}
+}
+
+// A task started with a nil function panics when it runs, as a call of a
+// nil function does: only the main task runs the body without a function
+// of its own.
+func TestNilTaskFunctionPanics(t *testing.T) {
+	res := sched.Run(func(rt *sched.Runtime) {
+		rt.Go("nil", nil).Join()
+	}, sched.Options{})
+	require.NotNil(t, res.Failure)
+	require.Equal(t, sched.Panic, res.Failure.Kind)
+	require.Equal(t, "nil", res.Failure.Task)
 }

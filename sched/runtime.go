@@ -3,6 +3,7 @@ package sched
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"runtime"
 	"runtime/debug"
 	"time"
@@ -84,6 +85,8 @@ type task struct {
 	joiners    []waiter
 	joinersBuf [1]waiter
 	joinLabel  string
+	// joinNeed counts the tasks a JoinAll of this task still waits for.
+	joinNeed int
 	// h is the task's handle, returned by Go.
 	h Task
 	// failOnReturn is the failure FailfOnReturn set, made when the task's
@@ -118,6 +121,13 @@ type Runtime struct {
 	choose   func(n int) int
 	maxSteps int
 	tasks    []*task
+	// runMask has bit i set while task i is runnable, for the first 64
+	// tasks (setState); pick reads it while a run has no more.
+	runMask uint64
+	// taskBlock holds the run's tasks (newTask), made a block at a time.
+	taskBlock []task
+	// body is the function of the main task (Run).
+	body     func(rt *Runtime)
 	cur      *task
 	dec      Decision
 	step     int
@@ -130,9 +140,6 @@ type Runtime struct {
 	names map[string]struct{}
 
 	stall stallState
-	// done is closed by the home fiber when the run is over, if the run
-	// has a watchdog (runHome).
-	done chan struct{}
 	// objects counts the synchronisation objects of the run (ObjectID);
 	// bound maps the primitives of the packages under std to their
 	// controlled objects (Bind); clock is the run's virtual clock.
@@ -169,13 +176,19 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 	if opts.MaxSteps <= 0 {
 		opts.MaxSteps = DefaultMaxSteps
 	}
-	rt := &Runtime{
+	// The Runtime and the Result in one allocation: the Result's schedule
+	// is the Runtime's, which it keeps alive in any case.
+	mem := &struct {
+		rt  Runtime
+		res Result
+	}{rt: Runtime{
 		strat:    opts.Strategy,
 		guarded:  guarded(opts.Strategy),
 		choose:   chooserFunc(opts.Strategy),
 		maxSteps: opts.MaxSteps,
 		recRun:   opts.Runnable,
-	}
+	}}
+	rt := &mem.rt
 	if opts.Trace {
 		rt.trace = &Trace{}
 	}
@@ -189,6 +202,17 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 		defer func() {
 			p.busy = false
 			p.choices, p.tasks = len(rt.schedule.Choices), len(rt.tasks)
+			if !p.abandoned && cap(rt.tasks) > cap(p.spareTasks) {
+				// The run is over and nothing reads its task list again
+				// (a stalled run's goroutines may: it abandons the pool).
+				clear(rt.tasks)
+				p.spareTasks, rt.tasks = rt.tasks[:0], nil
+			}
+			if !p.abandoned && cap(rt.dec.Runnable) > cap(p.spareRunnable) {
+				// Strategies read a decision's list only while they
+				// decide: pick builds it anew at every step.
+				p.spareRunnable, rt.dec.Runnable = rt.dec.Runnable[:0], nil
+			}
 		}()
 		rt.pool, rt.sw = p, &p.sw
 		// Runs that share a pool are usually runs of one program: size the
@@ -206,15 +230,35 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 	} else {
 		rt.schedule.Choices = make([]Choice, 0, choices)
 	}
-	rt.tasks = make([]*task, 0, tasks)
-	res := &Result{Schedule: &rt.schedule}
+	if p := rt.pool; p != nil {
+		rt.dec.Runnable, p.spareRunnable = p.spareRunnable, nil
+	}
+	if p := rt.pool; p != nil && cap(p.spareTasks) >= tasks {
+		rt.tasks, p.spareTasks = p.spareTasks[:0], nil
+	} else {
+		rt.tasks = make([]*task, 0, tasks)
+	}
+	// The run's tasks come from one block sized for about what the
+	// pool's last run had (newTask).
+	block := tasks
+	if p := rt.pool; p != nil && p.tasks > 0 {
+		block = p.tasks // the task list has room to spare; the block not
+	}
+	rt.taskBlock = make([]task, 0, block)
+	res := &mem.res
+	res.Schedule = &rt.schedule
 	calibrate(opts.Strategy, body, opts.MaxSteps)
 	if !rt.strat.Start() {
 		res.Failure = &Failure{Kind: StrategyError, Msg: "the strategy has no more runs to offer"}
 		res.Failure.Schedule = res.Schedule
 		return res
 	}
-	main := rt.newTask("main", rt.tagged("main", func() { body(rt) }))
+	var mainFn func() // nil: runTask calls rt.body, with no closure to make
+	if currentUsed.Load() {
+		mainFn = rt.tagged("main", func() { body(rt) })
+	}
+	rt.body = body
+	main := rt.newTask("main", mainFn)
 	rt.cur = main
 	if rt.por != nil {
 		if err := rt.por.begin(main.id, []TaskID{main.id}, false); err != nil {
@@ -257,7 +301,15 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 // which runs it when the scheduler first picks the task.
 func (rt *Runtime) newTask(name string, fn func()) *task {
 	name = rt.uniqueName(name)
-	t := &task{rt: rt, id: TaskID(len(rt.tasks)), name: name, fn: fn, label: "start"}
+	if len(rt.taskBlock) == cap(rt.taskBlock) {
+		// A new block: the tasks in the full one stay where they are, as
+		// their handles may be held.
+		rt.taskBlock = make([]task, 0, max(8, 2*cap(rt.taskBlock)))
+	}
+	rt.taskBlock = rt.taskBlock[:len(rt.taskBlock)+1]
+	t := &rt.taskBlock[len(rt.taskBlock)-1]
+	// The block's memory is new (zero): set only what is not.
+	t.rt, t.id, t.name, t.fn, t.label = rt, TaskID(len(rt.tasks)), name, fn, "start"
 	t.h = Task{rt: rt, t: t}
 	t.joiners = t.joinersBuf[:0]
 	var w *worker
@@ -273,6 +325,7 @@ func (rt *Runtime) newTask(name string, fn func()) *task {
 		rt.por.access(keyAlloc, Write)
 		rt.por.spawn(t.id)
 	}
+	rt.runMask |= 1 << uint(t.id) // runnable
 	if rt.trace != nil {
 		rt.trace.Tasks = append(rt.trace.Tasks, name)
 	}
@@ -329,6 +382,10 @@ func (rt *Runtime) taskMain(t *task) {
 func (rt *Runtime) runTask(t *task) {
 	defer rt.taskPanic(t)
 	rt.beat() // the task starts: a beat for the stall watchdog
+	if t.fn == nil && t.id == 0 {
+		rt.body(rt) // the main task (Run)
+		return
+	}
 	t.fn()
 }
 
@@ -366,7 +423,7 @@ func (rt *Runtime) taskGoexit(t *task) {
 // goroutine has exited: the next task, the task unwinding the failed run, or
 // the caller of Run when the run is over.
 func (rt *Runtime) finish(t *task) {
-	t.state = done
+	rt.setState(t, done)
 	if rt.aborted {
 		if t == rt.detector {
 			rt.sw.afterExit = &rt.home
@@ -407,10 +464,19 @@ func (rt *Runtime) pick() *task {
 		buf[0] = cur.id
 		n = 1
 	}
-	for _, t := range tasks {
-		if t.state == runnable && t != cur {
-			buf[n] = t.id
+	if len(tasks) <= 64 {
+		// The runnable tasks but cur, in ID order, from the mask: a few
+		// instructions a runnable task rather than a load of every task.
+		for m := rt.runMask &^ (1 << uint(cur.id)); m != 0; m &= m - 1 {
+			buf[n] = TaskID(bits.TrailingZeros64(m))
 			n++
+		}
+	} else {
+		for _, t := range tasks {
+			if t.state == runnable && t != cur {
+				buf[n] = t.id
+				n++
+			}
 		}
 	}
 	rt.dec.Runnable = rt.dec.Runnable[:n]
@@ -525,7 +591,8 @@ func (rt *Runtime) wakeIdle() bool {
 	for _, t := range rt.tasks {
 		if t.state == blocked {
 			if _, ok := t.blockedOn.(idleWait); ok {
-				t.state, t.blockedOn = runnable, nil
+				rt.setState(t, runnable)
+				t.blockedOn = nil
 				rt.dec.Runnable = append(rt.dec.Runnable, t.id)
 			}
 		}
@@ -686,7 +753,7 @@ func (rt *Runtime) block(on blocker) {
 		runtime.Goexit()
 	}
 	cur := rt.cur
-	cur.state = blocked
+	rt.setState(cur, blocked)
 	cur.blockedOn = on
 	cur.epoch++
 	if next := rt.pick(); next != cur { // cur itself, when it waits idle and nothing else can run
@@ -706,6 +773,16 @@ func (rt *Runtime) switchAway(cur, next *task) {
 	rt.sw.switchTo(&cur.w.fiber, &next.w.fiber)
 	if rt.aborted {
 		runtime.Goexit()
+	}
+}
+
+// setState sets the task's state, and its bit of rt.runMask.
+func (rt *Runtime) setState(t *task, s taskState) {
+	t.state = s
+	if s == runnable {
+		rt.runMask |= 1 << uint(t.id)
+	} else {
+		rt.runMask &^= 1 << uint(t.id)
 	}
 }
 
@@ -729,7 +806,7 @@ func (rt *Runtime) wakeAll(ws *[]waiter) {
 			}
 		}
 		if w.t.state == blocked && w.t.epoch == w.epoch {
-			w.t.state = runnable
+			rt.setState(w.t, runnable)
 			w.t.blockedOn = nil
 		}
 	}
@@ -820,8 +897,11 @@ func (rt *Runtime) JoinAll(ts ...*Task) {
 			return
 		}
 		w := rt.waiter()
-		if need > 1 { // one counter per wait, on the heap only when it counts
-			w.need = new(int)
+		if need > 1 {
+			// The counter is the waiting task's: it waits in one JoinAll
+			// at a time, and every joined task's end has counted down
+			// (and dropped w from its joiners) before this one returns.
+			w.need = &rt.cur.joinNeed
 			*w.need = need
 		}
 		for _, h := range ts {
@@ -830,7 +910,11 @@ func (rt *Runtime) JoinAll(ts ...*Task) {
 			}
 		}
 		if first.joinLabel == "" {
-			first.joinLabel = "join " + first.name
+			if rt.pool != nil {
+				first.joinLabel = rt.pool.joinLabel(first)
+			} else {
+				first.joinLabel = "join " + first.name
+			}
 		}
 		rt.cur.label = first.joinLabel
 		rt.block(joinWait{first})

@@ -635,3 +635,42 @@ func TestShrinkContextStopsEarly(t *testing.T) {
 	require.Equal(t, res.Schedule.Choices, small.Schedule.Choices)
 	require.NotNil(t, small.Trace)
 }
+
+// JoinAll's count of the tasks still awaited is the waiting task's: two
+// tasks joining overlapping sets at once, joins one after another, a task
+// listed twice and tasks already finished each wake the joiner exactly when
+// every task it joined has finished.
+func TestJoinAllWakesWhenEveryTaskHasFinished(t *testing.T) {
+	for seed := int64(1); seed <= 200; seed++ {
+		res := sched.Run(func(rt *sched.Runtime) {
+			finished := map[string]bool{}
+			work := func(name string, steps int) *sched.Task {
+				return rt.Go(name, func() {
+					for i := 0; i < steps; i++ {
+						rt.Yield("work")
+					}
+					finished[name] = true
+				})
+			}
+			joined := func(hs ...*sched.Task) {
+				rt.JoinAll(hs...)
+				for _, h := range hs {
+					if !finished[h.Name()] {
+						rt.Failf("%s returned from JoinAll before %s finished", rt.TaskName(), h.Name())
+					}
+				}
+			}
+			a, b, c := work("a", 3), work("b", 1), work("c", 2)
+			j1 := rt.Go("j1", func() {
+				joined(a, b)
+				d, e := work("d", 2), work("e", 0)
+				joined(d, c, e, d)
+				joined(a, d)
+				finished["j1"] = true
+			})
+			j2 := rt.Go("j2", func() { joined(b, c, a); finished["j2"] = true })
+			joined(j1, j2, a)
+		}, sched.Options{Strategy: sched.Random(seed)})
+		require.Nil(t, res.Failure, "seed %d", seed)
+	}
+}

@@ -32,7 +32,16 @@ type stallState struct {
 	// so the watchdog reads rt.cur safely after loading beats.
 	beats   atomic.Uint64
 	failure atomic.Pointer[Failure]
-	given   chan struct{}
+	// ended tells runHome how the run ended: true, its home fiber came
+	// back; false, the watchdog gave the failure of a run stuck for good.
+	// It has room for both (neither side waits), and false, when sent,
+	// comes first: it is sent only before over is set, under mu. A pool
+	// lends the channel of its last run, which true alone emptied.
+	ended chan bool
+	// over is set when the run's home fiber came back; overCh, made by
+	// the watchdog when it waits for a stalled run, is closed then.
+	over   bool
+	overCh chan struct{}
 
 	// The watchdog is a timer that checks the beats every `every`; it
 	// starts no goroutine until it fires, so a run shorter than that
@@ -91,20 +100,28 @@ func (rt *Runtime) runHome(main *task, timeout time.Duration, res *Result) {
 		rt.sw.switchTo(&rt.home, &main.w.fiber)
 		return
 	}
-	rt.done = make(chan struct{})
+	st := &rt.stall
 	go func() {
 		rt.sw.switchTo(&rt.home, &main.w.fiber)
-		close(rt.done)
-	}()
-	select {
-	case <-rt.done:
-		rt.unwatch()
-	case <-rt.stall.given:
-		res.Failure = rt.stall.failure.Load()
-		res.Failure.Schedule = res.Schedule
-		if rt.pool != nil {
-			rt.pool.abandoned = true
+		st.mu.Lock()
+		st.over = true
+		if st.overCh != nil {
+			close(st.overCh)
 		}
+		st.mu.Unlock()
+		st.ended <- true
+	}()
+	if <-st.ended {
+		rt.unwatch()
+		if p := rt.pool; p != nil {
+			p.stallEnded = st.ended // empty: see ended
+		}
+		return
+	}
+	res.Failure = st.failure.Load()
+	res.Failure.Schedule = res.Schedule
+	if rt.pool != nil {
+		rt.pool.abandoned = true
 	}
 }
 
@@ -118,8 +135,28 @@ func (rt *Runtime) watch(timeout time.Duration) bool {
 	if timeout < 0 {
 		return false
 	}
-	st.given = make(chan struct{})
 	st.timeout, st.every = timeout, min(timeout/4, time.Second)
+	if p := rt.pool; p != nil && p.stallEnded != nil {
+		st.ended = p.stallEnded
+	} else {
+		st.ended = make(chan bool, 2)
+	}
+	if p := rt.pool; p != nil {
+		// The pool's timer, stopped before it fired in the last run (see
+		// unwatch): its function checks the run stored first.
+		if p.stallTimer == nil {
+			w := &watchTimer{}
+			w.t = time.AfterFunc(time.Hour, w.check)
+			w.t.Stop()
+			p.stallTimer = w
+		}
+		p.stallTimer.rt.Store(rt)
+		st.mu.Lock()
+		st.timer = p.stallTimer.t
+		st.timer.Reset(st.every)
+		st.mu.Unlock()
+		return true
+	}
 	// Under the lock that check takes: on a loaded machine the timer can
 	// fire before AfterFunc has returned.
 	st.mu.Lock()
@@ -137,7 +174,16 @@ func (rt *Runtime) unwatch() {
 	st.mu.Lock()
 	st.stopped = true
 	st.mu.Unlock()
-	st.timer.Stop()
+	stopped := st.timer.Stop()
+	if p := rt.pool; p != nil && p.stallTimer != nil && p.stallTimer.t == st.timer {
+		if stopped {
+			p.stallTimer.rt.Store(nil) // keep no finished run alive
+		} else {
+			// The timer fired: its function may still be running, for
+			// this run. The next run makes a timer of its own.
+			p.stallTimer = nil
+		}
+	}
 }
 
 // check is the watchdog's tick, on the timer's goroutine.
@@ -173,13 +219,25 @@ func (rt *Runtime) check() {
 			c()
 		}()
 	}
+	st.mu.Lock()
+	if st.over {
+		st.mu.Unlock()
+		return
+	}
+	st.overCh = make(chan struct{})
+	over := st.overCh
+	st.mu.Unlock()
 	grace := time.NewTimer(st.timeout)
 	defer grace.Stop()
 	select {
-	case <-rt.done:
+	case <-over:
 	case <-grace.C:
 		// The task is stuck on something no close releases: give the
 		// failure back and leave the run's goroutines behind.
-		close(st.given)
+		st.mu.Lock()
+		if !st.over {
+			st.ended <- false
+		}
+		st.mu.Unlock()
 	}
 }

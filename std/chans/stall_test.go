@@ -63,3 +63,34 @@ func TestStallAbandonsThePool(t *testing.T) {
 	pool.Close()
 	mu.Unlock()
 }
+
+// A pool lends its runs the watchdog's timer and channel: a run whose
+// stall a close released, and runs that outlast the watchdog's beat, leave
+// them fit for the next run, which still sees its own stall.
+func TestStallWatchdogServesThePoolsRuns(t *testing.T) {
+	pool := &sched.Pool{}
+	defer pool.Close()
+	stall := func() *sched.Result {
+		return sched.Run(func(rt *sched.Runtime) {
+			c := chans.Make[int](0)
+			chans.Go(func() { chans.Send(c, 1) })
+			<-c // not ported: released by the watchdog's close
+			chans.Recv(c)
+		}, sched.Options{StallTimeout: 100 * time.Millisecond, Pool: pool})
+	}
+	for round := 0; round < 2; round++ {
+		res := stall()
+		require.NotNil(t, res.Failure)
+		require.Equal(t, sched.Stall, res.Failure.Kind)
+		for seed := int64(1); seed <= 5; seed++ {
+			res = sched.Run(func(rt *sched.Runtime) {
+				c := chans.Make[int](0)
+				chans.Go(func() { chans.Send(c, 1) })
+				time.Sleep(15 * time.Millisecond) // beyond a beat: the timer fires
+				require.Equal(t, 1, chans.Recv(c))
+			}, sched.Options{Strategy: sched.Random(seed), StallTimeout: 40 * time.Millisecond, Pool: pool})
+			require.Nil(t, res.Failure)
+		}
+	}
+	require.Positive(t, pool.Idle(), "the pool was not abandoned")
+}

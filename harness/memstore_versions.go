@@ -3,7 +3,13 @@ package harness
 import (
 	"fmt"
 	"slices"
+
+	"github.com/interleave/interleave/sched"
 )
+
+// syncFailuresPart names, to partial-order reduction, the store's count
+// of injected sync failures left (DBConfig.SyncFailures).
+var syncFailuresPart = part{"db", "sync failures"}
 
 // MemStore's side of the stream loop (stream-loop.md §1, §3): the poller's
 // read of a chat's versions and the sync's REPEATABLE READ snapshot.
@@ -14,7 +20,10 @@ var _ VersionStore = (*MemStore)(nil)
 // row, at one scheduling point.
 func (s *MemStore) ChatVersions(chatID int64) (ChatVersions, error) {
 	s.rt.Yield("db: read chat versions")
-	s.mu.Lock()
+	// It reads the chat's committed row only, which commits write (their
+	// declareChats), and no insert changes: a read of the chat, not a
+	// write of the store (see chatObj).
+	s.mu.lockChat(chatID, sched.Read)
 	defer s.mu.Unlock()
 	c := s.chats[chatID]
 	if c == nil {
@@ -30,11 +39,13 @@ func (s *MemStore) ChatVersions(chatID int64) (ChatVersions, error) {
 // scheduling choice (or, with DBConfig.SyncFailuresAlways, it fails).
 func (s *MemStore) Sync(chatID int64, fn func(tx SyncTx) error) error {
 	s.rt.Yield("db: sync (repeatable read, read only)")
-	s.mu.Lock()
+	// The count of injected failures left is a part of its own, shared
+	// by the syncs of every chat: only the syncs read and write it.
+	s.mu.lockPart(syncFailuresPart, sched.Read)
 	left := s.syncFailures
 	s.mu.Unlock()
 	if left > 0 && (s.cfg.SyncFailuresAlways || s.rt.Choose(2) == 1) {
-		s.mu.Lock()
+		s.mu.lockPart(syncFailuresPart, sched.Write)
 		s.syncFailures--
 		s.mu.Unlock()
 		if s.rt.Tracing() {
@@ -42,7 +53,12 @@ func (s *MemStore) Sync(chatID int64, fn func(tx SyncTx) error) error {
 		}
 		return ErrSyncFailed
 	}
-	s.mu.Lock()
+	// The snapshot reads the chat's row and its committed rows: the
+	// chat, which every commit that changes them writes (declareChats).
+	// Uncommitted rows are skipped, so inserts and rollbacks, which
+	// write the store's own object, commute with it; where a committed
+	// row lies in the table (place) is not read: the rows are sorted.
+	s.mu.lockChat(chatID, sched.Read)
 	snap := &memSyncTx{chatID: chatID}
 	if c := s.chats[chatID]; c != nil {
 		snap.chat, snap.found = c.Versions(), true

@@ -461,6 +461,11 @@ func (k *chanRecvCase[T]) deliver(v T, ok bool) {
 }
 
 func (k *chanRecvCase[T]) ready() bool { return k.c != nil && k.c.recvReady() }
+
+// touchBlocked is touch: a blocked case is in the channel's wait queue,
+// where the other side completes it.
+func (k *chanRecvCase[T]) touchBlocked(rt *Runtime) { k.touch(rt) }
+
 func (k *chanRecvCase[T]) touch(rt *Runtime) {
 	if k.c != nil {
 		rt.touch(idKey(k.c.id), Write)
@@ -505,6 +510,11 @@ type chanSendCase[T any] struct {
 }
 
 func (k *chanSendCase[T]) ready() bool { return k.c != nil && k.c.sendReady() }
+
+// touchBlocked is touch: a blocked case is in the channel's wait queue,
+// where the other side completes it.
+func (k *chanSendCase[T]) touchBlocked(rt *Runtime) { k.touch(rt) }
+
 func (k *chanSendCase[T]) touch(rt *Runtime) {
 	if k.c != nil {
 		rt.touch(idKey(k.c.id), Write)

@@ -658,27 +658,27 @@ func (s *DPORStrategy) reverse(i, j, T int) {
 	}
 	for idx, t := range n.runnable {
 		if int(t) < T && initial(int(t)) {
-			if s.fits(n, idx) {
-				// The run that explores t follows v, t's first
-				// step moved to the front.
-				g := porGuide{task: t}
-				skipped := false
-				for _, k := range v {
-					if u := s.events[k].task; u != t || skipped {
-						g.rest = append(g.rest, u)
-					} else {
-						skipped = true
-					}
+			// The run that explores t follows v, t's first step
+			// moved to the front.
+			g := porGuide{task: t}
+			skipped := false
+			for _, k := range v {
+				if u := s.events[k].task; u != t || skipped {
+					g.rest = append(g.rest, u)
+				} else {
+					skipped = true
 				}
+			}
+			if s.fits(n, idx) {
 				n.guides = append(n.guides, g)
 				n.backtrack = append(n.backtrack, t)
 				if s.bound >= 0 {
-					s.conservative(i, t)
+					s.conservative(i, t, g)
 				}
 				return
 			}
 			if s.bound >= 0 {
-				s.conservative(i, t)
+				s.conservative(i, t, g)
 				return
 			}
 		}
@@ -689,8 +689,12 @@ func (s *DPORStrategy) reverse(i, j, T int) {
 
 // conservative is bounded DPOR's extra backtrack point (Coons et al.): t is
 // also tried at the start of the run of steps of event i's task that
-// contains i, where switching to t may cost no preemption.
-func (s *DPORStrategy) conservative(i int, t TaskID) {
+// contains i, where switching to t may cost no preemption. The run that
+// explores it follows g, the wakeup sequence of the race (as far as its
+// tasks can run there): any choice at a new node is sound, and without a
+// sequence the run went on in the usual order, which more often ended in
+// a state whose every task was asleep (pruned).
+func (s *DPORStrategy) conservative(i int, t TaskID, g porGuide) {
 	p := s.events[i].task
 	b := i
 	for b > 0 && s.events[b-1].task == p {
@@ -704,5 +708,6 @@ func (s *DPORStrategy) conservative(i int, t TaskID) {
 	if idx < 0 || !s.fits(n, idx) || slices.Contains(n.backtrack, t) || asleep(n.sleep, t) {
 		return
 	}
+	n.guides = append(n.guides, g)
 	n.backtrack = append(n.backtrack, t)
 }

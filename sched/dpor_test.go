@@ -155,6 +155,31 @@ func twoReceivers(rt *sched.Runtime, final func(string)) {
 	final(fmt.Sprint("a ", got["a"], ", b ", got["b"]))
 }
 
+// blockedSelect: a task selects on two empty queues, another sends to the
+// first, then closes the second. The select comes between the send and the
+// close (it takes the value) or after both (both cases are ready: it takes
+// the value, or sees the close): three traces. Whether the select tried
+// and blocked before the send is no trace of its own: a blocked select
+// reads only what could have let a case through (each receive case's
+// head), not the tail and the closing that the send and the close write
+// (six runs when it read them).
+func blockedSelect(rt *sched.Runtime, final func(string)) {
+	q1 := sched.NewQueue[int](rt, "q1", 1)
+	q2 := sched.NewQueue[int](rt, "q2", 1)
+	var got string
+	c := rt.Go("consumer", func() {
+		k := rt.Select(q1.RecvCase(func(v int, _ bool) { got = fmt.Sprint("q1 ", v) }),
+			q2.RecvCase(func(v int, _ bool) { got = fmt.Sprint("q2 ", v) }))
+		got += fmt.Sprint(" case ", k)
+	})
+	p := rt.Go("producer", func() {
+		q1.Send(7)
+		q2.Close()
+	})
+	rt.JoinAll(p, c)
+	final(got)
+}
+
 // twoLockers: two tasks append their name under a mutex: two traces, one
 // per order of the acquisitions; the Unlock that lets the second in is no
 // race of its own.
@@ -188,6 +213,7 @@ func TestDPORHandCountedTraces(t *testing.T) {
 		{"blocked receiver", blockedReceiver, 1, []string{"got 7"}},
 		{"two receivers", twoReceivers, 4, []string{"a false, b true", "a true, b false"}},
 		{"two lockers", twoLockers, 2, []string{"ab", "ba"}},
+		{"blocked select", blockedSelect, 3, []string{"q1 7 case 0", "q2 0 case 1"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -280,6 +280,11 @@ func (c *recvCase[T]) ready() bool { return c.q.n > 0 || c.q.closed }
 // in Recv, finds the send it waited for).
 func (c *recvCase[T]) touch(rt *Runtime) { c.q.touchRead(rt) }
 
+// touchBlocked is a blocked receive's read (as in Recv): the head, which
+// the receives that emptied the queue wrote. A send or the close only
+// wakes the select.
+func (c *recvCase[T]) touchBlocked(rt *Runtime) { rt.touch(c.q.key|partHead, Read) }
+
 func (q *Queue[T]) touchRead(rt *Runtime) {
 	rt.touch(q.key, Read)
 	rt.touch(q.key|partHead, Read)
@@ -328,6 +333,14 @@ type sendCase[T any] struct {
 
 func (c *sendCase[T]) ready() bool       { return c.q.closed || c.q.n < c.q.capacity }
 func (c *sendCase[T]) touch(rt *Runtime) { c.q.touchRead(rt) }
+
+// touchBlocked is a blocked send's read (as in Send): the tail, which the
+// sends that filled the queue wrote, and its closing. A receive only wakes
+// the select.
+func (c *sendCase[T]) touchBlocked(rt *Runtime) {
+	rt.touch(c.q.key, Read)
+	rt.touch(c.q.key|partClose, Read)
+}
 func (c *sendCase[T]) commit() {
 	c.q.rt.touch(c.q.key, Write)
 	if c.q.closed {

@@ -14,8 +14,12 @@ type Case interface {
 	// performs it.
 	ready() bool
 	commit()
-	// touch declares the case's object to partial-order reduction.
+	// touch declares the case's object to partial-order reduction:
+	// what the select reads to tell whether the case is ready.
+	// touchBlocked declares what a select that blocks reads of it: what
+	// could have made the case ready had the select come earlier.
 	touch(rt *Runtime)
+	touchBlocked(rt *Runtime)
 	// register enters a blocked select's waiter for the case; unregister
 	// takes it out again once the select resumes. A channel completes a
 	// registered case itself (it hands a value over, or is closed) and
@@ -88,16 +92,24 @@ func (rt *Runtime) selectCases(cases []Case, hasDefault bool) int {
 	}
 	rt.point(label)
 	for {
-		if rt.por != nil {
-			for _, c := range cases {
-				c.touch(rt)
-			}
-		}
 		var readyIdx [8]int
 		ready := readyIdx[:0]
 		for i, c := range cases {
 			if c.ready() {
 				ready = append(ready, i)
+			}
+		}
+		if rt.por != nil {
+			// A select that blocks only waits (see access.go, "Blocking
+			// attempts"): it declares what could have let a case
+			// through had it come first, not what wakes it.
+			blocks := len(ready) == 0 && !hasDefault
+			for _, c := range cases {
+				if blocks {
+					c.touchBlocked(rt)
+				} else {
+					c.touch(rt)
+				}
 			}
 		}
 		if len(ready) > 0 {

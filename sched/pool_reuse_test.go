@@ -80,6 +80,35 @@ func TestFailfOnReturnInWildModeIsFailf(t *testing.T) {
 	require.Equal(t, "at once: 7", res.Failure.Msg)
 }
 
+func TestFailOnReturnKeepsTheMessageAsItIs(t *testing.T) {
+	for _, wild := range []bool{false, true} {
+		body := func(rt *sched.Runtime) { rt.FailOnReturn("100% lost: %d") }
+		var f *sched.Failure
+		if wild {
+			f = sched.RunWild(body, sched.WildOptions{}).Failure
+		} else {
+			f = sched.Run(body, sched.Options{}).Failure
+		}
+		require.NotNil(t, f, "wild=%v", wild)
+		require.Equal(t, sched.Assertion, f.Kind, "wild=%v", wild)
+		require.Equal(t, "100% lost: %d", f.Msg, "wild=%v", wild)
+	}
+}
+
+func TestFailfOnReturnInTwoTasksFailsWithTheFirstToReturn(t *testing.T) {
+	// Two tasks each set a failure, main's first (in the run's own
+	// memory), a's second (apart); a returns first and its failure is the
+	// run's, not overwritten by main's.
+	res := sched.Run(func(rt *sched.Runtime) {
+		rt.FailfOnReturn("main: %d", 2)
+		a := rt.Go("a", func() { rt.FailfOnReturn("a: %d", 1) })
+		rt.JoinAll(a)
+	}, sched.Options{})
+	require.NotNil(t, res.Failure)
+	require.Equal(t, "a: 1", res.Failure.Msg)
+	require.Equal(t, "a", res.Failure.Task)
+}
+
 func TestPoolReuseRecordsTheNextRunInTheSameMemory(t *testing.T) {
 	var pool sched.Pool
 	defer pool.Close()

@@ -164,6 +164,10 @@ type Runtime struct {
 	sw    *switchboard
 	ownSW switchboard
 	pool  *Pool
+	// ownFailure is the first failure FailfOnReturn makes in the run, in
+	// the run's memory; ownFailureUsed says it is taken.
+	ownFailure     Failure
+	ownFailureUsed bool
 }
 
 // Run runs body under control as the task "main" and returns when every task
@@ -176,19 +180,18 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 	if opts.MaxSteps <= 0 {
 		opts.MaxSteps = DefaultMaxSteps
 	}
-	// The Runtime and the Result in one allocation: the Result's schedule
-	// is the Runtime's, which it keeps alive in any case.
-	mem := &struct {
-		rt  Runtime
-		res Result
-	}{rt: Runtime{
-		strat:    opts.Strategy,
-		guarded:  guarded(opts.Strategy),
-		choose:   chooserFunc(opts.Strategy),
-		maxSteps: opts.MaxSteps,
-		recRun:   opts.Runnable,
-	}}
-	rt := &mem.rt
+	// The run's tasks come from one block sized for about what the
+	// pool's last run had (newTask).
+	block := 8
+	if p := opts.Pool; p != nil && !p.abandoned && p.tasks > 0 {
+		block = p.tasks // the task list has room to spare; the block not
+	}
+	rt, res := newRun(block)
+	rt.strat = opts.Strategy
+	rt.guarded = guarded(opts.Strategy)
+	rt.choose = chooserFunc(opts.Strategy)
+	rt.maxSteps = opts.MaxSteps
+	rt.recRun = opts.Runnable
 	if opts.Trace {
 		rt.trace = &Trace{}
 	}
@@ -238,14 +241,6 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 	} else {
 		rt.tasks = make([]*task, 0, tasks)
 	}
-	// The run's tasks come from one block sized for about what the
-	// pool's last run had (newTask).
-	block := tasks
-	if p := rt.pool; p != nil && p.tasks > 0 {
-		block = p.tasks // the task list has room to spare; the block not
-	}
-	rt.taskBlock = make([]task, 0, block)
-	res := &mem.res
 	res.Schedule = &rt.schedule
 	calibrate(opts.Strategy, body, opts.MaxSteps)
 	if !rt.strat.Start() {
@@ -295,6 +290,45 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 		res.Failure = rt.failure
 	}
 	return res
+}
+
+// newRun returns a new run's Runtime and Result, and the Runtime's first
+// block of tasks with room for at least block tasks, all in one
+// allocation: the Result's schedule is the Runtime's, which keeps its
+// tasks, so the Result keeps them all alive in any case.
+func newRun(block int) (*Runtime, *Result) {
+	switch {
+	case block <= 4:
+		m := new(runMem[[4]task])
+		m.rt.taskBlock = m.block[:0]
+		return &m.rt, &m.res
+	case block <= 6:
+		m := new(runMem[[6]task])
+		m.rt.taskBlock = m.block[:0]
+		return &m.rt, &m.res
+	case block <= 8:
+		m := new(runMem[[8]task])
+		m.rt.taskBlock = m.block[:0]
+		return &m.rt, &m.res
+	case block <= 12:
+		m := new(runMem[[12]task])
+		m.rt.taskBlock = m.block[:0]
+		return &m.rt, &m.res
+	case block <= 16:
+		m := new(runMem[[16]task])
+		m.rt.taskBlock = m.block[:0]
+		return &m.rt, &m.res
+	}
+	m := new(runMem[[0]task])
+	m.rt.taskBlock = make([]task, 0, block)
+	return &m.rt, &m.res
+}
+
+// runMem is the memory of a run (newRun).
+type runMem[B any] struct {
+	rt    Runtime
+	res   Result
+	block B
 }
 
 // newTask registers a task and gives it a worker, idle in the pool or new,
@@ -1015,7 +1049,28 @@ func (rt *Runtime) FailfOnReturn(format string, args ...any) {
 	if rt.wild != nil || rt.aborted {
 		rt.Failf(format, args...)
 	}
-	rt.cur.failOnReturn = &Failure{Kind: Assertion, Task: rt.cur.name, Msg: fmt.Sprintf(format, args...)}
+	rt.failOnReturn(fmt.Sprintf(format, args...))
+}
+
+// FailOnReturn is FailfOnReturn with the message made already: nothing is
+// formatted, and msg is the failure's message as it is.
+func (rt *Runtime) FailOnReturn(msg string) {
+	if rt.wild != nil || rt.aborted {
+		rt.Failf("%s", msg)
+	}
+	rt.failOnReturn(msg)
+}
+
+func (rt *Runtime) failOnReturn(msg string) {
+	f := &rt.ownFailure
+	if rt.ownFailureUsed {
+		f = new(Failure)
+	}
+	// The run's first such failure lives in the run's own memory (Run),
+	// which its Result keeps alive: no other run reaches it.
+	rt.ownFailureUsed = true
+	*f = Failure{Kind: Assertion, Task: rt.cur.name, Msg: msg}
+	rt.cur.failOnReturn = f
 }
 
 // assertion is the panic value of Failf in wild mode.

@@ -48,14 +48,18 @@ func (v Violation) String() string {
 	// here.
 	// One string, built in a buffer on the stack.
 	var buf [256]byte
-	b := append(buf[:0], v.Subscriber...)
+	return string(v.appendText(buf[:0]))
+}
+
+// appendText appends v.String() to b.
+func (v Violation) appendText(b []byte) []byte {
+	b = append(b, v.Subscriber...)
 	b = append(b, ": "...)
 	b = append(b, v.Property...)
 	b = append(b, ": "...)
 	b = appendIDList(b, v.IDs)
 	b = append(b, ' ')
-	b = append(b, v.Detail...)
-	return string(b)
+	return append(b, v.Detail...)
 }
 
 func idList(ids []int64) string { return string(appendIDList(nil, ids)) }

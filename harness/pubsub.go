@@ -389,7 +389,9 @@ func (p *PubSub) Reconnect(subs ...Subscription) {
 func (p *PubSub) Close() {
 	p.mu.Lock()
 	ls := p.listeners
-	p.listeners = nil
+	// The list's memory is kept for the run a Reuse resets this pubsub
+	// for: once closed, no listener joins it.
+	p.listeners = ls[:0]
 	p.closed = true
 	for _, l := range ls {
 		l.closed = true

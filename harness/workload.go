@@ -24,27 +24,55 @@ type Workload struct {
 type Outcome struct {
 	World      *World
 	Violations []Violation
+
+	// run is what Body's function runs, kept here so that the function
+	// is the one allocation of Body.
+	run bodyRun
+}
+
+// bodyRun is a run of a workload for a design.
+type bodyRun struct {
+	wl Workload
+	s  Design
 }
 
 // Body returns the function to run under sched.Run or sched.RunWild: it
 // builds the world for design s (judged by its own oracle, or by the one
 // JudgedBy names), runs the workload, settles it and checks
 // it, records the outcome in out (which may be nil) and fails the run with
-// the violations, if any.
+// the violations, if any. The function keeps what it runs in out until it
+// starts: give out to one Body at a time.
 func (wl Workload) Body(s Design, out *Outcome) func(rt *sched.Runtime) {
-	return func(rt *sched.Runtime) {
-		cfg, s := Prepare(s, wl.Config)
-		w := NewWorld(rt, cfg)
-		wl.Setup(w, s)
-		vs := w.Check()
-		if wl.Verify != nil {
-			vs = append(vs, wl.Verify(w)...)
-		}
-		if out != nil {
-			out.World, out.Violations = w, vs
-		}
-		w.failOnReturn(vs) // the body's last act
+	if out == nil {
+		run := &bodyRun{wl: wl, s: s}
+		return func(rt *sched.Runtime) { run.do(rt, nil) }
 	}
+	// The workload in out's memory, and a function that holds only out:
+	// one allocation, where a function holding wl took two.
+	out.run = bodyRun{wl: wl, s: s}
+	return func(rt *sched.Runtime) {
+		run := out.run // read once, at the start: out is the caller's after the run
+		run.do(rt, out)
+	}
+}
+
+func (r *bodyRun) do(rt *sched.Runtime, out *Outcome) {
+	wl := &r.wl
+	cfg, s := Prepare(r.s, wl.Config)
+	w := NewWorld(rt, cfg)
+	wl.Setup(w, s)
+	vs := w.Check()
+	if wl.Verify != nil {
+		if more := wl.Verify(w); len(vs) == 0 && len(more) > 0 {
+			vs = more // no copy: most runs' oracle finds nothing
+		} else {
+			vs = append(vs, more...)
+		}
+	}
+	if out != nil {
+		out.World, out.Violations = w, vs
+	}
+	w.failOnReturn(vs) // the body's last act
 }
 
 // Prepare returns what a run of design s uses: cfg with ProducerLock and
@@ -141,8 +169,18 @@ func PromoteWhileRequiresAction(p PromoteParams) Workload {
 			at := func(id int64) int { return slices.Index(pos, id) }
 			for _, id := range synthetic {
 				if len(promoted) == 1 && at(id) > at(promoted[0]) {
-					return []Violation{{Subscriber: "store", Property: HistoryOrder, IDs: []int64{id, promoted[0]},
-						Detail: "synthetic tool row comes after the promoted user row in history " + int64sText(pos)}}
+					// The violation and its IDs in one allocation, the
+					// detail in one string: a failing design fails most
+					// schedules here.
+					mem := &struct {
+						vs  [1]Violation
+						ids [2]int64
+					}{ids: [2]int64{id, promoted[0]}}
+					var buf [128]byte
+					detail := append(buf[:0], "synthetic tool row comes after the promoted user row in history "...)
+					mem.vs[0] = Violation{Subscriber: "store", Property: HistoryOrder, IDs: mem.ids[:],
+						Detail: string(appendInt64s(detail, pos))}
+					return mem.vs[:]
 				}
 			}
 			return nil
@@ -150,18 +188,17 @@ func PromoteWhileRequiresAction(p PromoteParams) Workload {
 	}
 }
 
-// int64sText is ids as fmt's %v prints them, "[1 2 3]", without fmt:
-// a failing design fails most schedules here.
-func int64sText(ids []int64) string {
-	var buf [64]byte // a usual history's text stays on the stack
-	b := append(buf[:0], '[')
+// appendInt64s appends ids as fmt's %v prints them, "[1 2 3]", without
+// fmt: a failing design fails most schedules here.
+func appendInt64s(b []byte, ids []int64) []byte {
+	b = append(b, '[')
 	for i, id := range ids {
 		if i > 0 {
 			b = append(b, ' ')
 		}
 		b = strconv.AppendInt(b, id, 10)
 	}
-	return string(append(b, ']'))
+	return append(b, ']')
 }
 
 // seed creates a chat with committed history through the world's seeder

@@ -2,7 +2,6 @@ package harness
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/interleave/interleave/sched"
 )
@@ -263,17 +262,22 @@ func (w *World) FailOnViolations(vs []Violation) {
 // and the task's goroutine stays in the run's pool.
 func (w *World) failOnReturn(vs []Violation) {
 	if len(vs) > 0 {
-		w.RT.FailfOnReturn("oracle: %s", violationsText(vs))
+		// The message of Failf("oracle: %s", violationsText(vs)), made in
+		// one string: a failing design fails most schedules here.
+		var buf [512]byte
+		w.RT.FailOnReturn(string(appendViolations(append(buf[:0], "oracle: "...), vs)))
 	}
 }
 
-func violationsText(vs []Violation) string {
-	if len(vs) == 1 {
-		return vs[0].String()
-	}
-	parts := make([]string, len(vs))
+func violationsText(vs []Violation) string { return string(appendViolations(nil, vs)) }
+
+// appendViolations appends the violations' texts to b, "; " between them.
+func appendViolations(b []byte, vs []Violation) []byte {
 	for i, v := range vs {
-		parts[i] = v.String()
+		if i > 0 {
+			b = append(b, "; "...)
+		}
+		b = v.appendText(b)
 	}
-	return strings.Join(parts, "; ")
+	return b
 }

@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"context"
 	"runtime"
 	"testing"
 
@@ -56,5 +57,37 @@ func TestTraceHashesAreStable(t *testing.T) {
 		}
 		require.Equal(t, hashes[0], hashes[1], "%s: GOMAXPROCS=1 and 4 differ", g.scenario)
 		require.Equal(t, g.hash, hashes[0], "%s / %s seed %d: the trace changed; the model or the scheduler no longer gives the same run for the same seed", g.scenario, g.strategy, g.seed)
+	}
+}
+
+// TestExploreRunsEachSeedAsRunDoes: an exploration of a fixed workload runs
+// its seeds on one strategy and records runs in the results of earlier runs
+// nobody sees; each failure it hands out must still be, after the
+// exploration, what Run gives for its seed alone.
+func TestExploreRunsEachSeedAsRunDoes(t *testing.T) {
+	sc, err := scenarios.Lookup("promote-while-requires-action")
+	require.NoError(t, err)
+	for _, kind := range []string{"pct", "random"} {
+		search, err := scenarios.ParseSearch(kind, 3, 2)
+		require.NoError(t, err)
+		spec := scenarios.Spec{Scenario: sc, Strategy: mustStrategy(t, "naive"), Search: search, Seed: 100}
+		const budget = 40
+		var failures []*scenarios.RunResult
+		er := scenarios.ExploreWith(context.Background(), spec, budget, false, scenarios.ExploreHooks{
+			OnFailure: func(r *scenarios.RunResult) { failures = append(failures, r) },
+		})
+		require.Equal(t, budget, er.Schedules, kind)
+		require.NotEmpty(t, failures, "%s: no failure: the test checks nothing", kind)
+		require.Less(t, len(failures), budget, "%s: no passing run between the failures", kind)
+		for _, r := range failures {
+			one := spec
+			one.Seed = r.WorkloadSeed
+			alone := scenarios.Run(one)
+			require.Equal(t, alone.Verdict, r.Verdict, "%s seed %d", kind, one.Seed)
+			require.Equal(t, alone.Violations, r.Violations, "%s seed %d", kind, one.Seed)
+			require.Equal(t, alone.Steps, r.Steps, "%s seed %d", kind, one.Seed)
+			require.Equal(t, alone.Schedule.Choices, r.Schedule.Choices, "%s seed %d", kind, one.Seed)
+			require.Equal(t, alone.Failure.Msg, r.Failure.Msg, "%s seed %d", kind, one.Seed)
+		}
 	}
 }

@@ -182,7 +182,7 @@ func Replay(sc *Scenario, strategy harness.Design, s *sched.Schedule, guided, tr
 	if guided {
 		strat = sched.Guided(s)
 	}
-	r := runWith(o.spec(sc, strategy, trace), workloadFor(sc, o.workloadSeed), strat, nil)
+	r := runWith(o.spec(sc, strategy, trace), workloadFor(sc, o.workloadSeed), strat, nil, nil)
 	r.WorkloadSeed = o.workloadSeed
 	recordedBy := s.Get("strategy")
 	if recordedBy == "" {

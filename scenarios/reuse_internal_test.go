@@ -24,27 +24,27 @@ func TestReusedWorldLeaksNothing(t *testing.T) {
 			wl := workloadFor(sc, seed)
 			spec := Spec{Scenario: sc, Strategy: st, Search: search, Seed: seed, Trace: true}
 			steps := calibrate(wl, st, nil)
-			fresh := runWith(spec, wl, sched.PCT(seed, 3, steps), nil)
+			fresh := runWith(spec, wl, sched.PCT(seed, 3, steps), nil, nil)
 
 			re := reusing(wl)
 			var pool sched.Pool
 			short := spec
 			short.Trace, short.MaxSteps = false, 12
-			cut := runWith(short, re, sched.PCT(seed+1, 3, steps), &pool)
+			cut := runWith(short, re, sched.PCT(seed+1, 3, steps), &pool, nil)
 			require.NotNil(t, cut.Failure, "%s / %s: the run cut short did not fail", sc.Name, name)
 			require.Equal(t, sched.StepLimit, cut.Failure.Kind, "%s / %s", sc.Name, name)
 			for _, other := range []int64{seed + 2, seed + 3} {
 				o := spec
 				o.Seed, o.Trace = other, false
-				runWith(o, re, sched.PCT(other, 3, steps), &pool)
+				runWith(o, re, sched.PCT(other, 3, steps), &pool, nil)
 			}
-			again := runWith(spec, re, sched.PCT(seed, 3, steps), &pool)
+			again := runWith(spec, re, sched.PCT(seed, 3, steps), &pool, nil)
 			summary := again.Summary()
 			// What a run hands back stays as it was while later runs reuse
 			// the world.
 			later := spec
 			later.Seed, later.Trace = seed+4, false
-			runWith(later, re, sched.PCT(seed+4, 3, steps), &pool)
+			runWith(later, re, sched.PCT(seed+4, 3, steps), &pool, nil)
 			pool.Close()
 
 			what := sc.Name + " / " + name

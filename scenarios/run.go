@@ -108,17 +108,23 @@ func Run(sp Spec) *RunResult {
 // runSeed runs a spec's schedule under strat and records the seed that
 // names it; pool may be nil.
 func runSeed(sp Spec, wl harness.Workload, strat sched.Strategy, pool *sched.Pool) *RunResult {
-	r := runWith(sp, wl, strat, pool)
+	r := runWith(sp, wl, strat, pool, nil)
 	r.WorkloadSeed = sp.Seed
 	r.record(seedOrigin(sp.Search, sp.Seed))
 	return r
 }
 
-// runWith runs the workload under strat; pool may be nil. (interleave
-// debug stops at its entry, reading sp.Trace, to find the schedule's own
-// run among the runs a test makes: keep its name and that parameter.)
-func runWith(sp Spec, wl harness.Workload, strat sched.Strategy, pool *sched.Pool) *RunResult {
-	r := &RunResult{Spec: sp, Verdict: Pass}
+// runWith runs the workload under strat; pool may be nil. It records the
+// run in spare, if not nil: the result of an earlier run nobody can reach
+// any more (one that did not stall). (interleave debug stops at its entry,
+// reading sp.Trace, to find the schedule's own run among the runs a test
+// makes: keep its name and that parameter.)
+func runWith(sp Spec, wl harness.Workload, strat sched.Strategy, pool *sched.Pool, spare *RunResult) *RunResult {
+	r := spare
+	if r == nil {
+		r = new(RunResult)
+	}
+	*r = RunResult{Spec: sp, Verdict: Pass}
 	res := sched.Run(wl.Body(sp.Strategy, &r.outcome), sched.Options{Strategy: strat, Trace: sp.Trace, MaxSteps: sp.MaxSteps, Pool: pool})
 	ended(wl, res)
 	r.Violations, r.Failure, r.Schedule, r.Trace, r.Steps, r.Preemptions, r.Pruned =
@@ -302,6 +308,15 @@ func ExploreWith(ctx context.Context, sp Spec, budget int, stopAtFirst bool, hoo
 		fixedWL = &wl
 		steps = calibrate(wl, sp.Strategy, &pool)
 	}
+	// seeds is the strategy of a fixed workload's runs: PCT(s) and
+	// Random(s) run j as the strategy of seed s+j runs its first, so one
+	// strategy serves every seed from the one it was made for, each run
+	// calling its Start once. A run that stalled may still use it (its
+	// tasks run on): the next run makes its own.
+	var seeds sched.Strategy
+	// spare is the result of the last run, when nobody can reach it: it
+	// passed, or failed unseen, and did not stall.
+	var spare *RunResult
 	for i := 0; i < budget; i++ {
 		if ctx.Err() != nil {
 			er.Interrupted = true
@@ -314,23 +329,30 @@ func ExploreWith(ctx context.Context, sp Spec, budget int, stopAtFirst bool, hoo
 		var strat sched.Strategy
 		if fixedWL != nil {
 			wl = *fixedWL
-			if run.Search.Kind == "pct" {
-				strat = sched.PCT(run.Seed, run.Search.Depth, steps)
-			} else {
-				strat = sched.Random(run.Seed)
+			if seeds == nil && run.Search.Kind == "pct" {
+				seeds = sched.PCT(run.Seed, run.Search.Depth, steps)
+			} else if seeds == nil {
+				seeds = sched.Random(run.Seed)
 			}
+			strat = seeds
 		} else {
 			wl = run.workload()
 			strat = run.strategyFor(wl, &pool)
 		}
 		// The schedule's metadata is recorded only for a run someone
 		// sees: most runs pass and are dropped.
-		r := runWith(run, wl, strat, &pool)
+		r := runWith(run, wl, strat, &pool, spare)
+		spare = nil
+		stalled := r.Failure != nil && r.Failure.Kind == sched.Stall
+		if stalled {
+			seeds = nil
+		}
 		er.Schedules++
 		er.Steps += r.Steps
 		progress()
 		if r.Failure == nil {
 			pool.Reuse(r.Schedule) // dropped: the next run records in its memory
+			spare = r
 			continue
 		}
 		er.Failures++
@@ -352,6 +374,9 @@ func ExploreWith(ctx context.Context, sp Spec, budget int, stopAtFirst bool, hoo
 			r.record(seedOrigin(run.Search, run.Seed))
 		} else {
 			pool.Reuse(r.Schedule) // a later failure nobody sees
+			if !stalled {
+				spare = r
+			}
 		}
 		if onFailure != nil {
 			onFailure(r)
@@ -378,7 +403,7 @@ func exploreDFS(ctx context.Context, sp Spec, budget int, stopAtFirst bool, er *
 		run := sp
 		run.Seed = int64(er.Schedules)
 		run.Trace = false
-		r := runWith(run, wl, sched.Started(dfs), pool)
+		r := runWith(run, wl, sched.Started(dfs), pool, nil)
 		er.Schedules++
 		if r.Pruned {
 			er.Pruned++

@@ -108,7 +108,9 @@ func (p *Pool) Close() {
 		w.quitTo = &closer
 		p.sw.switchTo(&closer, &w.fiber)
 	}
-	p.sw.afterExit = nil
+	if !p.abandoned { // an abandoned pool's switchboard is its stalled run's
+		p.sw.afterExit = nil
+	}
 }
 
 // Idle returns the number of goroutines waiting in the pool.

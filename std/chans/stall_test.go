@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/interleave/interleave/sched"
 	"github.com/interleave/interleave/std/chans"
@@ -93,4 +94,34 @@ func TestStallWatchdogServesThePoolsRuns(t *testing.T) {
 		}
 	}
 	require.Positive(t, pool.Idle(), "the pool was not abandoned")
+}
+
+// A run given up (its task stuck on a standard mutex) comes back when the
+// task is released: the task fails the run at its next point, the other
+// tasks unwind, and the last one resumes the run's home fiber, which the
+// watchdog's goroutine took over from the caller of Run: every goroutine
+// of the run ends, that one among them.
+func TestGivenUpRunEndsWhenReleased(t *testing.T) {
+	for _, pool := range []*sched.Pool{nil, {}} {
+		before := goleak.IgnoreCurrent()
+		var mu stdsync.Mutex
+		mu.Lock()
+		res := sched.Run(func(rt *sched.Runtime) {
+			c := chans.Make[int](0)
+			chans.Go(func() {
+				mu.Lock() // stuck for good, until the test unlocks it
+				mu.Unlock()
+				chans.Send(c, 1)
+			})
+			chans.Recv(c)
+		}, sched.Options{StallTimeout: 50 * time.Millisecond, Pool: pool})
+		require.NotNil(t, res.Failure)
+		require.Equal(t, sched.Stall, res.Failure.Kind)
+		require.Contains(t, res.Failure.Msg, "task go stall_test.go:111 has not come back")
+		mu.Unlock()
+		goleak.VerifyNone(t, before)
+		if pool != nil {
+			pool.Close()
+		}
+	}
 }

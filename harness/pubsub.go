@@ -77,7 +77,7 @@ type PubSub struct {
 	// <channel>"), made once, not at every publish; only read by key.
 	labels    map[string]string
 	published int
-	made      madeListeners // the listeners' memory, kept by a Reuse
+	made      madeList[listener] // the listeners' memory, kept by a Reuse
 }
 
 type listener struct {

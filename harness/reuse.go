@@ -74,15 +74,31 @@ func resetWorld(w *World, rt *sched.Runtime, cfg WorldConfig) {
 	replicas := w.Replicas
 	*w = World{RT: rt, PubSub: cfg.PubSub, Store: cfg.Store, Truth: cfg.Truth, Seeder: cfg.Seeder,
 		oracle: cfg.Oracle, checkOrder: cfg.DB.OrderByID || cfg.CheckOrder, Replicas: replicas[:0],
-		made: madeClients{list: w.made.list}, tasks: w.tasks.reset()}
+		made: w.made.reset(), tasks: w.tasks.reset()}
 }
 
-// madeClients are the clients a world's Listen made, in order; with a
-// Reuse, the next run's are made in their memory.
-type madeClients struct {
-	list []*Client
+// madeList is the objects of one kind a run made, in order (a world's
+// clients, a replica's streams and subscribers, a pubsub's listeners, the
+// bodies of a world's tasks); with a Reuse, the next run's are made in
+// their memory.
+type madeList[T any] struct {
+	list []*T
 	used int // list[:used] are this run's
 }
+
+// next returns the run's next object: the one made at this place in the
+// last run, as that run left it, or a new zero one. The caller resets it.
+func (m *madeList[T]) next() *T {
+	if m.used == len(m.list) {
+		m.list = append(m.list, new(T))
+	}
+	t := m.list[m.used]
+	m.used++
+	return t
+}
+
+// reset lets the next run make its objects in the memory of these.
+func (m madeList[T]) reset() madeList[T] { return madeList[T]{list: m.list} }
 
 // newClient returns a zero client but for the memory of its lists, empty.
 // It locks the world's mutex without declaring an access (wild runs
@@ -90,12 +106,7 @@ type madeClients struct {
 func (w *World) newClient() *Client {
 	w.mu.Mutex.Lock()
 	defer w.mu.Mutex.Unlock()
-	m := &w.made
-	if m.used == len(m.list) {
-		m.list = append(m.list, new(Client))
-	}
-	c := m.list[m.used]
-	m.used++
+	c := w.made.next()
 	view, received, statuses := c.view, c.received, c.statuses
 	clear(view[:cap(view)])
 	clear(received[:cap(received)])
@@ -129,7 +140,7 @@ func newPubSubIn(p *PubSub, rt *sched.Runtime) *PubSub {
 	}
 	listeners, labels := p.listeners, p.labels
 	clear(listeners[:cap(listeners)])
-	*p = PubSub{rt: rt, listeners: listeners[:0], labels: labels, made: madeListeners{list: p.made.list}}
+	*p = PubSub{rt: rt, listeners: listeners[:0], labels: labels, made: p.made.reset()}
 	p.mu.init(rt, shared(rt, "pubsub"))
 	return p
 }
@@ -233,10 +244,8 @@ func (b slab) reset() slab {
 // madeStreams are the streams and subscribers a replica made, in order;
 // with a Reuse, the next run's are made in their memory.
 type madeStreams struct {
-	list     []*stream
-	used     int // list[:used] are this run's
-	subs     []*Subscriber
-	subsUsed int // subs[:subsUsed] are this run's
+	streams madeList[stream]
+	subs    madeList[Subscriber]
 }
 
 // newSubscriber returns a zero subscriber but for the memory of its
@@ -246,12 +255,7 @@ type madeStreams struct {
 func (r *Replica) newSubscriber() *Subscriber {
 	r.mu.Mutex.Lock()
 	defer r.mu.Mutex.Unlock()
-	m := &r.made
-	if m.subsUsed == len(m.subs) {
-		m.subs = append(m.subs, new(Subscriber))
-	}
-	s := m.subs[m.subsUsed]
-	m.subsUsed++
+	s := r.made.subs.next()
 	snapshot, deliveries, cursor, out := s.snapshot, s.deliveries, s.cursor, s.out
 	clear(snapshot[:cap(snapshot)])
 	clear(deliveries[:cap(deliveries)])
@@ -279,12 +283,7 @@ func (n *streamNames) set(name string) {
 // newStream returns a new stream of r for a chat (the caller holds r.mu).
 // Its guard's key is the last run's, boxed, when it is the same.
 func (r *Replica) newStream(chatID int64) *stream {
-	m := &r.made
-	if m.used == len(m.list) {
-		m.list = append(m.list, new(stream))
-	}
-	st := m.list[m.used]
-	m.used++
+	st := r.made.streams.next()
 	entries, local, key := st.cache.entries, st.local, st.mu.obj
 	clear(entries[:cap(entries)])
 	clear(local[:cap(local)])
@@ -297,13 +296,8 @@ func (r *Replica) newStream(chatID int64) *stream {
 }
 
 // reset lets the next run make its streams in the memory of these.
-func (m madeStreams) reset() madeStreams { return madeStreams{list: m.list, subs: m.subs} }
-
-// madeListeners are the listeners a pubsub made, in order; with a Reuse,
-// the next run's are made in their memory.
-type madeListeners struct {
-	list []*listener
-	used int // list[:used] are this run's
+func (m madeStreams) reset() madeStreams {
+	return madeStreams{streams: m.streams.reset(), subs: m.subs.reset()}
 }
 
 // newListener returns a listener named name, zero but for its queue's
@@ -314,12 +308,7 @@ type madeListeners struct {
 func (p *PubSub) newListener(name string) *listener {
 	p.mu.Mutex.Lock()
 	defer p.mu.Mutex.Unlock()
-	m := &p.made
-	if m.used == len(m.list) {
-		m.list = append(m.list, new(listener))
-	}
-	l := m.list[m.used]
-	m.used++
+	l := p.made.next()
 	queueName, inFlight := l.queueName, l.inFlight
 	if l.name != name || queueName == "" {
 		queueName = name + " queue"
@@ -335,14 +324,14 @@ func (p *PubSub) newListener(name string) *listener {
 // memory. Each body is a function made once, bound to its entry, which
 // holds what the task is to do.
 type madeTasks struct {
-	workers     []*workerTask
-	workersUsed int // workers[:workersUsed] are this run's
-	subs        []*subscribeTask
-	subsUsed    int // subs[:subsUsed] are this run's
+	workers madeList[workerTask]
+	subs    madeList[subscribeTask]
 }
 
 // reset lets the next run make its tasks in the memory of these.
-func (m madeTasks) reset() madeTasks { return madeTasks{workers: m.workers, subs: m.subs} }
+func (m madeTasks) reset() madeTasks {
+	return madeTasks{workers: m.workers.reset(), subs: m.subs.reset()}
+}
 
 // workerTask is a worker's body: r.RunWorker(chatID, opts).
 type workerTask struct {
@@ -356,11 +345,7 @@ func (t *workerTask) body() { t.r.RunWorker(t.chatID, t.opts) }
 
 // worker returns the body of a worker of r.
 func (m *madeTasks) worker(r *Replica, chatID int64, opts WorkerOptions) func() {
-	if m.workersUsed == len(m.workers) {
-		m.workers = append(m.workers, new(workerTask))
-	}
-	t := m.workers[m.workersUsed]
-	m.workersUsed++
+	t := m.workers.next()
 	run := t.run
 	if run == nil {
 		run = t.body
@@ -389,11 +374,7 @@ func (t *subscribeTask) body() {
 
 // subscriber returns the task that connects a client named name.
 func (m *madeTasks) subscriber(w *World, r *Replica, name string, chatID, after int64, strategy Design) *subscribeTask {
-	if m.subsUsed == len(m.subs) {
-		m.subs = append(m.subs, new(subscribeTask))
-	}
-	t := m.subs[m.subsUsed]
-	m.subsUsed++
+	t := m.subs.next()
 	run, taskName := t.run, t.taskName
 	if run == nil {
 		run = t.body

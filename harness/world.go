@@ -70,9 +70,9 @@ type World struct {
 	writersBuf, workersBuf [4]*sched.Task
 	clientsBuf             [2]*Client
 	streamsBuf             [2]*Subscriber
-	made                   madeClients // the clients' memory, kept by a Reuse
-	tasks                  madeTasks   // the workers' and subscribers' tasks' memory, kept by a Reuse
-	madePS                 *PubSub     // the pubsub the world made, if it did
+	made                   madeList[Client] // the clients' memory, kept by a Reuse
+	tasks                  madeTasks        // the workers' and subscribers' tasks' memory, kept by a Reuse
+	madePS                 *PubSub          // the pubsub the world made, if it did
 }
 
 // NewWorld builds a world in the run of rt. With a strategy that is

@@ -27,7 +27,7 @@ type MemStore struct {
 	clock    int64              // logical time for created_at
 	rows     []*row             // in insert order
 	heap     int64              // the last place in the table given
-	chats    map[int64]*chatRow // looked up by key only
+	chats    chatIndex[chatRow] // by chat ID
 	queuedID int64
 	commits  []int64   // committed message IDs in commit order
 	obs      Observer  // typed events, when observed
@@ -76,7 +76,7 @@ func NewMemStore(rt *sched.Runtime) *MemStore { return NewMemStoreConfig(rt, DBC
 // NewMemStoreConfig returns an empty store for the run of rt with the
 // behaviours cfg selects.
 func NewMemStoreConfig(rt *sched.Runtime, cfg DBConfig) *MemStore {
-	s := &MemStore{rt: rt, cfg: cfg, chats: map[int64]*chatRow{}, clockObj: shared(rt, "db clock"), syncFailures: cfg.SyncFailures}
+	s := &MemStore{rt: rt, cfg: cfg, clockObj: shared(rt, "db clock"), syncFailures: cfg.SyncFailures}
 	// Room for the rows of a short run, in one allocation each.
 	s.rows, s.commits = make([]*row, 0, initialRows), make([]int64, 0, initialRows)
 	s.mu.init(rt, shared(rt, "db"))
@@ -88,7 +88,7 @@ func (s *MemStore) CreateChat(c Chat) {
 	s.mu.Lock()
 	s.declareChat(c.ID, sched.Write)
 	defer s.mu.Unlock()
-	s.chats[c.ID] = s.newChatRow(c)
+	s.chats.set(c.ID, s.newChatRow(c))
 }
 
 // Seed inserts and commits a row directly, in a transaction of its own
@@ -103,7 +103,7 @@ func (s *MemStore) Seed(chatID int64, role Role, content string) Message {
 	s.clock++
 	s.heap++
 	var rev int64
-	if c := s.chats[chatID]; c != nil {
+	if c := s.chats.get(chatID); c != nil {
 		c.SnapshotVersion++
 		c.HistoryVersion = c.SnapshotVersion
 		rev = c.SnapshotVersion
@@ -122,7 +122,7 @@ func (s *MemStore) Queue(chatID int64, content string) QueuedMessage {
 	defer s.mu.Unlock()
 	s.queuedID++
 	q := QueuedMessage{ID: s.queuedID, ChatID: chatID, Content: content}
-	if c := s.chats[chatID]; c != nil {
+	if c := s.chats.get(chatID); c != nil {
 		c.queued = append(c.queued, q)
 	}
 	return q
@@ -132,7 +132,7 @@ func (s *MemStore) Queue(chatID int64, content string) QueuedMessage {
 func (s *MemStore) Chat(chatID int64) (Chat, bool) {
 	s.mu.lockChat(chatID, sched.Read)
 	defer s.mu.Unlock()
-	c := s.chats[chatID]
+	c := s.chats.get(chatID)
 	if c == nil {
 		return Chat{}, false
 	}
@@ -178,7 +178,7 @@ func historyOf(db GroundTruth, chatID int64) []Message {
 func (s *MemStore) CommitOrder() []int64 {
 	s.mu.LockRead()
 	defer s.mu.Unlock()
-	for id := range s.chats {
+	for _, id := range s.chats.ids {
 		s.declareChat(id, sched.Read)
 	}
 	return slices.Clone(s.commits)
@@ -367,7 +367,7 @@ func (s *MemStore) GetQueuedMessages(chatID int64) ([]QueuedMessage, error) {
 	s.rt.Yield("db: query queue")
 	s.mu.lockChat(chatID, sched.Read)
 	defer s.mu.Unlock()
-	c := s.chats[chatID]
+	c := s.chats.get(chatID)
 	if c == nil {
 		return nil, fmt.Errorf("queue of chat %d: %w", chatID, ErrNotFound)
 	}
@@ -403,12 +403,12 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 		}
 		// The bumps commit first: the AFTER trigger below reads them.
 		for i, id := range tx.bumped {
-			if ch := s.chats[id]; ch != nil {
+			if ch := s.chats.get(id); ch != nil {
 				ch.SnapshotVersion = tx.bumps[i]
 			}
 		}
 		for _, c := range tx.statuses {
-			if ch := s.chats[c.id]; ch != nil {
+			if ch := s.chats.get(c.id); ch != nil {
 				ch.Status = c.status
 				if c.status != StatusRequiresAction {
 					ch.PendingToolCalls = nil
@@ -430,12 +430,12 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 		// runs it at the commit: what it sets is the same, the
 		// transaction's own bump or the committed snapshot version.
 		for _, id := range tx.touched {
-			if ch := s.chats[id]; ch != nil {
+			if ch := s.chats.get(id); ch != nil {
 				ch.HistoryVersion = ch.SnapshotVersion
 			}
 		}
 		for _, q := range tx.dequeued {
-			if ch := s.chats[q.ChatID]; ch != nil {
+			if ch := s.chats.get(q.ChatID); ch != nil {
 				ch.queued = slices.DeleteFunc(ch.queued, func(x QueuedMessage) bool { return x.ID == q.ID })
 			}
 		}
@@ -620,7 +620,7 @@ func (tx *memTx) revisionLocked(chatID int64) int64 {
 	if v, ok := tx.bumpOf(chatID); ok {
 		return v
 	}
-	if c := tx.s.chats[chatID]; c != nil {
+	if c := tx.s.chats.get(chatID); c != nil {
 		return c.SnapshotVersion
 	}
 	return 0
@@ -632,7 +632,7 @@ func (tx *memTx) LockChat(chatID int64) (Chat, error) { return tx.lockChat(chatI
 // the row's own list, for a caller that only reads it.
 func (tx *memTx) lockChat(chatID int64, clone bool) (Chat, error) {
 	tx.s.mu.LockParts() // the chats never change: nothing to declare
-	c := tx.s.chats[chatID]
+	c := tx.s.chats.get(chatID)
 	tx.s.mu.Unlock()
 	if c == nil {
 		return Chat{}, fmt.Errorf("lock chat %d: %w", chatID, ErrNotFound)
@@ -663,7 +663,7 @@ func (tx *memTx) chatLocked(c *chatRow, clone bool) Chat {
 func (tx *memTx) BumpChatVersion(chatID int64) (int64, error) {
 	tx.s.mu.lockChat(chatID, sched.Read) // the bump is the transaction's own until it commits
 	defer tx.s.mu.Unlock()
-	c := tx.s.chats[chatID]
+	c := tx.s.chats.get(chatID)
 	if c == nil {
 		return 0, fmt.Errorf("bump the version of chat %d: %w", chatID, ErrNotFound)
 	}
@@ -684,7 +684,7 @@ func (tx *memTx) GetChat(chatID int64) (Chat, error) {
 	tx.s.rt.Yield("db: read chat")
 	tx.s.mu.lockChat(chatID, sched.Read)
 	defer tx.s.mu.Unlock()
-	c := tx.s.chats[chatID]
+	c := tx.s.chats.get(chatID)
 	if c == nil {
 		return Chat{}, fmt.Errorf("read chat %d: %w", chatID, ErrNotFound)
 	}
@@ -747,7 +747,7 @@ func (tx *memTx) DeleteMessage(chatID, id int64) error {
 func (tx *memTx) DeleteQueuedMessage(chatID, queuedID int64) (QueuedMessage, error) {
 	tx.s.mu.lockChat(chatID, sched.Read)
 	defer tx.s.mu.Unlock()
-	if c := tx.s.chats[chatID]; c != nil {
+	if c := tx.s.chats.get(chatID); c != nil {
 		for _, q := range c.queued {
 			if q.ID == queuedID {
 				tx.dequeued = append(tx.dequeued, q)

@@ -29,10 +29,15 @@ type MemStore struct {
 	heap     int64              // the last place in the table given
 	chats    chatIndex[chatRow] // by chat ID
 	queuedID int64
-	commits  []int64   // committed message IDs in commit order
-	obs      Observer  // typed events, when observed
-	scratch  []*row    // visibleLocked's list, reused
-	history  []Message // historyView's result, reused
+	commits  []int64  // committed message IDs in commit order
+	obs      Observer // typed events, when observed
+	// visible is the visible rows of chat visibleChat, in the catch-up
+	// query's order, while visibleOK (visibleRowsLocked); with a Reuse
+	// its memory stays from run to run.
+	visible     []*row
+	visibleChat int64
+	visibleOK   bool
+	history     []Message // historyView's result, reused
 	// syncFailures is how many syncs may still fail (DBConfig.SyncFailures).
 	syncFailures int
 	// Memory for rows and transactions, kept from run to run by a Reuse
@@ -112,6 +117,7 @@ func (s *MemStore) Seed(chatID int64, role Role, content string) Message {
 	*r = row{Message: Message{ID: s.seq, ChatID: chatID, Role: role, Content: content, CreatedAt: s.clock, Revision: rev}, committed: true, heap: s.heap}
 	s.rows = append(s.rows, r)
 	s.commits = append(s.commits, r.ID)
+	s.visibleOK = false
 	return r.Message
 }
 
@@ -280,16 +286,45 @@ func (s *MemStore) visibleLocked(chatID, afterID int64) []Message {
 // appendVisibleLocked is visibleLocked in the memory of dst (nil for new):
 // the result is dst's elements replaced.
 func (s *MemStore) appendVisibleLocked(dst []Message, chatID, afterID int64) []Message {
-	// rows is the store's scratch list, reused from query to query (the
-	// caller holds s.mu); the result is the caller's own.
-	if cap(s.scratch) < len(s.rows) {
-		s.scratch = make([]*row, 0, len(s.rows)+len(s.rows)/2)
+	rows := s.visibleRowsLocked(chatID)
+	out := dst[:0]
+	if out == nil {
+		n := 0
+		for _, r := range rows {
+			if r.ID > afterID {
+				n++
+			}
+		}
+		out = make([]Message, 0, n)
 	}
-	rows := s.scratch[:0]
+	// Filtering the ordered list by ID is ordering the filtered one.
+	for _, r := range rows {
+		if r.ID > afterID {
+			out = append(out, r.Message)
+		}
+	}
+	return out
+}
+
+// visibleRowsLocked returns a chat's committed, non-deleted rows in the
+// catch-up query's order, in the store's memory (the caller holds s.mu).
+// The list is kept until a commit (or a seed) changes what is committed:
+// the queries between two commits, a run's most, share it. Nothing else
+// changes a committed row (place moves uncommitted ones; a rollback
+// removes uncommitted ones), and an edit's content is read from the row.
+func (s *MemStore) visibleRowsLocked(chatID int64) []*row {
+	if s.visibleOK && s.visibleChat == chatID {
+		return s.visible
+	}
+	old := len(s.visible)
+	rows := s.visible[:0]
 	for _, r := range s.rows {
-		if r.committed && !r.deleted && r.ChatID == chatID && r.ID > afterID {
+		if r.committed && !r.deleted && r.ChatID == chatID {
 			rows = append(rows, r)
 		}
+	}
+	if n := len(rows); n < old {
+		clear(rows[n:old]) // no row of a shorter list is kept alive
 	}
 	// rows is in ID order, and mostly in the query's order already: a
 	// transaction's rows take IDs in insert order, and transactions
@@ -299,16 +334,8 @@ func (s *MemStore) appendVisibleLocked(dst []Message, chatID, afterID int64) []M
 	if !s.cfg.OrderByID && !sortedByCreatedAt(rows) {
 		slices.SortFunc(rows, byCreatedAt)
 	}
-	out := dst[:0]
-	if out == nil {
-		out = make([]Message, 0, len(rows))
-	}
-	for _, r := range rows {
-		out = append(out, r.Message)
-	}
-	clear(rows)
-	s.scratch = rows[:0]
-	return out
+	s.visible, s.visibleChat, s.visibleOK = rows, chatID, true
+	return rows
 }
 
 // sortedByCreatedAt reports whether rows are in byCreatedAt's order.
@@ -397,6 +424,7 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 	s.mu.LockParts()
 	tx.declareChats()
 	if err == nil {
+		s.visibleOK = false // what is committed changes
 		for _, r := range tx.rows {
 			r.committed = true
 			s.commits = append(s.commits, r.ID)

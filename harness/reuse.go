@@ -120,13 +120,14 @@ func newMemStoreIn(s *MemStore, rt *sched.Runtime, cfg DBConfig) *MemStore {
 	if s == nil {
 		return NewMemStoreConfig(rt, cfg)
 	}
-	chats, rows, commits, scratch, history, mem := s.chats.reset(), s.rows, s.commits, s.scratch, s.history, s.slab.reset()
+	chats, rows, commits, visible, history, mem := s.chats.reset(), s.rows, s.commits, s.visible, s.history, s.slab.reset()
 	clear(rows)
+	clear(visible)
 	clear(history[:cap(history)])
 	// The same order of shared objects as NewMemStoreConfig: the clock's,
 	// then the store's.
 	*s = MemStore{rt: rt, cfg: cfg, chats: chats, clockObj: shared(rt, "db clock"), syncFailures: cfg.SyncFailures,
-		rows: rows[:0], commits: commits[:0], scratch: scratch[:0], history: history[:0], slab: mem}
+		rows: rows[:0], commits: commits[:0], visible: visible[:0], history: history[:0], slab: mem}
 	s.mu.init(rt, shared(rt, "db"))
 	return s
 }

@@ -28,12 +28,17 @@ type guard struct {
 	obj any
 	// controlled is set for a guard of a controlled run: it locks nothing.
 	controlled bool
+	// reduce is rt.Reducing(), which a run settles before it starts:
+	// declarations are made only then, and the check at each section is
+	// a field's load instead of a call.
+	reduce bool
 }
 
 // init names the guarded object: a *sched.Shared, or a value that names it
 // the same way in every run.
 func (g *guard) init(rt *sched.Runtime, obj any) {
-	g.rt, g.obj, g.controlled = rt, obj, rt != nil && !rt.Wild()
+	g.rt, g.obj = rt, obj
+	g.controlled, g.reduce = rt != nil && !rt.Wild(), rt != nil && rt.Reducing()
 }
 
 // lock locks the mutex, unless the guard's run is controlled.
@@ -69,7 +74,7 @@ func (g *guard) LockRead() {
 // a section that touches only part of the guarded state.
 func (g *guard) LockAs(obj any, mode sched.AccessMode) {
 	g.lock()
-	if g.rt != nil {
+	if g.reduce {
 		g.rt.Access(obj, mode)
 	}
 }
@@ -87,7 +92,7 @@ func (g *guard) LockParts() { g.lock() }
 // a schedule of promote-while-requires-action for the chats alone).
 
 // reducing reports whether the run records accesses (sched.Runtime.Reducing).
-func (g *guard) reducing() bool { return g.rt != nil && g.rt.Reducing() }
+func (g *guard) reducing() bool { return g.reduce }
 
 // lockPart is LockAs for a part of a named object.
 func (g *guard) lockPart(p part, mode sched.AccessMode) {
@@ -120,7 +125,7 @@ func (g *guard) declareChat(chatID int64, mode sched.AccessMode) {
 }
 
 func (g *guard) access(mode sched.AccessMode) {
-	if g.rt != nil {
+	if g.reduce {
 		g.rt.Access(g.obj, mode)
 	}
 }

@@ -472,7 +472,10 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 		s.rows = slices.DeleteFunc(s.rows, func(r *row) bool { return slices.Contains(tx.rows, r) })
 	}
 	var locksBuf [2]*sched.Mutex
-	locks := append(locksBuf[:0], tx.locks...)
+	locks := locksBuf[:0] // a loop, not a copy of pointers: see place
+	for _, l := range tx.locks {
+		locks = append(locks, l)
+	}
 	if s.obs != nil {
 		e := ModelEvent{Kind: ModelCommit, IDs: ids2(tx.rows)}
 		switch {
@@ -510,7 +513,13 @@ func (s *MemStore) place(rows []*row) {
 		places = append(places, r.heap)
 	}
 	s.mu.Unlock()
-	rest := append(restBuf[:0], rows...)
+	// Copied and shrunk by hand: on the stack, the lists need neither the
+	// write barriers of a copy of pointers nor the clearing of
+	// slices.Delete.
+	rest := restBuf[:0]
+	for _, r := range rows {
+		rest = append(rest, r)
+	}
 	tracing := s.rt.Tracing()
 	var order []int64
 	for len(rest) > 0 {
@@ -521,7 +530,10 @@ func (s *MemStore) place(rows []*row) {
 		s.mu.LockParts() // the rows are the transaction's own until it commits
 		rest[i].heap = places[len(rows)-len(rest)]
 		s.mu.Unlock()
-		rest = slices.Delete(rest, i, i+1)
+		for j := i + 1; j < len(rest); j++ {
+			rest[j-1] = rest[j]
+		}
+		rest = rest[:len(rest)-1]
 	}
 	if tracing {
 		s.notePlaces(rows, order)

@@ -158,9 +158,9 @@ func (s *MemStore) History(chatID int64) []Message {
 // until the next historyView.
 func (s *MemStore) historyView(chatID int64) []Message {
 	s.mu.lockChat(chatID, sched.Read)
-	defer s.mu.Unlock()
 	clear(s.history)
 	s.history = s.appendVisibleLocked(s.history[:0], chatID, 0)
+	s.mu.Unlock() // no defer: nothing above can panic, and it is a hot path
 	return s.history
 }
 
@@ -237,7 +237,6 @@ func (s *MemStore) Exists(id int64) bool { return s.Committed(id) }
 // committed by now (deleted or not).
 func (s *MemStore) Committed(id int64) bool {
 	s.mu.LockParts()
-	defer s.mu.Unlock()
 	// rows are in ID order (an ID is taken and its row appended under
 	// one hold of mu; rollbacks only delete): a binary search keeps the
 	// oracle's check of every delivery linear in the history, not
@@ -245,10 +244,13 @@ func (s *MemStore) Committed(id int64) bool {
 	i, found := s.rowIndex(id)
 	if !found {
 		s.mu.access(sched.Read) // an insert or a rollback changes that
+		s.mu.Unlock()
 		return false
 	}
 	s.declareChat(s.rows[i].ChatID, sched.Read)
-	return s.rows[i].committed
+	committed := s.rows[i].committed
+	s.mu.Unlock() // no defer: nothing above can panic, and it is a hot path
+	return committed
 }
 
 // rowIndex finds the row with this ID in s.rows, which is in ID order (an
@@ -385,8 +387,9 @@ func queryInto(store Store, dst []Message, chatID, afterID int64) ([]Message, er
 	}
 	s.rt.Yield("db: query messages")
 	s.mu.lockChat(chatID, sched.Read)
-	defer s.mu.Unlock()
-	return s.appendVisibleLocked(dst, chatID, afterID), nil
+	out := s.appendVisibleLocked(dst, chatID, afterID)
+	s.mu.Unlock() // no defer: nothing above can panic, and it is a hot path
+	return out, nil
 }
 
 // GetQueuedMessages implements Store.

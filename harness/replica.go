@@ -140,12 +140,12 @@ func (r *Replica) cacheState(cached []int64, evictedBefore int64) []Field {
 
 func (r *Replica) stream(chatID int64) *stream {
 	r.mu.LockRead() // creating the stream on first use commutes
-	defer r.mu.Unlock()
 	st := r.streams.get(chatID)
 	if st == nil {
 		st = r.newStream(chatID)
 		r.streams.set(chatID, st)
 	}
+	r.mu.Unlock() // no defer: nothing above can panic, and it is a hot path
 	return st
 }
 

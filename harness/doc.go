@@ -47,7 +47,8 @@
 //
 // The same code runs wild (sched.RunWild) for stress runs under -race; the
 // harness guards its in-memory data with sync.Mutex, never held across a
-// scheduling point, so under control it is never contended.
+// scheduling point. Under control, where one task runs at a time, the
+// guards take no lock at all (guard.go says why -race agrees).
 //
 // Left out, because they cannot change which messages a subscriber
 // receives: authorization checks, timeouts and retries, message parts and

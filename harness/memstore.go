@@ -27,12 +27,17 @@ type MemStore struct {
 	clock    int64              // logical time for created_at
 	rows     []*row             // in insert order
 	heap     int64              // the last place in the table given
-	chats    map[int64]*chatRow // looked up by key only
+	chats    chatIndex[chatRow] // by chat ID
 	queuedID int64
-	commits  []int64   // committed message IDs in commit order
-	obs      Observer  // typed events, when observed
-	scratch  []*row    // visibleLocked's list, reused
-	history  []Message // historyView's result, reused
+	commits  []int64  // committed message IDs in commit order
+	obs      Observer // typed events, when observed
+	// visible is the visible rows of chat visibleChat, in the catch-up
+	// query's order, while visibleOK (visibleRowsLocked); with a Reuse
+	// its memory stays from run to run.
+	visible     []*row
+	visibleChat int64
+	visibleOK   bool
+	history     []Message // historyView's result, reused
 	// syncFailures is how many syncs may still fail (DBConfig.SyncFailures).
 	syncFailures int
 	// Memory for rows and transactions, kept from run to run by a Reuse
@@ -76,7 +81,7 @@ func NewMemStore(rt *sched.Runtime) *MemStore { return NewMemStoreConfig(rt, DBC
 // NewMemStoreConfig returns an empty store for the run of rt with the
 // behaviours cfg selects.
 func NewMemStoreConfig(rt *sched.Runtime, cfg DBConfig) *MemStore {
-	s := &MemStore{rt: rt, cfg: cfg, chats: map[int64]*chatRow{}, clockObj: shared(rt, "db clock"), syncFailures: cfg.SyncFailures}
+	s := &MemStore{rt: rt, cfg: cfg, clockObj: shared(rt, "db clock"), syncFailures: cfg.SyncFailures}
 	// Room for the rows of a short run, in one allocation each.
 	s.rows, s.commits = make([]*row, 0, initialRows), make([]int64, 0, initialRows)
 	s.mu.init(rt, shared(rt, "db"))
@@ -88,7 +93,7 @@ func (s *MemStore) CreateChat(c Chat) {
 	s.mu.Lock()
 	s.declareChat(c.ID, sched.Write)
 	defer s.mu.Unlock()
-	s.chats[c.ID] = s.newChatRow(c)
+	s.chats.set(c.ID, s.newChatRow(c))
 }
 
 // Seed inserts and commits a row directly, in a transaction of its own
@@ -103,7 +108,7 @@ func (s *MemStore) Seed(chatID int64, role Role, content string) Message {
 	s.clock++
 	s.heap++
 	var rev int64
-	if c := s.chats[chatID]; c != nil {
+	if c := s.chats.get(chatID); c != nil {
 		c.SnapshotVersion++
 		c.HistoryVersion = c.SnapshotVersion
 		rev = c.SnapshotVersion
@@ -112,6 +117,7 @@ func (s *MemStore) Seed(chatID int64, role Role, content string) Message {
 	*r = row{Message: Message{ID: s.seq, ChatID: chatID, Role: role, Content: content, CreatedAt: s.clock, Revision: rev}, committed: true, heap: s.heap}
 	s.rows = append(s.rows, r)
 	s.commits = append(s.commits, r.ID)
+	s.visibleOK = false
 	return r.Message
 }
 
@@ -122,7 +128,7 @@ func (s *MemStore) Queue(chatID int64, content string) QueuedMessage {
 	defer s.mu.Unlock()
 	s.queuedID++
 	q := QueuedMessage{ID: s.queuedID, ChatID: chatID, Content: content}
-	if c := s.chats[chatID]; c != nil {
+	if c := s.chats.get(chatID); c != nil {
 		c.queued = append(c.queued, q)
 	}
 	return q
@@ -132,7 +138,7 @@ func (s *MemStore) Queue(chatID int64, content string) QueuedMessage {
 func (s *MemStore) Chat(chatID int64) (Chat, bool) {
 	s.mu.lockChat(chatID, sched.Read)
 	defer s.mu.Unlock()
-	c := s.chats[chatID]
+	c := s.chats.get(chatID)
 	if c == nil {
 		return Chat{}, false
 	}
@@ -152,9 +158,9 @@ func (s *MemStore) History(chatID int64) []Message {
 // until the next historyView.
 func (s *MemStore) historyView(chatID int64) []Message {
 	s.mu.lockChat(chatID, sched.Read)
-	defer s.mu.Unlock()
 	clear(s.history)
 	s.history = s.appendVisibleLocked(s.history[:0], chatID, 0)
+	s.mu.Unlock() // no defer: nothing above can panic, and it is a hot path
 	return s.history
 }
 
@@ -178,7 +184,7 @@ func historyOf(db GroundTruth, chatID int64) []Message {
 func (s *MemStore) CommitOrder() []int64 {
 	s.mu.LockRead()
 	defer s.mu.Unlock()
-	for id := range s.chats {
+	for _, id := range s.chats.ids {
 		s.declareChat(id, sched.Read)
 	}
 	return slices.Clone(s.commits)
@@ -191,7 +197,7 @@ func (s *MemStore) CommitOrderOf(chatID int64) []int64 {
 	defer s.mu.Unlock()
 	var out []int64
 	for _, id := range s.commits {
-		i, found := slices.BinarySearchFunc(s.rows, id, func(r *row, id int64) int { return cmpInt(r.ID, id) })
+		i, found := s.rowIndex(id)
 		if found && s.rows[i].ChatID == chatID {
 			out = append(out, id)
 		}
@@ -203,7 +209,7 @@ func (s *MemStore) CommitOrderOf(chatID int64) []int64 {
 func (s *MemStore) ChatOf(id int64) int64 {
 	s.mu.LockRead()
 	defer s.mu.Unlock()
-	i, found := slices.BinarySearchFunc(s.rows, id, func(r *row, id int64) int { return cmpInt(r.ID, id) })
+	i, found := s.rowIndex(id)
 	if !found {
 		return 0
 	}
@@ -231,18 +237,37 @@ func (s *MemStore) Exists(id int64) bool { return s.Committed(id) }
 // committed by now (deleted or not).
 func (s *MemStore) Committed(id int64) bool {
 	s.mu.LockParts()
-	defer s.mu.Unlock()
 	// rows are in ID order (an ID is taken and its row appended under
 	// one hold of mu; rollbacks only delete): a binary search keeps the
 	// oracle's check of every delivery linear in the history, not
 	// quadratic.
-	i, found := slices.BinarySearchFunc(s.rows, id, func(r *row, id int64) int { return cmpInt(r.ID, id) })
+	i, found := s.rowIndex(id)
 	if !found {
 		s.mu.access(sched.Read) // an insert or a rollback changes that
+		s.mu.Unlock()
 		return false
 	}
 	s.declareChat(s.rows[i].ChatID, sched.Read)
-	return s.rows[i].committed
+	committed := s.rows[i].committed
+	s.mu.Unlock() // no defer: nothing above can panic, and it is a hot path
+	return committed
+}
+
+// rowIndex finds the row with this ID in s.rows, which is in ID order (an
+// ID is taken and its row appended under one hold of mu; rollbacks only
+// delete): where it is, or would be, and whether it is there. It is
+// slices.BinarySearchFunc without a comparison called through a pointer.
+func (s *MemStore) rowIndex(id int64) (int, bool) {
+	lo, hi := 0, len(s.rows)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if s.rows[m].ID < id {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(s.rows) && s.rows[lo].ID == id
 }
 
 // visibleLocked is the catch-up query. Ordered by created_at, it has no
@@ -263,37 +288,70 @@ func (s *MemStore) visibleLocked(chatID, afterID int64) []Message {
 // appendVisibleLocked is visibleLocked in the memory of dst (nil for new):
 // the result is dst's elements replaced.
 func (s *MemStore) appendVisibleLocked(dst []Message, chatID, afterID int64) []Message {
-	// rows is the store's scratch list, reused from query to query (the
-	// caller holds s.mu); the result is the caller's own.
-	if cap(s.scratch) < len(s.rows) {
-		s.scratch = make([]*row, 0, len(s.rows)+len(s.rows)/2)
-	}
-	rows := s.scratch[:0]
-	for _, r := range s.rows {
-		if r.committed && !r.deleted && r.ChatID == chatID && r.ID > afterID {
-			rows = append(rows, r)
-		}
-	}
-	if s.cfg.OrderByID {
-		slices.SortFunc(rows, byID)
-	} else {
-		slices.SortFunc(rows, byCreatedAt)
-	}
+	rows := s.visibleRowsLocked(chatID)
 	out := dst[:0]
 	if out == nil {
-		out = make([]Message, 0, len(rows))
+		n := 0
+		for _, r := range rows {
+			if r.ID > afterID {
+				n++
+			}
+		}
+		out = make([]Message, 0, n)
 	}
+	// Filtering the ordered list by ID is ordering the filtered one.
 	for _, r := range rows {
-		out = append(out, r.Message)
+		if r.ID > afterID {
+			out = append(out, r.Message)
+		}
 	}
-	clear(rows)
-	s.scratch = rows[:0]
 	return out
 }
 
-// byID orders rows by ID; byCreatedAt by created_at, then by their place
-// in the table.
-func byID(a, b *row) int { return cmpInt(a.ID, b.ID) }
+// visibleRowsLocked returns a chat's committed, non-deleted rows in the
+// catch-up query's order, in the store's memory (the caller holds s.mu).
+// The list is kept until a commit (or a seed) changes what is committed:
+// the queries between two commits, a run's most, share it. Nothing else
+// changes a committed row (place moves uncommitted ones; a rollback
+// removes uncommitted ones), and an edit's content is read from the row.
+func (s *MemStore) visibleRowsLocked(chatID int64) []*row {
+	if s.visibleOK && s.visibleChat == chatID {
+		return s.visible
+	}
+	old := len(s.visible)
+	rows := s.visible[:0]
+	for _, r := range s.rows {
+		if r.committed && !r.deleted && r.ChatID == chatID {
+			rows = append(rows, r)
+		}
+	}
+	if n := len(rows); n < old {
+		clear(rows[n:old]) // no row of a shorter list is kept alive
+	}
+	// rows is in ID order, and mostly in the query's order already: a
+	// transaction's rows take IDs in insert order, and transactions
+	// rarely interleave their inserts. A pass that finds it so is much
+	// cheaper than the sort (whose comparisons are calls), which is left
+	// for the lists that need it.
+	if !s.cfg.OrderByID && !sortedByCreatedAt(rows) {
+		slices.SortFunc(rows, byCreatedAt)
+	}
+	s.visible, s.visibleChat, s.visibleOK = rows, chatID, true
+	return rows
+}
+
+// sortedByCreatedAt reports whether rows are in byCreatedAt's order.
+func sortedByCreatedAt(rows []*row) bool {
+	for i := 1; i < len(rows); i++ {
+		a, b := rows[i-1], rows[i]
+		if a.CreatedAt > b.CreatedAt || a.CreatedAt == b.CreatedAt && a.heap > b.heap {
+			return false
+		}
+	}
+	return true
+}
+
+// byCreatedAt orders rows by created_at, then by their place in the table.
 
 func byCreatedAt(a, b *row) int {
 	if a.CreatedAt != b.CreatedAt {
@@ -329,8 +387,9 @@ func queryInto(store Store, dst []Message, chatID, afterID int64) ([]Message, er
 	}
 	s.rt.Yield("db: query messages")
 	s.mu.lockChat(chatID, sched.Read)
-	defer s.mu.Unlock()
-	return s.appendVisibleLocked(dst, chatID, afterID), nil
+	out := s.appendVisibleLocked(dst, chatID, afterID)
+	s.mu.Unlock() // no defer: nothing above can panic, and it is a hot path
+	return out, nil
 }
 
 // GetQueuedMessages implements Store.
@@ -338,7 +397,7 @@ func (s *MemStore) GetQueuedMessages(chatID int64) ([]QueuedMessage, error) {
 	s.rt.Yield("db: query queue")
 	s.mu.lockChat(chatID, sched.Read)
 	defer s.mu.Unlock()
-	c := s.chats[chatID]
+	c := s.chats.get(chatID)
 	if c == nil {
 		return nil, fmt.Errorf("queue of chat %d: %w", chatID, ErrNotFound)
 	}
@@ -368,18 +427,19 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 	s.mu.LockParts()
 	tx.declareChats()
 	if err == nil {
+		s.visibleOK = false // what is committed changes
 		for _, r := range tx.rows {
 			r.committed = true
 			s.commits = append(s.commits, r.ID)
 		}
 		// The bumps commit first: the AFTER trigger below reads them.
 		for i, id := range tx.bumped {
-			if ch := s.chats[id]; ch != nil {
+			if ch := s.chats.get(id); ch != nil {
 				ch.SnapshotVersion = tx.bumps[i]
 			}
 		}
 		for _, c := range tx.statuses {
-			if ch := s.chats[c.id]; ch != nil {
+			if ch := s.chats.get(c.id); ch != nil {
 				ch.Status = c.status
 				if c.status != StatusRequiresAction {
 					ch.PendingToolCalls = nil
@@ -401,12 +461,12 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 		// runs it at the commit: what it sets is the same, the
 		// transaction's own bump or the committed snapshot version.
 		for _, id := range tx.touched {
-			if ch := s.chats[id]; ch != nil {
+			if ch := s.chats.get(id); ch != nil {
 				ch.HistoryVersion = ch.SnapshotVersion
 			}
 		}
 		for _, q := range tx.dequeued {
-			if ch := s.chats[q.ChatID]; ch != nil {
+			if ch := s.chats.get(q.ChatID); ch != nil {
 				ch.queued = slices.DeleteFunc(ch.queued, func(x QueuedMessage) bool { return x.ID == q.ID })
 			}
 		}
@@ -415,7 +475,10 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 		s.rows = slices.DeleteFunc(s.rows, func(r *row) bool { return slices.Contains(tx.rows, r) })
 	}
 	var locksBuf [2]*sched.Mutex
-	locks := append(locksBuf[:0], tx.locks...)
+	locks := locksBuf[:0] // a loop, not a copy of pointers: see place
+	for _, l := range tx.locks {
+		locks = append(locks, l)
+	}
 	if s.obs != nil {
 		e := ModelEvent{Kind: ModelCommit, IDs: ids2(tx.rows)}
 		switch {
@@ -453,7 +516,13 @@ func (s *MemStore) place(rows []*row) {
 		places = append(places, r.heap)
 	}
 	s.mu.Unlock()
-	rest := append(restBuf[:0], rows...)
+	// Copied and shrunk by hand: on the stack, the lists need neither the
+	// write barriers of a copy of pointers nor the clearing of
+	// slices.Delete.
+	rest := restBuf[:0]
+	for _, r := range rows {
+		rest = append(rest, r)
+	}
 	tracing := s.rt.Tracing()
 	var order []int64
 	for len(rest) > 0 {
@@ -464,7 +533,10 @@ func (s *MemStore) place(rows []*row) {
 		s.mu.LockParts() // the rows are the transaction's own until it commits
 		rest[i].heap = places[len(rows)-len(rest)]
 		s.mu.Unlock()
-		rest = slices.Delete(rest, i, i+1)
+		for j := i + 1; j < len(rest); j++ {
+			rest[j-1] = rest[j]
+		}
+		rest = rest[:len(rest)-1]
 	}
 	if tracing {
 		s.notePlaces(rows, order)
@@ -591,7 +663,7 @@ func (tx *memTx) revisionLocked(chatID int64) int64 {
 	if v, ok := tx.bumpOf(chatID); ok {
 		return v
 	}
-	if c := tx.s.chats[chatID]; c != nil {
+	if c := tx.s.chats.get(chatID); c != nil {
 		return c.SnapshotVersion
 	}
 	return 0
@@ -603,7 +675,7 @@ func (tx *memTx) LockChat(chatID int64) (Chat, error) { return tx.lockChat(chatI
 // the row's own list, for a caller that only reads it.
 func (tx *memTx) lockChat(chatID int64, clone bool) (Chat, error) {
 	tx.s.mu.LockParts() // the chats never change: nothing to declare
-	c := tx.s.chats[chatID]
+	c := tx.s.chats.get(chatID)
 	tx.s.mu.Unlock()
 	if c == nil {
 		return Chat{}, fmt.Errorf("lock chat %d: %w", chatID, ErrNotFound)
@@ -634,7 +706,7 @@ func (tx *memTx) chatLocked(c *chatRow, clone bool) Chat {
 func (tx *memTx) BumpChatVersion(chatID int64) (int64, error) {
 	tx.s.mu.lockChat(chatID, sched.Read) // the bump is the transaction's own until it commits
 	defer tx.s.mu.Unlock()
-	c := tx.s.chats[chatID]
+	c := tx.s.chats.get(chatID)
 	if c == nil {
 		return 0, fmt.Errorf("bump the version of chat %d: %w", chatID, ErrNotFound)
 	}
@@ -655,7 +727,7 @@ func (tx *memTx) GetChat(chatID int64) (Chat, error) {
 	tx.s.rt.Yield("db: read chat")
 	tx.s.mu.lockChat(chatID, sched.Read)
 	defer tx.s.mu.Unlock()
-	c := tx.s.chats[chatID]
+	c := tx.s.chats.get(chatID)
 	if c == nil {
 		return Chat{}, fmt.Errorf("read chat %d: %w", chatID, ErrNotFound)
 	}
@@ -718,7 +790,7 @@ func (tx *memTx) DeleteMessage(chatID, id int64) error {
 func (tx *memTx) DeleteQueuedMessage(chatID, queuedID int64) (QueuedMessage, error) {
 	tx.s.mu.lockChat(chatID, sched.Read)
 	defer tx.s.mu.Unlock()
-	if c := tx.s.chats[chatID]; c != nil {
+	if c := tx.s.chats.get(chatID); c != nil {
 		for _, q := range c.queued {
 			if q.ID == queuedID {
 				tx.dequeued = append(tx.dequeued, q)

@@ -25,7 +25,7 @@ func (s *MemStore) ChatVersions(chatID int64) (ChatVersions, error) {
 	// write of the store (see chatObj).
 	s.mu.lockChat(chatID, sched.Read)
 	defer s.mu.Unlock()
-	c := s.chats[chatID]
+	c := s.chats.get(chatID)
 	if c == nil {
 		return ChatVersions{}, fmt.Errorf("versions of chat %d: %w", chatID, ErrNotFound)
 	}
@@ -60,7 +60,7 @@ func (s *MemStore) Sync(chatID int64, fn func(tx SyncTx) error) error {
 	// row lies in the table (place) is not read: the rows are sorted.
 	s.mu.lockChat(chatID, sched.Read)
 	snap := &memSyncTx{chatID: chatID}
-	if c := s.chats[chatID]; c != nil {
+	if c := s.chats.get(chatID); c != nil {
 		snap.chat, snap.found = c.Versions(), true
 	}
 	for _, r := range s.rows {

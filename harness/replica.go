@@ -106,7 +106,7 @@ type Replica struct {
 	obs   Observer // typed events, when observed
 
 	mu            guard             // guards the maps and subs; never held across a scheduling point
-	streams       map[int64]*stream // looked up by key only
+	streams       chatIndex[stream] // by chat ID
 	producerLocks map[int64]*sched.Mutex
 	subs          []*Subscriber // every stream subscribed here, in order
 	wake          *sched.Queue[int64]
@@ -127,8 +127,7 @@ type stream struct {
 // NewReplica returns a replica over a store and a pubsub.
 func NewReplica(rt *sched.Runtime, name string, store Store, ps Notifier, cfg Config) *Replica {
 	r := &Replica{Name: name, rt: rt, store: store, ps: ps, cfg: cfg.withDefaults(),
-		streams: map[int64]*stream{},
-		wake:    sched.NewQueue[int64](rt, name+" worker wake", 1)}
+		wake: sched.NewQueue[int64](rt, name+" worker wake", 1)}
 	r.mu.init(rt, shared(rt, name))
 	return r
 }
@@ -141,12 +140,12 @@ func (r *Replica) cacheState(cached []int64, evictedBefore int64) []Field {
 
 func (r *Replica) stream(chatID int64) *stream {
 	r.mu.LockRead() // creating the stream on first use commutes
-	defer r.mu.Unlock()
-	st := r.streams[chatID]
+	st := r.streams.get(chatID)
 	if st == nil {
 		st = r.newStream(chatID)
-		r.streams[chatID] = st
+		r.streams.set(chatID, st)
 	}
+	r.mu.Unlock() // no defer: nothing above can panic, and it is a hot path
 	return st
 }
 

@@ -120,14 +120,14 @@ func newMemStoreIn(s *MemStore, rt *sched.Runtime, cfg DBConfig) *MemStore {
 	if s == nil {
 		return NewMemStoreConfig(rt, cfg)
 	}
-	chats, rows, commits, scratch, history, mem := s.chats, s.rows, s.commits, s.scratch, s.history, s.slab.reset()
-	clear(chats)
+	chats, rows, commits, visible, history, mem := s.chats.reset(), s.rows, s.commits, s.visible, s.history, s.slab.reset()
 	clear(rows)
+	clear(visible)
 	clear(history[:cap(history)])
 	// The same order of shared objects as NewMemStoreConfig: the clock's,
 	// then the store's.
 	*s = MemStore{rt: rt, cfg: cfg, chats: chats, clockObj: shared(rt, "db clock"), syncFailures: cfg.SyncFailures,
-		rows: rows[:0], commits: commits[:0], scratch: scratch[:0], history: history[:0], slab: mem}
+		rows: rows[:0], commits: commits[:0], visible: visible[:0], history: history[:0], slab: mem}
 	s.mu.init(rt, shared(rt, "db"))
 	return s
 }
@@ -150,7 +150,7 @@ func newReplicaIn(r *Replica, rt *sched.Runtime, name string, store Store, ps No
 	if r == nil {
 		return NewReplica(rt, name, store, ps, cfg)
 	}
-	streams, locks, subs, made := r.streams, r.producerLocks, r.subs, r.made.reset()
+	streams, locks, subs, made := r.streams.reset(), r.producerLocks, r.subs, r.made.reset()
 	workerName, wakeName := "", ""
 	if r.Name == name { // the names made for this one stay
 		workerName = r.workerName
@@ -161,7 +161,6 @@ func newReplicaIn(r *Replica, rt *sched.Runtime, name string, store Store, ps No
 	if wakeName == "" {
 		wakeName = name + " worker wake"
 	}
-	clear(streams)
 	clear(locks)
 	clear(subs[:cap(subs)])
 	*r = Replica{Name: name, rt: rt, store: store, ps: ps, cfg: cfg.withDefaults(),

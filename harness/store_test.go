@@ -419,3 +419,84 @@ func TestCacheEvictionNaiveFallsBackToDB(t *testing.T) {
 		})
 	}
 }
+
+// TestStoreQueriesSeeEveryChange queries two chats in turn around every
+// kind of change (a seed, a commit, an edit, a delete, a rollback, a
+// commit of the other chat): the catch-up query keeps a chat's ordered
+// rows between commits, and each query must still see the committed
+// state of its own chat, with afterID applied.
+func TestStoreQueriesSeeEveryChange(t *testing.T) {
+	const other = chat + 1
+	type seen struct {
+		ids      []int64
+		contents []string
+	}
+	var got []seen
+	res := sched.Run(func(rt *sched.Runtime) {
+		mem := harness.NewMemStore(rt)
+		mem.CreateChat(harness.Chat{ID: chat, Status: harness.StatusWaiting})
+		mem.CreateChat(harness.Chat{ID: other, Status: harness.StatusWaiting})
+		query := func(id, after int64) {
+			ms, err := mem.GetChatMessagesByChatID(id, after)
+			require.NoError(t, err)
+			var s seen
+			for _, m := range ms {
+				s.ids = append(s.ids, m.ID)
+				s.contents = append(s.contents, m.Content)
+			}
+			got = append(got, s)
+		}
+		tx := func(fn func(tx harness.Tx) error) error { return mem.InTx(fn) }
+		mem.Seed(chat, harness.RoleUser, "a")             // #1
+		mem.Seed(other, harness.RoleUser, "x")            // #2
+		query(chat, 0)                                    // [1]
+		query(other, 0)                                   // [2]
+		mem.Seed(chat, harness.RoleUser, "b")             // #3
+		query(chat, 0)                                    // [1 3]
+		query(chat, 1)                                    // [3]
+		require.NoError(t, tx(func(tx harness.Tx) error { // #4, #5
+			if _, err := tx.InsertMessage(chat, harness.RoleAssistant, "c"); err != nil {
+				return err
+			}
+			query(chat, 0) // [1 3]: not committed yet
+			_, err := tx.InsertMessage(chat, harness.RoleTool, "d")
+			return err
+		}))
+		query(chat, 0) // [1 3 4 5]
+		require.NoError(t, tx(func(tx harness.Tx) error {
+			_, err := tx.UpdateMessageContent(chat, 3, "b2")
+			return err
+		}))
+		query(chat, 2) // [3 4 5], 3 edited
+		require.NoError(t, tx(func(tx harness.Tx) error { return tx.DeleteMessage(chat, 4) }))
+		query(chat, 0) // [1 3 5]
+		require.Error(t, tx(func(tx harness.Tx) error {
+			if _, err := tx.InsertMessage(chat, harness.RoleUser, "doomed"); err != nil {
+				return err
+			}
+			return errors.New("boom")
+		}))
+		query(chat, 0) // [1 3 5]
+		require.NoError(t, tx(func(tx harness.Tx) error {
+			_, err := tx.InsertMessage(other, harness.RoleUser, "y") // #7
+			return err
+		}))
+		query(other, 0) // [2 7]
+		query(chat, 3)  // [5]
+	}, sched.Options{Strategy: firstRunnable()})
+	requireRun(t, res)
+	want := []seen{
+		{[]int64{1}, []string{"a"}},
+		{[]int64{2}, []string{"x"}},
+		{[]int64{1, 3}, []string{"a", "b"}},
+		{[]int64{3}, []string{"b"}},
+		{[]int64{1, 3}, []string{"a", "b"}},
+		{[]int64{1, 3, 4, 5}, []string{"a", "b", "c", "d"}},
+		{[]int64{3, 4, 5}, []string{"b2", "c", "d"}},
+		{[]int64{1, 3, 5}, []string{"a", "b2", "d"}},
+		{[]int64{1, 3, 5}, []string{"a", "b2", "d"}},
+		{[]int64{2, 7}, []string{"x", "y"}},
+		{[]int64{5}, []string{"d"}},
+	}
+	require.Equal(t, want, got)
+}

@@ -243,7 +243,7 @@ func (c *Client) readStream(k int) {
 	c.snapRead[k] = true
 	c.mu.Unlock()
 	if first {
-		for _, d := range s.Snapshot() {
+		for _, d := range s.snapshotView() {
 			c.receive(d, k)
 		}
 	}

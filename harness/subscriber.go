@@ -477,6 +477,14 @@ func (s *Subscriber) Snapshot() []Delivery {
 	return slices.Clone(s.snapshot)
 }
 
+// snapshotView returns what Snapshot does without a copy, for the
+// client, which only reads it: the snapshot is only ever appended to.
+func (s *Subscriber) snapshotView() []Delivery {
+	s.mu.LockRead()
+	defer s.mu.Unlock()
+	return s.snapshot[:len(s.snapshot):len(s.snapshot)]
+}
+
 // Deliveries returns what the stream sent its client, in order: the
 // snapshot, then each message the merge sent before the stream ended.
 func (s *Subscriber) Deliveries() []Delivery {

@@ -26,8 +26,19 @@ type Outcome struct {
 	Violations []Violation
 
 	// run is what Body's function runs, kept here so that the function
-	// is the one allocation of Body.
-	run bodyRun
+	// is the one allocation of Body: body, made for the outcome at self
+	// and kept by Reset, so that a reused Outcome's Body allocates
+	// nothing.
+	run  bodyRun
+	body func(rt *sched.Runtime)
+	self *Outcome
+}
+
+// Reset empties the outcome for the next Body given it, keeping the
+// function Body made for it: call it only once the run it recorded is
+// over, when no one holds the function any more.
+func (o *Outcome) Reset() {
+	*o = Outcome{body: o.body, self: o.self}
 }
 
 // bodyRun is a run of a workload for a design.
@@ -50,10 +61,14 @@ func (wl Workload) Body(s Design, out *Outcome) func(rt *sched.Runtime) {
 	// The workload in out's memory, and a function that holds only out:
 	// one allocation, where a function holding wl took two.
 	out.run = bodyRun{wl: wl, s: s}
-	return func(rt *sched.Runtime) {
-		run := out.run // read once, at the start: out is the caller's after the run
-		run.do(rt, out)
+	if out.body == nil || out.self != out {
+		out.self = out
+		out.body = func(rt *sched.Runtime) {
+			run := out.run // read once, at the start: out is the caller's after the run
+			run.do(rt, out)
+		}
 	}
+	return out.body
 }
 
 func (r *bodyRun) do(rt *sched.Runtime, out *Outcome) {
@@ -121,6 +136,7 @@ func PromoteWhileRequiresAction(p PromoteParams) Workload {
 	// setup's, keep their memory from run to run (the runs of a workload
 	// are one after another).
 	var promoted, synthetic, pos []int64
+	var details recentTexts // the last violations' details: most are the same
 	var history, synRows []Message
 	// The run's replica and queued message, for its writer, made once.
 	var run struct {
@@ -179,7 +195,7 @@ func PromoteWhileRequiresAction(p PromoteParams) Workload {
 					var buf [128]byte
 					detail := append(buf[:0], "synthetic tool row comes after the promoted user row in history "...)
 					mem.vs[0] = Violation{Subscriber: "store", Property: HistoryOrder, IDs: mem.ids[:],
-						Detail: string(appendInt64s(detail, pos))}
+						Detail: details.of(appendInt64s(detail, pos))}
 					return mem.vs[:]
 				}
 			}

@@ -192,27 +192,19 @@ func judge(client string, chatID int64, view []int64, viewRead bool, streams []*
 
 	// Exactly once: duplicates within each stream's epochs, and in a
 	// reconnect's stream, what the client already had.
-	held := map[int64]bool{} // looked up by key only
+	var held idSet
 	for _, id := range view {
-		held[id] = true
+		held.add(id)
 	}
 	for k, s := range streams {
 		final := streamEpoch(s, byStream[k])
 		for e := 0; e <= final; e++ {
-			count := map[int64]int{} // looked up by key only
-			var order []int64
-			for _, r := range byStream[k] {
-				if r.Epoch == e {
-					if count[r.ID] == 0 {
-						order = append(order, r.ID)
-					}
-					count[r.ID]++
-				}
-			}
+			// What the epoch delivered twice or more (add sorts it).
+			var seen idSet
 			var dups []int64
-			for _, id := range order {
-				if count[id] > 1 {
-					dups = append(dups, id)
+			for _, r := range byStream[k] {
+				if r.Epoch == e && !seen.add(r.ID) {
+					dups = addOnce(dups, r.ID)
 				}
 			}
 			if len(dups) > 0 {
@@ -222,7 +214,7 @@ func judge(client string, chatID int64, view []int64, viewRead bool, streams []*
 		if k > 0 {
 			var again []int64
 			for _, r := range byStream[k] {
-				if r.Epoch == 0 && r.ID > s.AfterMessageID && held[r.ID] {
+				if r.Epoch == 0 && r.ID > s.AfterMessageID && held.has(r.ID) {
 					again = addOnce(again, r.ID)
 				}
 			}
@@ -231,29 +223,31 @@ func judge(client string, chatID int64, view []int64, viewRead bool, streams []*
 			}
 		}
 		for _, r := range byStream[k] {
-			held[r.ID] = true
+			held.add(r.ID)
 		}
 	}
 
 	// Exactly once: in the end, every visible message is held.
 	last := len(streams) - 1
 	final := streamEpoch(streams[last], byStream[last])
-	inFinal := map[int64]bool{} // looked up by key only
-	for _, r := range byStream[last] {
-		if r.Epoch == final {
-			inFinal[r.ID] = true
+	var inFinal idSet
+	if final > 0 {
+		for _, r := range byStream[last] {
+			if r.Epoch == final {
+				inFinal.add(r.ID)
+			}
 		}
 	}
 	floor := streams[0].AfterMessageID
 	for _, m := range visible {
 		if final > 0 {
-			if !inFinal[m.ID] {
+			if !inFinal.has(m.ID) {
 				detail, step, sure := lostDetail(streams[last], m.ID, final)
 				add(client, ExactlyOnce, []int64{m.ID}, "never delivered"+epochSuffix(final)+detail, step, sure)
 			}
 			continue
 		}
-		if held[m.ID] {
+		if held.has(m.ID) {
 			continue
 		}
 		if m.ID <= floor {
@@ -271,6 +265,41 @@ func judge(client string, chatID int64, view []int64, viewRead bool, streams []*
 		add(client, ExactlyOnce, []int64{m.ID}, "never delivered"+detail, step, sure)
 	}
 	return out
+}
+
+// idSet is a set of message IDs for the oracle: a list while it is small
+// (a run delivers a handful of messages), and a map beyond that.
+type idSet struct {
+	small [16]int64
+	n     int
+	big   map[int64]struct{} // the IDs past the first len(small)
+}
+
+func (s *idSet) has(id int64) bool {
+	for _, x := range s.small[:s.n] {
+		if x == id {
+			return true
+		}
+	}
+	_, ok := s.big[id]
+	return ok
+}
+
+// add adds id and reports whether it was new.
+func (s *idSet) add(id int64) bool {
+	if s.has(id) {
+		return false
+	}
+	if s.n < len(s.small) {
+		s.small[s.n] = id
+		s.n++
+		return true
+	}
+	if s.big == nil {
+		s.big = make(map[int64]struct{})
+	}
+	s.big[id] = struct{}{}
+	return true
 }
 
 // streamEpoch is a stream's final epoch: the subscriber's, not the last

@@ -140,7 +140,7 @@ func newPubSubIn(p *PubSub, rt *sched.Runtime) *PubSub {
 	}
 	listeners, labels := p.listeners, p.labels
 	clear(listeners[:cap(listeners)])
-	*p = PubSub{rt: rt, listeners: listeners[:0], labels: labels, made: p.made.reset()}
+	*p = PubSub{rt: rt, listeners: listeners[:0], labels: labels, lastChannel: p.lastChannel, lastLabel: p.lastLabel, made: p.made.reset()}
 	p.mu.init(rt, shared(rt, "pubsub"))
 	return p
 }

@@ -177,8 +177,9 @@ func (s *Subscriber) Resubscribe() {
 
 func (s *Subscriber) subscription() Subscription {
 	s.subMu.Lock()
-	defer s.subMu.Unlock()
-	return s.sub
+	v := s.sub
+	s.subMu.Unlock()
+	return v
 }
 
 // end turns a listener error into an error event and ends the stream: the
@@ -266,8 +267,9 @@ func (s *Subscriber) stopHandler() {
 
 func (s *Subscriber) isEnded() bool {
 	s.mu.LockRead()
-	defer s.mu.Unlock()
-	return s.ended
+	v := s.ended
+	s.mu.Unlock()
+	return v
 }
 
 // Ended returns the listener error that ended the stream, or nil.
@@ -291,9 +293,10 @@ func (s *Subscriber) Replica() *Replica { return s.replica }
 // which it returns.
 func (s *Subscriber) NewSync() int {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.syncs++
-	return s.syncs
+	n := s.syncs
+	s.mu.Unlock()
+	return n
 }
 
 // ResetHistory starts a new epoch and sends the client an
@@ -393,12 +396,12 @@ func (s *Subscriber) drain() {
 // fan-out event is counted, not delivered.
 func (s *Subscriber) fanOut(Message) bool {
 	s.mu.lockPart(part{s.Name, "live"}, sched.Write)
-	defer s.mu.Unlock()
-	if s.live >= s.replica.cfg.FanOutQueue {
-		return false
+	room := s.live < s.replica.cfg.FanOutQueue
+	if room {
+		s.live++
 	}
-	s.live++
-	return true
+	s.mu.Unlock()
+	return room
 }
 
 // deliver sends m to the client: with the snapshot, or as an event from the
@@ -481,8 +484,9 @@ func (s *Subscriber) Snapshot() []Delivery {
 // client, which only reads it: the snapshot is only ever appended to.
 func (s *Subscriber) snapshotView() []Delivery {
 	s.mu.LockRead()
-	defer s.mu.Unlock()
-	return s.snapshot[:len(s.snapshot):len(s.snapshot)]
+	v := s.snapshot[:len(s.snapshot):len(s.snapshot)]
+	s.mu.Unlock()
+	return v
 }
 
 // Deliveries returns what the stream sent its client, in order: the

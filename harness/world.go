@@ -171,9 +171,10 @@ func (w *World) addClient(c *Client, s *Subscriber) {
 // already closing the streams (the caller must then close it itself).
 func (w *World) addStream(s *Subscriber) (closing bool) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	w.streams = append(w.streams, s)
-	return w.closing
+	closing = w.closing
+	w.mu.Unlock()
+	return closing
 }
 
 // Subscribers returns every stream, in the order they subscribed (a
@@ -193,8 +194,9 @@ func (w *World) Clients() []*Client {
 // list is only ever appended to, so what it held stays as it was.
 func (w *World) clientsView() []*Client {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.clients[:len(w.clients):len(w.clients)]
+	v := w.clients[:len(w.clients):len(w.clients)]
+	w.mu.Unlock()
+	return v
 }
 
 // Settle brings the world to rest: it waits for the writers, then stops

@@ -160,7 +160,8 @@ func judge(client string, chatID int64, view []int64, viewRead bool, streams []*
 	earlyStep := 0
 	for k, s := range streams {
 		var below []int64
-		for _, r := range byStream[k] {
+		for i := range byStream[k] {
+			r := &byStream[k][i]
 			switch {
 			case r.ChatID != chatID || !db.Exists(r.ID):
 				phantoms = addOnce(phantoms, r.ID)
@@ -202,7 +203,8 @@ func judge(client string, chatID int64, view []int64, viewRead bool, streams []*
 			// What the epoch delivered twice or more (add sorts it).
 			var seen idSet
 			var dups []int64
-			for _, r := range byStream[k] {
+			for i := range byStream[k] {
+				r := &byStream[k][i]
 				if r.Epoch == e && !seen.add(r.ID) {
 					dups = addOnce(dups, r.ID)
 				}
@@ -213,7 +215,8 @@ func judge(client string, chatID int64, view []int64, viewRead bool, streams []*
 		}
 		if k > 0 {
 			var again []int64
-			for _, r := range byStream[k] {
+			for i := range byStream[k] {
+				r := &byStream[k][i]
 				if r.Epoch == 0 && r.ID > s.AfterMessageID && held.has(r.ID) {
 					again = addOnce(again, r.ID)
 				}
@@ -222,7 +225,8 @@ func judge(client string, chatID int64, view []int64, viewRead bool, streams []*
 				add(s.Name, ExactlyOnce, again, fmt.Sprintf("delivered again after the reconnect with afterMessageID #%d: the client already had it", s.AfterMessageID), 0, false)
 			}
 		}
-		for _, r := range byStream[k] {
+		for i := range byStream[k] {
+			r := &byStream[k][i]
 			held.add(r.ID)
 		}
 	}
@@ -232,14 +236,16 @@ func judge(client string, chatID int64, view []int64, viewRead bool, streams []*
 	final := streamEpoch(streams[last], byStream[last])
 	var inFinal idSet
 	if final > 0 {
-		for _, r := range byStream[last] {
+		for i := range byStream[last] {
+			r := &byStream[last][i]
 			if r.Epoch == final {
 				inFinal.add(r.ID)
 			}
 		}
 	}
 	floor := streams[0].AfterMessageID
-	for _, m := range visible {
+	for i := range visible {
+		m := &visible[i]
 		if final > 0 {
 			if !inFinal.has(m.ID) {
 				detail, step, sure := lostDetail(streams[last], m.ID, final)
@@ -267,41 +273,6 @@ func judge(client string, chatID int64, view []int64, viewRead bool, streams []*
 	return out
 }
 
-// idSet is a set of message IDs for the oracle: a list while it is small
-// (a run delivers a handful of messages), and a map beyond that.
-type idSet struct {
-	small [16]int64
-	n     int
-	big   map[int64]struct{} // the IDs past the first len(small)
-}
-
-func (s *idSet) has(id int64) bool {
-	for _, x := range s.small[:s.n] {
-		if x == id {
-			return true
-		}
-	}
-	_, ok := s.big[id]
-	return ok
-}
-
-// add adds id and reports whether it was new.
-func (s *idSet) add(id int64) bool {
-	if s.has(id) {
-		return false
-	}
-	if s.n < len(s.small) {
-		s.small[s.n] = id
-		s.n++
-		return true
-	}
-	if s.big == nil {
-		s.big = make(map[int64]struct{})
-	}
-	s.big[id] = struct{}{}
-	return true
-}
-
 // streamEpoch is a stream's final epoch: the subscriber's, not the last
 // one that delivered something (a FullRefresh that re-delivers nothing must
 // be caught).
@@ -309,7 +280,8 @@ func streamEpoch(s *Subscriber, rs []Receipt) int {
 	s.mu.Lock()
 	final := s.epoch
 	s.mu.Unlock()
-	for _, r := range rs {
+	for i := range rs {
+		r := &rs[i]
 		final = max(final, r.Epoch)
 	}
 	return final

@@ -32,13 +32,46 @@ type Outcome struct {
 	run  bodyRun
 	body func(rt *sched.Runtime)
 	self *Outcome
+	// A workload's own violation, in memory the outcome keeps: free is
+	// what Reset released, used what the run took (World.violationMem).
+	free, used *violationMem
+}
+
+// violationMem is the memory of one violation and its two IDs.
+type violationMem struct {
+	vs  [1]Violation
+	ids [2]int64
 }
 
 // Reset empties the outcome for the next Body given it, keeping the
-// function Body made for it: call it only once the run it recorded is
-// over, when no one holds the function any more.
+// function Body made for it and the memory of its workload's violation,
+// which the next run given it may write over: call it once the run it
+// recorded is over, and give the outcome to another Body only when no one
+// reads that run's violations any more.
 func (o *Outcome) Reset() {
-	*o = Outcome{body: o.body, self: o.self}
+	free := o.free
+	if o.used != nil {
+		free = o.used
+	}
+	*o = Outcome{body: o.body, self: o.self, free: free}
+}
+
+// violationMem returns zeroed memory for a violation of the run's
+// workload: the run's outcome's, if Reset released some, else new (which
+// the outcome keeps).
+func (w *World) violationMem() *violationMem {
+	o := w.outcome
+	if o == nil {
+		return new(violationMem)
+	}
+	m := o.free
+	if m == nil || o.used != nil {
+		m = new(violationMem)
+	} else {
+		*m = violationMem{}
+	}
+	o.free, o.used = nil, m
+	return m
 }
 
 // bodyRun is a run of a workload for a design.
@@ -75,6 +108,7 @@ func (r *bodyRun) do(rt *sched.Runtime, out *Outcome) {
 	wl := &r.wl
 	cfg, s := Prepare(r.s, wl.Config)
 	w := NewWorld(rt, cfg)
+	w.outcome = out // its memory for the workload's violations
 	wl.Setup(w, s)
 	vs := w.Check()
 	if wl.Verify != nil {
@@ -185,13 +219,11 @@ func PromoteWhileRequiresAction(p PromoteParams) Workload {
 			at := func(id int64) int { return slices.Index(pos, id) }
 			for _, id := range synthetic {
 				if len(promoted) == 1 && at(id) > at(promoted[0]) {
-					// The violation and its IDs in one allocation, the
-					// detail in one string: a failing design fails most
-					// schedules here.
-					mem := &struct {
-						vs  [1]Violation
-						ids [2]int64
-					}{ids: [2]int64{id, promoted[0]}}
+					// The violation and its IDs in one block, the
+					// outcome's if it has one free, the detail in one
+					// string: a failing design fails most schedules here.
+					mem := w.violationMem()
+					mem.ids = [2]int64{id, promoted[0]}
 					var buf [128]byte
 					detail := append(buf[:0], "synthetic tool row comes after the promoted user row in history "...)
 					mem.vs[0] = Violation{Subscriber: "store", Property: HistoryOrder, IDs: mem.ids[:],

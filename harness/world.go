@@ -74,6 +74,7 @@ type World struct {
 	tasks                  madeTasks        // the workers' and subscribers' tasks' memory, kept by a Reuse
 	madePS                 *PubSub          // the pubsub the world made, if it did
 	failures               recentTexts      // failOnReturn's last messages, kept by a Reuse
+	outcome                *Outcome         // the run's outcome, if Body was given one
 }
 
 // NewWorld builds a world in the run of rt. With a strategy that is

@@ -1,8 +1,9 @@
 package harness
 
-// idSet is a set of message IDs, for the oracle and a merge's delivered
-// messages: a list while it is small (a run delivers a handful of
-// messages), and a map beyond that. Its zero value is empty.
+// idSet is a set of message IDs, for the oracle: a list while it is small
+// (a run delivers a handful of messages), and a map beyond that. Its zero
+// value is empty. (A merge's delivered IDs stay a map: interleave debug's
+// breakpoints print len(s.ctx.delivered).)
 type idSet struct {
 	small [16]int64
 	n     int
@@ -34,13 +35,4 @@ func (s *idSet) add(id int64) bool {
 	}
 	s.big[id] = struct{}{}
 	return true
-}
-
-// len returns the number of IDs in the set.
-func (s *idSet) len() int { return s.n + len(s.big) }
-
-// reset empties the set, keeping the map's memory.
-func (s *idSet) reset() {
-	s.n = 0
-	clear(s.big)
 }

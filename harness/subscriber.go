@@ -60,6 +60,7 @@ type Subscriber struct {
 
 	rt       *sched.Runtime
 	replica  *Replica
+	commits  CommitChecker // the replica's store, if it can say what committed
 	handler  StreamHandler
 	notifyCh *sched.Queue[Notify]   // the merge's notify channel (§5.1)
 	room     *sched.Queue[struct{}] // a token when the client has read: room in the channel
@@ -134,6 +135,7 @@ func (r *Replica) listen(name string, chatID int64, cur Cursor, strategy Design)
 	s.room = s.room.Renew(r.rt, s.names.room, 1) // nil for a new subscriber
 	s.done = s.done.Renew(r.rt, s.names.done, 1)
 	s.outCap = r.cfg.ClientQueue
+	s.commits, _ = r.store.(CommitChecker)
 	s.mu.init(r.rt, shared(r.rt, name))
 	s.subMu.init(r.rt, sharedSuffixed(r.rt, name, " subscription"))
 	s.handler = streamDesign(strategy).NewStream(s)
@@ -413,8 +415,8 @@ func (s *Subscriber) deliver(m Message, via string) {
 	s.mu.Lock()
 	d := Delivery{Message: m, Epoch: s.epoch, Sync: s.syncs, Step: s.rt.Step(), Via: via}
 	s.mu.Unlock()
-	if cc, ok := s.replica.store.(CommitChecker); ok {
-		d.Uncommitted = !cc.Committed(m.ID)
+	if s.commits != nil {
+		d.Uncommitted = !s.commits.Committed(m.ID)
 	}
 	if via == "snapshot" {
 		s.mu.Lock()

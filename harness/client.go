@@ -243,12 +243,13 @@ func (c *Client) readStream(k int) {
 	c.snapRead[k] = true
 	c.mu.Unlock()
 	if first {
-		for _, d := range s.Snapshot() {
+		for _, d := range s.snapshotView() {
 			c.receive(d, k)
 		}
 	}
 	evs := s.take()
-	for _, ev := range evs {
+	for i := range evs {
+		ev := &evs[i]
 		c.mu.Lock()
 		switch ev.Kind {
 		case EventMessage:
@@ -315,11 +316,12 @@ func (c *Client) receive(d Delivery, stream int) {
 // received, or its first afterMessageID if it received nothing.
 func (c *Client) lastReceived() int64 {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.received) == 0 {
-		return c.AfterMessageID
+	id := c.AfterMessageID
+	if n := len(c.received); n > 0 {
+		id = c.received[n-1].ID
 	}
-	return c.received[len(c.received)-1].ID
+	c.mu.Unlock()
+	return id
 }
 
 // Streams returns the client's streams, the first and each reconnect.
@@ -340,22 +342,25 @@ func (c *Client) Received() []Receipt {
 // which only reads it: the client only ever appends to it.
 func (c *Client) receivedView() []Receipt {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.received[:len(c.received):len(c.received)]
+	v := c.received[:len(c.received):len(c.received)]
+	c.mu.Unlock()
+	return v
 }
 
 // viewView and streamsView return what View and Streams do without a
 // copy, for the oracle, which only reads them once the client is settled.
 func (c *Client) viewView() ([]int64, bool) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.view[:len(c.view):len(c.view)], c.viewRead
+	view, read := c.view[:len(c.view):len(c.view)], c.viewRead
+	c.mu.Unlock()
+	return view, read
 }
 
 func (c *Client) streamsView() []*Subscriber {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.streams[:len(c.streams):len(c.streams)]
+	v := c.streams[:len(c.streams):len(c.streams)]
+	c.mu.Unlock()
+	return v
 }
 
 // ReceivedIDs returns the IDs of Received, in order.

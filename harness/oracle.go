@@ -160,7 +160,8 @@ func judge(client string, chatID int64, view []int64, viewRead bool, streams []*
 	earlyStep := 0
 	for k, s := range streams {
 		var below []int64
-		for _, r := range byStream[k] {
+		for i := range byStream[k] {
+			r := &byStream[k][i]
 			switch {
 			case r.ChatID != chatID || !db.Exists(r.ID):
 				phantoms = addOnce(phantoms, r.ID)
@@ -192,27 +193,20 @@ func judge(client string, chatID int64, view []int64, viewRead bool, streams []*
 
 	// Exactly once: duplicates within each stream's epochs, and in a
 	// reconnect's stream, what the client already had.
-	held := map[int64]bool{} // looked up by key only
+	var held idSet
 	for _, id := range view {
-		held[id] = true
+		held.add(id)
 	}
 	for k, s := range streams {
 		final := streamEpoch(s, byStream[k])
 		for e := 0; e <= final; e++ {
-			count := map[int64]int{} // looked up by key only
-			var order []int64
-			for _, r := range byStream[k] {
-				if r.Epoch == e {
-					if count[r.ID] == 0 {
-						order = append(order, r.ID)
-					}
-					count[r.ID]++
-				}
-			}
+			// What the epoch delivered twice or more (add sorts it).
+			var seen idSet
 			var dups []int64
-			for _, id := range order {
-				if count[id] > 1 {
-					dups = append(dups, id)
+			for i := range byStream[k] {
+				r := &byStream[k][i]
+				if r.Epoch == e && !seen.add(r.ID) {
+					dups = addOnce(dups, r.ID)
 				}
 			}
 			if len(dups) > 0 {
@@ -221,8 +215,9 @@ func judge(client string, chatID int64, view []int64, viewRead bool, streams []*
 		}
 		if k > 0 {
 			var again []int64
-			for _, r := range byStream[k] {
-				if r.Epoch == 0 && r.ID > s.AfterMessageID && held[r.ID] {
+			for i := range byStream[k] {
+				r := &byStream[k][i]
+				if r.Epoch == 0 && r.ID > s.AfterMessageID && held.has(r.ID) {
 					again = addOnce(again, r.ID)
 				}
 			}
@@ -230,30 +225,35 @@ func judge(client string, chatID int64, view []int64, viewRead bool, streams []*
 				add(s.Name, ExactlyOnce, again, fmt.Sprintf("delivered again after the reconnect with afterMessageID #%d: the client already had it", s.AfterMessageID), 0, false)
 			}
 		}
-		for _, r := range byStream[k] {
-			held[r.ID] = true
+		for i := range byStream[k] {
+			r := &byStream[k][i]
+			held.add(r.ID)
 		}
 	}
 
 	// Exactly once: in the end, every visible message is held.
 	last := len(streams) - 1
 	final := streamEpoch(streams[last], byStream[last])
-	inFinal := map[int64]bool{} // looked up by key only
-	for _, r := range byStream[last] {
-		if r.Epoch == final {
-			inFinal[r.ID] = true
+	var inFinal idSet
+	if final > 0 {
+		for i := range byStream[last] {
+			r := &byStream[last][i]
+			if r.Epoch == final {
+				inFinal.add(r.ID)
+			}
 		}
 	}
 	floor := streams[0].AfterMessageID
-	for _, m := range visible {
+	for i := range visible {
+		m := &visible[i]
 		if final > 0 {
-			if !inFinal[m.ID] {
+			if !inFinal.has(m.ID) {
 				detail, step, sure := lostDetail(streams[last], m.ID, final)
 				add(client, ExactlyOnce, []int64{m.ID}, "never delivered"+epochSuffix(final)+detail, step, sure)
 			}
 			continue
 		}
-		if held[m.ID] {
+		if held.has(m.ID) {
 			continue
 		}
 		if m.ID <= floor {
@@ -280,7 +280,8 @@ func streamEpoch(s *Subscriber, rs []Receipt) int {
 	s.mu.Lock()
 	final := s.epoch
 	s.mu.Unlock()
-	for _, r := range rs {
+	for i := range rs {
+		r := &rs[i]
 		final = max(final, r.Epoch)
 	}
 	return final

@@ -75,9 +75,13 @@ type PubSub struct {
 	closed    bool
 	// labels holds the label of each channel's publish ("pg_notify
 	// <channel>"), made once, not at every publish; only read by key.
-	labels    map[string]string
-	published int
-	made      madeList[listener] // the listeners' memory, kept by a Reuse
+	labels map[string]string
+	// lastChannel and lastLabel are the last publish's channel and label:
+	// a run mostly publishes on one channel, and comparing with it costs
+	// less than a lookup. Kept by a Reuse, like labels.
+	lastChannel, lastLabel string
+	published              int
+	made                   madeList[listener] // the listeners' memory, kept by a Reuse
 }
 
 type listener struct {
@@ -286,16 +290,10 @@ var notifyLabels = func() map[string]string {
 // and is queued, in commit order, on every listener of the channel.
 func (p *PubSub) Publish(channel string, n Notify) {
 	p.mu.lockPart(publishLabels, sched.Read) // a label made on first use commutes
-	label, ok := notifyLabels[channel]
-	if !ok {
-		label, ok = p.labels[channel]
-	}
-	if !ok {
-		if p.labels == nil {
-			p.labels = map[string]string{}
-		}
-		label = "pg_notify " + channel
-		p.labels[channel] = label
+	label := p.lastLabel
+	if channel != p.lastChannel || label == "" {
+		label = p.label(channel)
+		p.lastChannel, p.lastLabel = channel, label
 	}
 	p.mu.Unlock()
 	p.rt.Yield(label)
@@ -345,6 +343,23 @@ func (p *PubSub) Publish(channel string, n Notify) {
 			p.rt.Notef("%s: queue overflows: %s lost, ErrDropped queued", l.name, n)
 		}
 	}
+}
+
+// label returns the label of a publish on channel: "pg_notify <channel>",
+// made once. The caller holds p.mu.
+func (p *PubSub) label(channel string) string {
+	label, ok := notifyLabels[channel]
+	if !ok {
+		label, ok = p.labels[channel]
+	}
+	if !ok {
+		if p.labels == nil {
+			p.labels = map[string]string{}
+		}
+		label = "pg_notify " + channel
+		p.labels[channel] = label
+	}
+	return label
 }
 
 // DropNext implements Disrupter.

@@ -74,7 +74,7 @@ func resetWorld(w *World, rt *sched.Runtime, cfg WorldConfig) {
 	replicas := w.Replicas
 	*w = World{RT: rt, PubSub: cfg.PubSub, Store: cfg.Store, Truth: cfg.Truth, Seeder: cfg.Seeder,
 		oracle: cfg.Oracle, checkOrder: cfg.DB.OrderByID || cfg.CheckOrder, Replicas: replicas[:0],
-		made: w.made.reset(), tasks: w.tasks.reset()}
+		made: w.made.reset(), tasks: w.tasks.reset(), failures: w.failures}
 }
 
 // madeList is the objects of one kind a run made, in order (a world's
@@ -140,7 +140,7 @@ func newPubSubIn(p *PubSub, rt *sched.Runtime) *PubSub {
 	}
 	listeners, labels := p.listeners, p.labels
 	clear(listeners[:cap(listeners)])
-	*p = PubSub{rt: rt, listeners: listeners[:0], labels: labels, made: p.made.reset()}
+	*p = PubSub{rt: rt, listeners: listeners[:0], labels: labels, lastChannel: p.lastChannel, lastLabel: p.lastLabel, made: p.made.reset()}
 	p.mu.init(rt, shared(rt, "pubsub"))
 	return p
 }
@@ -255,13 +255,19 @@ func (r *Replica) newSubscriber() *Subscriber {
 	r.mu.Mutex.Lock()
 	defer r.mu.Mutex.Unlock()
 	s := r.made.subs.next()
-	snapshot, deliveries, cursor, out := s.snapshot, s.deliveries, s.cursor, s.out
+	snapshot, deliveries, cursor, out, spare := s.snapshot, s.deliveries, s.cursor, s.out, s.spare
 	clear(snapshot[:cap(snapshot)])
 	clear(deliveries[:cap(deliveries)])
 	clear(cursor[:cap(cursor)])
 	clear(out[:cap(out)])
-	// The spare list is dropped: it may be a list the client still held.
-	*s = Subscriber{snapshot: snapshot[:0], deliveries: deliveries[:0], cursor: cursor[:0], out: out[:0], names: s.names,
+	// The spare list stays too: only recycle sets it, once the client
+	// has read the list and holds it no more (recycle cleared it). The
+	// channel takes it when it has no memory of its own: the last run's
+	// client read the channel's list last, and handed it back here.
+	if cap(out) == 0 {
+		out, spare = spare, nil
+	}
+	*s = Subscriber{snapshot: snapshot[:0], deliveries: deliveries[:0], cursor: cursor[:0], out: out[:0], spare: spare[:0], names: s.names,
 		room: s.room, done: s.done, notifyCh: s.notifyCh, // the queues are renewed by listen and NewStream
 		mergeFn: s.mergeFn, notifyFn: s.notifyFn, // bound to s
 		ctx: MergeContext{delivered: s.ctx.delivered, cached: s.ctx.cached, queried: s.ctx.queried}} // emptied by NewStream

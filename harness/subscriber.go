@@ -60,6 +60,7 @@ type Subscriber struct {
 
 	rt       *sched.Runtime
 	replica  *Replica
+	commits  CommitChecker // the replica's store, if it can say what committed
 	handler  StreamHandler
 	notifyCh *sched.Queue[Notify]   // the merge's notify channel (§5.1)
 	room     *sched.Queue[struct{}] // a token when the client has read: room in the channel
@@ -134,6 +135,7 @@ func (r *Replica) listen(name string, chatID int64, cur Cursor, strategy Design)
 	s.room = s.room.Renew(r.rt, s.names.room, 1) // nil for a new subscriber
 	s.done = s.done.Renew(r.rt, s.names.done, 1)
 	s.outCap = r.cfg.ClientQueue
+	s.commits, _ = r.store.(CommitChecker)
 	s.mu.init(r.rt, shared(r.rt, name))
 	s.subMu.init(r.rt, sharedSuffixed(r.rt, name, " subscription"))
 	s.handler = streamDesign(strategy).NewStream(s)
@@ -177,8 +179,9 @@ func (s *Subscriber) Resubscribe() {
 
 func (s *Subscriber) subscription() Subscription {
 	s.subMu.Lock()
-	defer s.subMu.Unlock()
-	return s.sub
+	v := s.sub
+	s.subMu.Unlock()
+	return v
 }
 
 // end turns a listener error into an error event and ends the stream: the
@@ -266,8 +269,9 @@ func (s *Subscriber) stopHandler() {
 
 func (s *Subscriber) isEnded() bool {
 	s.mu.LockRead()
-	defer s.mu.Unlock()
-	return s.ended
+	v := s.ended
+	s.mu.Unlock()
+	return v
 }
 
 // Ended returns the listener error that ended the stream, or nil.
@@ -291,9 +295,10 @@ func (s *Subscriber) Replica() *Replica { return s.replica }
 // which it returns.
 func (s *Subscriber) NewSync() int {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.syncs++
-	return s.syncs
+	n := s.syncs
+	s.mu.Unlock()
+	return n
 }
 
 // ResetHistory starts a new epoch and sends the client an
@@ -393,12 +398,12 @@ func (s *Subscriber) drain() {
 // fan-out event is counted, not delivered.
 func (s *Subscriber) fanOut(Message) bool {
 	s.mu.lockPart(part{s.Name, "live"}, sched.Write)
-	defer s.mu.Unlock()
-	if s.live >= s.replica.cfg.FanOutQueue {
-		return false
+	room := s.live < s.replica.cfg.FanOutQueue
+	if room {
+		s.live++
 	}
-	s.live++
-	return true
+	s.mu.Unlock()
+	return room
 }
 
 // deliver sends m to the client: with the snapshot, or as an event from the
@@ -410,8 +415,8 @@ func (s *Subscriber) deliver(m Message, via string) {
 	s.mu.Lock()
 	d := Delivery{Message: m, Epoch: s.epoch, Sync: s.syncs, Step: s.rt.Step(), Via: via}
 	s.mu.Unlock()
-	if cc, ok := s.replica.store.(CommitChecker); ok {
-		d.Uncommitted = !cc.Committed(m.ID)
+	if s.commits != nil {
+		d.Uncommitted = !s.commits.Committed(m.ID)
 	}
 	if via == "snapshot" {
 		s.mu.Lock()
@@ -475,6 +480,15 @@ func (s *Subscriber) Snapshot() []Delivery {
 	s.mu.LockRead()
 	defer s.mu.Unlock()
 	return slices.Clone(s.snapshot)
+}
+
+// snapshotView returns what Snapshot does without a copy, for the
+// client, which only reads it: the snapshot is only ever appended to.
+func (s *Subscriber) snapshotView() []Delivery {
+	s.mu.LockRead()
+	v := s.snapshot[:len(s.snapshot):len(s.snapshot)]
+	s.mu.Unlock()
+	return v
 }
 
 // Deliveries returns what the stream sent its client, in order: the

@@ -26,8 +26,52 @@ type Outcome struct {
 	Violations []Violation
 
 	// run is what Body's function runs, kept here so that the function
-	// is the one allocation of Body.
-	run bodyRun
+	// is the one allocation of Body: body, made for the outcome at self
+	// and kept by Reset, so that a reused Outcome's Body allocates
+	// nothing.
+	run  bodyRun
+	body func(rt *sched.Runtime)
+	self *Outcome
+	// A workload's own violation, in memory the outcome keeps: free is
+	// what Reset released, used what the run took (World.violationMem).
+	free, used *violationMem
+}
+
+// violationMem is the memory of one violation and its two IDs.
+type violationMem struct {
+	vs  [1]Violation
+	ids [2]int64
+}
+
+// Reset empties the outcome for the next Body given it, keeping the
+// function Body made for it and the memory of its workload's violation,
+// which the next run given it may write over: call it once the run it
+// recorded is over, and give the outcome to another Body only when no one
+// reads that run's violations any more.
+func (o *Outcome) Reset() {
+	free := o.free
+	if o.used != nil {
+		free = o.used
+	}
+	*o = Outcome{body: o.body, self: o.self, free: free}
+}
+
+// violationMem returns zeroed memory for a violation of the run's
+// workload: the run's outcome's, if Reset released some, else new (which
+// the outcome keeps).
+func (w *World) violationMem() *violationMem {
+	o := w.outcome
+	if o == nil {
+		return new(violationMem)
+	}
+	m := o.free
+	if m == nil || o.used != nil {
+		m = new(violationMem)
+	} else {
+		*m = violationMem{}
+	}
+	o.free, o.used = nil, m
+	return m
 }
 
 // bodyRun is a run of a workload for a design.
@@ -50,16 +94,21 @@ func (wl Workload) Body(s Design, out *Outcome) func(rt *sched.Runtime) {
 	// The workload in out's memory, and a function that holds only out:
 	// one allocation, where a function holding wl took two.
 	out.run = bodyRun{wl: wl, s: s}
-	return func(rt *sched.Runtime) {
-		run := out.run // read once, at the start: out is the caller's after the run
-		run.do(rt, out)
+	if out.body == nil || out.self != out {
+		out.self = out
+		out.body = func(rt *sched.Runtime) {
+			run := out.run // read once, at the start: out is the caller's after the run
+			run.do(rt, out)
+		}
 	}
+	return out.body
 }
 
 func (r *bodyRun) do(rt *sched.Runtime, out *Outcome) {
 	wl := &r.wl
 	cfg, s := Prepare(r.s, wl.Config)
 	w := NewWorld(rt, cfg)
+	w.outcome = out // its memory for the workload's violations
 	wl.Setup(w, s)
 	vs := w.Check()
 	if wl.Verify != nil {
@@ -121,6 +170,7 @@ func PromoteWhileRequiresAction(p PromoteParams) Workload {
 	// setup's, keep their memory from run to run (the runs of a workload
 	// are one after another).
 	var promoted, synthetic, pos []int64
+	var details recentTexts // the last violations' details: most are the same
 	var history, synRows []Message
 	// The run's replica and queued message, for its writer, made once.
 	var run struct {
@@ -169,17 +219,15 @@ func PromoteWhileRequiresAction(p PromoteParams) Workload {
 			at := func(id int64) int { return slices.Index(pos, id) }
 			for _, id := range synthetic {
 				if len(promoted) == 1 && at(id) > at(promoted[0]) {
-					// The violation and its IDs in one allocation, the
-					// detail in one string: a failing design fails most
-					// schedules here.
-					mem := &struct {
-						vs  [1]Violation
-						ids [2]int64
-					}{ids: [2]int64{id, promoted[0]}}
+					// The violation and its IDs in one block, the
+					// outcome's if it has one free, the detail in one
+					// string: a failing design fails most schedules here.
+					mem := w.violationMem()
+					mem.ids = [2]int64{id, promoted[0]}
 					var buf [128]byte
 					detail := append(buf[:0], "synthetic tool row comes after the promoted user row in history "...)
 					mem.vs[0] = Violation{Subscriber: "store", Property: HistoryOrder, IDs: mem.ids[:],
-						Detail: string(appendInt64s(detail, pos))}
+						Detail: details.of(appendInt64s(detail, pos))}
 					return mem.vs[:]
 				}
 			}

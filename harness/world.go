@@ -73,6 +73,8 @@ type World struct {
 	made                   madeList[Client] // the clients' memory, kept by a Reuse
 	tasks                  madeTasks        // the workers' and subscribers' tasks' memory, kept by a Reuse
 	madePS                 *PubSub          // the pubsub the world made, if it did
+	failures               recentTexts      // failOnReturn's last messages, kept by a Reuse
+	outcome                *Outcome         // the run's outcome, if Body was given one
 }
 
 // NewWorld builds a world in the run of rt. With a strategy that is
@@ -170,9 +172,10 @@ func (w *World) addClient(c *Client, s *Subscriber) {
 // already closing the streams (the caller must then close it itself).
 func (w *World) addStream(s *Subscriber) (closing bool) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	w.streams = append(w.streams, s)
-	return w.closing
+	closing = w.closing
+	w.mu.Unlock()
+	return closing
 }
 
 // Subscribers returns every stream, in the order they subscribed (a
@@ -192,8 +195,9 @@ func (w *World) Clients() []*Client {
 // list is only ever appended to, so what it held stays as it was.
 func (w *World) clientsView() []*Client {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.clients[:len(w.clients):len(w.clients)]
+	v := w.clients[:len(w.clients):len(w.clients)]
+	w.mu.Unlock()
+	return v
 }
 
 // Settle brings the world to rest: it waits for the writers, then stops
@@ -265,7 +269,8 @@ func (w *World) failOnReturn(vs []Violation) {
 		// The message of Failf("oracle: %s", violationsText(vs)), made in
 		// one string: a failing design fails most schedules here.
 		var buf [512]byte
-		w.RT.FailOnReturn(string(appendViolations(append(buf[:0], "oracle: "...), vs)))
+		msg := appendViolations(append(buf[:0], "oracle: "...), vs)
+		w.RT.FailOnReturn(w.failures.of(msg))
 	}
 }
 
@@ -280,4 +285,26 @@ func appendViolations(b []byte, vs []Violation) []byte {
 		b = v.appendText(b)
 	}
 	return b
+}
+
+// recentTexts are the last few distinct texts made from bytes: the
+// schedules of a failing design mostly fail alike, with one of a few
+// messages, and a string, which no one can change, serves every run that
+// makes the same text.
+type recentTexts struct {
+	list [8]string
+	next int // the slot the next new text takes
+}
+
+// of returns string(b): a recent text if one is the same.
+func (t *recentTexts) of(b []byte) string {
+	for _, s := range t.list {
+		if s == string(b) {
+			return s
+		}
+	}
+	s := string(b)
+	t.list[t.next] = s
+	t.next = (t.next + 1) % len(t.list)
+	return s
 }

@@ -124,12 +124,13 @@ func runWith(sp Spec, wl harness.Workload, strat sched.Strategy, pool *sched.Poo
 	if r == nil {
 		r = new(RunResult)
 	}
-	*r = RunResult{Spec: sp, Verdict: Pass}
+	out := r.outcome // empty, but for the function its Body made (Reset)
+	*r = RunResult{Spec: sp, Verdict: Pass, outcome: out}
 	res := sched.Run(wl.Body(sp.Strategy, &r.outcome), sched.Options{Strategy: strat, Trace: sp.Trace, MaxSteps: sp.MaxSteps, Pool: pool})
 	ended(wl, res)
 	r.Violations, r.Failure, r.Schedule, r.Trace, r.Steps, r.Preemptions, r.Pruned =
 		r.outcome.Violations, res.Failure, res.Schedule, res.Trace, res.Steps, res.Preemptions, res.Pruned
-	r.outcome = harness.Outcome{} // its world is the next run's
+	r.outcome.Reset() // its world is the next run's
 	if res.Failure != nil {
 		r.Verdict = Fail
 	}

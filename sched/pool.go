@@ -14,8 +14,10 @@ import (
 // A goroutine returns to the pool when its task returns or panics; one
 // whose task ends by runtime.Goexit (t.FailNow, Runtime.Failf, or the
 // unwinding of a failed run) exits: a check at a task's end that fails the
-// run keeps the goroutine with Runtime.FailfOnReturn. Between runs, the pool's goroutines wait, parked, until
-// the next run or Close.
+// run keeps the goroutine with Runtime.FailfOnReturn. The pool also keeps
+// the goroutine that stands in for the caller of Run as the home fiber of
+// its runs with a stall watchdog (Options.StallTimeout). Between runs, the
+// pool's goroutines wait, parked, until the next run or Close.
 //
 // A Pool may be used by one run at a time; one used from a goroutine locked
 // to its OS thread (runtime.LockOSThread) must be used from that goroutine
@@ -46,8 +48,9 @@ type Pool struct {
 	// stallTimer is the stall watchdog's timer, kept for the next run when
 	// the last one stopped it before it fired (see watch).
 	stallTimer *watchTimer
-	// stallEnded is the last run's stallState.ended, empty.
-	stallEnded chan bool
+	// home is the home fiber of the pool's runs with a watchdog, waiting
+	// between them (homeRunner).
+	home *homeRunner
 }
 
 // A watchTimer is a stall watchdog's timer that serves run after run: its
@@ -108,12 +111,18 @@ func (p *Pool) Close() {
 		w.quitTo = &closer
 		p.sw.switchTo(&closer, &w.fiber)
 	}
+	if h := p.home; h != nil { // an abandoned pool's runner is its stalled run's, and gone
+		p.home = nil
+		h.next() // with no run: the runner ends
+	}
 	if !p.abandoned { // an abandoned pool's switchboard is its stalled run's
 		p.sw.afterExit = nil
 	}
 }
 
-// Idle returns the number of goroutines waiting in the pool.
+// Idle returns the number of goroutines waiting in the pool for tasks (not
+// counting the one that stands in as the home fiber of its runs with a
+// stall watchdog).
 func (p *Pool) Idle() int { return len(p.idle) }
 
 // get returns an idle worker, or nil.

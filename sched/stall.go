@@ -143,19 +143,7 @@ func (rt *Runtime) watch(timeout time.Duration) {
 	}
 	st.timeout, st.every = timeout, min(timeout/4, time.Second)
 	if p := rt.pool; p != nil {
-		// The pool's timer, stopped before it fired in the last run (see
-		// unwatch): its function checks the run stored first.
-		if p.stallTimer == nil {
-			w := &watchTimer{}
-			w.t = time.AfterFunc(time.Hour, w.check)
-			w.t.Stop()
-			p.stallTimer = w
-		}
-		p.stallTimer.rt.Store(rt)
-		st.mu.Lock()
-		st.timer = p.stallTimer.t
-		st.timer.Reset(st.every)
-		st.mu.Unlock()
+		p.watchTimer().serve(rt)
 		return
 	}
 	// Under the lock that check takes: on a loaded machine the timer can
@@ -168,25 +156,35 @@ func (rt *Runtime) watch(timeout time.Duration) {
 // unwatch disarms the watchdog once the run is done.
 func (rt *Runtime) unwatch() {
 	st := &rt.stall
-	if st.timer == nil {
-		return
-	}
 	st.mu.Lock()
 	st.stopped = true
 	st.mu.Unlock()
-	stopped := st.timer.Stop()
-	if p := rt.pool; p != nil && p.stallTimer != nil && p.stallTimer.t == st.timer {
-		if stopped {
-			p.stallTimer.rt.Store(nil) // keep no finished run alive
-		} else {
-			// The timer fired: its function may still be running, for
-			// this run. The next run makes a timer of its own.
-			p.stallTimer = nil
-		}
+	if st.timer != nil {
+		st.timer.Stop()
+	} else if p := rt.pool; p != nil && p.stallTimer != nil {
+		p.stallTimer.rt.CompareAndSwap(rt, nil) // keep no finished run alive
 	}
 }
 
-// check is the watchdog's tick, on the timer's goroutine.
+// quietTooLong is the watchdog's tick for the run, under st.mu: it
+// reports whether the run has had no beat for the timeout. Quiet time is
+// counted in ticks, not read on the clock: after a pause of the whole
+// process (a debugger's breakpoint), however long, the first tick counts
+// one period, and a stall needs the timeout's worth of ticks that run.
+func (st *stallState) quietTooLong() bool {
+	if b := st.beats.Load(); b != st.last || st.quiet+st.every < st.timeout {
+		if b != st.last {
+			st.last, st.quiet = b, 0
+		} else {
+			st.quiet += st.every
+		}
+		return false
+	}
+	return true
+}
+
+// check is the watchdog's tick for a run without a pool, on the timer's
+// goroutine.
 func (rt *Runtime) check() {
 	st := &rt.stall
 	st.mu.Lock()
@@ -194,16 +192,20 @@ func (rt *Runtime) check() {
 		st.mu.Unlock()
 		return
 	}
-	if b := st.beats.Load(); b != st.last || st.quiet+st.every < st.timeout {
-		if b != st.last {
-			st.last, st.quiet = b, 0
-		} else {
-			st.quiet += st.every
-		}
+	if !st.quietTooLong() {
 		st.timer.Reset(st.every)
 		st.mu.Unlock()
 		return
 	}
+	st.mu.Unlock()
+	rt.stallFound()
+}
+
+// stallFound makes the failure of a run that stalled, closes the run's
+// channels, and gives the run up if that released nothing.
+func (rt *Runtime) stallFound() {
+	st := &rt.stall
+	st.mu.Lock()
 	closers := st.closers
 	st.mu.Unlock()
 

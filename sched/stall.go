@@ -53,7 +53,8 @@ type stallState struct {
 
 	// The watchdog is a timer that checks the beats every `every`; it
 	// starts no goroutine until it fires, so a run shorter than that
-	// costs a timer and nothing more.
+	// costs a timer and nothing more. timer is a run's own, without a
+	// pool; a pool's runs share the pool's (watchTimer), which runs on.
 	mu             sync.Mutex
 	closers        []func()
 	timer          *time.Timer
@@ -342,7 +343,7 @@ func (rt *Runtime) runPoolHome(p *Pool, main *task, timeout time.Duration, res *
 		h = newHomeRunner()
 		p.home = h
 	}
-	st.home = h // before watch, whose lock orders it before the watchdog's reads
+	st.home = h // before the runner arms the watchdog, whose store of the run orders it before the ticks
 	h.rt, h.main, h.timeout = rt, main, timeout
 	h.next()
 	if !st.givenUp.Load() {

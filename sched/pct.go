@@ -1,6 +1,9 @@
 package sched
 
-import "sort"
+import (
+	"math/bits"
+	"sort"
+)
 
 // PCT returns the probabilistic concurrency testing strategy of Burckhardt,
 // Kothari, Musuvathi and Nagarakatte (ASPLOS 2010) for bugs of the given
@@ -130,6 +133,29 @@ func (s *pctStrategy) Next(d *Decision) (int, error) {
 	}
 	s.last = bestID
 	return best, nil
+}
+
+// highest returns the task of the highest priority among those of the
+// runnable mask m (the lowest ID of those that tie), as Next would choose
+// it at a choice point that is not a change point. It reports false if
+// the choice point is a change point or a task of m has not been seen:
+// Next, in the order of the runnable list, must then decide.
+func (s *pctStrategy) highest(m uint64) (TaskID, bool) {
+	if s.nextChange < len(s.changeAt) && s.changeAt[s.nextChange] == s.choices {
+		return 0, false
+	}
+	prio := s.prio
+	best, bp := TaskID(0), int64(0)
+	for ; m != 0; m &= m - 1 {
+		id := uint(bits.TrailingZeros64(m))
+		if id >= uint(len(prio)) || prio[id] == 0 {
+			return 0, false
+		}
+		if p := prio[id]; p > bp { // in ID order: a tie keeps the lower ID
+			best, bp = TaskID(id), p
+		}
+	}
+	return best, true
 }
 
 // nextAtChange is Next at a choice point where the task that ran last

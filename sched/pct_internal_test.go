@@ -73,7 +73,7 @@ func (s *pctReference) next(d *Decision) int {
 // several runs of each strategy.
 func TestPCTChoosesAsTheReference(t *testing.T) {
 	gen := newRNG(7)
-	atChange := 0
+	atChange, fromMask := 0, 0
 	for seed := int64(0); seed < 300; seed++ {
 		depth, steps := 1+gen.intn(5), 1+gen.intn(12)
 		got := PCT(seed, depth, steps).(*pctStrategy)
@@ -107,15 +107,28 @@ func TestPCTChoosesAsTheReference(t *testing.T) {
 						}
 					}
 				}
+				// highest, which pick asks from the runnable mask, where it
+				// answers, answers as Next.
+				var m uint64
+				for _, id := range d.Runnable {
+					m |= 1 << id
+				}
+				hid, hok := got.highest(m)
 				w := want.next(d)
 				g, err := got.Next(d)
 				if err != nil || g != w {
 					t.Fatalf("seed %d depth %d steps %d run %d step %d, %+v: chose %d (%v), want %d", seed, depth, steps, run, step, *d, g, err, w)
 				}
+				if d.Kind == PickTask && hok {
+					fromMask++
+					if hid != d.Runnable[w] {
+						t.Fatalf("seed %d depth %d steps %d run %d step %d, %+v: highest %d, want %d", seed, depth, steps, run, step, *d, hid, d.Runnable[w])
+					}
+				}
 			}
 		}
 	}
-	if atChange < 1000 {
-		t.Fatalf("only %d decisions at change points", atChange)
+	if atChange < 1000 || fromMask < 10000 {
+		t.Fatalf("only %d decisions at change points, %d from the mask", atChange, fromMask)
 	}
 }

@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -14,8 +15,10 @@ import (
 // A goroutine returns to the pool when its task returns or panics; one
 // whose task ends by runtime.Goexit (t.FailNow, Runtime.Failf, or the
 // unwinding of a failed run) exits: a check at a task's end that fails the
-// run keeps the goroutine with Runtime.FailfOnReturn. Between runs, the pool's goroutines wait, parked, until
-// the next run or Close.
+// run keeps the goroutine with Runtime.FailfOnReturn. The pool also keeps
+// the goroutine that stands in for the caller of Run as the home fiber of
+// its runs with a stall watchdog (Options.StallTimeout). Between runs, the
+// pool's goroutines wait, parked, until the next run or Close.
 //
 // A Pool may be used by one run at a time; one used from a goroutine locked
 // to its OS thread (runtime.LockOSThread) must be used from that goroutine
@@ -43,22 +46,94 @@ type Pool struct {
 	// joinLabels holds the join labels ("join <name>") the runs made, by
 	// task ID, for later runs whose task of that ID has the same name.
 	joinLabels []string
-	// stallTimer is the stall watchdog's timer, kept for the next run when
-	// the last one stopped it before it fired (see watch).
+	// stallTimer is the stall watchdog's timer of the pool's runs.
 	stallTimer *watchTimer
-	// stallEnded is the last run's stallState.ended, empty.
-	stallEnded chan bool
+	// home is the home fiber of the pool's runs with a watchdog, waiting
+	// between them (homeRunner).
+	home *homeRunner
 }
 
-// A watchTimer is a stall watchdog's timer that serves run after run: its
-// function checks the run in rt. A timer that fired is not reused, so a
-// late call of its function checks the run it fired for.
+// A watchTimer is the stall watchdog's timer of a pool, which serves run
+// after run: it is not stopped when a run ends (a Stop and a Reset a run
+// took the runtime's timer locks), and each tick checks the run in rt.
+// A tick that finds no run stops re-arming it (armed false) until a run
+// does. A tick that finds a stall retires the timer (dead): the stall's
+// handling may keep its goroutine, and the pool's next run makes another.
 type watchTimer struct {
-	t  *time.Timer
 	rt atomic.Pointer[Runtime]
+	mu sync.Mutex // guards the fields below
+	t  *time.Timer
+	// every is the period the timer was last armed with.
+	every       time.Duration
+	armed, dead bool
 }
 
-func (w *watchTimer) check() { w.rt.Load().check() }
+// watchTimer returns the pool's watchdog timer, a new one if it has none
+// fit to serve.
+func (p *Pool) watchTimer() *watchTimer {
+	if w := p.stallTimer; w != nil {
+		w.mu.Lock()
+		dead := w.dead
+		w.mu.Unlock()
+		if !dead {
+			return w
+		}
+	}
+	p.stallTimer = &watchTimer{}
+	return p.stallTimer
+}
+
+// serve makes the timer check the run rt, armed with its period.
+func (w *watchTimer) serve(rt *Runtime) {
+	w.rt.Store(rt)
+	every := rt.stall.every
+	w.mu.Lock()
+	switch {
+	case w.t == nil:
+		// Under the lock the tick takes: the timer can fire before
+		// AfterFunc has returned.
+		w.t = time.AfterFunc(every, w.tick)
+	case !w.armed || w.every != every:
+		w.t.Reset(every)
+	}
+	w.armed, w.every = true, every
+	w.mu.Unlock()
+}
+
+// tick is the timer's function.
+func (w *watchTimer) tick() {
+	if rt := w.rt.Load(); rt != nil {
+		st := &rt.stall
+		st.mu.Lock()
+		if !st.stopped && st.quietTooLong() {
+			st.mu.Unlock()
+			w.mu.Lock()
+			w.dead, w.armed = true, false
+			w.mu.Unlock()
+			rt.stallFound()
+			return
+		}
+		st.mu.Unlock()
+	}
+	// The run goes on, or is over: tick again while a run is there to check.
+	w.mu.Lock()
+	if w.rt.Load() != nil && !w.dead {
+		w.t.Reset(w.every)
+	} else {
+		w.armed = false
+	}
+	w.mu.Unlock()
+}
+
+// stop stops the timer of a pool that closes.
+func (w *watchTimer) stop() {
+	w.mu.Lock()
+	if w.t != nil {
+		w.t.Stop()
+	}
+	w.armed = false
+	w.mu.Unlock()
+}
 
 // joinLabel returns "join <name>" for the task, made once for each task
 // ID and name in the pool's runs.
@@ -108,12 +183,21 @@ func (p *Pool) Close() {
 		w.quitTo = &closer
 		p.sw.switchTo(&closer, &w.fiber)
 	}
+	if w := p.stallTimer; w != nil && !p.abandoned { // an abandoned pool's timer may serve its stalled run
+		w.stop()
+	}
+	if h := p.home; h != nil { // an abandoned pool's runner is its stalled run's, and gone
+		p.home = nil
+		h.next() // with no run: the runner ends
+	}
 	if !p.abandoned { // an abandoned pool's switchboard is its stalled run's
 		p.sw.afterExit = nil
 	}
 }
 
-// Idle returns the number of goroutines waiting in the pool.
+// Idle returns the number of goroutines waiting in the pool for tasks (not
+// counting the one that stands in as the home fiber of its runs with a
+// stall watchdog).
 func (p *Pool) Idle() int { return len(p.idle) }
 
 // get returns an idle worker, or nil.

@@ -148,6 +148,10 @@ type Runtime struct {
 	clock    clock
 	spareSel *selecting
 
+	// pct is the strategy when it is PCT and the run records no trace and
+	// is no DPOR search: pick then asks it for the highest task of the
+	// runnable mask (pickPCT) without building the runnable list.
+	pct *pctStrategy
 	// por is the strategy when it is a DPOR search: each step reports to
 	// it what it touches (access.go); extras counts the objects keyed
 	// outside ObjectIDs.
@@ -223,10 +227,13 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 		choices = max(choices, p.choices+p.choices/4)
 		tasks = max(tasks, p.tasks)
 	}
-	if st, ok := opts.Strategy.(started); ok {
-		rt.por, _ = st.Strategy.(*DPORStrategy)
-	} else {
-		rt.por, _ = opts.Strategy.(*DPORStrategy)
+	strat := opts.Strategy
+	if st, ok := strat.(started); ok {
+		strat = st.Strategy
+	}
+	rt.por, _ = strat.(*DPORStrategy)
+	if !opts.Trace && !opts.Runnable {
+		rt.pct, _ = strat.(*pctStrategy)
 	}
 	if p := rt.pool; p != nil && cap(p.spareChoices) >= choices {
 		rt.schedule.Choices, p.spareChoices = p.spareChoices[:0], nil
@@ -483,6 +490,11 @@ func (rt *Runtime) finish(t *task) {
 // is taken here and followed by the next decision. It is on the path of
 // every scheduling point: the rare cases are in functions of their own.
 func (rt *Runtime) pick() *task {
+	if rt.pct != nil {
+		if next, ok := rt.pickPCT(); ok {
+			return next
+		}
+	}
 	cur := rt.cur
 	tasks := rt.tasks
 	// The runnable set is built in place in rt.dec.Runnable: re-slicing a
@@ -565,6 +577,42 @@ func (rt *Runtime) pick() *task {
 		rt.preempts++
 	}
 	return next
+}
+
+// pickPCT is pick for a PCT strategy (rt.pct) at a step with two or more
+// runnable tasks, no change point and no task PCT has not seen: the
+// decision is the runnable task of the highest priority, found from the
+// runnable mask, as Next would find it in the runnable list (ties go to
+// the lower ID either way), without the list or Next's call. It reports
+// false, having changed nothing, for every other step, which pick's
+// general path takes.
+func (rt *Runtime) pickPCT() (*task, bool) {
+	m := rt.runMask
+	if m&(m-1) == 0 || len(rt.tasks) > 64 {
+		return nil, false // no decision to make, or a wake-up, or too many tasks for the mask
+	}
+	s := rt.pct
+	id, ok := s.highest(m)
+	if !ok {
+		return nil, false
+	}
+	rt.step++
+	if rt.step > rt.maxSteps {
+		rt.failStepLimit()
+		return nil, true
+	}
+	s.choices++
+	s.last = id
+	rt.schedule.Choices = append(rt.schedule.Choices, Choice{Kind: TaskChoice, Value: int(id)})
+	next, cur := rt.tasks[id], rt.cur
+	curRunnable := cur.state == runnable
+	if next == rt.clock.task {
+		return rt.pickedRare(next, curRunnable, 0), true
+	}
+	if curRunnable && next != cur {
+		rt.preempts++
+	}
+	return next, true
 }
 
 // picked ends pick once next is chosen among the n runnable tasks.

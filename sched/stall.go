@@ -2,6 +2,7 @@ package sched
 
 import (
 	"fmt"
+	"iter"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -32,20 +33,28 @@ type stallState struct {
 	// so the watchdog reads rt.cur safely after loading beats.
 	beats   atomic.Uint64
 	failure atomic.Pointer[Failure]
-	// ended tells runHome how the run ended: true, its home fiber came
-	// back; false, the watchdog gave the failure of a run stuck for good.
-	// It has room for both (neither side waits), and false, when sent,
-	// comes first: it is sent only before over is set, under mu. A pool
-	// lends the channel of its last run, which true alone emptied.
+	// ended tells runHome, for a run without a pool, how the run ended:
+	// true, its home fiber came back; false, the watchdog gave the failure
+	// of a run stuck for good. It has room for both (neither side waits),
+	// and false, when sent, comes first: it is sent only before over is
+	// set, under mu.
 	ended chan bool
 	// over is set when the run's home fiber came back; overCh, made by
 	// the watchdog when it waits for a stalled run, is closed then.
 	over   bool
 	overCh chan struct{}
+	// home is the stand-in home fiber of a run with a pool (homeRunner).
+	// givenUp is set, under mu and only while over is not, when the
+	// watchdog gives a run stuck for good up; handedOver is closed once
+	// the caller of Run is back with the failure.
+	home       *homeRunner
+	givenUp    atomic.Bool
+	handedOver chan struct{}
 
 	// The watchdog is a timer that checks the beats every `every`; it
 	// starts no goroutine until it fires, so a run shorter than that
-	// costs a timer and nothing more.
+	// costs a timer and nothing more. timer is a run's own, without a
+	// pool; a pool's runs share the pool's (watchTimer), which runs on.
 	mu             sync.Mutex
 	closers        []func()
 	timer          *time.Timer
@@ -90,17 +99,25 @@ func (rt *Runtime) failStalled() {
 }
 
 // runHome runs the run from its home fiber until it ends. With a watchdog
-// (see watch), the home fiber is a goroutine of its own, not the caller of
-// Run: a task stuck where nothing releases it leaves the home fiber waiting
-// for ever, and the caller must still get the failure. res.Failure is set
-// in that case only; the run's pool, whose switchboard the stuck run still
-// holds, is then abandoned (later runs go without it).
+// (see watch), the home fiber is not the caller of Run: a task stuck where
+// nothing releases it leaves the home fiber waiting for ever, and the
+// caller must still get the failure. Without a pool the home fiber is a
+// goroutine of its own, which tells the caller on a channel that the run
+// is over; with one, the pool's homeRunner (runPoolHome). res.Failure is
+// set in that case only; the run's pool, whose switchboard the stuck run
+// still holds, is then abandoned (later runs go without it).
 func (rt *Runtime) runHome(main *task, timeout time.Duration, res *Result) {
-	if !rt.watch(timeout) {
+	if timeout < 0 { // no watchdog
 		rt.sw.switchTo(&rt.home, &main.w.fiber)
 		return
 	}
+	if p := rt.pool; p != nil {
+		rt.runPoolHome(p, main, timeout, res)
+		return
+	}
 	st := &rt.stall
+	st.ended = make(chan bool, 2)
+	rt.watch(timeout)
 	go func() {
 		rt.sw.switchTo(&rt.home, &main.w.fiber)
 		st.mu.Lock()
@@ -113,80 +130,62 @@ func (rt *Runtime) runHome(main *task, timeout time.Duration, res *Result) {
 	}()
 	if <-st.ended {
 		rt.unwatch()
-		if p := rt.pool; p != nil {
-			p.stallEnded = st.ended // empty: see ended
-		}
 		return
 	}
 	res.Failure = st.failure.Load()
 	res.Failure.Schedule = res.Schedule
-	if rt.pool != nil {
-		rt.pool.abandoned = true
-	}
 }
 
-// watch arms the watchdog of the run (timeout 0: DefaultStallTimeout; < 0:
-// none) and reports whether it did.
-func (rt *Runtime) watch(timeout time.Duration) bool {
+// watch arms the watchdog of the run (timeout 0: DefaultStallTimeout; >= 0).
+func (rt *Runtime) watch(timeout time.Duration) {
 	st := &rt.stall
 	if timeout == 0 {
 		timeout = DefaultStallTimeout
 	}
-	if timeout < 0 {
-		return false
-	}
 	st.timeout, st.every = timeout, min(timeout/4, time.Second)
-	if p := rt.pool; p != nil && p.stallEnded != nil {
-		st.ended = p.stallEnded
-	} else {
-		st.ended = make(chan bool, 2)
-	}
 	if p := rt.pool; p != nil {
-		// The pool's timer, stopped before it fired in the last run (see
-		// unwatch): its function checks the run stored first.
-		if p.stallTimer == nil {
-			w := &watchTimer{}
-			w.t = time.AfterFunc(time.Hour, w.check)
-			w.t.Stop()
-			p.stallTimer = w
-		}
-		p.stallTimer.rt.Store(rt)
-		st.mu.Lock()
-		st.timer = p.stallTimer.t
-		st.timer.Reset(st.every)
-		st.mu.Unlock()
-		return true
+		p.watchTimer().serve(rt)
+		return
 	}
 	// Under the lock that check takes: on a loaded machine the timer can
 	// fire before AfterFunc has returned.
 	st.mu.Lock()
 	st.timer = time.AfterFunc(st.every, rt.check)
 	st.mu.Unlock()
-	return true
 }
 
 // unwatch disarms the watchdog once the run is done.
 func (rt *Runtime) unwatch() {
 	st := &rt.stall
-	if st.timer == nil {
-		return
-	}
 	st.mu.Lock()
 	st.stopped = true
 	st.mu.Unlock()
-	stopped := st.timer.Stop()
-	if p := rt.pool; p != nil && p.stallTimer != nil && p.stallTimer.t == st.timer {
-		if stopped {
-			p.stallTimer.rt.Store(nil) // keep no finished run alive
-		} else {
-			// The timer fired: its function may still be running, for
-			// this run. The next run makes a timer of its own.
-			p.stallTimer = nil
-		}
+	if st.timer != nil {
+		st.timer.Stop()
+	} else if p := rt.pool; p != nil && p.stallTimer != nil {
+		p.stallTimer.rt.CompareAndSwap(rt, nil) // keep no finished run alive
 	}
 }
 
-// check is the watchdog's tick, on the timer's goroutine.
+// quietTooLong is the watchdog's tick for the run, under st.mu: it
+// reports whether the run has had no beat for the timeout. Quiet time is
+// counted in ticks, not read on the clock: after a pause of the whole
+// process (a debugger's breakpoint), however long, the first tick counts
+// one period, and a stall needs the timeout's worth of ticks that run.
+func (st *stallState) quietTooLong() bool {
+	if b := st.beats.Load(); b != st.last || st.quiet+st.every < st.timeout {
+		if b != st.last {
+			st.last, st.quiet = b, 0
+		} else {
+			st.quiet += st.every
+		}
+		return false
+	}
+	return true
+}
+
+// check is the watchdog's tick for a run without a pool, on the timer's
+// goroutine.
 func (rt *Runtime) check() {
 	st := &rt.stall
 	st.mu.Lock()
@@ -194,16 +193,20 @@ func (rt *Runtime) check() {
 		st.mu.Unlock()
 		return
 	}
-	if b := st.beats.Load(); b != st.last || st.quiet+st.every < st.timeout {
-		if b != st.last {
-			st.last, st.quiet = b, 0
-		} else {
-			st.quiet += st.every
-		}
+	if !st.quietTooLong() {
 		st.timer.Reset(st.every)
 		st.mu.Unlock()
 		return
 	}
+	st.mu.Unlock()
+	rt.stallFound()
+}
+
+// stallFound makes the failure of a run that stalled, closes the run's
+// channels, and gives the run up if that released nothing.
+func (rt *Runtime) stallFound() {
+	st := &rt.stall
+	st.mu.Lock()
 	closers := st.closers
 	st.mu.Unlock()
 
@@ -235,9 +238,122 @@ func (rt *Runtime) check() {
 		// The task is stuck on something no close releases: give the
 		// failure back and leave the run's goroutines behind.
 		st.mu.Lock()
-		if !st.over {
+		if st.over {
+			st.mu.Unlock()
+			return
+		}
+		st.givenUp.Store(true)
+		if st.home == nil {
 			st.ended <- false
+			st.mu.Unlock()
+			return
+		}
+		st.handedOver = make(chan struct{})
+		h := st.home
+		st.mu.Unlock()
+		h.giveUp()
+	}
+}
+
+// A homeRunner stands in for the caller of Run as the home fiber of a
+// pool's runs with a watchdog: a goroutine of its own, as it must be (see
+// runHome), but resumed by a coroutine switch rather than started and
+// waited for on a channel, which cost a goroutine start and two handoffs
+// through the Go scheduler a run. The caller waits in the runner's
+// coroutine, and only there: the runner makes the run's switches, hops
+// included (coro.go), and the caller is resumed by exactly one of two
+// switches into that coroutine, the runner's when the run is over or the
+// watchdog's when it gives the run up (see check), whichever set over or
+// givenUp first, under the run's stall lock.
+//
+// A run given up leaves the runner with its stuck task, and the
+// watchdog's goroutine waiting in the runner's coroutine in the caller's
+// place. If the task is ever released, the run fails and unwinds, its last
+// task resumes the runner, which sees the run given up and ends, once the
+// caller is back (handedOver); its end resumes the watchdog's goroutine,
+// which ends too. No goroutine of such a run is left behind.
+//
+// The runner's goroutine waits in its coroutine between runs, as a pool's
+// idle workers do, until Pool.Close ends it.
+type homeRunner struct {
+	next  func() (struct{}, bool)
+	yield func(struct{}) bool
+	// rt and main are the run to run and its main task when the runner is
+	// next resumed; a nil rt ends the runner.
+	rt      *Runtime
+	main    *task
+	timeout time.Duration
+}
+
+func newHomeRunner() *homeRunner {
+	h := &homeRunner{}
+	h.next, _ = iter.Pull(func(yield func(struct{}) bool) {
+		h.yield = yield
+		h.loop()
+	})
+	// The stop function is never needed: Pool.Close ends the runner by
+	// resuming it with no run, and a runner given up ends with its run.
+	return h
+}
+
+// loop is the body of the runner's goroutine.
+func (h *homeRunner) loop() {
+	for {
+		rt, main := h.rt, h.main
+		h.rt, h.main = nil, nil // keep no finished run alive
+		if rt == nil {
+			return // Pool.Close
+		}
+		// Armed here, the watchdog can only give up a run whose caller
+		// waits in the runner's coroutine.
+		rt.watch(h.timeout)
+		rt.sw.switchTo(&rt.home, &main.w.fiber)
+		st := &rt.stall
+		st.mu.Lock()
+		st.over = true
+		if st.overCh != nil {
+			close(st.overCh)
 		}
 		st.mu.Unlock()
+		if st.givenUp.Load() {
+			// The watchdog resumes the caller: wait until it has, and
+			// end, which resumes the watchdog's goroutine.
+			<-st.handedOver
+			return
+		}
+		if !h.yield(struct{}{}) {
+			return
+		}
 	}
+}
+
+// giveUp, on the watchdog's goroutine, resumes the caller of the run
+// given up, waiting in the runner's coroutine, and waits there in its
+// place: until the runner ends, if its run is ever released.
+func (h *homeRunner) giveUp() {
+	h.yield(struct{}{})
+}
+
+// runPoolHome is runHome for a run with a pool and a watchdog: the pool's
+// homeRunner is its home fiber.
+func (rt *Runtime) runPoolHome(p *Pool, main *task, timeout time.Duration, res *Result) {
+	st := &rt.stall
+	h := p.home
+	if h == nil {
+		h = newHomeRunner()
+		p.home = h
+	}
+	st.home = h // before the runner arms the watchdog, whose store of the run orders it before the ticks
+	h.rt, h.main, h.timeout = rt, main, timeout
+	h.next()
+	if !st.givenUp.Load() {
+		rt.unwatch()
+		return
+	}
+	// Resumed by the watchdog: the runner stays with the stuck run.
+	close(st.handedOver)
+	p.home = nil
+	res.Failure = st.failure.Load()
+	res.Failure.Schedule = res.Schedule
+	p.abandoned = true
 }

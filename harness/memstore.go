@@ -158,8 +158,7 @@ func (s *MemStore) History(chatID int64) []Message {
 // until the next historyView.
 func (s *MemStore) historyView(chatID int64) []Message {
 	s.mu.lockChat(chatID, sched.Read)
-	clear(s.history)
-	s.history = s.appendVisibleLocked(s.history[:0], chatID, 0)
+	s.history = s.appendVisibleLocked(s.history, chatID, 0)
 	s.mu.Unlock() // no defer: nothing above can panic, and it is a hot path
 	return s.history
 }
@@ -286,7 +285,9 @@ func (s *MemStore) visibleLocked(chatID, afterID int64) []Message {
 }
 
 // appendVisibleLocked is visibleLocked in the memory of dst (nil for new):
-// the result is dst's elements replaced.
+// the result is dst's elements replaced, and those of dst beyond the
+// result's length zeroed (they keep no message's strings alive), so that a
+// caller need not clear dst first.
 func (s *MemStore) appendVisibleLocked(dst []Message, chatID, afterID int64) []Message {
 	rows := s.visibleRowsLocked(chatID)
 	out := dst[:0]
@@ -305,7 +306,39 @@ func (s *MemStore) appendVisibleLocked(dst []Message, chatID, afterID int64) []M
 			out = append(out, r.Message)
 		}
 	}
+	if n := len(out); n < len(dst) && cap(out) == cap(dst) {
+		clear(dst[n:]) // only what the last result held beyond this one
+	}
 	return out
+}
+
+// appendVisibleIDs is the catch-up query after 0 (GetChatMessagesByChatID)
+// as a client's read of the history keeps it: the IDs of the rows, at or
+// below upTo, appended to dst. It is the same scheduling point and access
+// as the query; the in-memory store answers without a list of messages.
+func appendVisibleIDs(store Store, dst []int64, chatID, upTo int64) ([]int64, error) {
+	s, ok := store.(*MemStore)
+	if !ok {
+		hist, err := store.GetChatMessagesByChatID(chatID, 0)
+		if err != nil {
+			return dst, err
+		}
+		for _, m := range hist {
+			if m.ID <= upTo {
+				dst = append(dst, m.ID)
+			}
+		}
+		return dst, nil
+	}
+	s.rt.Yield("db: query messages")
+	s.mu.lockChat(chatID, sched.Read)
+	for _, r := range s.visibleRowsLocked(chatID) {
+		if r.ID <= upTo {
+			dst = append(dst, r.ID)
+		}
+	}
+	s.mu.Unlock() // no defer: nothing above can panic, and it is a hot path
+	return dst, nil
 }
 
 // visibleRowsLocked returns a chat's committed, non-deleted rows in the
@@ -379,7 +412,8 @@ func (s *MemStore) GetChatMessagesByChatID(chatID, afterID int64) ([]Message, er
 }
 
 // queryInto is store.GetChatMessagesByChatID(chatID, afterID), in dst's
-// memory when store is the in-memory one (dst's elements are replaced).
+// memory when store is the in-memory one (dst's elements are replaced, and
+// those beyond the result's length zeroed: see appendVisibleLocked).
 func queryInto(store Store, dst []Message, chatID, afterID int64) ([]Message, error) {
 	s, ok := store.(*MemStore)
 	if !ok {

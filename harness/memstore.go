@@ -306,7 +306,7 @@ func (s *MemStore) appendVisibleLocked(dst []Message, chatID, afterID int64) []M
 			out = append(out, r.Message)
 		}
 	}
-	if n := len(out); n < len(dst) && cap(out) == cap(dst) {
+	if n := len(out); n < len(dst) { // then out is in dst's memory
 		clear(dst[n:]) // only what the last result held beyond this one
 	}
 	return out
@@ -450,8 +450,6 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 		s.clock++
 	}
 	tx := s.newTx()
-	tx.rows, tx.locks, tx.statuses = tx.rowsBuf[:0], tx.locksBuf[:0], tx.statusBuf[:0]
-	tx.bumps, tx.bumped, tx.touched = tx.bumpsBuf[:0], tx.bumpedBuf[:0], tx.touchedBuf[:0]
 	s.mu.Unlock()
 	err := fn(tx)
 	if err == nil {
@@ -501,7 +499,7 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 		}
 		for _, q := range tx.dequeued {
 			if ch := s.chats.get(q.ChatID); ch != nil {
-				ch.queued = slices.DeleteFunc(ch.queued, func(x QueuedMessage) bool { return x.ID == q.ID })
+				ch.queued = dequeue(ch.queued, q.ID)
 			}
 		}
 	} else {
@@ -531,6 +529,31 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 		l.Unlock()
 	}
 	return err
+}
+
+// dequeue removes the queued message with this ID from queued, in its
+// memory, and zeroes the element left over at the end. It is
+// slices.DeleteFunc by hand: a queue is a message or two long, and
+// DeleteFunc's call of a function a message and its clear of memory with
+// pointers cost more than the moves.
+func dequeue(queued []QueuedMessage, id int64) []QueuedMessage {
+	i := 0
+	for i < len(queued) && queued[i].ID != id {
+		i++
+	}
+	if i == len(queued) {
+		return queued
+	}
+	for j := i + 1; j < len(queued); j++ {
+		if queued[j].ID != id {
+			queued[i] = queued[j]
+			i++
+		}
+	}
+	for j := i; j < len(queued); j++ {
+		queued[j] = QueuedMessage{}
+	}
+	return queued[:i]
 }
 
 // place chooses where a committing transaction's rows land in the table,

@@ -550,7 +550,7 @@ func dequeue(queued []QueuedMessage, id int64) []QueuedMessage {
 			i++
 		}
 	}
-	for j := i; j < len(queued); j++ {
+	for j := i; j < len(queued); j++ { // not range: the compiler would make it a clear, a call
 		queued[j] = QueuedMessage{}
 	}
 	return queued[:i]

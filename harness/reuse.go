@@ -236,13 +236,21 @@ func (s *MemStore) newTx() *memTx {
 // back. (Zeroing the whole transaction, with its pointers, took several
 // times as long.)
 func (s *MemStore) freeTx(tx *memTx) {
-	clear(tx.deletes)
-	clear(tx.edits)
-	clear(tx.dequeued)
+	// Loops, not clear, and not of the form the compiler turns into
+	// clear: the lists are short, and clearing memory with pointers is a
+	// call (memclrHasPointers, which checks for the GC's write barriers)
+	// that costs more than a few stores.
+	for i := 0; i < len(tx.deletes); i++ {
+		tx.deletes[i] = edit{}
+	}
+	for i := 0; i < len(tx.edits); i++ {
+		tx.edits[i] = edit{}
+	}
+	for i := 0; i < len(tx.dequeued); i++ {
+		tx.dequeued[i] = QueuedMessage{}
+	}
 	tx.deletes, tx.edits, tx.dequeued = tx.deletes[:0], tx.edits[:0], tx.dequeued[:0]
-	// Loops, not clear: the lists are short, and clear of memory with
-	// pointers is a call that checks for the GC's write barriers.
-	for i := range tx.rows {
+	for i := 0; i < len(tx.rows); i++ {
 		tx.rows[i] = nil
 	}
 	if len(tx.rows) > len(tx.rowsBuf) {
@@ -251,7 +259,7 @@ func (s *MemStore) freeTx(tx *memTx) {
 	} else {
 		tx.rows = tx.rows[:0]
 	}
-	for i := range tx.locks {
+	for i := 0; i < len(tx.locks); i++ {
 		tx.locks[i] = nil
 	}
 	if len(tx.locks) > len(tx.locksBuf) {
@@ -260,7 +268,7 @@ func (s *MemStore) freeTx(tx *memTx) {
 	} else {
 		tx.locks = tx.locks[:0]
 	}
-	for i := range tx.statuses {
+	for i := 0; i < len(tx.statuses); i++ {
 		tx.statuses[i] = statusChange{}
 	}
 	if len(tx.statuses) > len(tx.statusBuf) {

@@ -81,16 +81,11 @@ func (w *World) Listen(r *Replica, name string, chatID, after int64, strategy De
 	c := w.newClient() // new, or reset with its lists' memory
 	c.Name, c.ChatID, c.AfterMessageID, c.Strategy, c.w, c.replica = name, chatID, after, strategy, w, r
 	c.mu.init(w.RT, shared(w.RT, name))
-	hist, err := r.store.GetChatMessagesByChatID(chatID, 0)
+	view, err := appendVisibleIDs(r.store, c.view, chatID, after) // the history's IDs up to after
 	if err != nil {
 		return nil, fmt.Errorf("client %s: read history: %w", name, err)
 	}
-	c.viewRead = true
-	for _, m := range hist {
-		if m.ID <= after {
-			c.view = append(c.view, m.ID)
-		}
-	}
+	c.viewRead, c.view = true, view
 	slices.Sort(c.view)
 	if w.RT.Tracing() {
 		w.RT.Notef("%s: client read the history up to #%d: holds %v", name, after, c.view)

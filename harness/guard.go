@@ -32,6 +32,10 @@ type guard struct {
 	// declarations are made only then, and the check at each section is
 	// a field's load instead of a call.
 	reduce bool
+	// free is controlled && !reduce: a section then neither locks nor
+	// declares, and the Lock methods, which test it first, inline to
+	// that test (their other work is a call of lockSlow).
+	free bool
 }
 
 // init names the guarded object: a *sched.Shared, or a value that names it
@@ -39,6 +43,17 @@ type guard struct {
 func (g *guard) init(rt *sched.Runtime, obj any) {
 	g.rt, g.obj = rt, obj
 	g.controlled, g.reduce = rt != nil && !rt.Wild(), rt != nil && rt.Reducing()
+	g.free = g.controlled && !g.reduce
+}
+
+// lockSlow locks the mutex unless the run is controlled, and declares an
+// access of mode to obj under reduction: what the Lock methods do where
+// the guard is not free.
+func (g *guard) lockSlow(obj any, mode sched.AccessMode) {
+	g.lock()
+	if g.reduce {
+		g.rt.Access(obj, mode)
+	}
 }
 
 // lock locks the mutex, unless the guard's run is controlled.
@@ -58,24 +73,25 @@ func (g *guard) Unlock() {
 
 // Lock locks, and declares a write of the guarded object.
 func (g *guard) Lock() {
-	g.lock()
-	g.access(sched.Write)
+	if !g.free {
+		g.lockSlow(g.obj, sched.Write)
+	}
 }
 
 // LockRead locks, and declares a read: the section only reads, or only
 // does what commutes with itself (a lookup that creates an entry on first
 // use).
 func (g *guard) LockRead() {
-	g.lock()
-	g.access(sched.Read)
+	if !g.free {
+		g.lockSlow(g.obj, sched.Read)
+	}
 }
 
 // LockAs locks, and declares an access to another object than the guard's:
 // a section that touches only part of the guarded state.
 func (g *guard) LockAs(obj any, mode sched.AccessMode) {
-	g.lock()
-	if g.reduce {
-		g.rt.Access(obj, mode)
+	if !g.free {
+		g.lockSlow(obj, mode)
 	}
 }
 
@@ -96,6 +112,14 @@ func (g *guard) reducing() bool { return g.reduce }
 
 // lockPart is LockAs for a part of a named object.
 func (g *guard) lockPart(p part, mode sched.AccessMode) {
+	if !g.free {
+		g.lockPartSlow(p, mode)
+	}
+}
+
+// lockPartSlow is lockPart where the guard is not free: the part is made
+// an interface value only here.
+func (g *guard) lockPartSlow(p part, mode sched.AccessMode) {
 	g.lock()
 	if g.reducing() {
 		g.rt.Access(p, mode)
@@ -111,6 +135,13 @@ func (g *guard) declarePart(p part, mode sched.AccessMode) {
 
 // lockChat is LockAs for one chat's part of the store (chatObj).
 func (g *guard) lockChat(chatID int64, mode sched.AccessMode) {
+	if !g.free {
+		g.lockChatSlow(chatID, mode)
+	}
+}
+
+// lockChatSlow is lockChat where the guard is not free.
+func (g *guard) lockChatSlow(chatID int64, mode sched.AccessMode) {
 	g.lock()
 	if g.reducing() {
 		g.rt.Access(chatObj(chatID), mode)

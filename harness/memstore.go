@@ -158,8 +158,7 @@ func (s *MemStore) History(chatID int64) []Message {
 // until the next historyView.
 func (s *MemStore) historyView(chatID int64) []Message {
 	s.mu.lockChat(chatID, sched.Read)
-	clear(s.history)
-	s.history = s.appendVisibleLocked(s.history[:0], chatID, 0)
+	s.history = s.appendVisibleLocked(s.history, chatID, 0)
 	s.mu.Unlock() // no defer: nothing above can panic, and it is a hot path
 	return s.history
 }
@@ -286,7 +285,9 @@ func (s *MemStore) visibleLocked(chatID, afterID int64) []Message {
 }
 
 // appendVisibleLocked is visibleLocked in the memory of dst (nil for new):
-// the result is dst's elements replaced.
+// the result is dst's elements replaced, and those of dst beyond the
+// result's length zeroed (they keep no message's strings alive), so that a
+// caller need not clear dst first.
 func (s *MemStore) appendVisibleLocked(dst []Message, chatID, afterID int64) []Message {
 	rows := s.visibleRowsLocked(chatID)
 	out := dst[:0]
@@ -305,7 +306,39 @@ func (s *MemStore) appendVisibleLocked(dst []Message, chatID, afterID int64) []M
 			out = append(out, r.Message)
 		}
 	}
+	if n := len(out); n < len(dst) { // then out is in dst's memory
+		clear(dst[n:]) // only what the last result held beyond this one
+	}
 	return out
+}
+
+// appendVisibleIDs is the catch-up query after 0 (GetChatMessagesByChatID)
+// as a client's read of the history keeps it: the IDs of the rows, at or
+// below upTo, appended to dst. It is the same scheduling point and access
+// as the query; the in-memory store answers without a list of messages.
+func appendVisibleIDs(store Store, dst []int64, chatID, upTo int64) ([]int64, error) {
+	s, ok := store.(*MemStore)
+	if !ok {
+		hist, err := store.GetChatMessagesByChatID(chatID, 0)
+		if err != nil {
+			return dst, err
+		}
+		for _, m := range hist {
+			if m.ID <= upTo {
+				dst = append(dst, m.ID)
+			}
+		}
+		return dst, nil
+	}
+	s.rt.Yield("db: query messages")
+	s.mu.lockChat(chatID, sched.Read)
+	for _, r := range s.visibleRowsLocked(chatID) {
+		if r.ID <= upTo {
+			dst = append(dst, r.ID)
+		}
+	}
+	s.mu.Unlock() // no defer: nothing above can panic, and it is a hot path
+	return dst, nil
 }
 
 // visibleRowsLocked returns a chat's committed, non-deleted rows in the
@@ -379,7 +412,8 @@ func (s *MemStore) GetChatMessagesByChatID(chatID, afterID int64) ([]Message, er
 }
 
 // queryInto is store.GetChatMessagesByChatID(chatID, afterID), in dst's
-// memory when store is the in-memory one (dst's elements are replaced).
+// memory when store is the in-memory one (dst's elements are replaced, and
+// those beyond the result's length zeroed: see appendVisibleLocked).
 func queryInto(store Store, dst []Message, chatID, afterID int64) ([]Message, error) {
 	s, ok := store.(*MemStore)
 	if !ok {
@@ -416,8 +450,6 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 		s.clock++
 	}
 	tx := s.newTx()
-	tx.rows, tx.locks, tx.statuses = tx.rowsBuf[:0], tx.locksBuf[:0], tx.statusBuf[:0]
-	tx.bumps, tx.bumped, tx.touched = tx.bumpsBuf[:0], tx.bumpedBuf[:0], tx.touchedBuf[:0]
 	s.mu.Unlock()
 	err := fn(tx)
 	if err == nil {
@@ -425,7 +457,9 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 		s.place(tx.rows)
 	}
 	s.mu.LockParts()
-	tx.declareChats()
+	if s.mu.reducing() {
+		tx.declareChats()
+	}
 	if err == nil {
 		s.visibleOK = false // what is committed changes
 		for _, r := range tx.rows {
@@ -467,7 +501,7 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 		}
 		for _, q := range tx.dequeued {
 			if ch := s.chats.get(q.ChatID); ch != nil {
-				ch.queued = slices.DeleteFunc(ch.queued, func(x QueuedMessage) bool { return x.ID == q.ID })
+				ch.queued = dequeue(ch.queued, q.ID)
 			}
 		}
 	} else {
@@ -497,6 +531,31 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 		l.Unlock()
 	}
 	return err
+}
+
+// dequeue removes the queued message with this ID from queued, in its
+// memory, and zeroes the element left over at the end. It is
+// slices.DeleteFunc by hand: a queue is a message or two long, and
+// DeleteFunc's call of a function a message and its clear of memory with
+// pointers cost more than the moves.
+func dequeue(queued []QueuedMessage, id int64) []QueuedMessage {
+	i := 0
+	for i < len(queued) && queued[i].ID != id {
+		i++
+	}
+	if i == len(queued) {
+		return queued
+	}
+	for j := i + 1; j < len(queued); j++ {
+		if queued[j].ID != id {
+			queued[i] = queued[j]
+			i++
+		}
+	}
+	for j := i; j < len(queued); j++ { // not range: the compiler would make it a clear, a call
+		queued[j] = QueuedMessage{}
+	}
+	return queued[:i]
 }
 
 // place chooses where a committing transaction's rows land in the table,
@@ -633,7 +692,9 @@ type edit struct {
 }
 
 // declareChats declares, to partial-order reduction, the commit's (or the
-// rollback's) write of every chat the transaction touched.
+// rollback's) write of every chat the transaction touched. Callers skip
+// it in a run that does not reduce, where each declareChat, a call,
+// declares nothing.
 func (tx *memTx) declareChats() {
 	for _, id := range tx.touched {
 		tx.s.declareChat(id, sched.Write)

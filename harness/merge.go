@@ -92,16 +92,14 @@ func (c *MergeContext) QueryDB(afterID int64) ([]Message, error) {
 // cacheAfter is CacheAfter in the context's memory: what it returns is
 // the context's until the next cacheAfter.
 func (c *MergeContext) cacheAfter(afterID int64) []Message {
-	clear(c.cached)
-	c.cached = c.sub.replica.appendCacheAfter(c.cached[:0], c.sub.ChatID, afterID)
+	c.cached = c.sub.replica.cacheAfterInto(c.cached, c.sub.ChatID, afterID)
 	return c.cached
 }
 
 // queryDB is QueryDB in the context's memory: what it returns is the
 // context's until the next queryDB.
 func (c *MergeContext) queryDB(afterID int64) ([]Message, error) {
-	clear(c.queried)
-	msgs, err := queryInto(c.sub.replica.store, c.queried[:0], c.sub.ChatID, afterID)
+	msgs, err := queryInto(c.sub.replica.store, c.queried, c.sub.ChatID, afterID)
 	if msgs != nil {
 		c.queried = msgs
 	}

@@ -199,6 +199,17 @@ func (r *Replica) appendCacheAfter(dst []Message, chatID, afterID int64) []Messa
 	return st.cache.appendAfter(dst, afterID)
 }
 
+// cacheAfterInto is appendCacheAfter in dst's memory: dst's elements are
+// replaced, and those beyond the result's length zeroed (they keep no
+// message's strings alive), so that a caller need not clear dst first.
+func (r *Replica) cacheAfterInto(dst []Message, chatID, afterID int64) []Message {
+	out := r.appendCacheAfter(dst[:0], chatID, afterID)
+	if n := len(out); n < len(dst) { // then out is in dst's memory
+		clear(dst[n:])
+	}
+	return out
+}
+
 // AppendDurable is step 1 of publishMessage (§3): a scheduling point, then
 // the append to the durable cache and the local fan-out, under the stream's
 // mutex. Tests call it directly to fill the cache as they please.

@@ -211,26 +211,83 @@ func (s *MemStore) newRow() *row {
 	return &s.rowBlock[len(s.rowBlock)-1]
 }
 
-// newTx returns a transaction that starts now.
+// newTx returns a transaction that starts now, its lists empty in its
+// own memory.
 func (s *MemStore) newTx() *memTx {
-	if n := len(s.spareTx); n > 0 {
-		tx := s.spareTx[n-1]
-		s.spareTx[n-1] = nil
-		s.spareTx = s.spareTx[:n-1]
-		tx.s, tx.start = s, s.clock
+	n := len(s.spareTx)
+	if n == 0 {
+		tx := &memTx{s: s, start: s.clock}
+		tx.rows, tx.locks, tx.statuses = tx.rowsBuf[:0], tx.locksBuf[:0], tx.statusBuf[:0]
+		tx.bumps, tx.bumped, tx.touched = tx.bumpsBuf[:0], tx.bumpedBuf[:0], tx.touchedBuf[:0]
 		return tx
 	}
-	return &memTx{s: s, start: s.clock}
+	tx := s.spareTx[n-1] // emptied by freeTx
+	s.spareTx[n-1] = nil
+	s.spareTx = s.spareTx[:n-1]
+	tx.s, tx.start = s, s.clock
+	return tx
 }
 
 // freeTx keeps a finished transaction, and its lists' memory, for the
-// next.
+// next: it empties what the transaction used, field by field, and zeroes
+// what it held (a spare transaction keeps no row, lock, string or store
+// alive). The lists that stayed in the transaction's own arrays keep
+// them (a store of the length only); those that grew out of them are set
+// back. (Zeroing the whole transaction, with its pointers, took several
+// times as long.)
 func (s *MemStore) freeTx(tx *memTx) {
-	deletes, edits, dequeued := tx.deletes, tx.edits, tx.dequeued
-	clear(deletes[:cap(deletes)])
-	clear(edits[:cap(edits)])
-	clear(dequeued[:cap(dequeued)])
-	*tx = memTx{deletes: deletes[:0], edits: edits[:0], dequeued: dequeued[:0]}
+	// Loops, not clear, and not of the form the compiler turns into
+	// clear: the lists are short, and clearing memory with pointers is a
+	// call (memclrHasPointers, which checks for the GC's write barriers)
+	// that costs more than a few stores.
+	for i := 0; i < len(tx.deletes); i++ {
+		tx.deletes[i] = edit{}
+	}
+	for i := 0; i < len(tx.edits); i++ {
+		tx.edits[i] = edit{}
+	}
+	for i := 0; i < len(tx.dequeued); i++ {
+		tx.dequeued[i] = QueuedMessage{}
+	}
+	tx.deletes, tx.edits, tx.dequeued = tx.deletes[:0], tx.edits[:0], tx.dequeued[:0]
+	for i := 0; i < len(tx.rows); i++ {
+		tx.rows[i] = nil
+	}
+	if len(tx.rows) > len(tx.rowsBuf) {
+		clear(tx.rowsBuf[:]) // the first rows, left behind when the list grew
+		tx.rows = tx.rowsBuf[:0]
+	} else {
+		tx.rows = tx.rows[:0]
+	}
+	for i := 0; i < len(tx.locks); i++ {
+		tx.locks[i] = nil
+	}
+	if len(tx.locks) > len(tx.locksBuf) {
+		clear(tx.locksBuf[:])
+		tx.locks = tx.locksBuf[:0]
+	} else {
+		tx.locks = tx.locks[:0]
+	}
+	for i := 0; i < len(tx.statuses); i++ {
+		tx.statuses[i] = statusChange{}
+	}
+	if len(tx.statuses) > len(tx.statusBuf) {
+		clear(tx.statusBuf[:])
+		tx.statuses = tx.statusBuf[:0]
+	} else {
+		tx.statuses = tx.statuses[:0]
+	}
+	if len(tx.bumped) > len(tx.bumpedBuf) {
+		tx.bumps, tx.bumped = tx.bumpsBuf[:0], tx.bumpedBuf[:0]
+	} else {
+		tx.bumps, tx.bumped = tx.bumps[:0], tx.bumped[:0]
+	}
+	if len(tx.touched) > len(tx.touchedBuf) {
+		tx.touched = tx.touchedBuf[:0]
+	} else {
+		tx.touched = tx.touched[:0]
+	}
+	tx.s = nil
 	s.spareTx = append(s.spareTx, tx)
 }
 

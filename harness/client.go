@@ -58,6 +58,10 @@ type Client struct {
 	tasks    []*sched.Task // reconnects
 	settling bool          // Settle has begun: new streams drain at once
 
+	// hist is the memory of the history read at connect, kept for the
+	// next client made here (newClient); only Listen reads it.
+	hist []Message
+
 	// The first elements of streams and snapRead, in the client itself.
 	streamsBuf  [1]*Subscriber
 	snapReadBuf [1]bool
@@ -81,10 +85,13 @@ func (w *World) Listen(r *Replica, name string, chatID, after int64, strategy De
 	c := w.newClient() // new, or reset with its lists' memory
 	c.Name, c.ChatID, c.AfterMessageID, c.Strategy, c.w, c.replica = name, chatID, after, strategy, w, r
 	c.mu.init(w.RT, shared(w.RT, name))
-	hist, err := r.store.GetChatMessagesByChatID(chatID, 0)
+	// The history in the client's kept list (the in-memory store fills
+	// it; another store returns a list of its own).
+	hist, err := queryInto(r.store, c.hist, chatID, 0)
 	if err != nil {
 		return nil, fmt.Errorf("client %s: read history: %w", name, err)
 	}
+	c.hist = keepLookup(c.hist, hist)
 	c.viewRead = true
 	for _, m := range hist {
 		if m.ID <= after {

@@ -92,21 +92,35 @@ func (c *MergeContext) QueryDB(afterID int64) ([]Message, error) {
 // cacheAfter is CacheAfter in the context's memory: what it returns is
 // the context's until the next cacheAfter.
 func (c *MergeContext) cacheAfter(afterID int64) []Message {
-	clear(c.cached)
-	c.cached = c.sub.replica.appendCacheAfter(c.cached[:0], c.sub.ChatID, afterID)
-	return c.cached
+	got := c.sub.replica.appendCacheAfter(c.cached[:0], c.sub.ChatID, afterID)
+	c.cached = keepLookup(c.cached, got)
+	return got
 }
 
 // queryDB is QueryDB in the context's memory: what it returns is the
 // context's until the next queryDB.
 func (c *MergeContext) queryDB(afterID int64) ([]Message, error) {
-	clear(c.queried)
-	msgs, err := queryInto(c.sub.replica.store, c.queried[:0], c.sub.ChatID, afterID)
-	if msgs != nil {
-		c.queried = msgs
-	}
+	msgs, err := queryInto(c.sub.replica.store, c.queried, c.sub.ChatID, afterID)
+	c.queried = keepLookup(c.queried, msgs)
 	c.lookedUp(afterID, msgs)
 	return msgs, err
+}
+
+// keepLookup returns the list to keep as the memory of a lookup's next
+// result, given the last one kept (old) and the lookup's result (got), which
+// is in old's memory or, when it outgrew it or a store other than the
+// in-memory one answered, a list of its own. A kept list holds zero
+// elements past its length: only the elements of old that got did not
+// overwrite are cleared, not the whole list before each lookup, and a reset
+// (newSubscriber, newClient) clears only the kept list's length.
+func keepLookup(old, got []Message) []Message {
+	if len(got) < len(old) {
+		clear(old[len(got):])
+	}
+	if got == nil {
+		return old[:0]
+	}
+	return got
 }
 
 // lookedUp notes a catch-up query's result.

@@ -28,6 +28,7 @@ func (d mergeDesign) NewStream(s *Subscriber) StreamHandler {
 	clear(cached) // past their lengths, the lists hold zeros (keepLookup)
 	clear(queried)
 	s.ctx = MergeContext{sub: s, AfterMessageID: s.AfterMessageID, delivered: delivered, cached: cached[:0], queried: queried[:0]}
+	s.handles = d.MergeStrategy
 	return mergeStream{s}
 }
 
@@ -125,7 +126,7 @@ func (s *Subscriber) mergeLoop() {
 			if s.replica.obs != nil {
 				s.observe(ModelEvent{Kind: ModelMerge, Text: fmt.Sprintf("%s: merge: handle %s (lastMessageID %d)", s.Name, n, s.ctx.last)})
 			}
-			s.Strategy.(MergeStrategy).HandleNotify(&s.ctx, n)
+			s.handles.HandleNotify(&s.ctx, n)
 		}
 		if n.QueueUpdate {
 			// §10: the stream answers a queue update with a read of the

@@ -96,6 +96,23 @@ func (c *MergeContext) cacheAfter(afterID int64) []Message {
 	return c.cached
 }
 
+// keepLookup returns the list to keep as the memory of a lookup's next
+// result, given the last one kept (old) and the lookup's result (got), which
+// is in old's memory or, when it outgrew it or a store other than the
+// in-memory one answered, a list of its own. A kept list holds zero
+// elements past its length: only the elements of old that got did not
+// overwrite are cleared, and a reset (newSubscriber) clears only the kept
+// list's length.
+func keepLookup(old, got []Message) []Message {
+	if len(got) < len(old) {
+		clear(old[len(got):])
+	}
+	if got == nil {
+		return old[:0]
+	}
+	return got
+}
+
 // queryDB is QueryDB in the context's memory: what it returns is the
 // context's until the next queryDB.
 func (c *MergeContext) queryDB(afterID int64) ([]Message, error) {

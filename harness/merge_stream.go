@@ -25,9 +25,10 @@ func (d mergeDesign) NewStream(s *Subscriber) StreamHandler {
 		delivered = map[int64]bool{}
 	}
 	clear(delivered)
-	clear(cached[:cap(cached)])
-	clear(queried[:cap(queried)])
+	clear(cached) // past their lengths, the lists hold zeros (keepLookup)
+	clear(queried)
 	s.ctx = MergeContext{sub: s, AfterMessageID: s.AfterMessageID, delivered: delivered, cached: cached[:0], queried: queried[:0]}
+	s.handles = d.MergeStrategy
 	return mergeStream{s}
 }
 
@@ -43,9 +44,7 @@ func (m mergeStream) Start() error {
 	// The snapshot in the memory of the merge's query list, which the
 	// merge goroutine, started below, uses next.
 	snap, err := queryInto(s.replica.store, s.ctx.queried, s.ChatID, s.AfterMessageID)
-	if snap != nil {
-		s.ctx.queried = snap[:0]
-	}
+	s.ctx.queried = keepLookup(s.ctx.queried, snap)
 	if err != nil {
 		return fmt.Errorf("subscribe %s: snapshot: %w", s.Name, err)
 	}
@@ -127,7 +126,7 @@ func (s *Subscriber) mergeLoop() {
 			if s.replica.obs != nil {
 				s.observe(ModelEvent{Kind: ModelMerge, Text: fmt.Sprintf("%s: merge: handle %s (lastMessageID %d)", s.Name, n, s.ctx.last)})
 			}
-			s.Strategy.(MergeStrategy).HandleNotify(&s.ctx, n)
+			s.handles.HandleNotify(&s.ctx, n)
 		}
 		if n.QueueUpdate {
 			// §10: the stream answers a queue update with a read of the

@@ -108,9 +108,11 @@ func (w *World) newClient() *Client {
 	defer w.mu.Mutex.Unlock()
 	c := w.made.next()
 	view, received, statuses := c.view, c.received, c.statuses
-	clear(view[:cap(view)])
-	clear(received[:cap(received)])
-	clear(statuses[:cap(statuses)])
+	// Each list is only appended to, so past its length it holds zeros:
+	// clearing its length clears it.
+	clear(view)
+	clear(received)
+	clear(statuses)
 	*c = Client{view: view[:0], received: received[:0], statuses: statuses[:0]}
 	return c
 }
@@ -313,10 +315,13 @@ func (r *Replica) newSubscriber() *Subscriber {
 	defer r.mu.Mutex.Unlock()
 	s := r.made.subs.next()
 	snapshot, deliveries, cursor, out, spare := s.snapshot, s.deliveries, s.cursor, s.out, s.spare
-	clear(snapshot[:cap(snapshot)])
-	clear(deliveries[:cap(deliveries)])
-	clear(cursor[:cap(cursor)])
-	clear(out[:cap(out)])
+	// Each list is only appended to, or (the channel's) taken whole and
+	// handed back cleared (recycle), so past its length it holds zeros:
+	// clearing its length clears it.
+	clear(snapshot)
+	clear(deliveries)
+	clear(cursor)
+	clear(out)
 	// The spare list stays too: only recycle sets it, once the client
 	// has read the list and holds it no more (recycle cleared it). The
 	// channel takes it when it has no memory of its own: the last run's

@@ -97,6 +97,10 @@ type Subscriber struct {
 	// task's body and the pubsub callback (see mergeDesign.NewStream).
 	mergeFn  func()
 	notifyFn func(Notify, error)
+	// handles is the merge strategy that handles the notifies: Strategy
+	// as a MergeStrategy, found once, when the stream is made, not at
+	// every notify.
+	handles MergeStrategy
 }
 
 // SubscribeAuthorized subscribes to a chat's stream on this replica (§5):

@@ -51,6 +51,12 @@ type Pool struct {
 	// home is the home fiber of the pool's runs with a watchdog, waiting
 	// between them (homeRunner).
 	home *homeRunner
+	// lastRun and lastRes are the Runtime and Result of the pool's last
+	// run, when it ended complete (Runtime.complete), until the next run
+	// starts: Reuse may hand their memory back. spareRun and spareRes are
+	// that memory once handed back, for the next run (newRun).
+	lastRun, spareRun *Runtime
+	lastRes, spareRes *Result
 }
 
 // A watchTimer is the stall watchdog's timer of a pool, which serves run
@@ -100,23 +106,25 @@ func (w *watchTimer) serve(rt *Runtime) {
 	w.mu.Unlock()
 }
 
-// tick is the timer's function.
+// tick is the timer's function. It holds the timer's lock while it reads
+// the run's stall state, so that a pool reusing a finished run's memory
+// (Pool.renew, which takes the lock) never clears it under a tick that
+// loaded the run before it ended.
 func (w *watchTimer) tick() {
+	w.mu.Lock()
 	if rt := w.rt.Load(); rt != nil {
 		st := &rt.stall
 		st.mu.Lock()
-		if !st.stopped && st.quietTooLong() {
-			st.mu.Unlock()
-			w.mu.Lock()
+		stalled := !st.stopped && st.quietTooLong()
+		st.mu.Unlock()
+		if stalled {
 			w.dead, w.armed = true, false
 			w.mu.Unlock()
 			rt.stallFound()
 			return
 		}
-		st.mu.Unlock()
 	}
 	// The run goes on, or is over: tick again while a run is there to check.
-	w.mu.Lock()
 	if w.rt.Load() != nil && !w.dead {
 		w.t.Reset(w.every)
 	} else {
@@ -158,14 +166,57 @@ func (p *Pool) joinLabel(t *task) string {
 // loop that keeps the schedules of few of its runs, such as an
 // exploration, which keeps those that fail. The schedule must not be used
 // afterwards (its choices are cleared).
+//
+// When s is the schedule of the pool's last run, handed back before the
+// pool's next run starts, and that run ended with all its tasks (it did
+// not stall), Reuse takes back all of that run's memory: the next run
+// of the pool starts in it rather than in a new allocation. Nothing of the
+// run may be used afterwards then: not its Result (cleared at once, and
+// the next run's once that starts), nor a Failure in it, nor a Task handle
+// of its tasks (Name and ID panic until the next run starts, and then may
+// name that run's tasks), nor its Runtime.
 func (p *Pool) Reuse(s *Schedule) {
 	if s == nil {
 		return
+	}
+	if rt := p.lastRun; rt != nil && s == &rt.schedule {
+		p.spareRun, p.spareRes = rt, p.lastRes
+		p.lastRun, p.lastRes = nil, nil
+		*p.spareRes = Result{}
+		for i := range rt.firstTasks() {
+			rt.firstBlock[:i+1][i].h.t = nil // a stale handle panics (Task.live)
+		}
 	}
 	if cap(s.Choices) > cap(p.spareChoices) {
 		p.spareChoices = s.Choices[:0]
 	}
 	s.Choices = nil
+}
+
+// firstTasks returns the number of tasks of the run in its first block.
+func (rt *Runtime) firstTasks() int {
+	first, b := rt.firstBlock, rt.taskBlock
+	if cap(first) > 0 && cap(b) == cap(first) && &b[:1][0] == &first[:1][0] {
+		return len(b)
+	}
+	return cap(first) // the first block filled up
+}
+
+// renew clears rt, a run's memory handed back (Reuse), for a new run, and
+// reports whether it did: not when the pool's watchdog found a stall after
+// the run ended (its handling may still read the run).
+func (p *Pool) renew(rt *Runtime) bool {
+	if w := p.stallTimer; w != nil {
+		w.mu.Lock() // no tick reads rt's stall state meanwhile
+		defer w.mu.Unlock()
+		if w.dead {
+			return false
+		}
+	}
+	first := rt.firstBlock
+	clear(first[:rt.firstTasks()])
+	*rt = Runtime{taskBlock: first[:0], firstBlock: first[:0]}
+	return true
 }
 
 // Close ends the pool's goroutines and returns once they have exited. The
@@ -193,6 +244,7 @@ func (p *Pool) Close() {
 	if !p.abandoned { // an abandoned pool's switchboard is its stalled run's
 		p.sw.afterExit = nil
 	}
+	p.lastRun, p.lastRes, p.spareRun, p.spareRes = nil, nil, nil, nil
 }
 
 // Idle returns the number of goroutines waiting in the pool for tasks (not

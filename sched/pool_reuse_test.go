@@ -115,8 +115,9 @@ func TestPoolReuseRecordsTheNextRunInTheSameMemory(t *testing.T) {
 	first := sched.Run(checkAtEnd(false), sched.Options{Strategy: sched.Random(3), Pool: &pool})
 	require.NotEmpty(t, first.Schedule.Choices)
 	mem := &first.Schedule.Choices[:1][0]
-	pool.Reuse(first.Schedule)
-	require.Nil(t, first.Schedule.Choices, "a schedule handed back is cleared")
+	s := first.Schedule
+	pool.Reuse(s)
+	require.Nil(t, s.Choices, "a schedule handed back is cleared")
 
 	fresh := sched.Run(checkAtEnd(false), sched.Options{Strategy: sched.Random(4)})
 	again := sched.Run(checkAtEnd(false), sched.Options{Strategy: sched.Random(4), Pool: &pool})

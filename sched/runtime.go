@@ -103,10 +103,21 @@ type Task struct {
 }
 
 // Name returns the task's name, unique within the run.
-func (h *Task) Name() string { return h.t.name }
+func (h *Task) Name() string { return h.live().name }
 
 // ID returns the task's ID.
-func (h *Task) ID() TaskID { return h.t.id }
+func (h *Task) ID() TaskID { return h.live().id }
+
+// live returns the handle's task, and panics for a handle of a run whose
+// memory was handed back to its pool (Pool.Reuse) and not yet taken by the
+// pool's next run. (Once that run has started, the handle names one of its
+// tasks, or none: it must not be used.)
+func (h *Task) live() *task {
+	if h.t == nil {
+		panic("sched: a Task handle used after its run's memory was handed back (Pool.Reuse)")
+	}
+	return h.t
+}
 
 // Runtime is the scheduler of one run, handed to the body and used by every
 // task of the run. Its methods must be called only from tasks of that run.
@@ -124,8 +135,11 @@ type Runtime struct {
 	// runMask has bit i set while task i is runnable, for the first 64
 	// tasks (setState); pick reads it while a run has no more.
 	runMask uint64
-	// taskBlock holds the run's tasks (newTask), made a block at a time.
-	taskBlock []task
+	// taskBlock holds the run's tasks (newTask), made a block at a time;
+	// firstBlock is the first, made with the Runtime (newRun), which a
+	// pool's next run reuses with it (Pool.Reuse).
+	taskBlock  []task
+	firstBlock []task
 	// body is the function of the main task (Run).
 	body     func(rt *Runtime)
 	cur      *task
@@ -172,6 +186,10 @@ type Runtime struct {
 	// the run's memory; ownFailureUsed says it is taken.
 	ownFailure     Failure
 	ownFailureUsed bool
+	// complete is set when Run returns with every task of the run ended
+	// and no watchdog's work on the run pending: only such a run's memory
+	// may serve a later run (Pool.Reuse).
+	complete bool
 }
 
 // Run runs body under control as the task "main" and returns when every task
@@ -190,7 +208,7 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 	if p := opts.Pool; p != nil && !p.abandoned && p.tasks > 0 {
 		block = p.tasks // the task list has room to spare; the block not
 	}
-	rt, res := newRun(block)
+	rt, res := newRun(block, opts.Pool)
 	rt.strat = opts.Strategy
 	rt.guarded = guarded(opts.Strategy)
 	rt.choose = chooserFunc(opts.Strategy)
@@ -206,8 +224,12 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 			panic("sched: a Pool is used by two runs at once")
 		}
 		p.busy = true
+		p.lastRun, p.lastRes = nil, nil
 		defer func() {
 			p.busy = false
+			if rt.complete && !p.abandoned {
+				p.lastRun, p.lastRes = rt, res // for Reuse
+			}
 			p.choices, p.tasks = len(rt.schedule.Choices), len(rt.tasks)
 			if !p.abandoned && cap(rt.tasks) > cap(p.spareTasks) {
 				// The run is over and nothing reads its task list again
@@ -296,38 +318,55 @@ func Run(body func(rt *Runtime), opts Options) *Result {
 		rt.failure.Trace = rt.trace
 		res.Failure = rt.failure
 	}
+	rt.complete = rt.stall.failure.Load() == nil
 	return res
 }
 
 // newRun returns a new run's Runtime and Result, and the Runtime's first
 // block of tasks with room for at least block tasks, all in one
 // allocation: the Result's schedule is the Runtime's, which keeps its
-// tasks, so the Result keeps them all alive in any case.
-func newRun(block int) (*Runtime, *Result) {
+// tasks, so the Result keeps them all alive in any case. With a pool that
+// was handed back the memory of its last run (Pool.Reuse), that memory
+// serves again, cleared, if its block is large enough.
+func newRun(block int, p *Pool) (*Runtime, *Result) {
+	if p != nil && p.spareRun != nil && !p.abandoned {
+		rt, res := p.spareRun, p.spareRes
+		p.spareRun, p.spareRes = nil, nil
+		if cap(rt.firstBlock) >= block && p.renew(rt) {
+			*res = Result{} // cleared by Reuse already; for the record
+			return rt, res
+		}
+	}
 	switch {
 	case block <= 4:
 		m := new(runMem[[4]task])
-		m.rt.taskBlock = m.block[:0]
+		m.rt.firstBlock = m.block[:0]
+		m.rt.taskBlock = m.rt.firstBlock
 		return &m.rt, &m.res
 	case block <= 6:
 		m := new(runMem[[6]task])
-		m.rt.taskBlock = m.block[:0]
+		m.rt.firstBlock = m.block[:0]
+		m.rt.taskBlock = m.rt.firstBlock
 		return &m.rt, &m.res
 	case block <= 8:
 		m := new(runMem[[8]task])
-		m.rt.taskBlock = m.block[:0]
+		m.rt.firstBlock = m.block[:0]
+		m.rt.taskBlock = m.rt.firstBlock
 		return &m.rt, &m.res
 	case block <= 12:
 		m := new(runMem[[12]task])
-		m.rt.taskBlock = m.block[:0]
+		m.rt.firstBlock = m.block[:0]
+		m.rt.taskBlock = m.rt.firstBlock
 		return &m.rt, &m.res
 	case block <= 16:
 		m := new(runMem[[16]task])
-		m.rt.taskBlock = m.block[:0]
+		m.rt.firstBlock = m.block[:0]
+		m.rt.taskBlock = m.rt.firstBlock
 		return &m.rt, &m.res
 	}
 	m := new(runMem[[0]task])
-	m.rt.taskBlock = make([]task, 0, block)
+	m.rt.firstBlock = make([]task, 0, block)
+	m.rt.taskBlock = m.rt.firstBlock
 	return &m.rt, &m.res
 }
 

@@ -97,20 +97,23 @@ func TestExploreInterrupt(t *testing.T) {
 func TestMatrixInterrupt(t *testing.T) {
 	t.Parallel()
 	save := t.TempDir()
-	r, stderr := interruptAt(t, regexp.MustCompile(`^\[1/2\] out-of-order / naive: fail after \d+ \((pct\(d=\d\)|random)\); searches \S+, shrinking \S+, \S+$`),
-		// naive's cell ends once each of its four searches has failed or
-		// run its budget (pct with depth 1 never fails there); fixed's,
-		// four full budgets, is still running when Ctrl-C comes.
-		"matrix", "--scenario", "out-of-order", "--strategy", "naive,fixed", "-p", "2", "--budget", "5000", "--save", save)
+	r, stderr := interruptAt(t, regexp.MustCompile(`^\[1/2\] cross-replica-fallback / naive: fail after \d+ \((pct\(d=\d\)|random)\); searches \S+, shrinking \S+, \S+$`),
+		// naive's cell ends once each of its four searches has failed,
+		// within a few schedules each, and its failure is shrunk (a few
+		// milliseconds here); fixed's, four full budgets (about 0.4 s
+		// without -race), is still running when Ctrl-C comes. (On
+		// out-of-order, where pct with depth 1 never fails, naive's cell
+		// ran a full budget too and took as long as fixed's.)
+		"matrix", "--scenario", "cross-replica-fallback", "--strategy", "naive,fixed", "-p", "2", "--budget", "5000", "--save", save)
 	require.Equal(t, 130, r.code, r.stdout+r.stderr)
 	require.Contains(t, stderr, "matrix: 1 scenario x 2 strategies, 2 cells, 2 at a time ...\n")
-	require.Regexp(t, `(?m)^\[2/2\] out-of-order / fixed: interrupted after \d+ schedules, \S+$`, stderr)
+	require.Regexp(t, `(?m)^\[2/2\] cross-replica-fallback / fixed: interrupted after \d+ schedules, \S+$`, stderr)
 	require.Contains(t, r.stdout, "\ninterrupted: this report covers the work done before Ctrl-C\n")
-	require.Regexp(t, `(?m)^out-of-order +naive +fail +fail +\d+ +after \d+ \S+ \S+( +(\d+|-)){4} +\S+$`, r.stdout)
-	require.Regexp(t, `(?m)^out-of-order +fixed +- +pass +\d+ +-( +(\d+|-)){0,4} +\S+ +interrupted$`, r.stdout)
+	require.Regexp(t, `(?m)^cross-replica-fallback +naive +fail +fail +\d+ +after \d+ \S+ \S+( +(\d+|-)){4} +\S+$`, r.stdout)
+	require.Regexp(t, `(?m)^cross-replica-fallback +fixed +- +pass +\d+ +-( +(\d+|-)){0,4} +\S+ +interrupted$`, r.stdout)
 	require.Contains(t, r.stdout, "2 cells: 1 fail as expected, 0 pass as expected, 0 UNEXPECTED, 1 without a verdict")
-	require.Contains(t, r.stdout, "\n=== out-of-order / naive: fail (as expected)\n")
-	files, err := filepath.Glob(filepath.Join(save, "out-of-order", "naive-shrunk-*.schedule"))
+	require.Contains(t, r.stdout, "\n=== cross-replica-fallback / naive: fail (as expected)\n")
+	files, err := filepath.Glob(filepath.Join(save, "cross-replica-fallback", "naive-shrunk-*.schedule"))
 	require.NoError(t, err)
 	require.Len(t, files, 1)
 	rerun := regexp.MustCompile(`(?m)^Rerun: +(.+)$`).FindStringSubmatch(r.stdout)

@@ -1,7 +1,6 @@
 package sched
 
 import (
-	"math/bits"
 	"sort"
 )
 
@@ -63,6 +62,15 @@ type pctStrategy struct {
 	last         TaskID
 	prioBuf      [16]int64
 	changeAtBuf  [4]int
+	// seen has bit id set when the task id < 64 has a priority; order
+	// lists those tasks, order[:nOrder], by priority from the highest
+	// (the lower ID first among equals): highest scans it for the first
+	// runnable task rather than comparing the priorities of all of them.
+	// Priorities change only when a task is first seen (draw) and at
+	// change points (nextAtChange), which keep the order (place).
+	seen   uint64
+	nOrder int
+	order  [64]uint8
 }
 
 func (s *pctStrategy) Start() bool {
@@ -76,6 +84,7 @@ func (s *pctStrategy) Start() bool {
 	sort.Ints(s.changeAt)
 	s.choices, s.nextChange = 0, 0
 	s.last = 0
+	s.seen, s.nOrder = 0, 0
 	return true
 }
 
@@ -100,7 +109,43 @@ func (s *pctStrategy) draw(id TaskID) int64 {
 	// Distinct with overwhelming probability; ties go to the lower ID,
 	// which keeps the choice deterministic either way.
 	s.prio[id] = int64(s.depth) + 1 + int64(s.r.next()>>34)
+	s.place(id)
 	return s.prio[id]
+}
+
+// place puts the task id, whose priority was just set, in its place in
+// s.order (tasks of IDs past 63 are not in it: highest does not answer
+// for them).
+func (s *pctStrategy) place(id TaskID) {
+	if uint(id) >= 64 {
+		return
+	}
+	// By hand, not with copy: a few bytes, and memmove's call costs more.
+	n := s.nOrder
+	if s.seen&(1<<uint(id)) != 0 { // moved: take it out first
+		j := 0
+		for uint8(id) != s.order[j] {
+			j++
+		}
+		for ; j+1 < n; j++ {
+			s.order[j] = s.order[j+1]
+		}
+		n--
+	}
+	s.seen |= 1 << uint(id)
+	p := s.prio[id]
+	i := 0
+	for ; i < n; i++ {
+		q := s.prio[s.order[i]]
+		if p > q || (p == q && id < TaskID(s.order[i])) {
+			break
+		}
+	}
+	for j := n; j > i; j-- {
+		s.order[j] = s.order[j-1]
+	}
+	s.order[i] = uint8(id)
+	s.nOrder = n + 1
 }
 
 func (s *pctStrategy) Next(d *Decision) (int, error) {
@@ -144,18 +189,15 @@ func (s *pctStrategy) highest(m uint64) (TaskID, bool) {
 	if s.nextChange < len(s.changeAt) && s.changeAt[s.nextChange] == s.choices {
 		return 0, false
 	}
-	prio := s.prio
-	best, bp := TaskID(0), int64(0)
-	for ; m != 0; m &= m - 1 {
-		id := uint(bits.TrailingZeros64(m))
-		if id >= uint(len(prio)) || prio[id] == 0 {
-			return 0, false
-		}
-		if p := prio[id]; p > bp { // in ID order: a tie keeps the lower ID
-			best, bp = TaskID(id), p
+	if m&^s.seen != 0 {
+		return 0, false // a task not seen yet
+	}
+	for i := 0; i < s.nOrder; i++ {
+		if id := s.order[i]; m&(1<<(id&63)) != 0 {
+			return TaskID(id), true
 		}
 	}
-	return best, true
+	return 0, false // m is empty
 }
 
 // nextAtChange is Next at a choice point where the task that ran last
@@ -168,6 +210,7 @@ func (s *pctStrategy) nextAtChange(d *Decision) (int, error) {
 		if at == s.choices {
 			s.priority(s.last)
 			s.prio[s.last] = int64(i + 1)
+			s.place(s.last)
 		}
 	}
 	for s.nextChange < len(s.changeAt) && s.changeAt[s.nextChange] <= s.choices {

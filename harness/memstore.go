@@ -38,6 +38,10 @@ type MemStore struct {
 	visibleChat int64
 	visibleOK   bool
 	history     []Message // historyView's result, reused
+	// historyOK says that history is the visible rows of visibleChat as
+	// they are now: visibleRowsLocked clears it whenever it rebuilds
+	// visible, so a commit (which clears visibleOK) clears it too.
+	historyOK bool
 	// syncFailures is how many syncs may still fail (DBConfig.SyncFailures).
 	syncFailures int
 	// Memory for rows and transactions, kept from run to run by a Reuse
@@ -156,9 +160,17 @@ func (s *MemStore) History(chatID int64) []Message {
 // historyView is History in the store's memory, for the oracle and the
 // workloads' checks, which only read it: what it returns is the store's
 // until the next historyView.
+//
+// The oracle's judge and a workload's check read the same history at a
+// run's end, with no commit between: the second call returns the list the
+// first built, without copying the messages again.
 func (s *MemStore) historyView(chatID int64) []Message {
 	s.mu.lockChat(chatID, sched.Read)
-	s.history = s.appendVisibleLocked(s.history, chatID, 0)
+	s.visibleRowsLocked(chatID) // rebuilt if stale, and then history is too
+	if !s.historyOK {
+		s.history = s.appendVisibleLocked(s.history, chatID, 0)
+		s.historyOK = true
+	}
 	s.mu.Unlock() // no defer: nothing above can panic, and it is a hot path
 	return s.history
 }
@@ -246,8 +258,11 @@ func (s *MemStore) Committed(id int64) bool {
 		s.mu.Unlock()
 		return false
 	}
-	s.declareChat(s.rows[i].ChatID, sched.Read)
-	committed := s.rows[i].committed
+	r := s.rows[i]
+	if s.mu.reduce { // a field's load, not a call that declares nothing
+		s.declareChat(r.ChatID, sched.Read)
+	}
+	committed := r.committed
 	s.mu.Unlock() // no defer: nothing above can panic, and it is a hot path
 	return committed
 }
@@ -351,6 +366,7 @@ func (s *MemStore) visibleRowsLocked(chatID int64) []*row {
 	if s.visibleOK && s.visibleChat == chatID {
 		return s.visible
 	}
+	s.historyOK = false // history was of the list being replaced
 	old := len(s.visible)
 	rows := s.visible[:0]
 	for _, r := range s.rows {
@@ -508,11 +524,6 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 		s.mu.access(sched.Write)
 		s.rows = slices.DeleteFunc(s.rows, func(r *row) bool { return slices.Contains(tx.rows, r) })
 	}
-	var locksBuf [2]*sched.Mutex
-	locks := locksBuf[:0] // a loop, not a copy of pointers: see place
-	for _, l := range tx.locks {
-		locks = append(locks, l)
-	}
 	if s.obs != nil {
 		e := ModelEvent{Kind: ModelCommit, IDs: ids2(tx.rows)}
 		switch {
@@ -525,11 +536,16 @@ func (s *MemStore) InTx(fn func(tx Tx) error) error {
 		}
 		s.observe(e)
 	}
-	s.freeTx(tx)
 	s.mu.Unlock()
-	for _, l := range locks {
+	// The row locks go before the transaction is kept for the next (its
+	// list of locks is then emptied), rather than from a copy of the list:
+	// nothing else can reach the transaction meanwhile.
+	for _, l := range tx.locks {
 		l.Unlock()
 	}
+	s.mu.LockParts() // the spare transactions are the store's (a wild run's tasks share them)
+	s.freeTx(tx)
+	s.mu.Unlock()
 	return err
 }
 
@@ -744,8 +760,9 @@ func (tx *memTx) lockChat(chatID int64, clone bool) (Chat, error) {
 	c.lock.Lock()
 	tx.locks = append(tx.locks, c.lock)
 	tx.s.mu.lockChat(chatID, sched.Read)
-	defer tx.s.mu.Unlock()
-	return tx.chatLocked(c, clone), nil
+	out := tx.chatLocked(c, clone)
+	tx.s.mu.Unlock() // no defer: nothing above can panic, and it is a hot path
+	return out, nil
 }
 
 // chatLocked is the chat row as the transaction sees it: committed, with
@@ -765,21 +782,25 @@ func (tx *memTx) chatLocked(c *chatRow, clone bool) Chat {
 // transaction holds the chat row's lock (the entry point locks first), so
 // nothing else can touch the row meanwhile.
 func (tx *memTx) BumpChatVersion(chatID int64) (int64, error) {
+	// No defer: nothing below can panic, and it is a hot path.
 	tx.s.mu.lockChat(chatID, sched.Read) // the bump is the transaction's own until it commits
-	defer tx.s.mu.Unlock()
 	c := tx.s.chats.get(chatID)
 	if c == nil {
+		tx.s.mu.Unlock()
 		return 0, fmt.Errorf("bump the version of chat %d: %w", chatID, ErrNotFound)
 	}
 	for i, id := range tx.bumped {
 		if id == chatID {
 			tx.bumps[i]++
-			return tx.bumps[i], nil
+			v := tx.bumps[i]
+			tx.s.mu.Unlock()
+			return v, nil
 		}
 	}
 	v := c.SnapshotVersion + 1
 	tx.bumped = append(tx.bumped, chatID)
 	tx.bumps = append(tx.bumps, v)
+	tx.s.mu.Unlock()
 	return v, nil
 }
 

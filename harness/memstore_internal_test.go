@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/interleave/interleave/sched"
 )
 
 // TestDequeueRemovesTheIDAndZeroesTheTail checks dequeue against a
@@ -77,4 +79,71 @@ func TestFreeTxEmptiesWhatATransactionUsed(t *testing.T) {
 	require.Equal(t, len(again.rowsBuf), cap(again.rows), "rows in the transaction's own array again")
 	require.Equal(t, len(again.statusBuf), cap(again.statuses))
 	require.Equal(t, len(again.bumpedBuf), cap(again.bumped))
+}
+
+// TestHistoryViewFollowsEveryChange checks historyView's reuse of its last
+// list: a second view with nothing committed between is the same list, and
+// a commit, an edit, a delete, a seed or a view of another chat in between
+// makes the next view show the store as it is now.
+func TestHistoryViewFollowsEveryChange(t *testing.T) {
+	type view struct {
+		after    string
+		contents []string
+	}
+	var got []view
+	var same bool
+	var errs []error
+	res := sched.Run(func(rt *sched.Runtime) {
+		s := NewMemStore(rt)
+		s.CreateChat(Chat{ID: 1})
+		s.CreateChat(Chat{ID: 2})
+		first := s.Seed(1, RoleUser, "a")
+		s.Seed(2, RoleUser, "other")
+		look := func(after string, chatID int64) []Message {
+			h := s.historyView(chatID)
+			v := view{after: after, contents: []string{}}
+			for _, m := range h {
+				v.contents = append(v.contents, m.Content)
+			}
+			got = append(got, v)
+			return h
+		}
+		v1 := look("the seeds", 1)
+		v2 := look("nothing", 1)
+		same = len(v1) == 1 && len(v2) == 1 && &v1[0] == &v2[0]
+		s.Seed(1, RoleUser, "b")
+		look("a seed", 1)
+		errs = append(errs, s.InTx(func(tx Tx) error {
+			_, err := tx.InsertMessage(1, RoleAssistant, "c")
+			return err
+		}))
+		look("a commit", 1)
+		look("a view of another chat", 2)
+		look("back to the first chat", 1)
+		errs = append(errs, s.InTx(func(tx Tx) error {
+			_, err := tx.UpdateMessageContent(1, first.ID, "a2")
+			return err
+		}))
+		look("an edit", 1)
+		errs = append(errs, s.InTx(func(tx Tx) error { return tx.DeleteMessage(1, first.ID) }))
+		look("a delete", 1)
+		s.mu.LockRead()
+		s.visibleRowsLocked(2) // another reader's query of another chat
+		s.mu.Unlock()
+		look("a query of another chat", 1)
+	}, sched.Options{})
+	require.Nil(t, res.Failure)
+	require.Equal(t, []error{nil, nil, nil}, errs)
+	require.True(t, same, "nothing changed: the same list")
+	require.Equal(t, []view{
+		{"the seeds", []string{"a"}},
+		{"nothing", []string{"a"}},
+		{"a seed", []string{"a", "b"}},
+		{"a commit", []string{"a", "b", "c"}},
+		{"a view of another chat", []string{"other"}},
+		{"back to the first chat", []string{"a", "b", "c"}},
+		{"an edit", []string{"a2", "b", "c"}},
+		{"a delete", []string{"b", "c"}},
+		{"a query of another chat", []string{"b", "c"}},
+	}, got)
 }

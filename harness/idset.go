@@ -16,6 +16,9 @@ func (s *idSet) has(id int64) bool {
 			return true
 		}
 	}
+	if s.big == nil {
+		return false // the usual case: no map lookup (a call) for a nil map
+	}
 	_, ok := s.big[id]
 	return ok
 }

@@ -135,11 +135,11 @@ func (s *Subscriber) mergeLoop() {
 			if err != nil {
 				s.note("merge: queue read failed: %v", err)
 			} else {
-				s.send(Event{Kind: EventQueue, Queued: q})
+				s.send(&Event{Kind: EventQueue, Queued: q})
 			}
 		}
 		if n.Status != "" {
-			s.send(Event{Kind: EventStatus, Status: n.Status})
+			s.send(&Event{Kind: EventStatus, Status: n.Status})
 		}
 	}
 }

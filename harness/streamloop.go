@@ -351,7 +351,7 @@ func (l *streamLoop) sync(why string) error {
 		}
 	}
 	if chat.Status != l.seen.Status {
-		s.send(Event{Kind: EventStatus, Status: chat.Status, HistoryVersion: chat.History})
+		s.send(&Event{Kind: EventStatus, Status: chat.Status, HistoryVersion: chat.History})
 		s.note("status %s (history version %d)", chat.Status, chat.History)
 	}
 	l.seen, l.initialDone = chat, true

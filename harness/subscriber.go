@@ -318,7 +318,7 @@ func (s *Subscriber) ResetHistory() bool {
 }
 
 // Send sends an event to the client (see send).
-func (s *Subscriber) Send(ev Event) bool { return s.send(ev) }
+func (s *Subscriber) Send(ev Event) bool { return s.send(&ev) }
 
 // Deliver sends m to the client as a message event; via says where it was
 // found. Nothing goes out once the stream has ended.
@@ -330,8 +330,10 @@ func (s *Subscriber) Notef(format string, args ...any) { s.note(format, args...)
 // send sends an event to the client: into the channel if it has room (not
 // a scheduling point: the client reads later, see Client, so nothing
 // observes the moment), else it blocks until the client reads or the stream
-// ends. It reports whether the event went out.
-func (s *Subscriber) send(ev Event) bool {
+// ends. It reports whether the event went out. The event is copied once,
+// into the channel: it is large (a Delivery and more), and the callers
+// build it in place.
+func (s *Subscriber) send(ev *Event) bool {
 	for {
 		// The channel to the client is a part of its own: sends and
 		// the client's reads commute with the merge's other state,
@@ -349,7 +351,7 @@ func (s *Subscriber) send(ev Event) bool {
 			if s.out == nil {
 				s.out = make([]Event, 0, min(s.outCap, initialEvents))
 			}
-			s.out = append(s.out, ev)
+			s.out = append(s.out, *ev)
 			s.mu.Unlock()
 			return true
 		}
@@ -416,16 +418,19 @@ func (s *Subscriber) deliver(m Message, via string) {
 	if s.isEnded() && via != "snapshot" {
 		return
 	}
+	// The delivery is built in the event the merge sends (see send).
+	ev := Event{Kind: EventMessage}
+	d := &ev.Delivery
 	s.mu.Lock()
-	d := Delivery{Message: m, Epoch: s.epoch, Sync: s.syncs, Step: s.rt.Step(), Via: via}
+	*d = Delivery{Message: m, Epoch: s.epoch, Sync: s.syncs, Step: s.rt.Step(), Via: via}
 	s.mu.Unlock()
 	if s.commits != nil {
 		d.Uncommitted = !s.commits.Committed(m.ID)
 	}
 	if via == "snapshot" {
 		s.mu.Lock()
-		s.snapshot = append(s.snapshot, d)
-		s.deliveries = append(s.deliveries, d)
+		s.snapshot = append(s.snapshot, *d)
+		s.deliveries = append(s.deliveries, *d)
 		s.mu.Unlock()
 		if s.rt.Tracing() {
 			s.note("deliver #%d via %s", m.ID, via)
@@ -433,14 +438,14 @@ func (s *Subscriber) deliver(m Message, via string) {
 		s.observeDelivery(m.ID, via)
 		return
 	}
-	if !s.send(Event{Kind: EventMessage, Delivery: d}) {
+	if !s.send(&ev) {
 		return
 	}
 	s.mu.Lock()
 	if s.deliveries == nil {
 		s.deliveries = make([]Delivery, 0, initialEvents)
 	}
-	s.deliveries = append(s.deliveries, d)
+	s.deliveries = append(s.deliveries, *d)
 	s.mu.Unlock()
 	if s.rt.Tracing() {
 		s.note("deliver #%d via %s", m.ID, via)

@@ -58,9 +58,17 @@ func (q *Queue[T]) Renew(rt *Runtime, name string, capacity int) *Queue[T] {
 		panic(fmt.Sprintf("sched: NewQueue(%q, %d): capacity must be at least 1", name, capacity))
 	}
 	buf, recv, send := q.buf, q.recvWaiters, q.sendWaiters
-	clear(buf)
 	if len(buf) > capacity {
 		buf = nil
+	} else if q.n > 0 {
+		// Only the values still queued: pop zeroes the slot it takes and
+		// grow starts from a new buffer, so every other slot is zero.
+		if end := q.head + q.n; end <= len(buf) {
+			clear(buf[q.head:end])
+		} else {
+			clear(buf[q.head:])
+			clear(buf[:end-len(buf)])
+		}
 	}
 	clear(recv[:cap(recv)])
 	clear(send[:cap(send)])

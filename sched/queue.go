@@ -70,8 +70,8 @@ func (q *Queue[T]) Renew(rt *Runtime, name string, capacity int) *Queue[T] {
 			clear(buf[:end-len(buf)])
 		}
 	}
-	clear(recv[:cap(recv)])
-	clear(send[:cap(send)])
+	clearWaiters(recv)
+	clearWaiters(send)
 	sendLabel, recvLabel, closeLabel := q.sendLabel, q.recvLabel, q.closeLabel
 	if q.name != name || sendLabel == "" {
 		labels := "send " + name + "recv " + name + "close " + name

@@ -39,3 +39,39 @@ func TestQueueRenewClearsWhatItHolds(t *testing.T) {
 		}
 	}
 }
+
+// Renew drops the waiters a woken list still holds past its length: the
+// renewed queue and mutex name no task of their old run.
+func TestRenewDropsOldWaiters(t *testing.T) {
+	var q *Queue[int]
+	var mu *Mutex
+	Run(func(rt *Runtime) {
+		q = NewQueue[int](rt, "q", 1)
+		mu = NewMutex(rt, "mu")
+		mu.Lock()
+		a := rt.Go("recv", func() { q.Recv() })
+		b := rt.Go("lock", func() { mu.Lock(); mu.Unlock() })
+		for len(q.recvWaiters) == 0 || len(mu.waiters) == 0 {
+			rt.Yield("wait")
+		}
+		q.Send(1)
+		mu.Unlock()
+		rt.JoinAll(a, b)
+	}, Options{Strategy: Random(1)})
+	require.Positive(t, cap(q.recvWaiters))
+	require.NotNil(t, q.recvWaiters[:1][0].t, "the woken waiter is still in the list's memory")
+	require.Positive(t, cap(mu.waiters))
+	require.NotNil(t, mu.waiters[:1][0].t)
+	Run(func(rt *Runtime) {
+		q = q.Renew(rt, "q", 1)
+		mu = mu.Renew(rt, "mu")
+	}, Options{Strategy: Random(1)})
+	for _, w := range q.recvWaiters[:cap(q.recvWaiters)] {
+		require.Nil(t, w.t)
+		require.Nil(t, w.need)
+	}
+	for _, w := range mu.waiters[:cap(mu.waiters)] {
+		require.Nil(t, w.t)
+		require.Nil(t, w.need)
+	}
+}

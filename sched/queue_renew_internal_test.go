@@ -1,6 +1,7 @@
 package sched
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -73,5 +74,38 @@ func TestRenewDropsOldWaiters(t *testing.T) {
 	for _, w := range mu.waiters[:cap(mu.waiters)] {
 		require.Nil(t, w.t)
 		require.Nil(t, w.need)
+	}
+}
+
+// Renew sets every field as NewQueue would (it sets them one by one): a
+// renewed queue that was closed, wrapped and named otherwise is, but for
+// its memory and its object key, the new queue of the same name.
+func TestQueueRenewSetsEveryField(t *testing.T) {
+	var q *Queue[int]
+	Run(func(rt *Runtime) {
+		q = NewQueue[int](rt, "old", 3)
+		q.Send(1)
+		q.Send(2)
+		q.Recv()
+		q.Close()
+	}, Options{Strategy: Random(1)})
+	require.True(t, q.closed)
+	require.NotZero(t, q.head)
+	var renewed, fresh Queue[int]
+	Run(func(rt *Runtime) {
+		renewed = *q.Renew(rt, "new", 2)
+		fresh = *NewQueue[int](rt, "new", 2)
+	}, Options{Strategy: Random(1)})
+	rv, fv := reflect.ValueOf(renewed), reflect.ValueOf(fresh)
+	for i := range rv.NumField() {
+		f := rv.Type().Field(i)
+		switch f.Name {
+		case "key": // an object of the run each
+			require.NotEqual(t, fv.Field(i).Int(), rv.Field(i).Int())
+		case "buf", "recvWaiters", "sendWaiters": // the old memory, empty
+			require.Equal(t, fv.Field(i).Len(), rv.Field(i).Len(), f.Name)
+		default:
+			require.True(t, fv.Field(i).Equal(rv.Field(i)), "field %s: %v, want %v", f.Name, rv.Field(i), fv.Field(i))
+		}
 	}
 }

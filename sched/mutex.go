@@ -44,7 +44,7 @@ func (m *Mutex) Renew(rt *Runtime, name string) *Mutex {
 		return NewMutex(rt, name)
 	}
 	waiters, label := m.waiters, m.lockLabel
-	clear(waiters[:cap(waiters)])
+	clearWaiters(waiters)
 	if m.name != name || label == "" {
 		label = "lock " + name
 	}

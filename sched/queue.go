@@ -57,21 +57,33 @@ func (q *Queue[T]) Renew(rt *Runtime, name string, capacity int) *Queue[T] {
 	if capacity < 1 {
 		panic(fmt.Sprintf("sched: NewQueue(%q, %d): capacity must be at least 1", name, capacity))
 	}
-	buf, recv, send := q.buf, q.recvWaiters, q.sendWaiters
-	clear(buf)
-	if len(buf) > capacity {
-		buf = nil
+	// Field by field, storing only what changes: the composite literal
+	// and its copy cost twice as much. Every field is set here but ch,
+	// which is nil (checked above); a new field must be too.
+	if len(q.buf) > capacity {
+		q.buf = nil
+	} else if q.n > 0 {
+		// Only the values still queued: pop zeroes the slot it takes and
+		// grow starts from a new buffer, so every other slot is zero.
+		buf := q.buf
+		if end := q.head + q.n; end <= len(buf) {
+			clear(buf[q.head:end])
+		} else {
+			clear(buf[q.head:])
+			clear(buf[:end-len(buf)])
+		}
 	}
-	clear(recv[:cap(recv)])
-	clear(send[:cap(send)])
-	sendLabel, recvLabel, closeLabel := q.sendLabel, q.recvLabel, q.closeLabel
-	if q.name != name || sendLabel == "" {
+	clearWaiters(q.recvWaiters)
+	clearWaiters(q.sendWaiters)
+	q.recvWaiters, q.sendWaiters = q.recvWaiters[:0], q.sendWaiters[:0]
+	if q.name != name || q.sendLabel == "" {
 		labels := "send " + name + "recv " + name + "close " + name
 		n := len(name)
-		sendLabel, recvLabel, closeLabel = labels[:5+n], labels[5+n:10+2*n], labels[10+2*n:]
+		q.name = name
+		q.sendLabel, q.recvLabel, q.closeLabel = labels[:5+n], labels[5+n:10+2*n], labels[10+2*n:]
 	}
-	*q = Queue[T]{rt: rt, name: name, capacity: capacity, sendLabel: sendLabel, recvLabel: recvLabel, closeLabel: closeLabel,
-		buf: buf, recvWaiters: recv[:0], sendWaiters: send[:0]}
+	q.rt, q.capacity = rt, capacity
+	q.head, q.n, q.closed = 0, 0, false
 	q.key = rt.extraKey()
 	return q
 }

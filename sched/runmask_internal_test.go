@@ -3,7 +3,6 @@ package sched
 import (
 	"slices"
 	"testing"
-	"time"
 )
 
 // maskChecker is Random that checks, at every decision, that the runnable
@@ -36,42 +35,13 @@ func (m *maskChecker) Next(d *Decision) (int, error) {
 }
 
 // TestRunnableMaskFollowsTheStates runs programs that block and wake tasks
-// every way the package does (channels and select, a mutex, joins, the
-// clock's timers and sleeps, WaitIdle) with few tasks and with more than
+// every way the package does (maskBody) with few tasks and with more than
 // 64.
 func TestRunnableMaskFollowsTheStates(t *testing.T) {
 	for _, tasks := range []int{3, 10, 70} {
 		for seed := int64(1); seed <= 20; seed++ {
 			check := &maskChecker{Strategy: Random(seed), t: t}
-			res := Run(func(rt *Runtime) {
-				check.rt = rt
-				c := NewChan[int](rt, "c", 0)
-				b := NewChan[int](rt, "b", 1)
-				mu := NewMutex(rt, "mu")
-				var hs []*Task
-				for i := 0; i < tasks; i++ {
-					hs = append(hs, rt.Go("w", func() {
-						switch i % 4 {
-						case 0:
-							c.Send(i)
-						case 1:
-							v, _ := c.Recv()
-							b.Send(v)
-						case 2:
-							mu.Lock()
-							rt.Sleep(time.Millisecond)
-							mu.Unlock()
-						default:
-							var v int
-							var ok bool
-							rt.Select(b.RecvInto(&v, &ok), rt.After(time.Second).RecvInto(nil, nil))
-						}
-					}))
-				}
-				rt.AfterFunc(time.Millisecond, func() { rt.Yield("fired") })
-				rt.WaitIdle()
-				rt.JoinAll(hs...)
-			}, Options{Strategy: check, StallTimeout: -1})
+			res := Run(maskBody(tasks, &check.rt), Options{Strategy: check, StallTimeout: -1})
 			if res.Failure != nil {
 				t.Fatalf("%d tasks, seed %d: %v", tasks, seed, res.Failure)
 			}

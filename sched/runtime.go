@@ -340,33 +340,28 @@ func newRun(block int, p *Pool) (*Runtime, *Result) {
 	switch {
 	case block <= 4:
 		m := new(runMem[[4]task])
-		m.rt.firstBlock = m.block[:0]
-		m.rt.taskBlock = m.rt.firstBlock
-		return &m.rt, &m.res
+		return m.start(m.block[:0])
 	case block <= 6:
 		m := new(runMem[[6]task])
-		m.rt.firstBlock = m.block[:0]
-		m.rt.taskBlock = m.rt.firstBlock
-		return &m.rt, &m.res
+		return m.start(m.block[:0])
 	case block <= 8:
 		m := new(runMem[[8]task])
-		m.rt.firstBlock = m.block[:0]
-		m.rt.taskBlock = m.rt.firstBlock
-		return &m.rt, &m.res
+		return m.start(m.block[:0])
 	case block <= 12:
 		m := new(runMem[[12]task])
-		m.rt.firstBlock = m.block[:0]
-		m.rt.taskBlock = m.rt.firstBlock
-		return &m.rt, &m.res
+		return m.start(m.block[:0])
 	case block <= 16:
 		m := new(runMem[[16]task])
-		m.rt.firstBlock = m.block[:0]
-		m.rt.taskBlock = m.rt.firstBlock
-		return &m.rt, &m.res
+		return m.start(m.block[:0])
 	}
 	m := new(runMem[[0]task])
-	m.rt.firstBlock = make([]task, 0, block)
-	m.rt.taskBlock = m.rt.firstBlock
+	return m.start(make([]task, 0, block))
+}
+
+// start makes first, the memory of m's tasks or a list of its own, the
+// run's first block of tasks, and returns the run's Runtime and Result.
+func (m *runMem[B]) start(first []task) (*Runtime, *Result) {
+	m.rt.firstBlock, m.rt.taskBlock = first, first
 	return &m.rt, &m.res
 }
 
